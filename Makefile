@@ -1,0 +1,37 @@
+# ecomdata — `make run` and `make test` work on a fresh Debian machine with the Swift toolchain.
+SWIFT ?= swift
+APT_PACKAGES := librdkafka-dev libjansson-dev libsimdjson-dev kcat pkg-config tzdata
+BIN_RELEASE := .build/release/ecomdata
+OUT ?= out
+
+.PHONY: run test build release deps bench clean
+
+# Installs the Debian packages that are missing (needs root or sudo).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# The main job: a day of every record type with catalogs into out/, and a summary.
+run: release
+	$(BIN_RELEASE) historical --days 1 --start 2024-09-02 --out $(OUT) --seed 42
+	@mkdir -p reports && cp $(OUT)/manifest.json reports/manifest.json && echo "manifest copied to reports/manifest.json"
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: release
+	./bench/run.sh
+
+clean:
+	rm -rf .build $(OUT)

@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ecomdata",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ecomdata", targets: ["ecomdata"]),
+        .library(name: "EcomGeneration", targets: ["EcomGeneration"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CJansson",
+            pkgConfig: "jansson",
+            providers: [.apt(["libjansson-dev"])]
+        ),
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(name: "EcomJSON", dependencies: ["CJansson"]),
+        .target(name: "EcomModel", dependencies: ["EcomJSON", "Yams"]),
+        .target(name: "EcomGeneration", dependencies: ["EcomModel", "EcomJSON"]),
+        .executableTarget(
+            name: "ecomdata",
+            dependencies: [
+                "EcomGeneration", "EcomModel", "EcomJSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "EcomJSONTests", dependencies: ["EcomJSON"]),
+        .testTarget(name: "EcomModelTests", dependencies: ["EcomModel", "EcomJSON"]),
+        .testTarget(name: "EcomGenerationTests", dependencies: ["EcomGeneration", "EcomModel", "EcomJSON"]),
+        .testTarget(name: "ecomdataTests", dependencies: ["EcomJSON"]),
+    ]
+)

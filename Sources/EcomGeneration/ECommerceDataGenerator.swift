@@ -1,0 +1,139 @@
+import EcomJSON
+import EcomModel
+import Foundation
+
+/// The seed's data generator: catalogs plus the five record streams, deterministic for a seed and config
+/// whatever the thread count.
+public final class ECommerceDataGenerator: Sendable {
+    /// The configuration in use.
+    public let config: DataGenerationConfig
+    /// The run seed.
+    public let seed: UInt64
+    /// The scenario in use.
+    public let scenario: Scenario
+    /// The default window (from config and scenario) and the catalog's reference instant.
+    public let window: (start: Timestamp, end: Timestamp)
+    /// Users, products and cities.
+    public let catalog: Catalog
+    let context: GenerationContext
+
+    /// Builds catalogs and patterns. `window` overrides the scenario's default window.
+    public init(config: DataGenerationConfig, seed: UInt64 = 42, scenario: Scenario = .normalTraffic,
+                window: (start: Timestamp, end: Timestamp)? = nil) {
+        self.config = config
+        self.seed = seed
+        self.scenario = scenario
+        let window = window ?? scenario.defaultWindow(config)
+        self.window = window
+        catalog = Catalog(config: config, seed: seed, reference: window.start)
+        context = GenerationContext(catalog: catalog, seed: seed, fraudRate: scenario.fraudRate(config))
+    }
+
+    /// What a run wrote.
+    public struct RunSummary: Sendable {
+        /// Records written per type.
+        public var records: [RecordType: Int] = [:]
+        /// Bytes written per type.
+        public var bytes: [RecordType: Int] = [:]
+    }
+
+    /// Progress of a run: records written so far and the total planned.
+    public typealias Progress = (_ written: Int, _ planned: Int) -> Void
+
+    /// Plans `count` records of `type` over [start, end).
+    public func plan(type: RecordType, count: Int, start: Timestamp, end: Timestamp, firstSerial: Int64 = 0) -> GenerationPlan {
+        GenerationPlan(pattern: context.pattern, start: start.milliseconds, end: end.milliseconds, count: count, seed: seed,
+                       stream: UInt64(RecordType.allCases.firstIndex(of: type)!), firstSerial: firstSerial,
+                       uniform: type == .analyticsResults)
+    }
+
+    /// The number of records of `type` the configured rates give over [start, end) under the scenario.
+    public func expectedCount(type: RecordType, start: Timestamp, end: Timestamp, rateMultiplier: Double = 1) -> Int {
+        var rate = type.baseRate(in: config) * scenario.rateMultiplier * rateMultiplier
+        if type == .fraudAlerts {
+            // Alerts follow transactions: every fraud plus the model's false positives.
+            let txnRate = config.baseTransactionRate * scenario.rateMultiplier * rateMultiplier
+            rate = txnRate * (context.fraudRate + (1 - context.fraudRate) * context.falsePositiveRate)
+        }
+        let expected = GenerationPlan.expectedCount(pattern: context.pattern, start: start.milliseconds, end: end.milliseconds,
+                                                    baseRatePerHour: rate, uniform: type == .analyticsResults)
+        return Int(expected.rounded())
+    }
+
+    /// Writes `count` records of `type` over [start, end) to `target`, in timestamp order.
+    /// With `alerts` (transactions only), the alerts raised by the transactions go there.
+    @discardableResult
+    public func write(type: RecordType, count: Int, start: Timestamp, end: Timestamp, to target: RecordTarget,
+                      alerts: RecordTarget? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                      progress: Progress? = nil) throws(GenerationError) -> Int {
+        guard end > start else { throw .invalidRequest("the window is empty: --end must be after --start") }
+        let plan = plan(type: type, count: count, start: start, end: end)
+        let merger = OrderedMerger(sink: target)
+        let alertMerger = alerts.map(OrderedMerger.init(sink:))
+        let context = self.context
+        let generate: @Sendable (GenerationPlan.Block) -> [BlockOutput]
+        switch type {
+        case .transactions:
+            let generator = TransactionGenerator(context: context, plan: plan)
+            generate = { block in let out = generator.generate(block); return [out.transactions, out.alerts] }
+        case .fraudAlerts:
+            let generator = TransactionGenerator(context: context, plan: plan, alertsOnly: true)
+            generate = { block in [generator.generate(block).alerts] }
+        case .userEvents:
+            let generator = SessionGenerator(context: context, plan: plan)
+            generate = { block in [generator.generate(block)] }
+        case .productUpdates:
+            let generator = ProductUpdateGenerator(context: context, plan: plan)
+            generate = { block in [generator.generate(block)] }
+        case .analyticsResults:
+            let generator = AnalyticsGenerator(context: context, plan: plan)
+            generate = { block in [generator.generate(block)] }
+        }
+        var lastReport = 0
+        try BlockRunner.run(blocks: plan.blocks, threads: threads, generate: generate) { (outputs, horizon) throws(GenerationError) in
+            try merger.add(outputs[0], horizon: horizon)
+            if let alertMerger, outputs.count > 1 { try alertMerger.add(outputs[1], horizon: horizon) }
+            if let progress, merger.written - lastReport >= 100_000 {
+                lastReport = merger.written
+                progress(merger.written, count)
+            }
+        }
+        if plan.blocks.isEmpty, let alertMerger { try alertMerger.add(BlockOutput(), horizon: nil) }
+        progress?(merger.written, count)
+        return merger.written
+    }
+
+    /// Generates records in memory and parses them with libjansson: the seed's `generate_transactions`
+    /// for programmatic use and tests. Prefer ``write(type:count:start:end:to:alerts:threads:progress:)`` for volume.
+    public func generateRecords(type: RecordType, count: Int, startTime: Timestamp? = nil, endTime: Timestamp? = nil) throws -> [JSONValue] {
+        let collector = RecordCollector()
+        try write(type: type, count: count, start: startTime ?? window.start, end: endTime ?? window.end, to: collector)
+        return try collector.lines.map { try JSONValue.parse($0) }
+    }
+
+    /// `count` transactions over the window (default: the configured one).
+    public func generateTransactions(count: Int, startTime: Timestamp? = nil, endTime: Timestamp? = nil) throws -> [JSONValue] {
+        try generateRecords(type: .transactions, count: count, startTime: startTime, endTime: endTime)
+    }
+
+    /// `count` user events over the window.
+    public func generateUserEvents(count: Int, startTime: Timestamp? = nil, endTime: Timestamp? = nil) throws -> [JSONValue] {
+        try generateRecords(type: .userEvents, count: count, startTime: startTime, endTime: endTime)
+    }
+
+    /// `count` product updates over the window.
+    public func generateProductUpdates(count: Int, startTime: Timestamp? = nil, endTime: Timestamp? = nil) throws -> [JSONValue] {
+        try generateRecords(type: .productUpdates, count: count, startTime: startTime, endTime: endTime)
+    }
+}
+
+/// Keeps records as lines in memory (small runs and tests).
+public final class RecordCollector: RecordTarget {
+    /// The records, without their newlines.
+    public private(set) var lines: [String] = []
+    /// An empty collector.
+    public init() {}
+    public func write(_ record: UnsafeBufferPointer<UInt8>, timestamp: Int64) throws(GenerationError) {
+        lines.append(String(decoding: UnsafeBufferPointer(rebasing: record.dropLast()), as: UTF8.self))
+    }
+}

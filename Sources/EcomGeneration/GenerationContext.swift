@@ -1,0 +1,151 @@
+import EcomModel
+import Foundation
+
+/// Everything a block generator reads: catalog, time pattern, mixes and precomputed JSON fragments.
+/// Immutable and shared by all workers.
+final class GenerationContext: Sendable {
+    let seed: UInt64
+    let catalog: Catalog
+    let pattern: TemporalPattern
+    let fraudRate: Double
+    /// Probability that a legitimate transaction is flagged by the fraud model (false-positive alert),
+    /// chosen so that alerts arrive at the configured alert rate.
+    let falsePositiveRate: Double
+    let paymentTable: AliasTable
+    let paymentNames: [PaymentMethod]
+    let deviceTable: AliasTable
+    let deviceTypes: [DeviceType]
+    /// Per-position probabilities: a velocity burst starts, or a single fraud of each other kind.
+    let velocityStart: Double
+    let singleFraud: [(FraudType, Double)]
+    /// Cities on another continent than each city, farther than 2,000 km.
+    let foreignCities: [[Int]]
+    /// Time-zone names and regions by city, and `"location":{...,"latitude":` prefixes.
+    let locationPrefix: FragmentTable
+    let productLinePrefix: FragmentTable
+    let productPagePath: FragmentTable
+    /// Per user and device position: `"device_info":{...}` for transactions, and with screen for events.
+    let transactionDevice: FragmentTable
+    let eventDevice: FragmentTable
+    let categoryNames: FragmentTable
+    let categorySlugs: [String]
+    let taxRateBasisPoints: [Region: Int64] = [.northAmerica: 800, .europe: 2000, .asia: 1000, .others: 1500]
+
+    init(catalog: Catalog, seed: UInt64, fraudRate: Double) {
+        self.seed = seed
+        self.catalog = catalog
+        let config = catalog.config
+        pattern = TemporalPattern(catalog: catalog)
+        self.fraudRate = fraudRate
+        let alertShare = config.baseTransactionRate > 0 ? config.baseFraudAlertRate / config.baseTransactionRate : 0
+        falsePositiveRate = fraudRate < 1 ? min(0.5, max(0, alertShare - fraudRate) / (1 - fraudRate)) : 0
+        paymentNames = PaymentMethod.allCases.filter { (config.paymentMethods[$0] ?? 0) > 0 }
+        paymentTable = AliasTable(weights: paymentNames.map { config.paymentMethods[$0]! })
+        deviceTypes = DeviceType.allCases.filter { (config.devices[$0] ?? 0) > 0 }
+        deviceTable = AliasTable(weights: deviceTypes.map { config.devices[$0]! })
+
+        // A burst has 10 records on average; solve for the start probability that gives the configured share.
+        let velocityShare = fraudRate * (config.fraudPatterns[.velocity] ?? 0)
+        velocityStart = velocityShare / (10 - 9 * velocityShare)
+        let perPosition = 1 + 9 * velocityStart
+        singleFraud = FraudType.allCases.filter { $0 != .velocity }.map { kind in
+            (kind, fraudRate * (config.fraudPatterns[kind] ?? 0) * perPosition)
+        }
+
+        let cities = catalog.cities
+        foreignCities = cities.map { home in
+            cities.filter { $0.continent != home.continent && $0.distanceKm(to: home) > 2_000 }.map(\.index)
+        }
+        var locations = FragmentTable()
+        for city in cities {
+            locations.add { b in
+                b.append("\"location\":{\"country\":"); b.appendJSONString(city.country)
+                b.append(",\"state\":"); b.appendJSONString(city.state)
+                b.append(",\"city\":"); b.appendJSONString(city.name)
+                b.append(",\"timezone\":"); b.appendJSONString(city.timeZone)
+                b.append(",\"region\":"); b.appendJSONString(city.region.rawValue)
+                b.append(",\"latitude\":")
+            }
+        }
+        locationPrefix = locations
+        let slugs = config.categories.map { name in
+            String(name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }).replacingOccurrences(of: "--", with: "-")
+                .replacingOccurrences(of: "--", with: "-")
+        }
+        categorySlugs = slugs
+        var categoryTable = FragmentTable()
+        for name in config.categories { categoryTable.add { $0.appendJSONString(name) } }
+        categoryNames = categoryTable
+        var lines = FragmentTable()
+        var pages = FragmentTable()
+        for product in catalog.products {
+            lines.add { b in
+                b.append("{\"product_id\":"); b.appendID("prod_", UInt64(product.index + 1), digits: catalog.productDigits)
+                b.append(",\"name\":"); b.appendJSONString(product.name)
+                b.append(",\"category\":"); b.appendJSONString(config.categories[product.category])
+                b.append(",\"price\":"); b.appendFixed(product.priceCents, decimals: 2)
+                b.append(",\"quantity\":")
+            }
+            pages.add { b in
+                b.append("\"/products/"); b.appendEscaped(slugs[product.category])
+                b.append("/prod_"); b.appendUnsigned(UInt64(product.index + 1), minimumDigits: catalog.productDigits)
+                b.append("\"")
+            }
+        }
+        productLinePrefix = lines
+        productPagePath = pages
+        var transactionDevices = FragmentTable()
+        var eventDevices = FragmentTable()
+        for user in catalog.users {
+            for device in user.devices {
+                transactionDevices.add { b in
+                    b.append("\"device_info\":{\"device_id\":"); b.appendHexID("dev_", device.id, digits: 12)
+                    b.append(",\"device_type\":\""); b.append(Array(device.type.rawValue.utf8))
+                    b.append("\",\"os\":"); b.appendJSONString(device.os)
+                    b.append(",\"browser\":"); b.appendJSONString(device.browser)
+                    b.append("}")
+                }
+                eventDevices.add { b in
+                    b.append("\"device_info\":{\"device_id\":"); b.appendHexID("dev_", device.id, digits: 12)
+                    b.append(",\"device_type\":\""); b.append(Array(device.type.rawValue.utf8))
+                    b.append("\",\"os\":"); b.appendJSONString(device.os)
+                    b.append(",\"screen_resolution\":"); b.appendJSONString(device.screenResolution)
+                    b.append("}")
+                }
+            }
+        }
+        transactionDevice = transactionDevices
+        eventDevice = eventDevices
+    }
+
+    /// Fragment index of a user's device of `type`.
+    @inline(__always)
+    func deviceFragment(user: Int, type: DeviceType) -> Int {
+        user * DeviceType.allCases.count + DeviceType.allCases.firstIndex(of: type)!
+    }
+
+    /// Picks a zone of a leaf by its weight, then a city of the zone and an active user of the city.
+    @inline(__always)
+    func pickUser(zoneTable: AliasTable, stream: inout RandomStream) -> (user: Int, zone: Int) {
+        let zone = zoneTable.sample(&stream)
+        let cityTable = pattern.zones[zone]
+        let city = cityTable.cities[cityTable.cityTable.sample(&stream)]
+        let users = catalog.activeUsersByCity[city]
+        return (Int(users[stream.below(users.count)]), zone)
+    }
+
+    /// Writes `"latitude":..,"longitude":..}` for a point within the jitter radius of a city's centre.
+    @inline(__always)
+    func writeLocation(city: Int, to buffer: ByteBuffer, stream: inout RandomStream) {
+        let place = catalog.cities[city]
+        locationPrefix.write(city, to: buffer)
+        let radius = catalog.config.locationJitterKm * stream.unit().squareRoot()
+        let angle = 2 * Double.pi * stream.unit()
+        let latitude = place.latitude + radius * cos(angle) / 111.32
+        let longitude = place.longitude + radius * sin(angle) / (111.32 * max(0.05, cos(place.latitude * Double.pi / 180)))
+        buffer.appendFixed(Int64((latitude * 10_000).rounded()), decimals: 4)
+        buffer.append(",\"longitude\":")
+        buffer.appendFixed(Int64((min(180, max(-180, longitude)) * 10_000).rounded()), decimals: 4)
+        buffer.append(UInt8(ascii: "}"))
+    }
+}

@@ -1,0 +1,200 @@
+import EcomModel
+import Foundation
+
+/// Receives records in timestamp order.
+public protocol RecordTarget: AnyObject {
+    /// Takes one record (its bytes end with a newline).
+    func write(_ record: UnsafeBufferPointer<UInt8>, timestamp: Int64) throws(GenerationError)
+}
+
+/// Where NDJSON goes: a file descriptor (a file, or stdout) written in large chunks.
+public final class RecordSink: RecordTarget {
+    /// Where the sink writes, for error messages (`-` for stdout).
+    public let path: String
+    private let descriptor: Int32
+    private let ownsDescriptor: Bool
+    private let chunk = ByteBuffer(capacity: 1 << 20)
+    private var digest: SHA256?
+    /// Records written.
+    public private(set) var records = 0
+    /// Bytes written.
+    public private(set) var bytes = 0
+
+    /// Opens `path` for writing (created or truncated), or stdout for `-`.
+    /// - Throws: ``GenerationError/io`` naming the path.
+    public init(path: String, computeDigest: Bool = false) throws(GenerationError) {
+        self.path = path
+        if path == "-" {
+            descriptor = STDOUT_FILENO
+            ownsDescriptor = false
+        } else {
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+            descriptor = fd
+            ownsDescriptor = true
+        }
+        if computeDigest { digest = SHA256() }
+    }
+
+    deinit { if ownsDescriptor { close(descriptor) } }
+
+    /// Appends one record (its bytes end with a newline).
+    @inline(__always)
+    public func write(_ record: UnsafeBufferPointer<UInt8>, timestamp: Int64) throws(GenerationError) {
+        chunk.append(record)
+        records += 1
+        if chunk.count >= (1 << 20) - 8192 { try flush() }
+    }
+
+    /// Writes buffered bytes out.
+    public func flush() throws(GenerationError) {
+        var offset = 0
+        let data = chunk.bytes
+        digest?.update(data)
+        while offset < data.count {
+            let written = Glibc.write(descriptor, data.baseAddress! + offset, data.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, reason: String(cString: strerror(errno)))
+            }
+            offset += written
+        }
+        bytes += data.count
+        chunk.removeAll()
+    }
+
+    /// Flushes and returns the SHA-256 of everything written (when requested at creation).
+    public func finish() throws(GenerationError) -> String? {
+        try flush()
+        return digest?.finalizeHex()
+    }
+}
+
+/// Merges blocks into one timestamp-ordered stream. A block's records are ordered, and records that spill
+/// past the next block's start (late fraud alerts, sessions running on) wait in a heap until their turn.
+final class OrderedMerger {
+    private var heap: [(timestamp: Int64, sequence: Int, bytes: [UInt8])] = []
+    private var sequence = 0
+    private let sink: RecordTarget
+    /// Records written so far.
+    private(set) var written = 0
+
+    init(sink: RecordTarget) { self.sink = sink }
+
+    /// Writes what can be written of `output`; `horizon` is the start of the next block (nil: the end).
+    func add(_ output: BlockOutput, horizon: Int64?) throws(GenerationError) {
+        let limit = horizon ?? Int64.max
+        for entry in output.entries {
+            try drain(upTo: entry.timestamp, inclusive: true)
+            let record = output.bytes(of: entry)
+            if entry.timestamp >= limit {
+                push(entry.timestamp, Array(record))
+            } else {
+                written += 1
+                try sink.write(record, timestamp: entry.timestamp)
+            }
+        }
+        if horizon == nil {
+            try drain(upTo: Int64.max, inclusive: true)
+        } else {
+            try drain(upTo: limit, inclusive: false)
+        }
+    }
+
+    private func drain(upTo limit: Int64, inclusive: Bool) throws(GenerationError) {
+        while let top = heap.first, inclusive ? top.timestamp <= limit : top.timestamp < limit {
+            let item = pop()
+            try item.bytes.withUnsafeBufferPointer { (record) throws(GenerationError) in
+                written += 1
+                try sink.write(record, timestamp: item.timestamp)
+            }
+        }
+    }
+
+    private func less(_ a: Int, _ b: Int) -> Bool {
+        (heap[a].timestamp, heap[a].sequence) < (heap[b].timestamp, heap[b].sequence)
+    }
+
+    private func push(_ timestamp: Int64, _ bytes: [UInt8]) {
+        heap.append((timestamp, sequence, bytes))
+        sequence += 1
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard less(child, parent) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private func pop() -> (timestamp: Int64, sequence: Int, bytes: [UInt8]) {
+        heap.swapAt(0, heap.count - 1)
+        let top = heap.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < heap.count, less(left, smallest) { smallest = left }
+            if right < heap.count, less(right, smallest) { smallest = right }
+            if smallest == parent { break }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return top
+    }
+}
+
+/// Runs the blocks of a plan on `threads` workers, a batch at a time, and hands their outputs over in
+/// block order, so the result never depends on the thread count.
+enum BlockRunner {
+    final class Slots: @unchecked Sendable {
+        // Each slot is written by exactly one worker, under the lock, and read after all workers finished.
+        private let lock = NSLock()
+        private var outputs: [[BlockOutput]]
+        private var next = 0
+        init(count: Int) { outputs = Array(repeating: [], count: count) }
+        func claim() -> Int { lock.lock(); defer { lock.unlock() }; next += 1; return next - 1 }
+        func store(_ index: Int, _ value: [BlockOutput]) { lock.lock(); outputs[index] = value; lock.unlock() }
+        func take() -> [[BlockOutput]] { outputs }
+    }
+
+    static func run(
+        blocks: [GenerationPlan.Block], threads: Int,
+        generate: @escaping @Sendable (GenerationPlan.Block) -> [BlockOutput],
+        consume: (_ outputs: [BlockOutput], _ horizon: Int64?) throws(GenerationError) -> Void
+    ) throws(GenerationError) {
+        let batchSize = max(1, threads) * 4
+        var index = 0
+        while index < blocks.count {
+            let batch = Array(blocks[index..<min(blocks.count, index + batchSize)])
+            let slots = Slots(count: batch.count)
+            DispatchQueue.concurrentPerform(iterations: min(max(1, threads), batch.count)) { _ in
+                while true {
+                    let i = slots.claim()
+                    if i >= batch.count { break }
+                    slots.store(i, generate(batch[i]))
+                }
+            }
+            for (offset, outputs) in slots.take().enumerated() {
+                let position = index + offset
+                try consume(outputs, position + 1 < blocks.count ? blocks[position + 1].start : nil)
+            }
+            index += batch.count
+        }
+    }
+}
+
+/// A failure while generating or writing.
+public enum GenerationError: Error, CustomStringConvertible, Sendable {
+    /// Writing or creating `path` failed.
+    case io(path: String, reason: String)
+    /// Arguments that cannot be honoured.
+    case invalidRequest(String)
+
+    public var description: String {
+        switch self {
+        case let .io(path, reason): "cannot write \(path): \(reason); check that the directory exists and is writable"
+        case let .invalidRequest(message): message
+        }
+    }
+}

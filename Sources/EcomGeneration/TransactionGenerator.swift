@@ -1,0 +1,245 @@
+import EcomModel
+
+/// Writes the transactions of a block, and the fraud alerts they raise.
+struct TransactionGenerator {
+    let context: GenerationContext
+    let plan: GenerationPlan
+    /// When true, every planned record is a flagged transaction and only its alert is written
+    /// (`generate --type fraud_alerts`).
+    var alertsOnly = false
+
+    private struct Item {
+        var timestamp: Int64
+        var sequence: Int32
+        var user: Int32
+        var zone: Int16
+        /// 0 for legitimate, else 1 + the fraud kind's position in `FraudType.allCases`.
+        var fraud: Int8
+        var flagged: Bool
+        var burst: Int32
+    }
+
+    static let recordStream: UInt64 = 0x7A11
+
+    /// Returns the block's transactions and its alerts (alerts may run past the block's end).
+    func generate(_ block: GenerationPlan.Block) -> (transactions: BlockOutput, alerts: BlockOutput) {
+        var stream = RandomStream(key: context.seed, TransactionGenerator.recordStream, UInt64(bitPattern: block.start), UInt64(block.part))
+        let leaf = plan.leaves[block.leaf]
+        let zoneTable = AliasTable(weights: leaf.zoneWeights)
+        let span = block.end - block.start
+        var items: [Item] = []
+        items.reserveCapacity(block.count)
+        let n = block.count
+        var burstCount: Int32 = 0
+        let fraudKinds = FraudType.allCases
+
+        func uniformTime(_ s: inout RandomStream) -> Int64 { block.start + Int64(s.unit() * Double(span)) }
+
+        while items.count < n {
+            let position = Int32(items.count)
+            let (user, zone) = context.pickUser(zoneTable: zoneTable, stream: &stream)
+            var u = stream.unit()
+            if alertsOnly {
+                // Standalone alerts: a flagged transaction at every position, fraudulent at the configured share.
+                u *= context.fraudRate + (1 - context.fraudRate) * context.falsePositiveRate
+            }
+            if u < context.velocityStart && n - items.count >= 5 {
+                let k = min(n - items.count, stream.int(in: 5...15))
+                let start = uniformTime(&stream)
+                let window = min(Int64(300_000), max(1, block.end - start)) // within 5 minutes, inside the block
+                burstCount += 1
+                for _ in 0..<k {
+                    items.append(Item(timestamp: start + Int64(stream.unit() * Double(window)), sequence: Int32(items.count),
+                                      user: Int32(user), zone: Int16(zone), fraud: 1, flagged: true, burst: burstCount))
+                }
+                continue
+            }
+            var chosen: FraudType?
+            var threshold = context.velocityStart
+            for (kind, probability) in context.singleFraud {
+                threshold += probability
+                if u < threshold { chosen = kind; break }
+            }
+            var item = Item(timestamp: uniformTime(&stream), sequence: position, user: Int32(user), zone: Int16(zone), fraud: 0, flagged: false, burst: 0)
+            if chosen == .time {
+                // Move the transaction to a user whose local time is 02:00-04:00 now; none such, an amount fraud.
+                if let timeZone = nightZone(leaf: leaf, stream: &stream) {
+                    let cities = context.pattern.zones[timeZone].cities
+                    let city = cities[context.pattern.zones[timeZone].cityTable.sample(&stream)]
+                    let users = context.catalog.activeUsersByCity[city]
+                    item.user = users[stream.below(users.count)]
+                    item.zone = Int16(timeZone)
+                } else {
+                    chosen = .amount
+                }
+            }
+            if let chosen {
+                item.fraud = Int8(fraudKinds.firstIndex(of: chosen)! + 1)
+                item.flagged = true
+            } else if alertsOnly || stream.chance(context.falsePositiveRate) {
+                item.flagged = true
+            }
+            items.append(item)
+        }
+        items.sort { ($0.timestamp, $0.sequence) < ($1.timestamp, $1.sequence) }
+
+        let transactions = BlockOutput()
+        let alerts = BlockOutput()
+        for (offset, item) in items.enumerated() {
+            let serial = UInt64(block.firstSerial) + UInt64(offset) + 1
+            let fraud: FraudType? = item.fraud > 0 ? fraudKinds[Int(item.fraud) - 1] : nil
+            let facts = writeTransaction(item: item, serial: serial, fraud: fraud, leaf: leaf,
+                                         to: alertsOnly ? nil : transactions, stream: &stream)
+            if item.flagged {
+                writeAlert(serial: serial, timestamp: item.timestamp, user: Int(item.user), fraud: fraud, facts: facts,
+                           to: alerts, stream: &stream)
+            }
+        }
+        alerts.sortEntries()
+        return (transactions, alerts)
+    }
+
+    private func nightZone(leaf: GenerationPlan.Leaf, stream: inout RandomStream) -> Int? {
+        var candidates: [Int] = []
+        var weights: [Double] = []
+        for (zone, offset) in leaf.zoneOffsets.enumerated() {
+            let local = leaf.start + offset
+            let hour = (local - Timestamp.floorDiv(local, Timestamp.millisecondsPerDay) * Timestamp.millisecondsPerDay) / 3_600_000
+            if hour >= 2 && hour < 4 {
+                candidates.append(zone)
+                weights.append(context.pattern.zones[zone].weight)
+            }
+        }
+        guard !candidates.isEmpty else { return nil }
+        return candidates[AliasTable(weights: weights).sample(&stream)]
+    }
+
+    struct Facts {
+        var totalCents: Int64
+        var score: Int64
+        var city: Int
+    }
+
+    /// Writes one transaction (or, with no output, draws the same values) and returns what its alert needs.
+    private func writeTransaction(item: Item, serial: UInt64, fraud: FraudType?, leaf: GenerationPlan.Leaf,
+                                  to output: BlockOutput?, stream: inout RandomStream) -> Facts {
+        let catalog = context.catalog
+        let config = catalog.config
+        let user = catalog.users[Int(item.user)]
+        let scratch = output?.buffer ?? ByteBuffer(capacity: 1024)
+        let start = output?.begin() ?? 0
+
+        // Products: the user's categories, or a boosted category while an event runs in the user's time zone.
+        var category = user.preferredCategories[stream.below(user.preferredCategories.count)]
+        let event = leaf.zoneEvents[Int(item.zone)]
+        if event >= 0, stream.chance(0.5) {
+            let boosted = context.pattern.events[event].categories
+            if !boosted.isEmpty { category = boosted[stream.below(boosted.count)] }
+        }
+        var lines: [(product: Int, quantity: Int64)] = []
+        switch fraud {
+        case .amount:
+            let product = catalog.product(inCategory: category, stream: &stream)
+            lines.append((product, Int64((stream.double(5, 20) * 1.77).rounded(.up))))
+        case .pattern:
+            let others = (0..<config.categories.count).filter { !user.preferredCategories.contains($0) }
+            let unusual = others.isEmpty ? category : others[stream.below(others.count)]
+            for _ in 0..<(2 + stream.below(3)) { lines.append((catalog.product(inCategory: unusual, stream: &stream), Int64(1 + stream.below(3)))) }
+        default:
+            let u = stream.unit()
+            let count = u < 0.6 ? 1 : (u < 0.9 ? 2 : 3)
+            for _ in 0..<count {
+                let q = stream.unit()
+                lines.append((catalog.product(inCategory: category, stream: &stream), q < 0.85 ? 1 : (q < 0.97 ? 2 : 3)))
+                if stream.chance(0.3) { category = user.preferredCategories[stream.below(user.preferredCategories.count)] }
+            }
+        }
+        var subtotal: Int64 = 0
+        for line in lines { subtotal += catalog.products[line.product].priceCents * line.quantity }
+
+        var city = user.homeCity
+        if fraud == .location {
+            let foreign = context.foreignCities[city]
+            if !foreign.isEmpty { city = foreign[stream.below(foreign.count)] }
+        }
+        let region = catalog.cities[city].region
+        let tax = (subtotal * (context.taxRateBasisPoints[region] ?? 0) + 5_000) / 10_000
+        let shipping: Int64 = subtotal >= 5_000 ? 0 : 599
+        let total = subtotal + tax + shipping
+        let score: Int64 = if fraud != nil {
+            650 + Int64(stream.below(350))
+        } else if item.flagged {
+            700 + Int64(stream.below(250))
+        } else {
+            Int64(10 + 350 * stream.unit() * stream.unit())
+        }
+        let deviceType = context.deviceTypes[context.deviceTable.sample(&stream)]
+        let payment = context.paymentNames[context.paymentTable.sample(&stream)]
+        let session = stream.next() & 0xFFFF_FFFF_FFFF
+        let suspiciousDevice = fraud == .device ? (DeviceProfiles.suspicious[stream.below(DeviceProfiles.suspicious.count)], stream.next() & 0xFFFF_FFFF_FFFF) : nil
+
+        let b = scratch
+        b.append("{\"transaction_id\":"); b.appendID("txn_", serial, digits: 9)
+        b.append(",\"user_id\":"); b.appendID("user_", UInt64(user.index + 1), digits: catalog.userDigits)
+        b.append(",\"session_id\":"); b.appendHexID("sess_", session, digits: 12)
+        b.append(",\"timestamp\":"); b.appendQuotedTimestamp(item.timestamp)
+        b.append(",\"products\":[")
+        for (index, line) in lines.enumerated() {
+            if index > 0 { b.append(UInt8(ascii: ",")) }
+            context.productLinePrefix.write(line.product, to: b)
+            b.appendInt(line.quantity)
+            b.append(UInt8(ascii: "}"))
+        }
+        b.append("],\"subtotal\":"); b.appendFixed(subtotal, decimals: 2)
+        b.append(",\"tax\":"); b.appendFixed(tax, decimals: 2)
+        b.append(",\"shipping\":"); b.appendFixed(shipping, decimals: 2)
+        b.append(",\"total_amount\":"); b.appendFixed(total, decimals: 2)
+        b.append(",\"currency\":\"USD\",\"payment_method\":\""); b.append(Array(payment.rawValue.utf8))
+        b.append("\","); context.writeLocation(city: city, to: b, stream: &stream)
+        b.append(UInt8(ascii: ","))
+        if let (signature, id) = suspiciousDevice {
+            b.append("\"device_info\":{\"device_id\":"); b.appendHexID("dev_", id, digits: 12)
+            b.append(",\"device_type\":\""); b.append(Array(deviceType.rawValue.utf8))
+            b.append("\",\"os\":"); b.appendJSONString(signature.os)
+            b.append(",\"browser\":"); b.appendJSONString(signature.browser)
+            b.append(",\"is_new_device\":true}")
+        } else {
+            context.transactionDevice.write(context.deviceFragment(user: user.index, type: deviceType), to: b)
+        }
+        b.append(",\"user_type\":\""); b.append(Array(user.type.rawValue.utf8))
+        b.append(fraud == nil ? "\",\"is_fraud\":false" : "\",\"is_fraud\":true")
+        b.append(",\"fraud_score\":"); b.appendFixed(score, decimals: 3)
+        if let fraud {
+            b.append(",\"fraud_type\":\""); b.append(Array(fraud.rawValue.utf8)); b.append("\"}")
+        } else {
+            b.append(",\"fraud_type\":null}")
+        }
+        if let output {
+            output.end(start, timestamp: item.timestamp)
+        }
+        return Facts(totalCents: total, score: score, city: city)
+    }
+
+    private func writeAlert(serial: UInt64, timestamp: Int64, user: Int, fraud: FraudType?, facts: Facts,
+                            to output: BlockOutput, stream: inout RandomStream) {
+        let catalog = context.catalog
+        let suspected = fraud ?? FraudType.allCases[stream.below(FraudType.allCases.count)]
+        let raised = timestamp + 500 + Int64(stream.below(29_500))
+        let b = output.buffer
+        let start = output.begin()
+        b.append("{\"alert_id\":"); b.appendID("alert_", serial, digits: 9)
+        b.append(",\"transaction_id\":"); b.appendID("txn_", serial, digits: 9)
+        b.append(",\"user_id\":"); b.appendID("user_", UInt64(user + 1), digits: catalog.userDigits)
+        b.append(",\"timestamp\":"); b.appendQuotedTimestamp(raised)
+        b.append(",\"transaction_timestamp\":"); b.appendQuotedTimestamp(timestamp)
+        b.append(",\"alert_type\":\""); b.append(Array(suspected.rawValue.utf8))
+        b.append("\",\"fraud_score\":"); b.appendFixed(facts.score, decimals: 3)
+        b.append(facts.score >= 900 ? ",\"risk_level\":\"critical\"" : facts.score >= 800 ? ",\"risk_level\":\"high\"" : ",\"risk_level\":\"medium\"")
+        b.append(",\"amount\":"); b.appendFixed(facts.totalCents, decimals: 2)
+        b.append(",\"currency\":\"USD\",\"country\":"); b.appendJSONString(catalog.cities[facts.city].country)
+        b.append(",\"city\":"); b.appendJSONString(catalog.cities[facts.city].name)
+        b.append(fraud == nil ? ",\"is_fraud\":false" : ",\"is_fraud\":true")
+        b.append(",\"status\":\"open\"}")
+        output.end(start, timestamp: raised)
+    }
+}

@@ -1,0 +1,123 @@
+/// A geographic region of the seed's distribution.
+public enum Region: String, CaseIterable, Sendable, Comparable {
+    case northAmerica = "North America"
+    case europe = "Europe"
+    case asia = "Asia"
+    case others = "Others"
+
+    public static func < (lhs: Region, rhs: Region) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// The kind of a fraudulent transaction.
+public enum FraudType: String, CaseIterable, Sendable, Comparable {
+    /// A burst of 5-15 transactions by one user within 5 minutes.
+    case velocity
+    /// A transaction from a city on another continent than the user's home.
+    case location
+    /// An amount 5-20 times the user's usual basket.
+    case amount
+    /// A transaction between 02:00 and 04:00 local time.
+    case time
+    /// A transaction from a device the user never used, with a suspicious signature.
+    case device
+    /// A purchase in a category the user never buys.
+    case pattern
+
+    public static func < (lhs: FraudType, rhs: FraudType) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// A device class.
+public enum DeviceType: String, CaseIterable, Sendable, Comparable {
+    case mobile, desktop, tablet
+
+    public static func < (lhs: DeviceType, rhs: DeviceType) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// A payment method.
+public enum PaymentMethod: String, CaseIterable, Sendable, Comparable {
+    case creditCard = "credit_card"
+    case debitCard = "debit_card"
+    case paypal
+    case applePay = "apple_pay"
+    case googlePay = "google_pay"
+    case bankTransfer = "bank_transfer"
+
+    public static func < (lhs: PaymentMethod, rhs: PaymentMethod) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// A user segment.
+public enum UserType: String, CaseIterable, Sendable {
+    case regular, vip, new
+}
+
+/// The five record types and their Kafka topics and keys.
+public enum RecordType: String, CaseIterable, Sendable {
+    case transactions
+    case userEvents = "user_events"
+    case productUpdates = "product_updates"
+    case fraudAlerts = "fraud_alerts"
+    case analyticsResults = "analytics_results"
+
+    /// The Kafka topic the type is produced to.
+    public var topic: String {
+        switch self {
+        case .transactions: "transactions"
+        case .userEvents: "user-events"
+        case .productUpdates: "product-updates"
+        case .fraudAlerts: "fraud-alerts"
+        case .analyticsResults: "analytics-results"
+        }
+    }
+
+    /// The record field used as the Kafka message key.
+    public var keyField: String {
+        switch self {
+        case .transactions: "user_id"
+        case .userEvents: "session_id"
+        case .productUpdates: "product_id"
+        case .fraudAlerts: "transaction_id"
+        case .analyticsResults: "metric_type"
+        }
+    }
+
+    /// The field holding the record's unique identifier.
+    public var idField: String {
+        switch self {
+        case .transactions: "transaction_id"
+        case .userEvents: "event_id"
+        case .productUpdates: "update_id"
+        case .fraudAlerts: "alert_id"
+        case .analyticsResults: "result_id"
+        }
+    }
+
+    /// Accepts the type's name, its topic, or a singular form (`transaction`, `user-event`, ...).
+    public init?(name: String) {
+        let normalised = name.lowercased().replacingOccurrences(of: "-", with: "_")
+        for type in RecordType.allCases
+        where normalised == type.rawValue || normalised + "s" == type.rawValue {
+            self = type
+            return
+        }
+        return nil
+    }
+
+    /// The base hourly rate of the type in `config`.
+    public func baseRate(in config: DataGenerationConfig) -> Double {
+        switch self {
+        case .transactions: config.baseTransactionRate
+        case .userEvents: config.baseEventRate
+        case .productUpdates: config.baseProductUpdateRate
+        case .fraudAlerts: config.baseFraudAlertRate
+        case .analyticsResults: config.baseAnalyticsRate
+        }
+    }
+}

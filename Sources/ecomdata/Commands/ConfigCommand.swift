@@ -1,0 +1,5 @@
+import ArgumentParser
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "config")
+    func run() throws {}
+}

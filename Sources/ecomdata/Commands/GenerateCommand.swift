@@ -1,0 +1,68 @@
+import ArgumentParser
+import EcomGeneration
+import EcomModel
+import Foundation
+
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate records of one type as NDJSON, ordered by timestamp.",
+        discussion: """
+        The window defaults to the configured one (28 days from 2024-09-02), or the scenario's.
+        Example: ecomdata generate --type transactions --count 200000 --seed 7 --out txns.ndjson --catalog-out catalog/
+        """
+    )
+
+    @Option(help: "Record type: \(RecordType.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var type: RecordType
+
+    @Option(help: "Number of records.")
+    var count: Int
+
+    @Option(help: "Window start (UTC).")
+    var start: TimeArgument?
+
+    @Option(help: "Window end (UTC, exclusive).")
+    var end: TimeArgument?
+
+    @Option(help: "Output file, or - for stdout.")
+    var out: String = "-"
+
+    @Option(help: "Also write users.ndjson, products.ndjson and cities.ndjson into this directory.")
+    var catalogOut: String?
+
+    @Option(help: "Worker threads (output is identical for any value).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @OptionGroup var generation: GenerationOptions
+
+    func validate() throws {
+        guard count >= 0 else { throw ValidationError("--count must not be negative") }
+        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
+        if let start, let end, end.timestamp <= start.timestamp { throw ValidationError("--end must be after --start") }
+    }
+
+    func run() throws {
+        let config = try generation.loadConfig()
+        let scenario = generation.resolvedScenario
+        let defaults = scenario.defaultWindow(config)
+        let startTime = start?.timestamp ?? defaults.start
+        var endTime = end?.timestamp ?? defaults.end
+        if start != nil && end == nil { endTime = startTime.adding(milliseconds: defaults.end.milliseconds - defaults.start.milliseconds) }
+        guard endTime > startTime else { throw ValidationError("--end must be after --start") }
+        let generator = ECommerceDataGenerator(config: config, seed: generation.seed, scenario: scenario, window: (startTime, endTime))
+        if generation.verbose {
+            Console.info("generating \(count) \(type.rawValue) from \(startTime) to \(endTime), seed \(generation.seed), scenario \(scenario.rawValue), \(threads) threads")
+        }
+        try reportingFailures { () throws(GenerationError) in
+            if let catalogOut { try generator.catalog.write(to: catalogOut) }
+            let sink = try RecordSink(path: out)
+            let progress = out == "-" ? nil : Console.progress(label: type.rawValue)
+            let written = try generator.write(type: type, count: count, start: startTime, end: endTime, to: sink, threads: threads, progress: progress)
+            _ = try sink.finish()
+            if generation.verbose || out != "-" {
+                Console.info("wrote \(written) \(type.rawValue) (\(sink.bytes) bytes) to \(out == "-" ? "stdout" : out)")
+            }
+        }
+    }
+}

@@ -1,0 +1,5 @@
+import ArgumentParser
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stats")
+    func run() throws {}
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import EcomGeneration
+import EcomModel
+import Foundation
+
+/// Flags every generating command shares: seed, config file, overrides and scenario.
+struct GenerationOptions: ParsableArguments {
+    @Option(help: "Run seed; the same seed, config and version give byte-identical output.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Configuration file (YAML or JSON); `ecomdata config` prints every key with its default.")
+    var config: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override one setting, e.g. --set fraud_rate=0.01 --set regions.Europe.weight=0.3.", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(help: "Scenario: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var scenario: String = Scenario.normalTraffic.rawValue
+
+    @Flag(help: "Say more on stderr.")
+    var verbose = false
+
+    func validate() throws {
+        guard Scenario(rawValue: scenario) != nil else {
+            throw ValidationError("unknown scenario '\(scenario)'; use one of \(Scenario.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    var resolvedScenario: Scenario { Scenario(rawValue: scenario)! }
+
+    /// Loads and validates the configuration, exiting with code 2 and every problem on failure.
+    func loadConfig() throws -> DataGenerationConfig {
+        do {
+            return try ConfigLoader.load(path: config, overrides: overrides)
+        } catch {
+            Console.error(error.description)
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Parses `--start` / `--end` values.
+struct TimeArgument: ExpressibleByArgument {
+    let timestamp: Timestamp
+    init?(argument: String) {
+        guard let parsed = Timestamp(parsing: argument) else { return nil }
+        timestamp = parsed
+    }
+    static var defaultValueDescription: String { "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ" }
+}
+
+extension RecordType: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+enum Console {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data(("ecomdata: " + message + "\n").utf8))
+    }
+
+    static func info(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    /// A progress reporter that redraws one stderr line, or nil when stderr is not a terminal.
+    static func progress(label: String) -> ECommerceDataGenerator.Progress? {
+        guard isatty(STDERR_FILENO) != 0 else { return nil }
+        return { written, planned in
+            let percent = planned > 0 ? written * 100 / planned : 100
+            FileHandle.standardError.write(Data("\r\(label): \(written)/\(planned) records (\(percent)%)\u{1B}[K".utf8))
+            if written >= planned { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
+    }
+}
+
+/// Runs `body`, printing a generation failure and mapping it to an exit code: 3 for I/O, 2 for requests
+/// that cannot be honoured.
+func reportingFailures(_ body: () throws(GenerationError) -> Void) throws(ExitCode) {
+    do {
+        try body()
+    } catch {
+        Console.error(error.description)
+        switch error {
+        case .io: throw ExitCode(3)
+        case .invalidRequest: throw ExitCode(2)
+        }
+    }
+}
