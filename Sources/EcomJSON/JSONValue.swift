@@ -98,7 +98,7 @@ extension JSONValue {
     public func encoded(pretty: Bool = false) -> String {
         let root = makeJansson()
         defer { json_decref(root) }
-        var flags = cjansson_flag_preserve_order() | cjansson_real_precision(17)
+        var flags = cjansson_flag_preserve_order() | cjansson_flag_encode_any() | cjansson_real_precision(15)
         flags |= pretty ? cjansson_indent(2) : cjansson_flag_compact()
         guard let text = json_dumps(root, flags) else { return "null" }
         defer { free(text) }

@@ -177,7 +177,8 @@ struct ConfigReader {
             case "location_jitter_km": double(value, path).map { config.locationJitterKm = $0 }
             case "seasonal_events":
                 if let events = self.mapping(value, path: path) {
-                    var result: [String: SeasonalEvent] = [:]
+                    // Events merge into the defaults, as the seed edits one event in place; `multiplier: 1` disables one.
+                    var result = config.seasonalEvents
                     for (nameNode, eventNode) in events {
                         let name = nameNode.string ?? ""
                         let eventPath = "\(path).\(name)"

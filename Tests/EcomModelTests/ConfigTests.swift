@@ -1,0 +1,129 @@
+import EcomJSON
+@testable import EcomModel
+import Foundation
+import Testing
+
+private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("fixtures")
+
+@Test func defaultsAreTheSeedFrameworks() {
+    let config = DataGenerationConfig()
+    #expect(config.totalUsers == 10_000 && config.totalProducts == 1_000)
+    #expect(config.activeUserRatio == 0.7 && config.vipUserRatio == 0.05 && config.newUserRatio == 0.25)
+    #expect(config.baseTransactionRate == 10_000 && config.baseEventRate == 100_000)
+    #expect(config.peakHourMultiplier == 3 && config.weekendMultiplier == 1.5 && config.fraudRate == 0.001)
+    #expect(config.regions[.northAmerica]?.weight == 0.45 && config.regions[.europe]?.weight == 0.30)
+    #expect(config.regions[.asia]?.weight == 0.20 && config.regions[.others]?.weight == 0.05)
+    #expect(config.devices == [.mobile: 0.5, .desktop: 0.35, .tablet: 0.15])
+    #expect(config.seasonalEvents["Black Friday"]?.multiplier == 8)
+    #expect(config.validate().isEmpty)
+}
+
+@Test func validationNamesEveryProblemWithItsPathAndLine() throws {
+    let path = fixtures.appendingPathComponent("configs/invalid.yaml").path
+    do {
+        _ = try ConfigLoader.load(path: path)
+        Issue.record("an invalid config loaded")
+    } catch {
+        let found = Dictionary(error.problems.map { ($0.path, $0.line) }, uniquingKeysWith: { a, _ in a })
+        #expect(found["total_users"] == 1)
+        #expect(found["fraud_rate"] == 2)
+        #expect(found["regions"] == 3, "weights not summing to 1")
+        #expect(found["regions.Atlantis"] == 5, "unknown region")
+        #expect(found["bogus_key"] == 6, "unknown key")
+        #expect(found["seasonal_events.Black Friday.date"] == 8, "bad date")
+        #expect(found["seasonal_events.Black Friday.categories"] == 8, "unknown category")
+        #expect(found["devices"] == 9, "weights not summing to 1")
+        #expect(error.description.contains("\(path):6: bogus_key"))
+    }
+}
+
+@Test func seedCustomExampleLoadsAndOverridesApply() throws {
+    let path = fixtures.appendingPathComponent("configs/black-friday-focus.yaml").path
+    let config = try ConfigLoader.load(path: path, overrides: ["fraud_rate=0.02", "seasonal_events.Black Friday.multiplier=9"])
+    #expect(config.totalUsers == 5_000)
+    #expect(config.fraudRate == 0.02)
+    #expect(config.regions.count == 2 && config.regions[.northAmerica]?.weight == 0.8)
+    #expect(config.seasonalEvents["Black Friday"]?.multiplier == 9)
+    #expect(config.seasonalEvents["Christmas"] != nil, "events not named in the file keep their defaults")
+}
+
+@Test func printedConfigLoadsBackToTheSame() throws {
+    var config = DataGenerationConfig()
+    config.fraudRate = 0.004
+    config.categories.append("Pets")
+    config.priceRanges["Pets"] = PriceRange(min: 3, max: 90)
+    let reloaded = try ConfigLoader.load(text: config.json.encoded(pretty: true), file: "printed.json")
+    #expect(reloaded == config)
+    #expect(reloaded.digest == config.digest)
+}
+
+@Test func syntaxErrorsNameTheLine() {
+    do {
+        _ = try ConfigLoader.load(text: "total_users: 10\nregions: [unclosed\n", file: "broken.yaml")
+        Issue.record("broken YAML loaded")
+    } catch {
+        #expect(error.problems.first?.line != nil)
+        #expect(error.description.contains("broken.yaml"))
+    }
+}
+
+@Test(arguments: [
+    ("2024-07-18T14:30:45.123Z", "2024-07-18T14:30:45.123Z"),
+    ("2024-07-18", "2024-07-18T00:00:00.000Z"),
+    ("2024-07-18T14:30:45+02:00", "2024-07-18T12:30:45.000Z"),
+    ("2000-02-29T23:59:59.9Z", "2000-02-29T23:59:59.900Z"),
+])
+func timestampsParseAndPrintInUTC(input: String, printed: String) throws {
+    let timestamp = try #require(Timestamp(parsing: input))
+    #expect(timestamp.description == printed)
+}
+
+@Test func impossibleDatesAreRejected() {
+    #expect(Timestamp(parsing: "2023-02-29") == nil)
+    #expect(Timestamp(parsing: "2024-13-01T00:00:00Z") == nil)
+    #expect(CivilDate(parsing: "2024-04-31") == nil)
+}
+
+@Test func weekdaysFollowTheCalendar() {
+    #expect(CivilDate(year: 2024, month: 9, day: 2).weekday == 0, "2024-09-02 was a Monday")
+    #expect(CivilDate(year: 2024, month: 11, day: 29).weekday == 4, "Black Friday 2024 was a Friday")
+    for day in Int64(-1000)...Int64(1000) { #expect(CivilDate(daysSinceEpoch: day).daysSinceEpoch == day) }
+}
+
+@Test func sha256MatchesKnownVectors() {
+    #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    var digest = SHA256()
+    for _ in 0..<1000 { digest.update(String(repeating: "a", count: 1000)) }
+    #expect(digest.finalizeHex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+}
+
+@Test func byteBufferEscapingParsesBackWithJansson() throws {
+    let nasty = "quote\" backslash\\ newline\n tab\t bell\u{07} nul\u{00} unicode São Paulo 東京 emoji 🛒"
+    let buffer = ByteBuffer()
+    buffer.append("{\"s\":")
+    buffer.appendJSONString(nasty)
+    buffer.append(",\"money\":")
+    buffer.appendFixed(-12345, decimals: 2)
+    buffer.append(",\"id\":")
+    buffer.appendID("user_", 123, digits: 6)
+    buffer.append("}")
+    let parsed = try JSONValue.parse(buffer.string)
+    #expect(parsed["s"]?.stringValue == nasty)
+    #expect(parsed["money"]?.doubleValue == -123.45)
+    #expect(parsed["id"]?.stringValue == "user_000123")
+}
+
+@Test func citiesCoverEveryRegionWithRealZones() {
+    let cities = City.all
+    #expect(cities.count >= 120)
+    #expect(Set(cities.map(\.country)).count >= 25)
+    #expect(Set(cities.map(\.region)) == Set(Region.allCases))
+    for city in cities {
+        #expect(ZoneOffsets(identifier: city.timeZone) != nil, "\(city.name): unknown zone \(city.timeZone)")
+        #expect(abs(city.latitude) <= 90 && abs(city.longitude) <= 180)
+    }
+    let london = cities.first { $0.name == "London" }!, paris = cities.first { $0.name == "Paris" }!
+    #expect(abs(london.distanceKm(to: paris) - 344) < 5, "haversine London-Paris is about 344 km")
+}
