@@ -4,7 +4,7 @@ APT_PACKAGES := librdkafka-dev libjansson-dev libsimdjson-dev kcat pkg-config tz
 BIN_RELEASE := .build/release/ecomdata
 OUT ?= out
 
-.PHONY: run test build release deps bench clean
+.PHONY: run test build release deps bench clean golden
 
 # Installs the Debian packages that are missing (needs root or sudo).
 deps:
@@ -35,3 +35,7 @@ bench: release
 
 clean:
 	rm -rf .build $(OUT)
+
+# Rewrites the golden digests after a deliberate change to generated output; review `git diff fixtures/golden`.
+golden: build
+	./scripts/update-golden.sh

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EcomModel
+import Foundation
 
 @main
 struct Ecomdata: ParsableCommand {
@@ -13,4 +14,19 @@ struct Ecomdata: ParsableCommand {
         version: EcomVersion.current,
         subcommands: [GenerateCommand.self, HistoricalCommand.self, StatsCommand.self, SchemaCommand.self, ConfigCommand.self]
     )
+
+    /// Runs a command; usage errors exit with 2 (the product's code for usage and configuration errors)
+    /// instead of the parser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -1,0 +1,159 @@
+import EcomJSON
+import Foundation
+import Testing
+
+/// Runs the built `ecomdata` executable as a process.
+struct CLI {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var executable: URL {
+        let candidates = [".build/debug/ecomdata", ".build/release/ecomdata"].map { root.appendingPathComponent($0) }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    struct Result {
+        let status: Int32
+        let stdout: Data
+        let stderr: String
+        var text: String { String(decoding: stdout, as: UTF8.self) }
+    }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe()
+        let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-stderr-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorURL) }
+        let errorHandle = try FileHandle(forWritingTo: errorURL)
+        process.standardOutput = out
+        process.standardError = errorHandle
+        try process.run()
+        // Read stdout to the end before waiting, so a large output cannot block the child.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try errorHandle.close()
+        let stderr = (try? String(contentsOf: errorURL, encoding: .utf8)) ?? ""
+        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+@Test func generateWritesTheSameRecordsToAFileAndToStdout() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("txns.ndjson")
+    let arguments = ["generate", "--type", "transactions", "--count", "500", "--seed", "7"]
+    let toFile = try CLI.run(arguments + ["--out", file.path, "--catalog-out", dir.appendingPathComponent("catalog").path])
+    #expect(toFile.status == 0, "\(toFile.stderr)")
+    let toStdout = try CLI.run(arguments + ["--out", "-"])
+    #expect(toStdout.status == 0)
+    let written = try Data(contentsOf: file)
+    #expect(written == toStdout.stdout)
+    let lines = toStdout.text.split(separator: "\n")
+    #expect(lines.count == 500)
+    for line in lines { #expect(try JSONValue.parse(String(line))["transaction_id"]?.stringValue?.hasPrefix("txn_") == true) }
+    for name in ["users", "products", "cities"] {
+        let catalog = try String(contentsOf: dir.appendingPathComponent("catalog/\(name).ndjson"), encoding: .utf8)
+        #expect(!catalog.isEmpty, "\(name).ndjson is empty")
+    }
+    let users = try String(contentsOf: dir.appendingPathComponent("catalog/users.ndjson"), encoding: .utf8).split(separator: "\n")
+    #expect(users.count == 10_000)
+}
+
+@Test(arguments: [
+    ["generate", "--type", "nonsense", "--count", "5"],
+    ["generate", "--type", "transactions"],
+    ["generate", "--type", "transactions", "--count", "5", "--no-such-flag"],
+    ["generate", "--type", "transactions", "--count", "5", "--start", "2024-02-30"],
+    ["generate", "--type", "transactions", "--count", "5", "--scenario", "tuesday"],
+    ["generate", "--type", "transactions", "--count", "5", "--set", "fraud_rate=2"],
+    ["config", "--validate", CLI.root.appendingPathComponent("fixtures/configs/invalid.yaml").path],
+])
+func badUsageExitsWithTwo(arguments: [String]) throws {
+    let result = try CLI.run(arguments)
+    #expect(result.status == 2, "\(arguments): \(result.stderr)")
+    #expect(!result.stderr.isEmpty)
+}
+
+@Test func unwritablePathExitsWithThreeAndNamesIt() throws {
+    let result = try CLI.run(["generate", "--type", "transactions", "--count", "5", "--out", "/nonexistent-dir/x/txns.ndjson"])
+    #expect(result.status == 3)
+    #expect(result.stderr.contains("/nonexistent-dir/x/txns.ndjson"))
+}
+
+@Test func historicalPartitionsByDayWithAManifest() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let result = try CLI.run(["historical", "--days", "2", "--start", "2024-09-02", "--out", dir.path, "--seed", "3",
+                              "--rate-multiplier", "0.01"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let manifest = try JSONValue.parse(String(contentsOf: dir.appendingPathComponent("manifest.json"), encoding: .utf8))
+    #expect(manifest["seed"]?.intValue == 3)
+    for type in ["transactions", "user_events", "product_updates", "fraud_alerts", "analytics_results"] {
+        let days = try #require(manifest["types"]?[type]?["days"]?.arrayValue)
+        // Alerts raised just after midnight for the last day's transactions fall on the next day.
+        let dates = days.compactMap { $0["date"]?.stringValue }
+        #expect(Array(dates.prefix(2)) == ["2024-09-02", "2024-09-03"], "\(type)")
+        #expect(dates.count == 2 || (type == "fraud_alerts" && dates == ["2024-09-02", "2024-09-03", "2024-09-04"]), "\(type): \(dates)")
+        for day in days {
+            let path = dir.appendingPathComponent(day["path"]!.stringValue!)
+            let data = try Data(contentsOf: path)
+            let lines = data.split(separator: UInt8(ascii: "\n"))
+            #expect(lines.count == Int(day["records"]?.intValue ?? -1), "\(path.path)")
+            let prefix = day["date"]!.stringValue!
+            for line in lines.prefix(50) {
+                let timestamp = try JSONValue.parse(String(decoding: line, as: UTF8.self))["timestamp"]?.stringValue ?? ""
+                #expect(timestamp.hasPrefix(prefix), "\(path.path): \(timestamp) is not on \(prefix)")
+            }
+        }
+    }
+    #expect((manifest["types"]?["transactions"]?["records"]?.intValue ?? 0) > 3_000)
+}
+
+@Test func schemaCommandPrintsJSONSchemaAndSparkStructType() throws {
+    let schemaOutput = try CLI.run(["schema", "--type", "transactions"])
+    let jsonSchema = try JSONValue.parse(schemaOutput.text)
+    #expect(jsonSchema["properties"]?["total_amount"]?["type"]?.stringValue == "number")
+    #expect(jsonSchema["required"]?.arrayValue?.contains(.string("fraud_score")) == true)
+    let sparkOutput = try CLI.run(["schema", "--type", "user_events", "--format", "spark"])
+    let spark = try JSONValue.parse(sparkOutput.text)
+    #expect(spark["type"]?.stringValue == "struct")
+    let timestamp = spark["fields"]?.arrayValue?.first { $0["name"]?.stringValue == "timestamp" }
+    #expect(timestamp?["type"]?.stringValue == "timestamp")
+}
+
+@Test func goldenDigestsMatch() throws {
+    let golden = try JSONValue.parse(String(contentsOf: CLI.root.appendingPathComponent("fixtures/golden/digests.json"), encoding: .utf8))
+    let argumentValues = try #require(golden["arguments"]?.arrayValue)
+    let arguments = argumentValues.compactMap(\.stringValue)
+    let digests = try #require(golden["digests"]?.objectValue)
+    for (type, expected) in digests {
+        let result = try CLI.run(["generate", "--type", type] + arguments)
+        #expect(result.status == 0)
+        let digest = sha256(result.stdout)
+        #expect(digest == expected.stringValue, "\(type): output changed (got \(digest)); if deliberate, run `make golden` and review the diff")
+    }
+}
+
+/// sha256sum of bytes, through the system tool so the test does not trust the project's own digest code.
+func sha256(_ data: Data) -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    let input = Pipe(), output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    try? process.run()
+    DispatchQueue.global().async {
+        input.fileHandleForWriting.write(data)
+        try? input.fileHandleForWriting.close()
+    }
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return String(text.prefix(64))
+}
