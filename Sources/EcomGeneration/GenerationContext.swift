@@ -29,7 +29,8 @@ final class GenerationContext: Sendable {
     let eventDevice: FragmentTable
     let categoryNames: FragmentTable
     let categorySlugs: [String]
-    let taxRateBasisPoints: [Region: Int64] = [.northAmerica: 800, .europe: 2000, .asia: 1000, .others: 1500]
+    /// Tax in basis points by region, in `Region.allCases` order.
+    let taxRateBasisPoints: [Int64] = [800, 2000, 1000, 1500]
 
     init(catalog: Catalog, seed: UInt64, fraudRate: Double) {
         self.seed = seed
@@ -148,4 +149,17 @@ final class GenerationContext: Sendable {
         buffer.appendFixed(Int64((min(180, max(-180, longitude)) * 10_000).rounded()), decimals: 4)
         buffer.append(UInt8(ascii: "}"))
     }
+}
+
+/// UTF-8 bytes of the vocabulary enums, computed once so the writers do not allocate per record.
+enum Vocabulary {
+    private static let payments = PaymentMethod.allCases.map { Array($0.rawValue.utf8) }
+    private static let devices = DeviceType.allCases.map { Array($0.rawValue.utf8) }
+    private static let userTypes = UserType.allCases.map { Array($0.rawValue.utf8) }
+    private static let fraudTypes = FraudType.allCases.map { Array($0.rawValue.utf8) }
+
+    static func bytes(_ value: PaymentMethod) -> [UInt8] { payments[PaymentMethod.allCases.firstIndex(of: value)!] }
+    static func bytes(_ value: DeviceType) -> [UInt8] { devices[DeviceType.allCases.firstIndex(of: value)!] }
+    static func bytes(_ value: UserType) -> [UInt8] { userTypes[UserType.allCases.firstIndex(of: value)!] }
+    static func bytes(_ value: FraudType) -> [UInt8] { fraudTypes[FraudType.allCases.firstIndex(of: value)!] }
 }

@@ -40,6 +40,20 @@ public final class PartitionedSink: RecordTarget {
         try current!.sink.write(record, timestamp: timestamp)
     }
 
+    public func write(_ output: BlockOutput, entries: ArraySlice<BlockOutput.Entry>) throws(GenerationError) {
+        guard let first = entries.first, let last = entries.last else { return }
+        let day = Timestamp.floorDiv(first.timestamp, Timestamp.millisecondsPerDay)
+        if day == Timestamp.floorDiv(last.timestamp, Timestamp.millisecondsPerDay) {
+            if current?.day != day {
+                try closeCurrent()
+                try open(day: day)
+            }
+            try current!.sink.write(output, entries: entries)
+        } else {
+            for entry in entries { try write(output.bytes(of: entry), timestamp: entry.timestamp) }
+        }
+    }
+
     /// Makes sure a partition exists for every day in [first, last] (an empty file for a day without records).
     public func finish(days: ClosedRange<Int64>) throws(GenerationError) {
         try closeCurrent()

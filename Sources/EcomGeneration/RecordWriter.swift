@@ -5,6 +5,15 @@ import Foundation
 public protocol RecordTarget: AnyObject {
     /// Takes one record (its bytes end with a newline).
     func write(_ record: UnsafeBufferPointer<UInt8>, timestamp: Int64) throws(GenerationError)
+    /// Takes consecutive records of one block at once: `entries` locate them in `output`.
+    func write(_ output: BlockOutput, entries: ArraySlice<BlockOutput.Entry>) throws(GenerationError)
+}
+
+extension RecordTarget {
+    /// Writes the records one by one.
+    public func write(_ output: BlockOutput, entries: ArraySlice<BlockOutput.Entry>) throws(GenerationError) {
+        for entry in entries { try write(output.bytes(of: entry), timestamp: entry.timestamp) }
+    }
 }
 
 /// Where NDJSON goes: a file descriptor (a file, or stdout) written in large chunks.
@@ -46,10 +55,14 @@ public final class RecordSink: RecordTarget {
         if chunk.count >= (1 << 20) - 8192 { try flush() }
     }
 
-    /// Writes buffered bytes out.
+
     public func flush() throws(GenerationError) {
+        try writeOut(chunk.bytes)
+        chunk.removeAll()
+    }
+
+    private func writeOut(_ data: UnsafeBufferPointer<UInt8>) throws(GenerationError) {
         var offset = 0
-        let data = chunk.bytes
         digest?.update(data)
         while offset < data.count {
             let written = Glibc.write(descriptor, data.baseAddress! + offset, data.count - offset)
@@ -60,7 +73,6 @@ public final class RecordSink: RecordTarget {
             offset += written
         }
         bytes += data.count
-        chunk.removeAll()
     }
 
     /// Flushes and returns the SHA-256 of everything written (when requested at creation).
@@ -84,8 +96,27 @@ final class OrderedMerger {
     /// Writes what can be written of `output`; `horizon` is the start of the next block (nil: the end).
     func add(_ output: BlockOutput, horizon: Int64?) throws(GenerationError) {
         let limit = horizon ?? Int64.max
-        for entry in output.entries {
-            try drain(upTo: entry.timestamp, inclusive: true)
+        let entries = output.entries
+        var index = 0
+        while index < entries.count {
+            let entry = entries[index]
+            if heap.isEmpty || heap[0].timestamp > entry.timestamp {
+                // Nothing waiting goes first: write the longest contiguous run below the horizon in one piece.
+                var end = index
+                let ceiling = heap.isEmpty ? limit : min(limit, heap[0].timestamp)
+                while end < entries.count, entries[end].timestamp < ceiling,
+                      end == index || entries[end].start == entries[end - 1].end {
+                    end += 1
+                }
+                if end > index {
+                    try sink.write(output, entries: entries[index..<end])
+                    written += end - index
+                    index = end
+                    continue
+                }
+            }
+            index += 1
+            try drain(upTo: min(entry.timestamp, limit - 1), inclusive: true)
             let record = output.bytes(of: entry)
             if entry.timestamp >= limit {
                 push(entry.timestamp, Array(record))
@@ -164,22 +195,37 @@ enum BlockRunner {
         consume: (_ outputs: [BlockOutput], _ horizon: Int64?) throws(GenerationError) -> Void
     ) throws(GenerationError) {
         let batchSize = max(1, threads) * 4
-        var index = 0
-        while index < blocks.count {
-            let batch = Array(blocks[index..<min(blocks.count, index + batchSize)])
+        let batches = stride(from: 0, to: blocks.count, by: batchSize).map { $0..<min(blocks.count, $0 + batchSize) }
+        // The next batch is generated while the current one is written, so writing overlaps generation.
+        func start(_ range: Range<Int>) -> (Slots, DispatchGroup) {
+            let batch = Array(blocks[range])
             let slots = Slots(count: batch.count)
-            DispatchQueue.concurrentPerform(iterations: min(max(1, threads), batch.count)) { _ in
-                while true {
-                    let i = slots.claim()
-                    if i >= batch.count { break }
-                    slots.store(i, generate(batch[i]))
+            let group = DispatchGroup()
+            DispatchQueue.global().async(group: group) {
+                DispatchQueue.concurrentPerform(iterations: min(max(1, threads), batch.count)) { _ in
+                    while true {
+                        let i = slots.claim()
+                        if i >= batch.count { break }
+                        slots.store(i, generate(batch[i]))
+                    }
                 }
             }
+            return (slots, group)
+        }
+        var pending = batches.first.map(start)
+        for (number, range) in batches.enumerated() {
+            guard let (slots, group) = pending else { break }
+            group.wait()
+            pending = number + 1 < batches.count ? start(batches[number + 1]) : nil
             for (offset, outputs) in slots.take().enumerated() {
-                let position = index + offset
-                try consume(outputs, position + 1 < blocks.count ? blocks[position + 1].start : nil)
+                let position = range.lowerBound + offset
+                do {
+                    try consume(outputs, position + 1 < blocks.count ? blocks[position + 1].start : nil)
+                } catch {
+                    pending?.1.wait()
+                    throw error
+                }
             }
-            index += batch.count
         }
     }
 }

@@ -85,10 +85,12 @@ struct TransactionGenerator {
 
         let transactions = BlockOutput()
         let alerts = BlockOutput()
+        var lineScratch: [(product: Int, quantity: Int64)] = []
+        lineScratch.reserveCapacity(8)
         for (offset, item) in items.enumerated() {
             let serial = UInt64(block.firstSerial) + UInt64(offset) + 1
             let fraud: FraudType? = item.fraud > 0 ? fraudKinds[Int(item.fraud) - 1] : nil
-            let facts = writeTransaction(item: item, serial: serial, fraud: fraud, leaf: leaf,
+            let facts = writeTransaction(item: item, lineScratch: &lineScratch, serial: serial, fraud: fraud, leaf: leaf,
                                          to: alertsOnly ? nil : transactions, stream: &stream)
             if item.flagged {
                 writeAlert(serial: serial, timestamp: item.timestamp, user: Int(item.user), fraud: fraud, facts: facts,
@@ -121,11 +123,14 @@ struct TransactionGenerator {
     }
 
     /// Writes one transaction (or, with no output, draws the same values) and returns what its alert needs.
-    private func writeTransaction(item: Item, serial: UInt64, fraud: FraudType?, leaf: GenerationPlan.Leaf,
+    private func writeTransaction(item: Item, lineScratch: inout [(product: Int, quantity: Int64)], serial: UInt64, fraud: FraudType?, leaf: GenerationPlan.Leaf,
                                   to output: BlockOutput?, stream: inout RandomStream) -> Facts {
         let catalog = context.catalog
         let config = catalog.config
         let user = catalog.users[Int(item.user)]
+        var lines = lineScratch
+        lines.removeAll(keepingCapacity: true)
+        defer { lineScratch = lines }
         let scratch = output?.buffer ?? ByteBuffer(capacity: 1024)
         let start = output?.begin() ?? 0
 
@@ -136,7 +141,6 @@ struct TransactionGenerator {
             let boosted = context.pattern.events[event].categories
             if !boosted.isEmpty { category = boosted[stream.below(boosted.count)] }
         }
-        var lines: [(product: Int, quantity: Int64)] = []
         switch fraud {
         case .amount:
             let product = catalog.product(inCategory: category, stream: &stream)
@@ -163,7 +167,7 @@ struct TransactionGenerator {
             if !foreign.isEmpty { city = foreign[stream.below(foreign.count)] }
         }
         let region = catalog.cities[city].region
-        let tax = (subtotal * (context.taxRateBasisPoints[region] ?? 0) + 5_000) / 10_000
+        let tax = (subtotal * context.taxRateBasisPoints[Region.allCases.firstIndex(of: region)!] + 5_000) / 10_000
         let shipping: Int64 = subtotal >= 5_000 ? 0 : 599
         let total = subtotal + tax + shipping
         let score: Int64 = if fraud != nil {
@@ -194,23 +198,23 @@ struct TransactionGenerator {
         b.append(",\"tax\":"); b.appendFixed(tax, decimals: 2)
         b.append(",\"shipping\":"); b.appendFixed(shipping, decimals: 2)
         b.append(",\"total_amount\":"); b.appendFixed(total, decimals: 2)
-        b.append(",\"currency\":\"USD\",\"payment_method\":\""); b.append(Array(payment.rawValue.utf8))
+        b.append(",\"currency\":\"USD\",\"payment_method\":\""); b.append(Vocabulary.bytes(payment))
         b.append("\","); context.writeLocation(city: city, to: b, stream: &stream)
         b.append(UInt8(ascii: ","))
         if let (signature, id) = suspiciousDevice {
             b.append("\"device_info\":{\"device_id\":"); b.appendHexID("dev_", id, digits: 12)
-            b.append(",\"device_type\":\""); b.append(Array(deviceType.rawValue.utf8))
+            b.append(",\"device_type\":\""); b.append(Vocabulary.bytes(deviceType))
             b.append("\",\"os\":"); b.appendJSONString(signature.os)
             b.append(",\"browser\":"); b.appendJSONString(signature.browser)
             b.append(",\"is_new_device\":true}")
         } else {
             context.transactionDevice.write(context.deviceFragment(user: user.index, type: deviceType), to: b)
         }
-        b.append(",\"user_type\":\""); b.append(Array(user.type.rawValue.utf8))
+        b.append(",\"user_type\":\""); b.append(Vocabulary.bytes(user.type))
         b.append(fraud == nil ? "\",\"is_fraud\":false" : "\",\"is_fraud\":true")
         b.append(",\"fraud_score\":"); b.appendFixed(score, decimals: 3)
         if let fraud {
-            b.append(",\"fraud_type\":\""); b.append(Array(fraud.rawValue.utf8)); b.append("\"}")
+            b.append(",\"fraud_type\":\""); b.append(Vocabulary.bytes(fraud)); b.append("\"}")
         } else {
             b.append(",\"fraud_type\":null}")
         }
@@ -232,7 +236,7 @@ struct TransactionGenerator {
         b.append(",\"user_id\":"); b.appendID("user_", UInt64(user + 1), digits: catalog.userDigits)
         b.append(",\"timestamp\":"); b.appendQuotedTimestamp(raised)
         b.append(",\"transaction_timestamp\":"); b.appendQuotedTimestamp(timestamp)
-        b.append(",\"alert_type\":\""); b.append(Array(suspected.rawValue.utf8))
+        b.append(",\"alert_type\":\""); b.append(Vocabulary.bytes(suspected))
         b.append("\",\"fraud_score\":"); b.appendFixed(facts.score, decimals: 3)
         b.append(facts.score >= 900 ? ",\"risk_level\":\"critical\"" : facts.score >= 800 ? ",\"risk_level\":\"high\"" : ",\"risk_level\":\"medium\"")
         b.append(",\"amount\":"); b.appendFixed(facts.totalCents, decimals: 2)
