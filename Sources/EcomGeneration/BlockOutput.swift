@@ -40,22 +40,40 @@ public final class BlockOutput {
     }
 }
 
-/// Precomputed JSON fragments (catalog fields that never change), stored back to back.
-struct FragmentTable: Sendable {
-    private var bytes: [UInt8] = []
+/// Precomputed JSON fragments (catalog fields that never change), stored back to back in one allocation
+/// so that copying one out costs no reference counting.
+final class FragmentTable: @unchecked Sendable {
+    // Written only while the table is built, before it is shared; read-only afterwards.
+    private var storage: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var used = 0
     private var offsets: [Int] = [0]
 
-    mutating func add(_ build: (ByteBuffer) -> Void) {
+    init() {
+        capacity = 1 << 16
+        storage = .allocate(capacity: capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    func add(_ build: (ByteBuffer) -> Void) {
         let scratch = ByteBuffer(capacity: 256)
         build(scratch)
-        bytes.append(contentsOf: scratch.bytes)
-        offsets.append(bytes.count)
+        if used + scratch.count > capacity {
+            while used + scratch.count > capacity { capacity *= 2 }
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            grown.update(from: storage, count: used)
+            storage.deallocate()
+            storage = grown
+        }
+        (storage + used).update(from: scratch.bytes.baseAddress!, count: scratch.count)
+        used += scratch.count
+        offsets.append(used)
     }
 
     @inline(__always)
     func write(_ index: Int, to buffer: ByteBuffer) {
-        bytes.withUnsafeBufferPointer { all in
-            buffer.append(UnsafeBufferPointer(rebasing: all[offsets[index]..<offsets[index + 1]]))
-        }
+        let start = offsets[index]
+        buffer.append(UnsafeBufferPointer(start: storage + start, count: offsets[index + 1] - start))
     }
 }

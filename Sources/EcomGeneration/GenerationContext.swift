@@ -15,8 +15,8 @@ final class GenerationContext: Sendable {
     let paymentNames: [PaymentMethod]
     let deviceTable: AliasTable
     let deviceTypes: [DeviceType]
-    /// Per-position probabilities: a velocity burst starts, or a single fraud of each other kind.
-    let velocityStart: Double
+    /// Share of transactions in velocity bursts, and of each other fraud kind.
+    let velocityShare: Double
     let singleFraud: [(FraudType, Double)]
     /// Cities on another continent than each city, farther than 2,000 km.
     let foreignCities: [[Int]]
@@ -30,6 +30,10 @@ final class GenerationContext: Sendable {
     let categoryNames: FragmentTable
     let categorySlugs: [String]
     /// Tax in basis points by region, in `Region.allCases` order.
+    /// Median subtotal of a legitimate basket, estimated once from the catalog: the reference of amount fraud.
+    let medianBasketCents: Int64
+    /// Products by ascending price, to find one whose price makes a given total.
+    let productsByPrice: [(cents: Int64, product: Int)]
     let taxRateBasisPoints: [Int64] = [800, 2000, 1000, 1500]
 
     init(catalog: Catalog, seed: UInt64, fraudRate: Double) {
@@ -45,19 +49,33 @@ final class GenerationContext: Sendable {
         deviceTypes = DeviceType.allCases.filter { (config.devices[$0] ?? 0) > 0 }
         deviceTable = AliasTable(weights: deviceTypes.map { config.devices[$0]! })
 
-        // A burst has 10 records on average; solve for the start probability that gives the configured share.
-        let velocityShare = fraudRate * (config.fraudPatterns[.velocity] ?? 0)
-        velocityStart = velocityShare / (10 - 9 * velocityShare)
-        let perPosition = 1 + 9 * velocityStart
-        singleFraud = FraudType.allCases.filter { $0 != .velocity }.map { kind in
-            (kind, fraudRate * (config.fraudPatterns[kind] ?? 0) * perPosition)
+        velocityShare = fraudRate * (config.fraudPatterns[.velocity] ?? 0)
+        singleFraud = FraudType.allCases.filter { $0 != .velocity }.map { kind in (kind, fraudRate * (config.fraudPatterns[kind] ?? 0)) }
+
+        // Baskets drawn as the transaction generator draws legitimate ones (1-3 lines of 1-3 units from the
+        // user's categories), from a fixed stream, so the reference is part of the seed's world.
+        var basketStream = RandomStream(key: seed, 0xBA5C_E7)
+        var baskets: [Int64] = []
+        for _ in 0..<20_000 {
+            let user = catalog.users[basketStream.below(catalog.users.count)]
+            let lines = basketStream.chance(0.6) ? 1 : (basketStream.chance(0.75) ? 2 : 3)
+            var total: Int64 = 0
+            for _ in 0..<lines {
+                let category = user.preferredCategories[basketStream.below(user.preferredCategories.count)]
+                let q = basketStream.unit()
+                total += catalog.products[catalog.product(inCategory: category, stream: &basketStream)].priceCents * (q < 0.85 ? 1 : (q < 0.97 ? 2 : 3))
+            }
+            baskets.append(total)
         }
+        baskets.sort()
+        medianBasketCents = baskets[baskets.count / 2]
+        productsByPrice = catalog.products.map { ($0.priceCents, $0.index) }.sorted { ($0.cents, $0.product) < ($1.cents, $1.product) }
 
         let cities = catalog.cities
         foreignCities = cities.map { home in
             cities.filter { $0.continent != home.continent && $0.distanceKm(to: home) > 2_000 }.map(\.index)
         }
-        var locations = FragmentTable()
+        let locations = FragmentTable()
         for city in cities {
             locations.add { b in
                 b.append("\"location\":{\"country\":"); b.appendJSONString(city.country)
@@ -74,11 +92,11 @@ final class GenerationContext: Sendable {
                 .replacingOccurrences(of: "--", with: "-")
         }
         categorySlugs = slugs
-        var categoryTable = FragmentTable()
+        let categoryTable = FragmentTable()
         for name in config.categories { categoryTable.add { $0.appendJSONString(name) } }
         categoryNames = categoryTable
-        var lines = FragmentTable()
-        var pages = FragmentTable()
+        let lines = FragmentTable()
+        let pages = FragmentTable()
         for product in catalog.products {
             lines.add { b in
                 b.append("{\"product_id\":"); b.appendID("prod_", UInt64(product.index + 1), digits: catalog.productDigits)
@@ -95,8 +113,8 @@ final class GenerationContext: Sendable {
         }
         productLinePrefix = lines
         productPagePath = pages
-        var transactionDevices = FragmentTable()
-        var eventDevices = FragmentTable()
+        let transactionDevices = FragmentTable()
+        let eventDevices = FragmentTable()
         for user in catalog.users {
             for device in user.devices {
                 transactionDevices.add { b in
@@ -117,6 +135,21 @@ final class GenerationContext: Sendable {
         }
         transactionDevice = transactionDevices
         eventDevice = eventDevices
+    }
+
+    /// The product and quantity whose total comes nearest `total`, buying at least `quantity` units
+    /// (more when no product is expensive enough).
+    func productNear(total: Int64, quantity: Int64) -> (product: Int, quantity: Int64) {
+        let maxPrice = productsByPrice.last!.cents
+        let units = max(quantity, (total + maxPrice - 1) / maxPrice)
+        let want = total / units
+        var low = 0, high = productsByPrice.count - 1
+        while low < high {
+            let mid = (low + high) / 2
+            if productsByPrice[mid].cents < want { low = mid + 1 } else { high = mid }
+        }
+        if low > 0, want - productsByPrice[low - 1].cents < productsByPrice[low].cents - want { low -= 1 }
+        return (productsByPrice[low].product, units)
     }
 
     /// Fragment index of a user's device of `type`.

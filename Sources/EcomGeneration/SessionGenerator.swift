@@ -65,7 +65,8 @@ struct SessionGenerator {
                 }
             }
             let remaining = block.count - events.count
-            for (kind, product) in kinds.prefix(remaining) {
+            // A session still running when the window ends is cut there, as a window cuts real traffic.
+            for (kind, product) in kinds.prefix(remaining) where time < plan.end {
                 let duration: Int32 = switch kind {
                 case .pageView: Int32(5 + stream.below(36))
                 case .search: Int32(5 + stream.below(26))

@@ -97,7 +97,7 @@ public struct TemporalPattern: Sendable {
 /// holds more than ``maximumBlockSize`` records. Output depends on this plan only, never on threads.
 public struct GenerationPlan: Sendable {
     /// Largest number of records in one block.
-    public static let maximumBlockSize = 4096
+    public static let maximumBlockSize = 1024
 
     /// A 15-minute slot with the traffic weight of each zone during it.
     struct Leaf: Sendable {
@@ -128,6 +128,8 @@ public struct GenerationPlan: Sendable {
     }
 
     let leaves: [Leaf]
+    /// End of the window (exclusive): no record is placed at or after it.
+    public let end: Int64
     /// Blocks in time order.
     public let blocks: [Block]
     /// Total records.
@@ -143,6 +145,7 @@ public struct GenerationPlan: Sendable {
     public init(pattern: TemporalPattern, start: Int64, end: Int64, count: Int, seed: UInt64, stream streamKey: UInt64,
                 firstSerial: Int64 = 0, uniform: Bool = false) {
         leaves = GenerationPlan.makeLeaves(pattern: pattern, start: start, end: end, uniform: uniform)
+        self.end = end
         var prefix = [0.0]
         for leaf in leaves { prefix.append(prefix.last! + leaf.total * Double(leaf.end - leaf.start)) }
         var counts = [Int](repeating: 0, count: leaves.count)

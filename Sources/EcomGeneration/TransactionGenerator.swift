@@ -35,29 +35,44 @@ struct TransactionGenerator {
 
         func uniformTime(_ s: inout RandomStream) -> Int64 { block.start + Int64(s.unit() * Double(span)) }
 
+        // Velocity records first: their number is drawn for the block, then cut into bursts of 5-15, so the
+        // velocity share holds whatever the block size (a block under 5 records cannot hold a burst).
+        let alertShare = context.fraudRate + (1 - context.fraudRate) * context.falsePositiveRate
+        let scale = alertsOnly && alertShare > 0 ? 1 / alertShare : 1
+        let velocityShare = min(1, context.velocityShare * scale)
+        if n >= 5 {
+            var remaining = stream.binomial(n, velocityShare)
+            var planned = 0
+            while remaining >= 5 {
+                var k = stream.int(in: 5...min(15, remaining))
+                let rest = remaining - k
+                if rest > 0 && rest < 5 { k = remaining <= 15 ? remaining : remaining - 5 }
+                appendBurst(k)
+                remaining -= k
+                planned += k
+            }
+            if remaining > 0, planned + 5 <= n, stream.chance(Double(remaining) / 5) { appendBurst(5) }
+        }
+        func appendBurst(_ k: Int) {
+            let (user, zone) = context.pickUser(zoneTable: zoneTable, stream: &stream)
+            let start = uniformTime(&stream)
+            let window = min(Int64(300_000), max(1, block.end - start)) // within 5 minutes, inside the block
+            burstCount += 1
+            for _ in 0..<k {
+                items.append(Item(timestamp: start + Int64(stream.unit() * Double(window)), sequence: Int32(items.count),
+                                  user: Int32(user), zone: Int16(zone), fraud: 1, flagged: true, burst: burstCount))
+            }
+        }
+        // The other kinds share the remaining positions at their rates, conditional on not being velocity.
+        let singleScale = scale / max(1e-12, 1 - velocityShare)
         while items.count < n {
             let position = Int32(items.count)
             let (user, zone) = context.pickUser(zoneTable: zoneTable, stream: &stream)
-            var u = stream.unit()
-            if alertsOnly {
-                // Standalone alerts: a flagged transaction at every position, fraudulent at the configured share.
-                u *= context.fraudRate + (1 - context.fraudRate) * context.falsePositiveRate
-            }
-            if u < context.velocityStart && n - items.count >= 5 {
-                let k = min(n - items.count, stream.int(in: 5...15))
-                let start = uniformTime(&stream)
-                let window = min(Int64(300_000), max(1, block.end - start)) // within 5 minutes, inside the block
-                burstCount += 1
-                for _ in 0..<k {
-                    items.append(Item(timestamp: start + Int64(stream.unit() * Double(window)), sequence: Int32(items.count),
-                                      user: Int32(user), zone: Int16(zone), fraud: 1, flagged: true, burst: burstCount))
-                }
-                continue
-            }
+            let u = stream.unit()
             var chosen: FraudType?
-            var threshold = context.velocityStart
+            var threshold = 0.0
             for (kind, probability) in context.singleFraud {
-                threshold += probability
+                threshold += probability * singleScale
                 if u < threshold { chosen = kind; break }
             }
             var item = Item(timestamp: uniformTime(&stream), sequence: position, user: Int32(user), zone: Int16(zone), fraud: 0, flagged: false, burst: 0)
@@ -143,8 +158,10 @@ struct TransactionGenerator {
         }
         switch fraud {
         case .amount:
-            let product = catalog.product(inCategory: category, stream: &stream)
-            lines.append((product, Int64((stream.double(5, 20) * 1.77).rounded(.up))))
+            // High-value goods in a quantity that makes the basket 5-20 times the median legitimate basket.
+            let target = Int64(stream.double(5.5, 18.5) * Double(context.medianBasketCents)) // margin for the median estimate
+            let (product, quantity) = context.productNear(total: target, quantity: Int64(1 + stream.below(3)))
+            lines.append((product, quantity))
         case .pattern:
             let others = (0..<config.categories.count).filter { !user.preferredCategories.contains($0) }
             let unusual = others.isEmpty ? category : others[stream.below(others.count)]
@@ -228,7 +245,8 @@ struct TransactionGenerator {
                             to output: BlockOutput, stream: inout RandomStream) {
         let catalog = context.catalog
         let suspected = fraud ?? FraudType.allCases[stream.below(FraudType.allCases.count)]
-        let raised = timestamp + 500 + Int64(stream.below(29_500))
+        // Raised 0.5-30 s after the transaction, but inside the window.
+        let raised = max(timestamp, min(timestamp + 500 + Int64(stream.below(29_500)), plan.end - 1))
         let b = output.buffer
         let start = output.begin()
         b.append("{\"alert_id\":"); b.appendID("alert_", serial, digits: 9)

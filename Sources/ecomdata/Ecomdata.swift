@@ -9,6 +9,7 @@ struct Ecomdata: ParsableCommand {
         abstract: "Generate realistic, labelled e-commerce data and prove its quality.",
         discussion: """
         Exit codes: 0 ok, 1 a check failed, 2 usage or configuration error, 3 input/output failure.
+        Global flag: --verbose (before or after the subcommand) says more on stderr.
         Example: ecomdata generate --type transactions --count 1000 --seed 7 --out txns.ndjson
         """,
         version: EcomVersion.current,
@@ -18,8 +19,14 @@ struct Ecomdata: ParsableCommand {
     /// Runs a command; usage errors exit with 2 (the product's code for usage and configuration errors)
     /// instead of the parser's 64.
     static func main() {
+        // `--verbose` is global: accepted before the subcommand as in the seed (`ecomdata --verbose generate ...`).
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        while let first = arguments.first, first == "--verbose" || first == "-v" {
+            Console.verbose = true
+            arguments.removeFirst()
+        }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {

@@ -17,8 +17,10 @@ struct GenerationOptions: ParsableArguments {
     @Option(help: "Scenario: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
     var scenario: String = Scenario.normalTraffic.rawValue
 
-    @Flag(help: "Say more on stderr.")
-    var verbose = false
+    @Flag(name: .customLong("verbose"), help: "Say more on stderr (also accepted before the subcommand).")
+    var verboseFlag = false
+
+    var verbose: Bool { verboseFlag || Console.verbose }
 
     func validate() throws {
         guard Scenario(rawValue: scenario) != nil else {
@@ -55,6 +57,9 @@ extension RecordType: ExpressibleByArgument {
 }
 
 enum Console {
+    /// Set by a global `--verbose` before the subcommand.
+    nonisolated(unsafe) static var verbose = false
+
     static func error(_ message: String) {
         FileHandle.standardError.write(Data(("ecomdata: " + message + "\n").utf8))
     }

@@ -1,0 +1,97 @@
+import EcomGeneration
+import EcomJSON
+import EcomModel
+import Testing
+
+/// Mixes and time patterns of 100,000 normal-traffic transactions over the default window.
+@Suite("Distributions of 100k transactions")
+struct DistributionTests {
+    /// Promised tolerance on a share, in absolute terms (1 percentage point).
+    static let shareTolerance = 0.01
+
+    /// Local date and hour of every transaction of the sample, in its `location.timezone` at its timestamp.
+    static let localTimes: [(day: Int64, hour: Int)?] = TestData.transactions.map(Geography.localDayAndHour(of:))
+
+    /// Shares of each value of `field` among `records`.
+    static func shares(_ records: [JSONValue], _ value: (JSONValue) -> String?) -> [String: Double] {
+        var counts: [String: Int] = [:]
+        for record in records { counts[value(record) ?? "<missing>", default: 0] += 1 }
+        return counts.mapValues { Double($0) / Double(records.count) }
+    }
+
+    /// Checks every expected share (and that nothing unexpected appears) within the tolerance.
+    static func expectShares(_ measured: [String: Double], _ expected: [String: Double], _ what: String,
+                             sourceLocation: SourceLocation = #_sourceLocation) {
+        for (key, want) in expected.sorted(by: { $0.key < $1.key }) {
+            let got = measured[key] ?? 0
+            #expect(abs(got - want) <= shareTolerance,
+                    "\(what) \(key): measured \(percent(got)), configured \(percent(want))", sourceLocation: sourceLocation)
+        }
+        let unexpected = measured.keys.filter { expected[$0] == nil }.sorted()
+        #expect(unexpected.isEmpty, "\(what): unexpected values \(unexpected)", sourceLocation: sourceLocation)
+    }
+
+    @Test func sampleHasTheRequestedSize() {
+        #expect(TestData.transactions.count == 100_000)
+    }
+
+    @Test func regionSharesOfLegitimateTransactionsMatchConfiguredWeights() {
+        let legitimate = TestData.transactions.filter { $0["is_fraud"]?.boolValue == false }
+        #expect(legitimate.count > 99_000)
+        let measured = Self.shares(legitimate) { $0["location"]?.string("region") }
+        let expected = Dictionary(uniqueKeysWithValues: TestData.config.regions.map { ($0.key.rawValue, $0.value.weight) })
+        Self.expectShares(measured, expected, "region")
+    }
+
+    @Test func deviceTypeSharesMatchConfiguredMix() {
+        let measured = Self.shares(TestData.transactions) { $0["device_info"]?.string("device_type") }
+        let expected = Dictionary(uniqueKeysWithValues: TestData.config.devices.map { ($0.key.rawValue, $0.value) })
+        Self.expectShares(measured, expected, "device type")
+    }
+
+    @Test func userTypeSharesAreSeventyRegularFiveVipTwentyFiveNew() {
+        let measured = Self.shares(TestData.transactions) { $0.string("user_type") }
+        Self.expectShares(measured, ["regular": 0.70, "vip": 0.05, "new": 0.25], "user type")
+    }
+
+    @Test func paymentMethodSharesMatchConfiguredMix() {
+        let measured = Self.shares(TestData.transactions) { $0.string("payment_method") }
+        let expected = Dictionary(uniqueKeysWithValues: TestData.config.paymentMethods.map { ($0.key.rawValue, $0.value) })
+        Self.expectShares(measured, expected, "payment method")
+    }
+
+    @Test func weekendDaysCarryOneAndAHalfTimesAWeekdayInLocalTime() throws {
+        var perDay: [Int64: Int] = [:]
+        var unplaced = 0
+        for local in Self.localTimes {
+            guard let local else { unplaced += 1; continue }
+            perDay[local.day, default: 0] += 1
+        }
+        #expect(unplaced == 0)
+        // The first and last local dates are partial (time zones on either side of UTC).
+        let days = perDay.keys.sorted().dropFirst().dropLast()
+        let weekend = days.filter { CivilDate.weekday(daysSinceEpoch: $0) >= 5 }
+        let weekdays = days.filter { CivilDate.weekday(daysSinceEpoch: $0) < 5 }
+        try #require(!weekend.isEmpty && !weekdays.isEmpty)
+        let weekendMean = Double(weekend.reduce(0) { $0 + perDay[$1]! }) / Double(weekend.count)
+        let weekdayMean = Double(weekdays.reduce(0) { $0 + perDay[$1]! }) / Double(weekdays.count)
+        let ratio = weekendMean / weekdayMean
+        #expect(abs(ratio - TestData.config.weekendMultiplier) <= 0.1,
+                "weekend/weekday per-day ratio \(ratio) (weekend mean \(weekendMean) over \(weekend.count) days, weekday mean \(weekdayMean) over \(weekdays.count) days)")
+    }
+
+    @Test func businessHoursHoldMostActivityAndNightsLittle() {
+        var business = 0, night = 0, placed = 0
+        for local in Self.localTimes {
+            guard let hour = local?.hour else { continue }
+            placed += 1
+            if (9...21).contains(hour) { business += 1 }
+            if (0...5).contains(hour) { night += 1 }
+        }
+        #expect(placed == TestData.transactions.count)
+        let businessShare = Double(business) / Double(placed)
+        let nightShare = Double(night) / Double(placed)
+        #expect(businessShare > 0.75, "share at local 09:00-21:59 is \(percent(businessShare))")
+        #expect(nightShare < 0.10, "share at local 00:00-05:59 is \(percent(nightShare))")
+    }
+}
