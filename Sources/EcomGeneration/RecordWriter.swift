@@ -55,7 +55,21 @@ public final class RecordSink: RecordTarget {
         if chunk.count >= (1 << 20) - 8192 { try flush() }
     }
 
+    /// Writes a contiguous run of records; large runs go straight to the descriptor without a copy.
+    public func write(_ output: BlockOutput, entries: ArraySlice<BlockOutput.Entry>) throws(GenerationError) {
+        guard let first = entries.first, let last = entries.last else { return }
+        let run = UnsafeBufferPointer(rebasing: output.buffer.bytes[Int(first.start)..<Int(last.end)])
+        records += entries.count
+        if run.count < 65_536 {
+            chunk.append(run)
+            if chunk.count >= (1 << 20) - 8192 { try flush() }
+            return
+        }
+        try flush()
+        try writeOut(run)
+    }
 
+    /// Writes buffered bytes out.
     public func flush() throws(GenerationError) {
         try writeOut(chunk.bytes)
         chunk.removeAll()
