@@ -10,12 +10,16 @@ public final class BlockOutput {
     }
 
     /// The serialised records.
-    public let buffer = ByteBuffer(capacity: 1 << 16)
+    public let buffer: ByteBuffer
     /// The records in timestamp order.
     public private(set) var entries: [Entry] = []
 
-    /// An empty output.
-    public init() {}
+    /// An empty output with room for `records` records of about `bytesPerRecord` bytes, so that the buffer
+    /// is not copied while it grows.
+    public init(records: Int = 0, bytesPerRecord: Int = 512) {
+        buffer = ByteBuffer(capacity: max(4096, records * bytesPerRecord))
+        entries.reserveCapacity(records)
+    }
 
     /// Marks the start of a record.
     @inline(__always)

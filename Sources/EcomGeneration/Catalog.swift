@@ -65,9 +65,19 @@ public final class Catalog: Sendable {
     public let productDigits: Int
     /// Active users of each city, by city index.
     let activeUsersByCity: [[Int32]]
-    /// Products per category, and a popularity table for each.
-    let productsByCategory: [[Int32]]
-    let popularityByCategory: [AliasTable]
+    /// The same, flat: the active users of city `c` are `activeUsers[activeUsersStart[c]..<activeUsersStart[c + 1]]`.
+    let activeUsers: [Int32]
+    let activeUsersStart: [Int32]
+    /// Products of each category by popularity.
+    let productsByPopularity: FlatAliasTables
+    /// Per user, plain values read on the hot path (no reference counting).
+    let homeCities: [Int32]
+    /// Per user, the index of its type in `UserType.allCases`.
+    let userTypes: [UInt8]
+    let preferences: [PreferenceSet]
+    /// Per product, its price in cents and category.
+    let prices: [Int64]
+    let productCategories: [Int32]
 
     /// Builds the catalog; signup dates are before `reference` (the window start).
     public init(config: DataGenerationConfig, seed: UInt64, reference: Timestamp) {
@@ -98,10 +108,11 @@ public final class Catalog: Sendable {
                 popularity: 1 / pow(Double(ranks[index]), config.popularityZipfExponent)))
         }
         self.products = products
-        var byCategory = [[Int32]](repeating: [], count: categoryCount)
-        for product in products { byCategory[product.category].append(Int32(product.index)) }
-        productsByCategory = byCategory
-        popularityByCategory = byCategory.map { AliasTable(weights: $0.map { products[Int($0)].popularity }) }
+        var byCategory = [[(value: Int32, weight: Double)]](repeating: [], count: categoryCount)
+        for product in products { byCategory[product.category].append((Int32(product.index), product.popularity)) }
+        productsByPopularity = FlatAliasTables(groups: byCategory)
+        prices = products.map(\.priceCents)
+        productCategories = products.map { Int32($0.category) }
 
         // Users: region by weight, a city of the region uniformly, exact type shares shuffled over users.
         stream = RandomStream(key: seed, 0xCA7A_1060, 2)
@@ -150,18 +161,54 @@ public final class Catalog: Sendable {
         }
         self.users = users
         activeUsersByCity = activeByCity
+        activeUsers = activeByCity.flatMap { $0 }
+        var starts: [Int32] = [0]
+        for list in activeByCity { starts.append(starts.last! + Int32(list.count)) }
+        activeUsersStart = starts
+        homeCities = users.map { Int32($0.homeCity) }
+        userTypes = users.map { UInt8(UserType.allCases.firstIndex(of: $0.type)!) }
+        preferences = users.map { PreferenceSet($0.preferredCategories) }
     }
 
     /// Picks a product of `category` by popularity.
     @inline(__always)
     func product(inCategory category: Int, stream: inout RandomStream) -> Int {
-        let list = productsByCategory[category]
-        return Int(list[popularityByCategory[category].sample(&stream)])
+        Int(productsByPopularity.sample(category, &stream))
     }
+
+    /// Picks an active user of city `city` uniformly.
+    @inline(__always)
+    func activeUser(inCity city: Int, stream: inout RandomStream) -> Int {
+        let base = Int(activeUsersStart[city])
+        return Int(activeUsers[base + stream.below(Int(activeUsersStart[city + 1]) - base)])
+    }
+}
+
+/// Up to three preferred categories as plain values.
+struct PreferenceSet: Sendable {
+    let count: Int
+    let first: Int16, second: Int16, third: Int16
+
+    init(_ categories: [Int]) {
+        count = min(3, categories.count)
+        first = Int16(categories.first ?? 0)
+        second = Int16(categories.count > 1 ? categories[1] : 0)
+        third = Int16(categories.count > 2 ? categories[2] : 0)
+    }
+
+    @inline(__always)
+    subscript(index: Int) -> Int { Int(index == 0 ? first : index == 1 ? second : third) }
+
+    @inline(__always)
+    func random(_ stream: inout RandomStream) -> Int { self[stream.below(count)] }
+
+    func contains(_ category: Int) -> Bool { (0..<count).contains { self[$0] == category } }
 }
 
 /// Device signatures by class, and suspicious ones for device fraud.
 enum DeviceProfiles {
+    /// Devices per user: one of each type.
+    static let perUser = DeviceType.allCases.count
     static let signatures: [DeviceType: [(os: String, browser: String, screen: String)]] = [
         .mobile: [("iOS", "Safari", "1170x2532"), ("Android", "Chrome", "1080x2400"), ("iOS", "App", "1179x2556"),
                   ("Android", "App", "1080x2340"), ("Android", "Samsung Internet", "1440x3088")],

@@ -18,7 +18,7 @@ struct ProductUpdateGenerator {
         let catalog = context.catalog
         var times = (0..<block.count).map { _ in block.start + Int64(stream.unit() * Double(block.end - block.start)) }
         times.sort()
-        let output = BlockOutput()
+        let output = BlockOutput(records: block.count, bytesPerRecord: 320)
         let b = output.buffer
         let categoryCount = catalog.config.categories.count
         for (offset, time) in times.enumerated() {
@@ -79,7 +79,7 @@ struct AnalyticsGenerator {
         let averageItemCents = Double(catalog.products.reduce(Int64(0)) { $0 + $1.priceCents }) / Double(max(1, catalog.products.count))
         let intensity = leaf.zoneWeights.reduce(0, +)
         let regions = config.activeRegions
-        let output = BlockOutput()
+        let output = BlockOutput(records: block.count, bytesPerRecord: 290)
         let b = output.buffer
         for (offset, time) in times.enumerated() {
             let metric = stream.below(AnalyticsGenerator.metrics.count)

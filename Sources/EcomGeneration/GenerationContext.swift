@@ -12,9 +12,11 @@ final class GenerationContext: Sendable {
     /// chosen so that alerts arrive at the configured alert rate.
     let falsePositiveRate: Double
     let paymentTable: AliasTable
-    let paymentNames: [PaymentMethod]
+    /// Index in `PaymentMethod.allCases` of each outcome of `paymentTable`.
+    let paymentIndexes: [Int]
     let deviceTable: AliasTable
-    let deviceTypes: [DeviceType]
+    /// Index in `DeviceType.allCases` of each outcome of `deviceTable`.
+    let deviceIndexes: [Int]
     /// Share of transactions in velocity bursts, and of each other fraud kind.
     let velocityShare: Double
     let singleFraud: [(FraudType, Double)]
@@ -30,6 +32,13 @@ final class GenerationContext: Sendable {
     let categoryNames: FragmentTable
     let categorySlugs: [String]
     /// Tax in basis points by region, in `Region.allCases` order.
+    /// Cities of each zone by active users (the zone's `TemporalPattern.Zone.cityTable`, flat).
+    let zoneCities: FlatAliasTables
+    /// City centres and regions (index in `Region.allCases`), and the jitter radius.
+    let cityLatitudes: [Double]
+    let cityLongitudes: [Double]
+    let cityRegions: [Int]
+    let jitterKm: Double
     /// Median subtotal of a legitimate basket, estimated once from the catalog: the reference of amount fraud.
     let medianBasketCents: Int64
     /// Products by ascending price, to find one whose price makes a given total.
@@ -41,13 +50,23 @@ final class GenerationContext: Sendable {
         self.catalog = catalog
         let config = catalog.config
         pattern = TemporalPattern(catalog: catalog)
+        let pattern = self.pattern
+        zoneCities = FlatAliasTables(groups: pattern.zones.map { zone in
+            zip(zone.cities, zone.cityWeights).map { (Int32($0), $1) }
+        })
+        cityLatitudes = catalog.cities.map(\.latitude)
+        cityLongitudes = catalog.cities.map(\.longitude)
+        cityRegions = catalog.cities.map { Region.allCases.firstIndex(of: $0.region)! }
+        jitterKm = catalog.config.locationJitterKm
         self.fraudRate = fraudRate
         let alertShare = config.baseTransactionRate > 0 ? config.baseFraudAlertRate / config.baseTransactionRate : 0
         falsePositiveRate = fraudRate < 1 ? min(0.5, max(0, alertShare - fraudRate) / (1 - fraudRate)) : 0
-        paymentNames = PaymentMethod.allCases.filter { (config.paymentMethods[$0] ?? 0) > 0 }
+        let paymentNames = PaymentMethod.allCases.filter { (config.paymentMethods[$0] ?? 0) > 0 }
         paymentTable = AliasTable(weights: paymentNames.map { config.paymentMethods[$0]! })
-        deviceTypes = DeviceType.allCases.filter { (config.devices[$0] ?? 0) > 0 }
+        paymentIndexes = paymentNames.map { PaymentMethod.allCases.firstIndex(of: $0)! }
+        let deviceTypes = DeviceType.allCases.filter { (config.devices[$0] ?? 0) > 0 }
         deviceTable = AliasTable(weights: deviceTypes.map { config.devices[$0]! })
+        deviceIndexes = deviceTypes.map { DeviceType.allCases.firstIndex(of: $0)! }
 
         velocityShare = fraudRate * (config.fraudPatterns[.velocity] ?? 0)
         singleFraud = FraudType.allCases.filter { $0 != .velocity }.map { kind in (kind, fraudRate * (config.fraudPatterns[kind] ?? 0)) }
@@ -154,29 +173,24 @@ final class GenerationContext: Sendable {
 
     /// Fragment index of a user's device of `type`.
     @inline(__always)
-    func deviceFragment(user: Int, type: DeviceType) -> Int {
-        user * DeviceType.allCases.count + DeviceType.allCases.firstIndex(of: type)!
-    }
+    func deviceFragment(user: Int, deviceIndex: Int) -> Int { user * DeviceProfiles.perUser + deviceIndex }
 
     /// Picks a zone of a leaf by its weight, then a city of the zone and an active user of the city.
     @inline(__always)
     func pickUser(zoneTable: AliasTable, stream: inout RandomStream) -> (user: Int, zone: Int) {
         let zone = zoneTable.sample(&stream)
-        let cityTable = pattern.zones[zone]
-        let city = cityTable.cities[cityTable.cityTable.sample(&stream)]
-        let users = catalog.activeUsersByCity[city]
-        return (Int(users[stream.below(users.count)]), zone)
+        let city = Int(zoneCities.sample(zone, &stream))
+        return (catalog.activeUser(inCity: city, stream: &stream), zone)
     }
 
     /// Writes `"latitude":..,"longitude":..}` for a point within the jitter radius of a city's centre.
     @inline(__always)
     func writeLocation(city: Int, to buffer: ByteBuffer, stream: inout RandomStream) {
-        let place = catalog.cities[city]
         locationPrefix.write(city, to: buffer)
-        let radius = catalog.config.locationJitterKm * stream.unit().squareRoot()
+        let radius = jitterKm * stream.unit().squareRoot()
         let angle = 2 * Double.pi * stream.unit()
-        let latitude = place.latitude + radius * cos(angle) / 111.32
-        let longitude = place.longitude + radius * sin(angle) / (111.32 * max(0.05, cos(place.latitude * Double.pi / 180)))
+        let latitude = cityLatitudes[city] + radius * cos(angle) / 111.32
+        let longitude = cityLongitudes[city] + radius * sin(angle) / (111.32 * max(0.05, cos(cityLatitudes[city] * Double.pi / 180)))
         buffer.appendFixed(Int64((latitude * 10_000).rounded()), decimals: 4)
         buffer.append(",\"longitude\":")
         buffer.appendFixed(Int64((min(180, max(-180, longitude)) * 10_000).rounded()), decimals: 4)
@@ -184,15 +198,16 @@ final class GenerationContext: Sendable {
     }
 }
 
-/// UTF-8 bytes of the vocabulary enums, computed once so the writers do not allocate per record.
+/// The vocabulary enums as JSON string bodies, in `allCases` order, copied without reference counting.
 enum Vocabulary {
-    private static let payments = PaymentMethod.allCases.map { Array($0.rawValue.utf8) }
-    private static let devices = DeviceType.allCases.map { Array($0.rawValue.utf8) }
-    private static let userTypes = UserType.allCases.map { Array($0.rawValue.utf8) }
-    private static let fraudTypes = FraudType.allCases.map { Array($0.rawValue.utf8) }
+    static let payments = table(PaymentMethod.allCases.map(\.rawValue))
+    static let devices = table(DeviceType.allCases.map(\.rawValue))
+    static let userTypes = table(UserType.allCases.map(\.rawValue))
+    static let fraudTypes = table(FraudType.allCases.map(\.rawValue))
 
-    static func bytes(_ value: PaymentMethod) -> [UInt8] { payments[PaymentMethod.allCases.firstIndex(of: value)!] }
-    static func bytes(_ value: DeviceType) -> [UInt8] { devices[DeviceType.allCases.firstIndex(of: value)!] }
-    static func bytes(_ value: UserType) -> [UInt8] { userTypes[UserType.allCases.firstIndex(of: value)!] }
-    static func bytes(_ value: FraudType) -> [UInt8] { fraudTypes[FraudType.allCases.firstIndex(of: value)!] }
+    private static func table(_ names: [String]) -> FragmentTable {
+        let table = FragmentTable()
+        for name in names { table.add { $0.appendEscaped(name) } }
+        return table
+    }
 }

@@ -10,6 +10,18 @@ struct SessionGenerator {
     enum Kind: String, CaseIterable {
         case pageView = "page_view", search, productView = "product_view", addToCart = "add_to_cart"
         case removeFromCart = "remove_from_cart", checkout, purchase
+
+        var index: Int {
+            switch self {
+            case .pageView: 0
+            case .search: 1
+            case .productView: 2
+            case .addToCart: 3
+            case .removeFromCart: 4
+            case .checkout: 5
+            case .purchase: 6
+            }
+        }
     }
 
     private struct Event {
@@ -20,7 +32,7 @@ struct SessionGenerator {
         var kind: Kind
         var product: Int32
         var duration: Int32
-        var device: DeviceType
+        var device: Int
         var transaction: UInt64
     }
 
@@ -35,11 +47,11 @@ struct SessionGenerator {
         events.reserveCapacity(block.count + 16)
         while events.count < block.count {
             let (user, zone) = context.pickUser(zoneTable: zoneTable, stream: &stream)
-            let profile = catalog.users[user]
+            let preferences = catalog.preferences[user]
             let session = stream.next() & 0xFFFF_FFFF_FFFF
-            let device = context.deviceTypes[context.deviceTable.sample(&stream)]
+            let device = context.deviceIndexes[context.deviceTable.sample(&stream)]
             var time = block.start + Int64(stream.unit() * Double(block.end - block.start))
-            var category = profile.preferredCategories[stream.below(profile.preferredCategories.count)]
+            var category = preferences.random(&stream)
             let event = leaf.zoneEvents[zone]
             if event >= 0, stream.chance(0.5) {
                 let boosted = context.pattern.events[event].categories
@@ -84,14 +96,14 @@ struct SessionGenerator {
         }
         events.sort { ($0.timestamp, $0.sequence) < ($1.timestamp, $1.sequence) }
 
-        let output = BlockOutput()
+        let output = BlockOutput(records: events.count, bytesPerRecord: 420)
         let b = output.buffer
         for (offset, event) in events.enumerated() {
             let start = output.begin()
             b.append("{\"event_id\":"); b.appendID("evt_", UInt64(block.firstSerial) + UInt64(offset) + 1, digits: 9)
             b.append(",\"user_id\":"); b.appendID("user_", UInt64(event.user + 1), digits: catalog.userDigits)
             b.append(",\"session_id\":"); b.appendHexID("sess_", event.session, digits: 12)
-            b.append(",\"event_type\":\""); b.append(SessionGenerator.kindBytes[event.kind]!)
+            b.append(",\"event_type\":\""); SessionGenerator.kindNames.write(event.kind.index, to: b)
             b.append("\",\"timestamp\":"); b.appendQuotedTimestamp(event.timestamp)
             if event.product >= 0 {
                 let product = catalog.products[Int(event.product)]
@@ -109,7 +121,7 @@ struct SessionGenerator {
                 b.append(event.kind == .search ? "\"/search\"" : "\"/\"")
             }
             b.append(",\"duration_seconds\":"); b.appendInt(Int64(event.duration))
-            b.append(UInt8(ascii: ",")); context.eventDevice.write(context.deviceFragment(user: Int(event.user), type: event.device), to: b)
+            b.append(UInt8(ascii: ",")); context.eventDevice.write(context.deviceFragment(user: Int(event.user), deviceIndex: event.device), to: b)
             if event.kind == .purchase {
                 b.append(",\"transaction_id\":"); b.appendHexID("txn_", event.transaction, digits: 12)
                 b.append("}")
@@ -121,5 +133,9 @@ struct SessionGenerator {
         return output
     }
 
-    static let kindBytes: [Kind: [UInt8]] = Dictionary(uniqueKeysWithValues: Kind.allCases.map { ($0, Array($0.rawValue.utf8)) })
+    static let kindNames: FragmentTable = {
+        let table = FragmentTable()
+        for kind in Kind.allCases { table.add { $0.appendEscaped(kind.rawValue) } }
+        return table
+    }()
 }

@@ -12,9 +12,9 @@ public struct TemporalPattern: Sendable {
         let offsets: ZoneOffsets
         /// Share of all traffic (region weight x the zone's share of the region's active users).
         let weight: Double
-        /// Cities of the zone and a table to pick one by active users.
+        /// Cities of the zone and their shares of its traffic.
         let cities: [Int]
-        let cityTable: AliasTable
+        let cityWeights: [Double]
     }
 
     let zones: [Zone]
@@ -42,7 +42,7 @@ public struct TemporalPattern: Sendable {
             }
             let weight = cityWeights.reduce(0, +)
             guard weight > 0 else { continue }
-            zones.append(Zone(offsets: offsets, weight: weight, cities: cities, cityTable: AliasTable(weights: cityWeights)))
+            zones.append(Zone(offsets: offsets, weight: weight, cities: cities, cityWeights: cityWeights))
         }
         self.zones = zones
 

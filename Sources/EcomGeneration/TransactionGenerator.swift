@@ -79,10 +79,8 @@ struct TransactionGenerator {
             if chosen == .time {
                 // Move the transaction to a user whose local time is 02:00-04:00 now; none such, an amount fraud.
                 if let timeZone = nightZone(leaf: leaf, stream: &stream) {
-                    let cities = context.pattern.zones[timeZone].cities
-                    let city = cities[context.pattern.zones[timeZone].cityTable.sample(&stream)]
-                    let users = context.catalog.activeUsersByCity[city]
-                    item.user = users[stream.below(users.count)]
+                    let city = Int(context.zoneCities.sample(timeZone, &stream))
+                    item.user = Int32(context.catalog.activeUser(inCity: city, stream: &stream))
                     item.zone = Int16(timeZone)
                 } else {
                     chosen = .amount
@@ -98,8 +96,9 @@ struct TransactionGenerator {
         }
         items.sort { ($0.timestamp, $0.sequence) < ($1.timestamp, $1.sequence) }
 
-        let transactions = BlockOutput()
-        let alerts = BlockOutput()
+        let transactions = BlockOutput(records: alertsOnly ? 0 : items.count, bytesPerRecord: 820)
+        let flagged = items.reduce(0) { $0 + ($1.flagged ? 1 : 0) }
+        let alerts = BlockOutput(records: flagged, bytesPerRecord: 360)
         var lineScratch: [(product: Int, quantity: Int64)] = []
         lineScratch.reserveCapacity(8)
         for (offset, item) in items.enumerated() {
@@ -141,16 +140,14 @@ struct TransactionGenerator {
     private func writeTransaction(item: Item, lineScratch: inout [(product: Int, quantity: Int64)], serial: UInt64, fraud: FraudType?, leaf: GenerationPlan.Leaf,
                                   to output: BlockOutput?, stream: inout RandomStream) -> Facts {
         let catalog = context.catalog
-        let config = catalog.config
-        let user = catalog.users[Int(item.user)]
-        var lines = lineScratch
-        lines.removeAll(keepingCapacity: true)
-        defer { lineScratch = lines }
+        let userIndex = Int(item.user)
+        let preferences = catalog.preferences[userIndex]
+        lineScratch.removeAll(keepingCapacity: true)
         let scratch = output?.buffer ?? ByteBuffer(capacity: 1024)
         let start = output?.begin() ?? 0
 
         // Products: the user's categories, or a boosted category while an event runs in the user's time zone.
-        var category = user.preferredCategories[stream.below(user.preferredCategories.count)]
+        var category = preferences.random(&stream)
         let event = leaf.zoneEvents[Int(item.zone)]
         if event >= 0, stream.chance(0.5) {
             let boosted = context.pattern.events[event].categories
@@ -161,30 +158,29 @@ struct TransactionGenerator {
             // High-value goods in a quantity that makes the basket 5-20 times the median legitimate basket.
             let target = Int64(stream.double(5.5, 18.5) * Double(context.medianBasketCents)) // margin for the median estimate
             let (product, quantity) = context.productNear(total: target, quantity: Int64(1 + stream.below(3)))
-            lines.append((product, quantity))
+            lineScratch.append((product, quantity))
         case .pattern:
-            let others = (0..<config.categories.count).filter { !user.preferredCategories.contains($0) }
+            let others = (0..<catalog.config.categories.count).filter { !preferences.contains($0) }
             let unusual = others.isEmpty ? category : others[stream.below(others.count)]
-            for _ in 0..<(2 + stream.below(3)) { lines.append((catalog.product(inCategory: unusual, stream: &stream), Int64(1 + stream.below(3)))) }
+            for _ in 0..<(2 + stream.below(3)) { lineScratch.append((catalog.product(inCategory: unusual, stream: &stream), Int64(1 + stream.below(3)))) }
         default:
             let u = stream.unit()
             let count = u < 0.6 ? 1 : (u < 0.9 ? 2 : 3)
             for _ in 0..<count {
                 let q = stream.unit()
-                lines.append((catalog.product(inCategory: category, stream: &stream), q < 0.85 ? 1 : (q < 0.97 ? 2 : 3)))
-                if stream.chance(0.3) { category = user.preferredCategories[stream.below(user.preferredCategories.count)] }
+                lineScratch.append((catalog.product(inCategory: category, stream: &stream), q < 0.85 ? 1 : (q < 0.97 ? 2 : 3)))
+                if stream.chance(0.3) { category = preferences.random(&stream) }
             }
         }
         var subtotal: Int64 = 0
-        for line in lines { subtotal += catalog.products[line.product].priceCents * line.quantity }
+        for line in lineScratch { subtotal += catalog.prices[line.product] * line.quantity }
 
-        var city = user.homeCity
+        var city = Int(catalog.homeCities[userIndex])
         if fraud == .location {
             let foreign = context.foreignCities[city]
             if !foreign.isEmpty { city = foreign[stream.below(foreign.count)] }
         }
-        let region = catalog.cities[city].region
-        let tax = (subtotal * context.taxRateBasisPoints[Region.allCases.firstIndex(of: region)!] + 5_000) / 10_000
+        let tax = (subtotal * context.taxRateBasisPoints[context.cityRegions[city]] + 5_000) / 10_000
         let shipping: Int64 = subtotal >= 5_000 ? 0 : 599
         let total = subtotal + tax + shipping
         let score: Int64 = if fraud != nil {
@@ -194,18 +190,18 @@ struct TransactionGenerator {
         } else {
             Int64(10 + 350 * stream.unit() * stream.unit())
         }
-        let deviceType = context.deviceTypes[context.deviceTable.sample(&stream)]
-        let payment = context.paymentNames[context.paymentTable.sample(&stream)]
+        let deviceIndex = context.deviceIndexes[context.deviceTable.sample(&stream)]
+        let paymentIndex = context.paymentIndexes[context.paymentTable.sample(&stream)]
         let session = stream.next() & 0xFFFF_FFFF_FFFF
         let suspiciousDevice = fraud == .device ? (DeviceProfiles.suspicious[stream.below(DeviceProfiles.suspicious.count)], stream.next() & 0xFFFF_FFFF_FFFF) : nil
 
         let b = scratch
         b.append("{\"transaction_id\":"); b.appendID("txn_", serial, digits: 9)
-        b.append(",\"user_id\":"); b.appendID("user_", UInt64(user.index + 1), digits: catalog.userDigits)
+        b.append(",\"user_id\":"); b.appendID("user_", UInt64(userIndex + 1), digits: catalog.userDigits)
         b.append(",\"session_id\":"); b.appendHexID("sess_", session, digits: 12)
         b.append(",\"timestamp\":"); b.appendQuotedTimestamp(item.timestamp)
         b.append(",\"products\":[")
-        for (index, line) in lines.enumerated() {
+        for (index, line) in lineScratch.enumerated() {
             if index > 0 { b.append(UInt8(ascii: ",")) }
             context.productLinePrefix.write(line.product, to: b)
             b.appendInt(line.quantity)
@@ -215,23 +211,23 @@ struct TransactionGenerator {
         b.append(",\"tax\":"); b.appendFixed(tax, decimals: 2)
         b.append(",\"shipping\":"); b.appendFixed(shipping, decimals: 2)
         b.append(",\"total_amount\":"); b.appendFixed(total, decimals: 2)
-        b.append(",\"currency\":\"USD\",\"payment_method\":\""); b.append(Vocabulary.bytes(payment))
+        b.append(",\"currency\":\"USD\",\"payment_method\":\""); Vocabulary.payments.write(paymentIndex, to: b)
         b.append("\","); context.writeLocation(city: city, to: b, stream: &stream)
         b.append(UInt8(ascii: ","))
         if let (signature, id) = suspiciousDevice {
             b.append("\"device_info\":{\"device_id\":"); b.appendHexID("dev_", id, digits: 12)
-            b.append(",\"device_type\":\""); b.append(Vocabulary.bytes(deviceType))
+            b.append(",\"device_type\":\""); Vocabulary.devices.write(deviceIndex, to: b)
             b.append("\",\"os\":"); b.appendJSONString(signature.os)
             b.append(",\"browser\":"); b.appendJSONString(signature.browser)
             b.append(",\"is_new_device\":true}")
         } else {
-            context.transactionDevice.write(context.deviceFragment(user: user.index, type: deviceType), to: b)
+            context.transactionDevice.write(context.deviceFragment(user: userIndex, deviceIndex: deviceIndex), to: b)
         }
-        b.append(",\"user_type\":\""); b.append(Vocabulary.bytes(user.type))
+        b.append(",\"user_type\":\""); Vocabulary.userTypes.write(Int(catalog.userTypes[userIndex]), to: b)
         b.append(fraud == nil ? "\",\"is_fraud\":false" : "\",\"is_fraud\":true")
         b.append(",\"fraud_score\":"); b.appendFixed(score, decimals: 3)
         if let fraud {
-            b.append(",\"fraud_type\":\""); b.append(Vocabulary.bytes(fraud)); b.append("\"}")
+            b.append(",\"fraud_type\":\""); Vocabulary.fraudTypes.write(Int(item.fraud) - 1, to: b); b.append("\"}")
         } else {
             b.append(",\"fraud_type\":null}")
         }
@@ -254,7 +250,7 @@ struct TransactionGenerator {
         b.append(",\"user_id\":"); b.appendID("user_", UInt64(user + 1), digits: catalog.userDigits)
         b.append(",\"timestamp\":"); b.appendQuotedTimestamp(raised)
         b.append(",\"transaction_timestamp\":"); b.appendQuotedTimestamp(timestamp)
-        b.append(",\"alert_type\":\""); b.append(Vocabulary.bytes(suspected))
+        b.append(",\"alert_type\":\""); Vocabulary.fraudTypes.write(FraudType.allCases.firstIndex(of: suspected)!, to: b)
         b.append("\",\"fraud_score\":"); b.appendFixed(facts.score, decimals: 3)
         b.append(facts.score >= 900 ? ",\"risk_level\":\"critical\"" : facts.score >= 800 ? ",\"risk_level\":\"high\"" : ",\"risk_level\":\"medium\"")
         b.append(",\"amount\":"); b.appendFixed(facts.totalCents, decimals: 2)

@@ -149,3 +149,49 @@ public struct AliasTable: Sendable {
         return stream.unit() < probability[i] ? i : alias[i]
     }
 }
+
+/// Many alias tables in four flat arrays (no per-table allocation, nothing to reference-count when
+/// sampling): group `g` picks one of its values by weight.
+public struct FlatAliasTables: Sendable {
+    private let start: [Int32]
+    private let values: [Int32]
+    private let probability: [Double]
+    private let alias: [Int32]
+
+    /// Builds one table per group from its values and their weights.
+    public init(groups: [[(value: Int32, weight: Double)]]) {
+        var start: [Int32] = [0], values: [Int32] = [], probability: [Double] = [], alias: [Int32] = []
+        for group in groups {
+            let table = AliasTable(weights: group.map(\.weight))
+            let base = Int32(values.count)
+            for (index, entry) in group.enumerated() {
+                values.append(entry.value)
+                let (p, a) = table.entry(index)
+                probability.append(p)
+                alias.append(base + Int32(a))
+            }
+            start.append(Int32(values.count))
+        }
+        self.start = start
+        self.values = values
+        self.probability = probability
+        self.alias = alias
+    }
+
+    /// Number of entries in group `group`.
+    @inline(__always)
+    public func count(_ group: Int) -> Int { Int(start[group + 1] - start[group]) }
+
+    /// Draws a value of group `group` (which must not be empty).
+    @inline(__always)
+    public func sample(_ group: Int, _ stream: inout RandomStream) -> Int32 {
+        let base = Int(start[group])
+        let i = base + stream.below(Int(start[group + 1]) - base)
+        return values[stream.unit() < probability[i] ? i : Int(alias[i])]
+    }
+}
+
+extension AliasTable {
+    /// The probability and alias of outcome `index`.
+    func entry(_ index: Int) -> (Double, Int) { (probability[index], alias[index]) }
+}
