@@ -81,3 +81,16 @@ final class FragmentTable: @unchecked Sendable {
         buffer.append(UnsafeBufferPointer(start: storage + start, count: offsets[index + 1] - start))
     }
 }
+
+extension Array {
+    /// The elements ordered by timestamp, ties in their current order. Sorts packed integer keys
+    /// (timestamp x 2^16 + position), which is several times faster than a stable sort with a closure.
+    func sortedByTime(_ timestamp: (Element) -> Int64) -> [Element] {
+        precondition(count < 1 << 16, "a block holds fewer than 65,536 records")
+        var keys = [Int64]()
+        keys.reserveCapacity(count)
+        for (position, element) in enumerated() { keys.append(timestamp(element) << 16 | Int64(position)) }
+        keys.sort()
+        return keys.map { self[Int($0 & 0xFFFF)] }
+    }
+}

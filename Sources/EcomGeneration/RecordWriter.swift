@@ -189,18 +189,69 @@ final class OrderedMerger {
     }
 }
 
-/// Runs the blocks of a plan on `threads` workers, a batch at a time, and hands their outputs over in
-/// block order, so the result never depends on the thread count.
+/// Runs the blocks of a plan on `threads` workers and hands their outputs over in block order, so the
+/// result never depends on the thread count. Workers run ahead of the writer by a bounded window of
+/// blocks (memory stays bounded), with no barrier between batches.
 enum BlockRunner {
-    final class Slots: @unchecked Sendable {
-        // Each slot is written by exactly one worker, under the lock, and read after all workers finished.
-        private let lock = NSLock()
-        private var outputs: [[BlockOutput]]
-        private var next = 0
-        init(count: Int) { outputs = Array(repeating: [], count: count) }
-        func claim() -> Int { lock.lock(); defer { lock.unlock() }; next += 1; return next - 1 }
-        func store(_ index: Int, _ value: [BlockOutput]) { lock.lock(); outputs[index] = value; lock.unlock() }
-        func take() -> [[BlockOutput]] { outputs }
+    final class Pipeline: @unchecked Sendable {
+        // Every field is read and written under `condition`'s lock.
+        private let condition = NSCondition()
+        private var outputs: [Int: [BlockOutput]] = [:]
+        private var nextToClaim = 0
+        private var consumed = 0
+        private var cancelled = false
+        private var running: Int
+        let count: Int
+        let window: Int
+
+        init(count: Int, window: Int, workers: Int) {
+            self.count = count
+            self.window = window
+            running = workers
+        }
+
+        /// The next block index a worker should generate, or nil when done or cancelled.
+        func claim() -> Int? {
+            condition.lock()
+            defer { condition.unlock() }
+            while !cancelled && nextToClaim < count && nextToClaim >= consumed + window { condition.wait() }
+            guard !cancelled && nextToClaim < count else { return nil }
+            nextToClaim += 1
+            return nextToClaim - 1
+        }
+
+        func store(_ index: Int, _ value: [BlockOutput]) {
+            condition.lock()
+            outputs[index] = value
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// Waits for block `index` and takes its outputs.
+        func take(_ index: Int) -> [BlockOutput] {
+            condition.lock()
+            defer { condition.unlock() }
+            while outputs[index] == nil { condition.wait() }
+            consumed = index + 1
+            condition.broadcast()
+            return outputs.removeValue(forKey: index)!
+        }
+
+        func workerFinished() {
+            condition.lock()
+            running -= 1
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// Stops the workers and waits until they have.
+        func cancelAndWait() {
+            condition.lock()
+            cancelled = true
+            condition.broadcast()
+            while running > 0 { condition.wait() }
+            condition.unlock()
+        }
     }
 
     static func run(
@@ -208,39 +259,28 @@ enum BlockRunner {
         generate: @escaping @Sendable (GenerationPlan.Block) -> [BlockOutput],
         consume: (_ outputs: [BlockOutput], _ horizon: Int64?) throws(GenerationError) -> Void
     ) throws(GenerationError) {
-        let batchSize = max(1, threads) * 4
-        let batches = stride(from: 0, to: blocks.count, by: batchSize).map { $0..<min(blocks.count, $0 + batchSize) }
-        // The next batch is generated while the current one is written, so writing overlaps generation.
-        func start(_ range: Range<Int>) -> (Slots, DispatchGroup) {
-            let batch = Array(blocks[range])
-            let slots = Slots(count: batch.count)
-            let group = DispatchGroup()
-            DispatchQueue.global().async(group: group) {
-                DispatchQueue.concurrentPerform(iterations: min(max(1, threads), batch.count)) { _ in
-                    while true {
-                        let i = slots.claim()
-                        if i >= batch.count { break }
-                        slots.store(i, generate(batch[i]))
-                    }
-                }
+        guard !blocks.isEmpty else { return }
+        let workers = min(max(1, threads), blocks.count)
+        let pipeline = Pipeline(count: blocks.count, window: workers * 6, workers: workers)
+        // Dedicated threads, since workers block while they are a window ahead of the writer.
+        for _ in 0..<workers {
+            let worker = Thread {
+                while let index = pipeline.claim() { pipeline.store(index, generate(blocks[index])) }
+                pipeline.workerFinished()
             }
-            return (slots, group)
+            worker.stackSize = 1 << 21
+            worker.start()
         }
-        var pending = batches.first.map(start)
-        for (number, range) in batches.enumerated() {
-            guard let (slots, group) = pending else { break }
-            group.wait()
-            pending = number + 1 < batches.count ? start(batches[number + 1]) : nil
-            for (offset, outputs) in slots.take().enumerated() {
-                let position = range.lowerBound + offset
-                do {
-                    try consume(outputs, position + 1 < blocks.count ? blocks[position + 1].start : nil)
-                } catch {
-                    pending?.1.wait()
-                    throw error
-                }
+        for index in blocks.indices {
+            let outputs = pipeline.take(index)
+            do {
+                try consume(outputs, index + 1 < blocks.count ? blocks[index + 1].start : nil)
+            } catch {
+                pipeline.cancelAndWait()
+                throw error
             }
         }
+        pipeline.cancelAndWait()
     }
 }
 

@@ -94,7 +94,7 @@ struct SessionGenerator {
                 time += Int64(duration) * 1000 + 500 + Int64(stream.below(4_500))
             }
         }
-        events.sort { ($0.timestamp, $0.sequence) < ($1.timestamp, $1.sequence) }
+        events = events.sortedByTime(\.timestamp)
 
         let output = BlockOutput(records: events.count, bytesPerRecord: 420)
         let b = output.buffer

@@ -94,7 +94,7 @@ struct TransactionGenerator {
             }
             items.append(item)
         }
-        items.sort { ($0.timestamp, $0.sequence) < ($1.timestamp, $1.sequence) }
+        items = items.sortedByTime(\.timestamp)
 
         let transactions = BlockOutput(records: alertsOnly ? 0 : items.count, bytesPerRecord: 820)
         let flagged = items.reduce(0) { $0 + ($1.flagged ? 1 : 0) }

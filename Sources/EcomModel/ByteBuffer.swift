@@ -6,13 +6,20 @@ public final class ByteBuffer {
     /// Number of bytes written.
     public private(set) var count = 0
 
+    /// `YYYY-MM-DDT` of the last day formatted: records of a block share their day.
+    private let dayPrefix = UnsafeMutablePointer<UInt8>.allocate(capacity: 11)
+    private var prefixDay = Int64.min
+
     /// Creates an empty buffer with room for `capacity` bytes.
     public init(capacity: Int = 4096) {
         self.capacity = Swift.max(capacity, 64)
         storage = .allocate(capacity: self.capacity)
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        dayPrefix.deallocate()
+    }
 
     /// The bytes written so far.
     public var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: storage, count: count) }
@@ -131,14 +138,34 @@ public final class ByteBuffer {
         while probe >= 10 { probe /= 10; digits += 1 }
         let width = Swift.max(digits, minimumDigits)
         var v = value
-        var position = count + width - 1
-        for _ in 0..<width {
-            storage[position] = UInt8(truncatingIfNeeded: 48 + v % 10)
-            v /= 10
+        var position = count + width
+        let pairs = ByteBuffer.digitPairs.utf8Start
+        // Two digits per division, from the right.
+        while v >= 100 {
+            let pair = Int(v % 100) &* 2
+            v /= 100
+            position -= 2
+            storage[position] = pairs[pair]
+            storage[position + 1] = pairs[pair + 1]
+        }
+        if v >= 10 {
+            let pair = Int(v) &* 2
+            position -= 2
+            storage[position] = pairs[pair]
+            storage[position + 1] = pairs[pair + 1]
+        } else {
             position -= 1
+            storage[position] = UInt8(truncatingIfNeeded: 48 + v)
+        }
+        while position > count {
+            position -= 1
+            storage[position] = 48
         }
         count += width
     }
+
+    private static let digitPairs: StaticString =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 
     /// Appends `scaled / 10^decimals` with exactly `decimals` fraction digits (e.g. cents as dollars).
     @inline(__always)
@@ -161,14 +188,24 @@ public final class ByteBuffer {
     public func appendTimestamp(_ milliseconds: Int64) {
         let days = Timestamp.floorDiv(milliseconds, Timestamp.millisecondsPerDay)
         let msOfDay = milliseconds - days * Timestamp.millisecondsPerDay
-        let date = CivilDate(daysSinceEpoch: days)
         reserve(24)
-        appendUnsigned(UInt64(date.year), minimumDigits: 4)
-        storage[count] = UInt8(ascii: "-"); count += 1
-        appendUnsigned(UInt64(date.month), minimumDigits: 2)
-        storage[count] = UInt8(ascii: "-"); count += 1
-        appendUnsigned(UInt64(date.day), minimumDigits: 2)
-        storage[count] = UInt8(ascii: "T"); count += 1
+        if days != prefixDay {
+            let date = CivilDate(daysSinceEpoch: days)
+            let mark = count
+            appendUnsigned(UInt64(date.year), minimumDigits: 4)
+            storage[count] = UInt8(ascii: "-"); count += 1
+            appendUnsigned(UInt64(date.month), minimumDigits: 2)
+            storage[count] = UInt8(ascii: "-"); count += 1
+            appendUnsigned(UInt64(date.day), minimumDigits: 2)
+            storage[count] = UInt8(ascii: "T"); count += 1
+            if count - mark == 11 {
+                dayPrefix.update(from: storage + mark, count: 11)
+                prefixDay = days
+            }
+        } else {
+            (storage + count).update(from: dayPrefix, count: 11)
+            count += 11
+        }
         appendUnsigned(UInt64(msOfDay / 3_600_000), minimumDigits: 2)
         storage[count] = UInt8(ascii: ":"); count += 1
         appendUnsigned(UInt64(msOfDay / 60_000 % 60), minimumDigits: 2)
