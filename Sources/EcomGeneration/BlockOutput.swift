@@ -60,8 +60,10 @@ final class FragmentTable: @unchecked Sendable {
 
     deinit { storage.deallocate() }
 
+    private let scratch = ByteBuffer(capacity: 1024)
+
     func add(_ build: (ByteBuffer) -> Void) {
-        let scratch = ByteBuffer(capacity: 256)
+        scratch.removeAll()
         build(scratch)
         if used + scratch.count > capacity {
             while used + scratch.count > capacity { capacity *= 2 }

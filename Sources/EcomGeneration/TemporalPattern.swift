@@ -184,24 +184,39 @@ public struct GenerationPlan: Sendable {
         let step = TemporalPattern.leafMilliseconds
         var cursor = start
         let zoneCount = pattern.zones.count
-        var hourCache: (hour: Int64, offsets: [Int64]) = (Int64.min, [])
+        // Offsets per zone and UTC day: read at the day's two ends and, only on a day with a daylight-saving
+        // change, leaf by leaf (tz database lookups are slow; a day has at most one change per zone).
+        var dayCache: (day: Int64, offsets: [[Int64]]) = (Int64.min, [])
+        func offsets(at instant: Int64) -> [Int64] {
+            let day = Timestamp.floorDiv(instant, Timestamp.millisecondsPerDay)
+            if dayCache.day != day {
+                let dayStart = day * Timestamp.millisecondsPerDay
+                dayCache = (day, pattern.zones.map { zone in
+                    let first = zone.offsets.offsetMilliseconds(at: Timestamp(milliseconds: dayStart))
+                    let last = zone.offsets.offsetMilliseconds(at: Timestamp(milliseconds: dayStart + Timestamp.millisecondsPerDay - 1))
+                    if first == last { return [first] }
+                    return (0..<96).map { slot in
+                        zone.offsets.offsetMilliseconds(at: Timestamp(milliseconds: dayStart + Int64(slot) * step))
+                    }
+                })
+            }
+            let slot = Int((instant - day * Timestamp.millisecondsPerDay) / step)
+            return dayCache.offsets.map { $0.count == 1 ? $0[0] : $0[slot] }
+        }
         while cursor < end {
             let next = min(end, (Timestamp.floorDiv(cursor, step) + 1) * step)
-            let hour = Timestamp.floorDiv(cursor, step)
-            if hourCache.hour != hour {
-                hourCache = (hour, pattern.zones.map { $0.offsets.offsetMilliseconds(at: Timestamp(milliseconds: cursor)) })
-            }
+            let zoneOffsets = offsets(at: cursor)
             var weights = [Double](repeating: 0, count: zoneCount)
             var events = [Int](repeating: -1, count: zoneCount)
             var total = 0.0
             for zone in 0..<zoneCount {
-                let local = cursor + hourCache.offsets[zone]
+                let local = cursor + zoneOffsets[zone]
                 let intensity = uniform ? 1 : pattern.intensity(atLocal: local)
                 events[zone] = pattern.event(atLocal: local) ?? -1
                 weights[zone] = pattern.zones[zone].weight * intensity
                 total += weights[zone]
             }
-            leaves.append(Leaf(start: cursor, end: next, zoneWeights: weights, zoneOffsets: hourCache.offsets, zoneEvents: events, total: total))
+            leaves.append(Leaf(start: cursor, end: next, zoneWeights: weights, zoneOffsets: zoneOffsets, zoneEvents: events, total: total))
             cursor = next
         }
         return leaves

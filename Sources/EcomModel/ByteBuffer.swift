@@ -134,8 +134,11 @@ public final class ByteBuffer {
     public func appendUnsigned(_ value: UInt64, minimumDigits: Int) {
         reserve(Swift.max(20, minimumDigits))
         var digits = 1
-        var probe = value
-        while probe >= 10 { probe /= 10; digits += 1 }
+        var power: UInt64 = 10
+        while digits < 20 && value >= power {
+            digits += 1
+            power &*= 10
+        }
         let width = Swift.max(digits, minimumDigits)
         var v = value
         var position = count + width
