@@ -41,6 +41,12 @@ DIR=$DISK_DIR
 echo "median of $RUNS runs, output to a file on disk ($DISK_DIR):"
 measure transactions 1000000
 measure user_events 2000000
+echo "reference writer: libjansson serialising 100,000 of the same transactions (one thread):"
+"$BIN" generate --type transactions --count 100000 --seed 1 --out "$MEM_DIR/jansson.ndjson" 2>/dev/null
+"$BIN" json-bench "$MEM_DIR/jansson.ndjson"
+"$BIN" generate --type transactions --count 100000 --seed 1 --threads 1 --out /dev/null 2>/dev/null
+/usr/bin/time -f "ecomdata writer, one thread: 100000 transactions generated and written in %e s" \
+  "$BIN" generate --type transactions --count 100000 --seed 1 --threads 1 --out "$MEM_DIR/direct.ndjson" 2>&1 | tail -1
 echo "RSS from 1M to 10M transactions (one run each, to /dev/null):"
 for n in 1000000 10000000; do
   /usr/bin/time -f "  $n transactions: %e s, %M KB peak RSS" "$BIN" generate --type transactions --count "$n" --out /dev/null 2>&1 | tail -1

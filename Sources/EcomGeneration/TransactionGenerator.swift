@@ -96,7 +96,7 @@ struct TransactionGenerator {
         }
         items = items.sortedByTime(\.timestamp)
 
-        let transactions = BlockOutput(records: alertsOnly ? 0 : items.count, bytesPerRecord: 820)
+        let transactions = BlockOutput(records: alertsOnly ? 2 : items.count, bytesPerRecord: 820)
         let flagged = items.reduce(0) { $0 + ($1.flagged ? 1 : 0) }
         let alerts = BlockOutput(records: flagged, bytesPerRecord: 360)
         var lineScratch: [(product: Int, quantity: Int64)] = []
@@ -105,7 +105,7 @@ struct TransactionGenerator {
             let serial = UInt64(block.firstSerial) + UInt64(offset) + 1
             let fraud: FraudType? = item.fraud > 0 ? fraudKinds[Int(item.fraud) - 1] : nil
             let facts = writeTransaction(item: item, lineScratch: &lineScratch, serial: serial, fraud: fraud, leaf: leaf,
-                                         to: alertsOnly ? nil : transactions, stream: &stream)
+                                         to: transactions, keep: !alertsOnly, stream: &stream)
             if item.flagged {
                 writeAlert(serial: serial, timestamp: item.timestamp, user: Int(item.user), fraud: fraud, facts: facts,
                            to: alerts, stream: &stream)
@@ -136,15 +136,14 @@ struct TransactionGenerator {
         var city: Int
     }
 
-    /// Writes one transaction (or, with no output, draws the same values) and returns what its alert needs.
+    /// Writes one transaction (kept, or dropped again when only alerts are wanted) and returns what its alert needs.
     private func writeTransaction(item: Item, lineScratch: inout [(product: Int, quantity: Int64)], serial: UInt64, fraud: FraudType?, leaf: GenerationPlan.Leaf,
-                                  to output: BlockOutput?, stream: inout RandomStream) -> Facts {
+                                  to output: BlockOutput, keep: Bool, stream: inout RandomStream) -> Facts {
         let catalog = context.catalog
         let userIndex = Int(item.user)
         let preferences = catalog.preferences[userIndex]
         lineScratch.removeAll(keepingCapacity: true)
-        let scratch = output?.buffer ?? ByteBuffer(capacity: 1024)
-        let start = output?.begin() ?? 0
+        let start = output.begin()
 
         // Products: the user's categories, or a boosted category while an event runs in the user's time zone.
         var category = preferences.random(&stream)
@@ -195,7 +194,7 @@ struct TransactionGenerator {
         let session = stream.next() & 0xFFFF_FFFF_FFFF
         let suspiciousDevice = fraud == .device ? (DeviceProfiles.suspicious[stream.below(DeviceProfiles.suspicious.count)], stream.next() & 0xFFFF_FFFF_FFFF) : nil
 
-        let b = scratch
+        let b = output.buffer
         b.append("{\"transaction_id\":"); b.appendID("txn_", serial, digits: 9)
         b.append(",\"user_id\":"); b.appendID("user_", UInt64(userIndex + 1), digits: catalog.userDigits)
         b.append(",\"session_id\":"); b.appendHexID("sess_", session, digits: 12)
@@ -231,8 +230,11 @@ struct TransactionGenerator {
         } else {
             b.append(",\"fraud_type\":null}")
         }
-        if let output {
+        if keep {
             output.end(start, timestamp: item.timestamp)
+        } else {
+            // Alerts only: the transaction is drawn in full (same stream, same alert) but not kept.
+            output.buffer.truncate(to: Int(start))
         }
         return Facts(totalCents: total, score: score, city: city)
     }
