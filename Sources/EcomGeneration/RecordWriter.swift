@@ -227,11 +227,24 @@ enum BlockRunner {
             condition.unlock()
         }
 
-        /// Waits for block `index` and takes its outputs.
-        func take(_ index: Int) -> [BlockOutput] {
+        /// Takes the outputs of block `index`; while they are not ready, the caller generates unclaimed
+        /// blocks itself rather than wait.
+        func take(_ index: Int, generate: (Int) -> [BlockOutput]) -> [BlockOutput] {
             condition.lock()
             defer { condition.unlock() }
-            while outputs[index] == nil { condition.wait() }
+            while outputs[index] == nil {
+                if !cancelled && nextToClaim < count && nextToClaim < consumed + window {
+                    let claimed = nextToClaim
+                    nextToClaim += 1
+                    condition.unlock()
+                    let value = generate(claimed)
+                    condition.lock()
+                    outputs[claimed] = value
+                    condition.broadcast()
+                } else {
+                    condition.wait()
+                }
+            }
             consumed = index + 1
             condition.broadcast()
             return outputs.removeValue(forKey: index)!
@@ -260,8 +273,9 @@ enum BlockRunner {
         consume: (_ outputs: [BlockOutput], _ horizon: Int64?) throws(GenerationError) -> Void
     ) throws(GenerationError) {
         guard !blocks.isEmpty else { return }
-        let workers = min(max(1, threads), blocks.count)
-        let pipeline = Pipeline(count: blocks.count, window: workers * 6, workers: workers)
+        // The writer generates too while it waits, so `threads` counts it: threads - 1 more workers.
+        let workers = min(max(0, threads - 1), blocks.count)
+        let pipeline = Pipeline(count: blocks.count, window: (workers + 1) * 6, workers: workers)
         // Dedicated threads, since workers block while they are a window ahead of the writer.
         for _ in 0..<workers {
             let worker = Thread {
@@ -272,7 +286,7 @@ enum BlockRunner {
             worker.start()
         }
         for index in blocks.indices {
-            let outputs = pipeline.take(index)
+            let outputs = pipeline.take(index) { generate(blocks[$0]) }
             do {
                 try consume(outputs, index + 1 < blocks.count ? blocks[index + 1].start : nil)
             } catch {
