@@ -30,16 +30,18 @@ let package = Package(
         .target(name: "EcomJSON", dependencies: ["CJansson"]),
         .target(name: "EcomModel", dependencies: ["EcomJSON", "Yams"], swiftSettings: hotPath),
         .target(name: "EcomGeneration", dependencies: ["EcomModel", "EcomJSON"], swiftSettings: hotPath),
+        .target(name: "EcomKafka", dependencies: ["CRdKafka", "EcomModel"]),
         .executableTarget(
             name: "ecomdata",
             dependencies: [
-                "EcomGeneration", "EcomModel", "EcomJSON",
+                "EcomGeneration", "EcomModel", "EcomJSON", "EcomKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EcomJSONTests", dependencies: ["EcomJSON"]),
         .testTarget(name: "EcomModelTests", dependencies: ["EcomModel", "EcomJSON"]),
         .testTarget(name: "EcomGenerationTests", dependencies: ["EcomGeneration", "EcomModel", "EcomJSON"]),
+        .testTarget(name: "EcomKafkaTests", dependencies: ["EcomKafka", "EcomGeneration", "EcomModel"]),
         .testTarget(name: "ecomdataTests", dependencies: ["EcomJSON"]),
     ]
 )

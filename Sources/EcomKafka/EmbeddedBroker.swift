@@ -1,0 +1,53 @@
+internal import CRdKafka
+
+/// librdkafka's mock cluster: real Kafka protocol on loopback TCP, data kept in memory, for local work and
+/// tests only. Other processes (kcat, another `ecomdata`) can use it through ``bootstrapServers`` while it lives.
+public final class EmbeddedBroker: @unchecked Sendable {
+    // The cluster and the handle that owns its threads are created once and destroyed in deinit; the mock
+    // API is thread-safe.
+    private let owner: OpaquePointer
+    private let cluster: OpaquePointer
+    /// `host:port,...` of the mock brokers.
+    public let bootstrapServers: String
+    /// Number of brokers.
+    public let brokerCount: Int
+
+    /// Starts a cluster of `brokers` brokers on ephemeral loopback ports.
+    /// - Throws: ``KafkaError`` when librdkafka cannot start it.
+    public init(brokers: Int = 1) throws(KafkaError) {
+        let conf = rd_kafka_conf_new()!
+        var errorText = [CChar](repeating: 0, count: 512)
+        _ = rd_kafka_conf_set(conf, "log_level", "3", &errorText, errorText.count)
+        guard let handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw KafkaError(.broker, "cannot start the embedded broker: \(cString(errorText))")
+        }
+        guard let cluster = rd_kafka_mock_cluster_new(handle, Int32(brokers)) else {
+            rd_kafka_destroy(handle)
+            throw KafkaError(.broker, "cannot start the embedded broker (rd_kafka_mock_cluster_new failed)")
+        }
+        owner = handle
+        self.cluster = cluster
+        bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
+        brokerCount = brokers
+    }
+
+    deinit {
+        rd_kafka_mock_cluster_destroy(cluster)
+        rd_kafka_destroy(owner)
+    }
+
+    /// Creates a topic (the mock cluster's Admin API does not create topics, this does).
+    /// - Throws: ``KafkaError`` with librdkafka's words.
+    public func createTopic(_ name: String, partitions: Int, replicationFactor: Int) throws(KafkaError) {
+        let result = rd_kafka_mock_topic_create(cluster, name, Int32(partitions), Int32(min(replicationFactor, brokerCount)))
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(.broker, "cannot create topic \(name): \(String(cString: rd_kafka_err2str(result)))")
+        }
+    }
+
+    /// Takes broker `id` (1-based) down or brings it back, for fault-injection tests.
+    public func setBroker(_ id: Int32, up: Bool) {
+        if up { _ = rd_kafka_mock_broker_set_up(cluster, id) } else { _ = rd_kafka_mock_broker_set_down(cluster, id) }
+    }
+}

@@ -1,0 +1,87 @@
+import EcomModel
+import Foundation
+
+/// Sends the records of NDJSON files to a topic, keyed by a field of each record (`ecomdata produce`).
+public struct FileProducer {
+    /// What a run sent.
+    public struct Summary: Sendable {
+        /// Records handed to the producer.
+        public var sent = 0
+        /// Delivery reports at the end.
+        public var report = DeliveryReport()
+    }
+
+    let producer: KafkaProducer
+    let topic: String
+    let keys: KeyExtractor
+    let keyField: String
+
+    /// Produces to `topic`, keying each record by `keyField`.
+    public init(producer: KafkaProducer, topic: String, keyField: String) {
+        self.producer = producer
+        self.topic = topic
+        self.keyField = keyField
+        keys = KeyExtractor(field: keyField)
+    }
+
+    /// Sends every line of `path` (empty lines skipped); a line without the key field stops the run with
+    /// its file and line, nothing after it is sent.
+    /// - Throws: ``FileProducerError``.
+    public func send(path: String, progress: ((Int) -> Void)? = nil) throws -> Int {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw FileProducerError.unreadable(path) }
+        defer { try? handle.close() }
+        var pending = [UInt8]()
+        var lineNumber = 0
+        var sent = 0
+        func sendLine(_ line: UnsafeBufferPointer<UInt8>) throws {
+            lineNumber += 1
+            var trimmed = line
+            while let last = trimmed.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: " ") {
+                trimmed = UnsafeBufferPointer(rebasing: trimmed.dropLast())
+            }
+            if trimmed.isEmpty { return }
+            guard trimmed.first == UInt8(ascii: "{"), trimmed.last == UInt8(ascii: "}") else {
+                throw FileProducerError.notARecord(path: path, line: lineNumber)
+            }
+            guard let key = keys.key(in: trimmed) else {
+                throw FileProducerError.missingKey(path: path, line: lineNumber, field: keyField, topic: topic)
+            }
+            try producer.send(topic: topic, key: key, value: trimmed)
+            sent += 1
+            if sent % 100_000 == 0 { progress?(sent) }
+        }
+        while true {
+            let chunk = handle.readData(ofLength: 1 << 20)
+            if chunk.isEmpty { break }
+            pending.append(contentsOf: chunk)
+            var consumed = 0
+            try pending.withUnsafeBufferPointer { buffer in
+                var start = 0
+                for index in 0..<buffer.count where buffer[index] == UInt8(ascii: "\n") {
+                    try sendLine(UnsafeBufferPointer(rebasing: buffer[start..<index]))
+                    start = index + 1
+                }
+                consumed = start
+            }
+            pending.removeFirst(consumed)
+        }
+        if !pending.isEmpty { try pending.withUnsafeBufferPointer { try sendLine($0) } }
+        return sent
+    }
+}
+
+/// A file that cannot be produced as it is.
+public enum FileProducerError: Error, CustomStringConvertible {
+    case unreadable(String)
+    case notARecord(path: String, line: Int)
+    case missingKey(path: String, line: Int, field: String, topic: String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path): "cannot read \(path); check the path and permissions"
+        case let .notARecord(path, line): "\(path):\(line): not a JSON object on one line; the file must be NDJSON"
+        case let .missingKey(path, line, field, topic):
+            "\(path):\(line): no string field \"\(field)\", the key of topic \(topic); fix the record or pass --key-field"
+        }
+    }
+}

@@ -1,0 +1,52 @@
+internal import CRdKafka
+
+/// Client properties for librdkafka: the bootstrap servers and every `-X key=value`, applied in order as
+/// kcat does, each checked by librdkafka itself.
+public struct KafkaConfiguration: Sendable {
+    /// Comma-separated `host:port` list.
+    public var brokers: String
+    /// Raw librdkafka properties, in the order given (later ones win).
+    public var properties: [(String, String)]
+
+    /// Creates a configuration.
+    public init(brokers: String, properties: [(String, String)] = []) {
+        self.brokers = brokers
+        self.properties = properties
+    }
+
+    /// Parses `key=value` strings.
+    /// - Throws: ``KafkaError`` (configuration) for an entry without `=`.
+    public static func parse(properties: [String]) throws(KafkaError) -> [(String, String)] {
+        try properties.map { (entry) throws(KafkaError) -> (String, String) in
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                throw KafkaError(.configuration, "-X \(entry): write a librdkafka property as key=value, e.g. -X compression.type=lz4")
+            }
+            return (String(entry[..<equals]), String(entry[entry.index(after: equals)...]))
+        }
+    }
+
+    /// Property names whose values are never printed.
+    static func isSecret(_ key: String) -> Bool {
+        let lowered = key.lowercased()
+        return lowered.contains("password") || lowered.contains("secret") || lowered.hasSuffix(".key") || lowered.contains("token")
+    }
+
+    /// A new `rd_kafka_conf_t` with `defaults` first, then the brokers and the user's properties.
+    /// The caller owns it (it passes to `rd_kafka_new` or is destroyed).
+    func makeConf(defaults: [(String, String)]) throws(KafkaError) -> OpaquePointer {
+        let conf = rd_kafka_conf_new()!
+        var all = defaults
+        if !brokers.isEmpty { all.append(("bootstrap.servers", brokers)) }
+        all += properties
+        for (key, value) in all {
+            var errorText = [CChar](repeating: 0, count: 512)
+            let result = rd_kafka_conf_set(conf, key, value, &errorText, errorText.count)
+            if result != RD_KAFKA_CONF_OK {
+                rd_kafka_conf_destroy(conf)
+                let shown = KafkaConfiguration.isSecret(key) ? "***" : value
+                throw KafkaError(.configuration, "librdkafka property \(key)=\(shown): \(cString(errorText))")
+            }
+        }
+        return conf
+    }
+}

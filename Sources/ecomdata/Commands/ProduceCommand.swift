@@ -1,0 +1,69 @@
+import ArgumentParser
+import EcomKafka
+import EcomModel
+import Foundation
+
+struct ProduceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "produce",
+        abstract: "Send NDJSON files to a topic, keyed by the topic's key field, and report deliveries.",
+        discussion: """
+        The key is the record's user_id for transactions, session_id for user-events, product_id for
+        product-updates, transaction_id for fraud-alerts and metric_type for analytics-results (or --key-field).
+        The producer is idempotent with acks=all; it waits for every delivery report before it exits.
+        Example: ecomdata produce txns.ndjson --topic transactions --brokers localhost:9092
+        """
+    )
+
+    @Argument(help: "NDJSON files.")
+    var files: [String]
+
+    @Option(help: "Topic name (one of the seed's, or any with --key-field).")
+    var topic: String
+
+    @Option(help: "Record field used as the message key (default: the topic's).")
+    var keyField: String?
+
+    @Option(help: "Seconds to wait for outstanding deliveries at the end.")
+    var flushTimeout: Double = 60
+
+    @OptionGroup var kafka: KafkaOptions
+
+    func validate() throws {
+        if keyField == nil && !RecordType.allCases.contains(where: { $0.topic == topic }) {
+            throw ValidationError("topic \(topic) is not one of the seed's (\(RecordType.allCases.map(\.topic).joined(separator: ", "))); pass --key-field")
+        }
+    }
+
+    func run() throws {
+        let field = keyField ?? RecordType.allCases.first { $0.topic == topic }!.keyField
+        let (configuration, embedded) = try kafka.resolve()
+        let producer = try kafkaCall { () throws(KafkaError) in try KafkaProducer(configuration: configuration) }
+        let fileProducer = FileProducer(producer: producer, topic: topic, keyField: field)
+        var sent = 0
+        let started = Date()
+        for file in files {
+            do {
+                sent += try fileProducer.send(path: file)
+            } catch {
+                producer.flush(timeout: flushTimeout)
+                Console.error("\(error); \(sent) records sent before it, \(producer.deliveryReport.totalDelivered) delivered")
+                throw ExitCode(3)
+            }
+        }
+        let remaining = producer.flush(timeout: flushTimeout)
+        let report = producer.deliveryReport
+        let seconds = Date().timeIntervalSince(started)
+        let delivered = report.delivered[topic] ?? 0
+        let failed = report.failed[topic] ?? 0
+        print("\(topic): \(sent) sent, \(delivered) delivered, \(failed) failed, \(remaining) unconfirmed in \(String(format: "%.2f", seconds)) s (\(Int(Double(delivered) / max(seconds, 1e-9))) records/s)")
+        for (partition, entry) in (report.partitions[topic] ?? [:]).sorted(by: { $0.key < $1.key }) {
+            print("  partition \(partition): \(entry.delivered) records, offsets \(entry.firstOffset)-\(entry.lastOffset)")
+        }
+        withExtendedLifetime(embedded) {}
+        if failed > 0 || remaining > 0 || delivered != sent {
+            Console.error("not every record was delivered to \(configuration.brokers): \(report.lastError[topic] ?? "no delivery report within \(flushTimeout) s")")
+            throw ExitCode(3)
+        }
+    }
+}

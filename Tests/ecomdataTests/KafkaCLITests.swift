@@ -1,0 +1,92 @@
+import EcomJSON
+import Foundation
+import Testing
+
+/// Starts `ecomdata broker` as a process and waits for its bootstrap file.
+final class BrokerProcess {
+    let process = Process()
+    let bootstrap: String
+
+    init(brokers: Int) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-bootstrap-\(UUID().uuidString)")
+        process.executableURL = CLI.executable
+        process.arguments = ["broker", "--brokers-count", "\(brokers)", "--bootstrap-file", file.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        var text = ""
+        while Date() < deadline {
+            text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+            if text.hasSuffix("\n") { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        try? FileManager.default.removeItem(at: file)
+        bootstrap = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    deinit {
+        process.interrupt()
+        process.waitUntilExit()
+    }
+}
+
+@Test func producedFileArrivesWholeAndKeyedAsKcatReadsIt() throws {
+    let broker = try BrokerProcess(brokers: 3)
+    try #require(!broker.bootstrap.isEmpty, "the broker wrote no bootstrap address")
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("events.ndjson").path
+    #expect(try CLI.run(["generate", "--type", "user_events", "--count", "5000", "--seed", "11", "--out", file]).status == 0)
+
+    let produced = try CLI.run(["produce", file, "--topic", "user-events", "--brokers", broker.bootstrap])
+    #expect(produced.status == 0, "\(produced.stderr)")
+    #expect(produced.text.contains("5000 sent, 5000 delivered, 0 failed"), "\(produced.text)")
+
+    let read = Process()
+    read.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+    read.arguments = ["-C", "-b", broker.bootstrap, "-t", "user-events", "-o", "beginning", "-e", "-q", "-f", "%k\t%p\t%s\n"]
+    let pipe = Pipe()
+    read.standardOutput = pipe
+    read.standardError = FileHandle.nullDevice
+    try read.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    read.waitUntilExit()
+    var ids: [String] = []
+    var partitionOfKey: [String: String] = [:]
+    for line in output.split(separator: "\n") {
+        let fields = line.split(separator: "\t", maxSplits: 2).map(String.init)
+        guard fields.count == 3 else { continue }
+        let record = try JSONValue.parse(fields[2])
+        #expect(record["session_id"]?.stringValue == fields[0], "the key is not the record's session_id")
+        ids.append(record["event_id"]?.stringValue ?? "")
+        if let partition = partitionOfKey[fields[0]] { #expect(partition == fields[1], "session \(fields[0]) on two partitions") }
+        partitionOfKey[fields[0]] = fields[1]
+    }
+    let expected = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        .map { try JSONValue.parse(String($0))["event_id"]?.stringValue ?? "" }
+    #expect(ids.count == expected.count)
+    #expect(Set(ids) == Set(expected), "records lost or altered on the way")
+}
+
+@Test func produceStopsAtARecordWithoutItsKeyNamingFileAndLine() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("bad.ndjson")
+    try "{\"user_id\":\"user_000001\",\"n\":1}\n{\"n\":2}\n".write(to: file, atomically: true, encoding: .utf8)
+    let result = try CLI.run(["produce", file.path, "--topic", "transactions", "--brokers", broker.bootstrap])
+    #expect(result.status == 3)
+    #expect(result.stderr.contains("\(file.path):2"), "\(result.stderr)")
+}
+
+@Test func badKafkaPropertyExitsTwoAndUnreachableBrokerThree() throws {
+    let bad = try CLI.run(["topics", "list", "--brokers", "127.0.0.1:1", "-X", "socket.timeout.ms=banana"])
+    #expect(bad.status == 2)
+    #expect(bad.stderr.contains("socket.timeout.ms"))
+    let started = Date()
+    let unreachable = try CLI.run(["topics", "list", "--brokers", "127.0.0.1:1", "--timeout", "2"])
+    #expect(unreachable.status == 3)
+    #expect(unreachable.stderr.contains("127.0.0.1:1"))
+    #expect(Date().timeIntervalSince(started) < 15)
+}
