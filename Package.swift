@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "EcomJSON", dependencies: ["CJansson"]),
         .target(name: "EcomModel", dependencies: ["EcomJSON", "Yams"], swiftSettings: hotPath),
         .target(name: "EcomGeneration", dependencies: ["EcomModel", "EcomJSON"], swiftSettings: hotPath),
-        .target(name: "EcomKafka", dependencies: ["CRdKafka", "EcomModel"]),
+        .target(name: "EcomKafka", dependencies: ["CRdKafka", "EcomModel", "EcomGeneration", "EcomJSON"]),
         .executableTarget(
             name: "ecomdata",
             dependencies: [

@@ -304,11 +304,14 @@ public enum GenerationError: Error, CustomStringConvertible, Sendable {
     case io(path: String, reason: String)
     /// Arguments that cannot be honoured.
     case invalidRequest(String)
+    /// The run was stopped (a signal, or the consumer of the records gave up); `reason` says why.
+    case stopped(reason: String)
 
     public var description: String {
         switch self {
         case let .io(path, reason): "cannot write \(path): \(reason); check that the directory exists and is writable"
         case let .invalidRequest(message): message
+        case let .stopped(reason): reason
         }
     }
 }

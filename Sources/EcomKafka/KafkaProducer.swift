@@ -3,11 +3,14 @@ import Foundation
 
 /// Delivery reports of a producer, counted per topic and partition.
 public struct DeliveryReport: Sendable {
-    /// Per partition: records delivered and the first and last offset the broker assigned.
+    /// Per partition: records delivered, the first and last offset the broker assigned, and
+    /// order-independent digests (wrapping sums of 64-bit FNV-1a hashes) of the record IDs and payloads.
     public struct Partition: Sendable {
         public var delivered = 0
         public var firstOffset = Int64.max
         public var lastOffset = Int64.min
+        public var idDigest: UInt64 = 0
+        public var payloadDigest: UInt64 = 0
     }
 
     /// Records delivered per topic.
@@ -27,11 +30,16 @@ public struct DeliveryReport: Sendable {
 
 /// Receives delivery callbacks on librdkafka's polling thread.
 final class DeliveryLedger: @unchecked Sendable {
-    // `report` is only touched under `lock`.
+    // `report` is only touched under `lock`; `idFields` is set before the producer exists.
     private let lock = NSLock()
     private var report = DeliveryReport()
+    let idFields: [String: KeyExtractor]
 
-    func record(topic: String, partition: Int32, offset: Int64, error: String?) {
+    init(idFields: [String: KeyExtractor]) { self.idFields = idFields }
+
+    func record(topic: String, partition: Int32, offset: Int64, payload: UnsafeBufferPointer<UInt8>, error: String?) {
+        let payloadHash = fnv1a(payload)
+        let idHash = idFields[topic].flatMap { $0.key(in: payload) }.map(fnv1a) ?? 0
         lock.lock()
         defer { lock.unlock() }
         if let error {
@@ -44,6 +52,8 @@ final class DeliveryLedger: @unchecked Sendable {
         entry.delivered += 1
         entry.firstOffset = min(entry.firstOffset, offset)
         entry.lastOffset = max(entry.lastOffset, offset)
+        entry.idDigest &+= idHash
+        entry.payloadDigest &+= payloadHash
         report.partitions[topic, default: [:]][partition] = entry
     }
 
@@ -74,9 +84,10 @@ public final class KafkaProducer: @unchecked Sendable {
 
     /// Connects lazily to `configuration.brokers`.
     /// - Throws: ``KafkaError`` (configuration) naming a rejected property.
-    public init(configuration: KafkaConfiguration) throws(KafkaError) {
+    /// `idFields` names, per topic, the record field whose values the manifest digests (IDs).
+    public init(configuration: KafkaConfiguration, idFields: [String: String] = [:]) throws(KafkaError) {
         let conf = try configuration.makeConf(defaults: KafkaProducer.defaults)
-        ledger = DeliveryLedger()
+        ledger = DeliveryLedger(idFields: idFields.mapValues(KeyExtractor.init(field:)))
         ledgerReference = Unmanaged.passRetained(ledger)
         rd_kafka_conf_set_opaque(conf, ledgerReference.toOpaque())
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
@@ -84,7 +95,8 @@ public final class KafkaProducer: @unchecked Sendable {
             let ledger = Unmanaged<DeliveryLedger>.fromOpaque(opaque).takeUnretainedValue()
             let topic = String(cString: rd_kafka_topic_name(message.pointee.rkt))
             let error = message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : String(cString: rd_kafka_err2str(message.pointee.err))
-            ledger.record(topic: topic, partition: message.pointee.partition, offset: message.pointee.offset, error: error)
+            let payload = UnsafeBufferPointer(start: message.pointee.payload?.assumingMemoryBound(to: UInt8.self), count: message.pointee.len)
+            ledger.record(topic: topic, partition: message.pointee.partition, offset: message.pointee.offset, payload: payload, error: error)
         }
         var errorText = [CChar](repeating: 0, count: 512)
         guard let created = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
@@ -178,4 +190,14 @@ final class PollLoop: @unchecked Sendable {
         lock.unlock()
         finished.wait()
     }
+}
+
+/// 64-bit FNV-1a of bytes: the per-record hash summed into the manifest's order-independent digests.
+public func fnv1a(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in bytes {
+        hash ^= UInt64(byte)
+        hash &*= 0x0000_0100_0000_01B3
+    }
+    return hash
 }

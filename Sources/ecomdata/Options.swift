@@ -89,6 +89,7 @@ func reportingFailures(_ body: () throws(GenerationError) -> Void) throws(ExitCo
         switch error {
         case .io: throw ExitCode(3)
         case .invalidRequest: throw ExitCode(2)
+        case .stopped: throw ExitCode(3)
         }
     }
 }

@@ -1,0 +1,354 @@
+import EcomGeneration
+import EcomJSON
+import EcomModel
+import Foundation
+
+/// A flag set from a signal handler or another thread to end a stream early.
+public final class StopSignal: @unchecked Sendable {
+    // `reason` is only touched under `lock`.
+    private let lock = NSLock()
+    private var reason: String?
+
+    /// Not stopped.
+    public init() {}
+
+    /// Asks the stream to stop.
+    public func stop(_ why: String) {
+        lock.lock()
+        if reason == nil { reason = why }
+        lock.unlock()
+    }
+
+    /// Why the stream was asked to stop, or nil.
+    public var stopReason: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return reason
+    }
+}
+
+/// The seed's `KafkaDataProducer`: streams a generator's records to the five topics, each paced so that
+/// records leave at their (simulated) timestamps, or sends batches.
+public final class KafkaDataProducer: @unchecked Sendable {
+    // Immutable after init; the producer is thread-safe.
+    /// The generator the records come from.
+    public let generator: ECommerceDataGenerator
+    /// The Kafka producer.
+    public let producer: KafkaProducer
+    let configuration: KafkaConfiguration
+
+    /// Connects a producer for the generator's records; IDs per topic are digested for the manifest.
+    public init(generator: ECommerceDataGenerator, configuration: KafkaConfiguration) throws(KafkaError) {
+        self.generator = generator
+        self.configuration = configuration
+        producer = try KafkaProducer(
+            configuration: configuration,
+            idFields: Dictionary(uniqueKeysWithValues: RecordType.allCases.map { ($0.topic, $0.idField) }))
+    }
+
+    /// What one topic of a stream did.
+    public struct TopicResult: Sendable {
+        public let type: RecordType
+        /// Records the schedule held.
+        public let planned: Int
+        /// Records handed to the producer.
+        public var sent = 0
+        /// Wall-clock seconds the topic streamed.
+        public var seconds = 0.0
+        /// Planned records per wall-clock second.
+        public var targetRate: Double
+        /// True for alerts raised by the streamed transactions: their number follows the transactions, it
+        /// is not paced to a target.
+        public var derived = false
+        /// Sent records per wall-clock second.
+        public var achievedRate: Double { seconds > 0 ? Double(sent) / seconds : 0 }
+    }
+
+    /// A finished (or stopped) stream.
+    public struct StreamResult: Sendable {
+        public var topics: [TopicResult]
+        public var started: Date
+        public var finished: Date
+        public var simulatedStart: Timestamp
+        public var simulatedEnd: Timestamp
+        public var stopReason: String?
+        public var report: DeliveryReport
+    }
+
+    /// Streams `topics` for `durationHours` of simulated time from `simulatedStart`, `speedup` times faster
+    /// than the wall clock, at the configured rates x `rateMultiplier` (x the scenario's); with `max`,
+    /// as fast as the broker takes them. Ends early when `stop` is set. Waits for delivery reports.
+    public func startStreaming(
+        topics: [RecordType], durationHours: Double, rateMultiplier: Double = 1, speedup: Double = 1,
+        max: Bool = false, simulatedStart: Timestamp, stop: StopSignal = StopSignal(),
+        progress: ((_ deliveries: DeliveryReport, _ elapsed: Double) -> Void)? = nil
+    ) -> StreamResult {
+        let simulatedMs = Int64(durationHours * 3_600_000)
+        let simulatedEnd = simulatedStart.adding(milliseconds: simulatedMs)
+        let wallSeconds = Double(simulatedMs) / 1000 / speedup
+        let started = Date()
+        let group = DispatchGroup()
+        let results = ResultBox(topics.map { type in
+            let planned = generator.expectedCount(type: type, start: simulatedStart, end: simulatedEnd, rateMultiplier: rateMultiplier)
+            return TopicResult(type: type, planned: planned, targetRate: Double(planned) / wallSeconds)
+        })
+        // Alerts follow the streamed transactions (their transaction_id exists in the transactions topic);
+        // only without transactions are they generated on their own.
+        let derivedAlerts = topics.contains(.transactions) && topics.contains(.fraudAlerts)
+        let alertIndex = topics.firstIndex(of: .fraudAlerts)
+        if derivedAlerts, let alertIndex { results.markDerived(alertIndex) }
+        let alertSender = derivedAlerts ? DelayedSender(
+            sender: PacedSender(producer: producer, topic: RecordType.fraudAlerts.topic, keyField: RecordType.fraudAlerts.keyField,
+                                stop: stop, simulatedStart: simulatedStart.milliseconds, speedup: max ? 0 : speedup, wallStart: started)) : nil
+        for (index, type) in topics.enumerated() where !(derivedAlerts && type == .fraudAlerts) {
+            group.enter()
+            let thread = Thread { [self] in
+                let pacer = PacedSender(producer: producer, topic: type.topic, keyField: type.keyField, stop: stop,
+                                        simulatedStart: simulatedStart.milliseconds, speedup: max ? 0 : speedup, wallStart: started)
+                do {
+                    try generator.write(type: type, count: results.planned(index), start: simulatedStart, end: simulatedEnd,
+                                        to: pacer, alerts: type == .transactions ? alertSender : nil, threads: 1)
+                    if !max { pacer.sleep(untilSimulated: simulatedEnd.milliseconds) }
+                } catch {
+                    stop.stop("\(error)")
+                }
+                results.finish(index, sent: pacer.sent, seconds: Date().timeIntervalSince(started))
+                if type == .transactions, let alertSender, let alertIndex {
+                    let sent = alertSender.finish()
+                    results.finish(alertIndex, sent: sent, seconds: Date().timeIntervalSince(started))
+                }
+                group.leave()
+            }
+            thread.name = "ecomdata.stream.\(type.topic)"
+            thread.start()
+        }
+        if let progress {
+            while group.wait(timeout: .now() + 2) == .timedOut { progress(producer.deliveryReport, Date().timeIntervalSince(started)) }
+        } else {
+            group.wait()
+        }
+        producer.flush(timeout: 60)
+        return StreamResult(topics: results.all, started: started, finished: Date(), simulatedStart: simulatedStart,
+                            simulatedEnd: simulatedEnd, stopReason: stop.stopReason, report: producer.deliveryReport)
+    }
+
+    /// Sends NDJSON records (one per string) to `topic`, keyed by the topic's key field, and waits for
+    /// their delivery reports.
+    /// - Throws: ``KafkaError``, or ``FileProducerError`` for a record without its key.
+    public func sendBatch(topic: String, records: [String]) throws {
+        let keyField = RecordType.allCases.first { $0.topic == topic }?.keyField ?? "id"
+        let keys = KeyExtractor(field: keyField)
+        for (index, record) in records.enumerated() {
+            var copy = record
+            try copy.withUTF8 { bytes in
+                guard let key = keys.key(in: bytes) else {
+                    throw FileProducerError.missingKey(path: "batch", line: index + 1, field: keyField, topic: topic)
+                }
+                try producer.send(topic: topic, key: key, value: bytes)
+            }
+        }
+        producer.flush(timeout: 60)
+    }
+
+    /// The run's manifest: run id, tool version, seed, config digest, times, and per topic and partition
+    /// the offsets, counts and order-independent digests of IDs and payloads from the delivery reports.
+    public func manifest(for result: StreamResult, runID: String = UUID().uuidString.lowercased()) -> JSONValue {
+        func hex(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let report = result.report
+        let topics: [(String, JSONValue)] = result.topics.map { topic in
+            let name = topic.type.topic
+            let partitions = (report.partitions[name] ?? [:]).sorted { $0.key < $1.key }.map { partition, entry in
+                JSONValue.object([
+                    ("partition", .int(Int64(partition))),
+                    ("first_offset", .int(entry.firstOffset)),
+                    ("last_offset", .int(entry.lastOffset)),
+                    ("count", .int(Int64(entry.delivered))),
+                    ("id_digest", .string(hex(entry.idDigest))),
+                    ("payload_digest", .string(hex(entry.payloadDigest))),
+                ])
+            }
+            return (name, .object([
+                ("key_field", .string(topic.type.keyField)),
+                ("id_field", .string(topic.type.idField)),
+                ("planned", .int(Int64(topic.planned))),
+                ("sent", .int(Int64(topic.sent))),
+                ("delivered", .int(Int64(report.delivered[name] ?? 0))),
+                ("failed", .int(Int64(report.failed[name] ?? 0))),
+                ("last_error", report.lastError[name].map { .string($0) } ?? .null),
+                ("target_rate", .double(topic.targetRate)),
+                ("derived_from_transactions", .bool(topic.derived)),
+                ("achieved_rate", .double(topic.achievedRate)),
+                ("partitions", .array(partitions)),
+            ]))
+        }
+        return .object([
+            ("format", .string("ecomdata.manifest/v1")),
+            ("digest_method", .string("per partition: wrapping sum mod 2^64 of 64-bit FNV-1a over each record's ID value and over its payload bytes")),
+            ("run_id", .string(runID)),
+            ("tool_version", .string(EcomVersion.current)),
+            ("seed", .int(Int64(bitPattern: generator.seed))),
+            ("scenario", .string(generator.scenario.rawValue)),
+            ("config_sha256", .string(generator.config.digest)),
+            ("brokers", .string(configuration.brokers)),
+            ("started", .string(formatter.string(from: result.started))),
+            ("finished", .string(formatter.string(from: result.finished))),
+            ("simulated_start", .string(result.simulatedStart.description)),
+            ("simulated_end", .string(result.simulatedEnd.description)),
+            ("stopped", result.stopReason.map { .string($0) } ?? .null),
+            ("topics", .object(topics)),
+        ])
+    }
+}
+
+/// Per-topic results shared between stream threads.
+final class ResultBox: @unchecked Sendable {
+    // Every access is under `lock`.
+    private let lock = NSLock()
+    private var results: [KafkaDataProducer.TopicResult]
+
+    init(_ results: [KafkaDataProducer.TopicResult]) { self.results = results }
+
+    func planned(_ index: Int) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        return results[index].planned
+    }
+
+    func markDerived(_ index: Int) {
+        lock.lock(); defer { lock.unlock() }
+        results[index].derived = true
+    }
+
+    func finish(_ index: Int, sent: Int, seconds: Double) {
+        lock.lock(); defer { lock.unlock() }
+        results[index].sent = sent
+        results[index].seconds = seconds
+    }
+
+    var all: [KafkaDataProducer.TopicResult] {
+        lock.lock(); defer { lock.unlock() }
+        return results
+    }
+}
+
+/// Receives a topic's records in timestamp order and sends each when its simulated time comes.
+final class PacedSender: RecordTarget {
+    let producer: KafkaProducer
+    let topic: String
+    let keys: KeyExtractor
+    let keyField: String
+    let stop: StopSignal
+    let simulatedStart: Int64
+    /// Simulated milliseconds per wall millisecond; 0 sends as fast as possible.
+    let speedup: Double
+    let wallStart: Date
+    private(set) var sent = 0
+
+    init(producer: KafkaProducer, topic: String, keyField: String, stop: StopSignal, simulatedStart: Int64, speedup: Double, wallStart: Date) {
+        self.producer = producer
+        self.topic = topic
+        self.keyField = keyField
+        keys = KeyExtractor(field: keyField)
+        self.stop = stop
+        self.simulatedStart = simulatedStart
+        self.speedup = speedup
+        self.wallStart = wallStart
+    }
+
+    /// Sleeps until the wall-clock moment of a simulated instant (returns early when stopped).
+    func sleep(untilSimulated timestamp: Int64) {
+        guard speedup > 0 else { return }
+        let due = Double(timestamp - simulatedStart) / 1000 / speedup
+        while stop.stopReason == nil {
+            let wait = due - Date().timeIntervalSince(wallStart)
+            if wait <= 0 { return }
+            Thread.sleep(forTimeInterval: min(wait, 0.2))
+        }
+    }
+
+    func write(_ record: UnsafeBufferPointer<UInt8>, timestamp: Int64) throws(GenerationError) {
+        if sent % 64 == 0, let reason = stop.stopReason { throw .stopped(reason: reason) }
+        if speedup > 0 {
+            let due = Double(timestamp - simulatedStart) / 1000 / speedup
+            let wait = due - Date().timeIntervalSince(wallStart)
+            // Records due within a millisecond go together; a longer wait sleeps.
+            if wait > 0.001 { sleep(untilSimulated: timestamp) }
+        }
+        let value = UnsafeBufferPointer(rebasing: record.dropLast()) // without the newline
+        guard let key = keys.key(in: value) else {
+            throw .stopped(reason: "a \(topic) record has no \(keyField), its key: \(String(decoding: value.prefix(200), as: UTF8.self))")
+        }
+        do {
+            try producer.send(topic: topic, key: key, value: value)
+        } catch {
+            throw .stopped(reason: error.description)
+        }
+        sent += 1
+    }
+}
+
+/// Takes records in timestamp order from a producer thread that must not wait for them (alerts raised by
+/// the transactions being streamed) and sends each at its time from a thread of its own.
+final class DelayedSender: RecordTarget, @unchecked Sendable {
+    // `queue` and `closed` are only touched under `condition`'s lock; `sender` only on the sending thread.
+    private let condition = NSCondition()
+    private var queue: [(timestamp: Int64, bytes: [UInt8])] = []
+    private var head = 0
+    private var closed = false
+    private let done = DispatchSemaphore(value: 0)
+    private let sender: PacedSender
+    private var failure: GenerationError?
+
+    init(sender: PacedSender) {
+        self.sender = sender
+        let thread = Thread { [self] in
+            while let (timestamp, bytes) = next() {
+                do throws(GenerationError) {
+                    try bytes.withUnsafeBufferPointer { (record) throws(GenerationError) in try self.sender.write(record, timestamp: timestamp) }
+                } catch {
+                    condition.lock(); failure = error; condition.unlock()
+                    break
+                }
+            }
+            done.signal()
+        }
+        thread.name = "ecomdata.stream.alerts"
+        thread.start()
+    }
+
+    private func next() -> (Int64, [UInt8])? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == queue.count && !closed { condition.wait() }
+        guard head < queue.count else { return nil }
+        let item = queue[head]
+        head += 1
+        if head > 4096 && head * 2 > queue.count {
+            queue.removeFirst(head)
+            head = 0
+        }
+        return (item.timestamp, item.bytes)
+    }
+
+    func write(_ record: UnsafeBufferPointer<UInt8>, timestamp: Int64) throws(GenerationError) {
+        condition.lock()
+        defer { condition.unlock() }
+        if let failure { throw failure }
+        queue.append((timestamp, Array(record)))
+        condition.signal()
+    }
+
+    /// Sends what is queued, then returns how many records were sent.
+    func finish() -> Int {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+        done.wait()
+        return sender.sent
+    }
+}

@@ -1,0 +1,142 @@
+import ArgumentParser
+import EcomGeneration
+import EcomJSON
+import EcomKafka
+import EcomModel
+import Foundation
+
+struct StreamCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stream",
+        abstract: "Stream a scenario to the seed's topics, each record sent at its (simulated) time.",
+        discussion: """
+        Records are generated for [--start, --start + --duration hours) of simulated time at the configured
+        rates (x the scenario's and --rate-multiplier), following the hourly, weekly and seasonal patterns, and
+        leave at their timestamps, --speedup times faster than the wall clock. --max sends as fast as the
+        broker takes them. SIGINT or SIGTERM stops the stream cleanly: outstanding deliveries are flushed,
+        the final counts printed and the manifest written.
+        Example: ecomdata stream --scenario peak_traffic --duration 1 --speedup 60 --brokers embedded
+        """
+    )
+
+    @Option(help: "Simulated hours to stream.")
+    var duration: Double
+
+    @Option(help: "Simulated time runs this many times faster than the wall clock (60: an hour a minute).")
+    var speedup: Double = 1
+
+    @Option(help: "Multiplier on the configured rates.")
+    var rateMultiplier: Double = 1
+
+    @Option(parsing: .upToNextOption, help: "Topics or record types to stream (default: all five).")
+    var topics: [String] = []
+
+    @Flag(help: "Send as fast as the broker takes the records instead of pacing them.")
+    var max = false
+
+    @Option(help: "Simulated start: a date or time (UTC), or `now`; default: the configured window start.")
+    var start: String?
+
+    @Option(help: "Where to write the manifest.")
+    var manifest: String = "reports/stream-manifest.json"
+
+    @OptionGroup var generation: GenerationOptions
+    @OptionGroup var kafka: KafkaOptions
+
+    func validate() throws {
+        guard duration > 0 else { throw ValidationError("--duration must be positive (hours of simulated time)") }
+        guard speedup > 0 else { throw ValidationError("--speedup must be positive") }
+        guard rateMultiplier > 0 else { throw ValidationError("--rate-multiplier must be positive") }
+        for topic in topics where resolve(topic) == nil {
+            throw ValidationError("unknown topic \(topic); use \(RecordType.allCases.map(\.topic).joined(separator: ", "))")
+        }
+        if let start, start != "now", Timestamp(parsing: start) == nil {
+            throw ValidationError("--start \(start) is not a date or time; write 2024-09-02, 2024-09-02T10:00:00Z or now")
+        }
+    }
+
+    private func resolve(_ name: String) -> RecordType? {
+        RecordType.allCases.first { $0.topic == name } ?? RecordType(name: name)
+    }
+
+    func run() throws {
+        let config = try generation.loadConfig()
+        let scenario = generation.resolvedScenario
+        let simulatedStart: Timestamp = switch start {
+        case "now": Timestamp(milliseconds: Timestamp.now.milliseconds / 1000 * 1000)
+        case let text?: Timestamp(parsing: text)!
+        case nil: scenario.defaultWindow(config).start
+        }
+        let types = topics.isEmpty ? RecordType.allCases : topics.compactMap(resolve)
+        let generator = ECommerceDataGenerator(config: config, seed: generation.seed, scenario: scenario,
+                                               window: (simulatedStart, simulatedStart.adding(milliseconds: Int64(duration * 3_600_000))))
+        let (configuration, embedded) = try kafka.resolve()
+        if let embedded {
+            for type in RecordType.allCases {
+                try kafkaCall { () throws(KafkaError) in try embedded.createTopic(type.topic, partitions: 4, replicationFactor: 1) }
+            }
+        }
+        let streamer = try kafkaCall { () throws(KafkaError) in try KafkaDataProducer(generator: generator, configuration: configuration) }
+        let stop = StopSignal()
+        var sources: [DispatchSourceSignal] = []
+        for (signalNumber, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { stop.stop("stopped by \(name)") }
+            source.resume()
+            sources.append(source)
+        }
+        Console.info("streaming \(types.map(\.topic).joined(separator: ", ")) to \(configuration.brokers): \(duration) simulated hour(s) from \(simulatedStart)\(max ? ", as fast as possible" : ", speedup x\(speedup)")")
+        let terminal = isatty(STDERR_FILENO) != 0
+        let result = streamer.startStreaming(
+            topics: types, durationHours: duration, rateMultiplier: rateMultiplier, speedup: speedup, max: max,
+            simulatedStart: simulatedStart, stop: stop,
+            progress: terminal ? { report, elapsed in
+                let parts = types.map { "\($0.topic) \(report.delivered[$0.topic] ?? 0)" + ((report.failed[$0.topic] ?? 0) > 0 ? " (\(report.failed[$0.topic]!) failed)" : "") }
+                FileHandle.standardError.write(Data("\r\(Int(elapsed)) s: delivered \(parts.joined(separator: ", "))\u{1B}[K".utf8))
+            } : nil)
+        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        withExtendedLifetime(sources) {}
+
+        let document = streamer.manifest(for: result)
+        let directory = (manifest as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        guard FileManager.default.createFile(atPath: manifest, contents: Data((document.encoded(pretty: true) + "\n").utf8)) else {
+            Console.error("cannot write the manifest \(manifest); check that the directory is writable")
+            throw ExitCode(3)
+        }
+        let wall = result.finished.timeIntervalSince(result.started)
+        print("topic                 planned      sent  delivered  failed    target/s  achieved/s  deviation")
+        var failedTotal = 0
+        for topic in result.topics {
+            let name = topic.type.topic
+            let delivered = result.report.delivered[name] ?? 0
+            let failed = result.report.failed[name] ?? 0
+            failedTotal += failed + (topic.sent - delivered - failed)
+            let deviation = topic.targetRate > 0 ? (topic.achievedRate / topic.targetRate - 1) * 100 : 0
+            print(name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                  + String(format: "%9d %9d %10d %7d %11.1f %11.1f %+9.2f%%", topic.planned, topic.sent, delivered, failed,
+                           topic.targetRate, topic.achievedRate, deviation)
+                  + (topic.derived ? "  (raised by the transactions, not paced)" : ""))
+        }
+        let within = result.topics.allSatisfy { $0.derived || $0.targetRate == 0 || abs($0.achievedRate / $0.targetRate - 1) <= 0.01 }
+        if max {
+            print(String(format: "sent as fast as possible in %.1f s", wall))
+        } else if let reason = result.stopReason {
+            print(String(format: "%@ after %.1f s; rates are over the time streamed", reason, wall))
+        } else {
+            print(String(format: "%.1f s of wall-clock time; achieved rates %@ 1%% of target%@", wall,
+                         within ? "within" : "NOT within", wall < 60 ? " (a run under a minute; the promise is for a minute or more)" : ""))
+        }
+        print("manifest: \(manifest)")
+        withExtendedLifetime(embedded) {}
+        if failedTotal > 0 {
+            Console.error("\(failedTotal) record(s) not delivered; last error: \(result.report.lastError.values.first ?? "no delivery report")")
+            throw ExitCode(3)
+        }
+        if let reason = result.stopReason, !reason.hasPrefix("stopped by SIG") {
+            Console.error(reason)
+            throw ExitCode(3)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import EcomJSON
+import Foundation
+import Testing
+
+/// 64-bit FNV-1a, as the manifest documents it (written again here so the test does not trust the product's).
+func fnv(_ bytes: some Sequence<UInt8>) -> UInt64 {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in bytes {
+        hash ^= UInt64(byte)
+        hash &*= 0x0000_0100_0000_01B3
+    }
+    return hash
+}
+
+@Test func streamPacesEveryTopicAndItsManifestMatchesWhatKcatReads() throws {
+    let broker = try BrokerProcess(brokers: 3)
+    try #require(!broker.bootstrap.isEmpty)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let manifestPath = dir.appendingPathComponent("manifest.json").path
+    // 15 simulated minutes in 10 wall-clock seconds.
+    let run = try CLI.run(["stream", "--duration", "0.25", "--speedup", "90", "--brokers", broker.bootstrap,
+                           "--manifest", manifestPath, "--seed", "5"])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.text.contains("within 1% of target"), "\(run.text)")
+    let manifest = try JSONValue.parse(String(contentsOfFile: manifestPath, encoding: .utf8))
+    let topics = try #require(manifest["topics"]?.objectValue)
+    #expect(topics.count == 5)
+    for (topic, entry) in topics {
+        let sent = entry["sent"]?.intValue ?? -1
+        #expect(entry["delivered"]?.intValue == sent, "\(topic)")
+        #expect(entry["failed"]?.intValue == 0, "\(topic)")
+        if entry["derived_from_transactions"]?.boolValue != true {
+            let target = entry["target_rate"]?.doubleValue ?? 0, achieved = entry["achieved_rate"]?.doubleValue ?? 0
+            #expect(abs(achieved / target - 1) <= 0.01, "\(topic): achieved \(achieved)/s against \(target)/s")
+            #expect(entry["planned"]?.intValue == sent, "\(topic): not every planned record was sent")
+        }
+
+        let read = Process()
+        read.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+        read.arguments = ["-C", "-b", broker.bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%p\t%o\t%s\n"]
+        let pipe = Pipe()
+        read.standardOutput = pipe
+        read.standardError = FileHandle.nullDevice
+        try read.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        read.waitUntilExit()
+        let keyField = entry["key_field"]!.stringValue!, idField = entry["id_field"]!.stringValue!
+        var counts: [Int: Int] = [:], idDigests: [Int: UInt64] = [:], payloadDigests: [Int: UInt64] = [:]
+        var ids = Set<String>()
+        var lines = 0
+        for line in output.split(separator: "\n") {
+            let fields = line.split(separator: "\t", maxSplits: 3).map(String.init)
+            guard fields.count == 4, let partition = Int(fields[1]) else { continue }
+            lines += 1
+            let record = try JSONValue.parse(fields[3])
+            #expect(record[keyField]?.stringValue == fields[0], "\(topic): key is not \(keyField)")
+            let id = record[idField]?.stringValue ?? ""
+            ids.insert(id)
+            counts[partition, default: 0] += 1
+            idDigests[partition, default: 0] &+= fnv(id.utf8)
+            payloadDigests[partition, default: 0] &+= fnv(fields[3].utf8)
+        }
+        #expect(lines == Int(sent), "\(topic): kcat read \(lines), the manifest says \(sent)")
+        #expect(ids.count == lines, "\(topic): duplicated IDs")
+        for partition in entry["partitions"]?.arrayValue ?? [] {
+            let number = Int(partition["partition"]!.intValue!)
+            #expect(Int(partition["count"]!.intValue!) == counts[number], "\(topic)/\(number): count")
+            #expect(partition["id_digest"]?.stringValue == String(format: "%016llx", idDigests[number] ?? 0), "\(topic)/\(number): id digest")
+            #expect(partition["payload_digest"]?.stringValue == String(format: "%016llx", payloadDigests[number] ?? 0), "\(topic)/\(number): payload digest")
+            #expect(partition["last_offset"]!.intValue! - partition["first_offset"]!.intValue! + 1 == partition["count"]!.intValue!)
+        }
+    }
+    // Alerts raised by the streamed transactions point at transactions that were streamed.
+    #expect((topics.first { $0.0 == "fraud-alerts" }?.1["derived_from_transactions"]?.boolValue) == true)
+}
