@@ -90,3 +90,17 @@ final class BrokerProcess {
     #expect(unreachable.stderr.contains("127.0.0.1:1"))
     #expect(Date().timeIntervalSince(started) < 15)
 }
+
+@Test func healthIsGreenOnTheBrokerAndRedWithoutOne() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    let healthy = try CLI.run(["health", "--brokers", broker.bootstrap, "--json"])
+    #expect(healthy.status == 0, "\(healthy.text)\(healthy.stderr)")
+    let report = try JSONValue.parse(healthy.text)
+    #expect(report["healthy"]?.boolValue == true)
+    #expect(report["topics"]?.arrayValue?.allSatisfy { $0["partitions"]?.intValue == 4 } == true)
+    #expect((report["canary_ms"]?.doubleValue ?? -1) >= 0)
+
+    let down = try CLI.run(["health", "--brokers", "127.0.0.1:1", "--timeout", "2"])
+    #expect(down.status == 3)
+    #expect(down.text.contains("NOT healthy") && down.text.contains("127.0.0.1:1"))
+}
