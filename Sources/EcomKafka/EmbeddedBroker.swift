@@ -46,6 +46,13 @@ public final class EmbeddedBroker: @unchecked Sendable {
         }
     }
 
+    /// Makes the next `count` Produce requests fail with retriable errors (not leader, request timed out),
+    /// for fault-injection tests.
+    public func failNextProduceRequests(_ count: Int) {
+        var errors = (0..<count).map { $0 % 2 == 0 ? RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION : RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT }
+        rd_kafka_mock_push_request_errors_array(cluster, 0 /* Produce */, errors.count, &errors)
+    }
+
     /// Takes broker `id` (1-based) down or brings it back, for fault-injection tests.
     public func setBroker(_ id: Int32, up: Bool) {
         if up { _ = rd_kafka_mock_broker_set_up(cluster, id) } else { _ = rd_kafka_mock_broker_set_down(cluster, id) }

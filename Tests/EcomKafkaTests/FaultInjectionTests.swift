@@ -1,0 +1,53 @@
+import EcomGeneration
+import EcomKafka
+import EcomModel
+import Foundation
+import Testing
+
+@Test func brokersGoingDownAndFailedRequestsMidStreamLoseAndDuplicateNothing() throws {
+    let broker = try EmbeddedBroker(brokers: 3)
+    try broker.createTopic("user-events", partitions: 6, replicationFactor: 3)
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 21)
+    let streamer = try KafkaDataProducer(generator: generator, configuration: KafkaConfiguration(brokers: broker.bootstrapServers))
+    let start = try #require(Timestamp(parsing: "2024-09-04T12:00:00Z"))
+    let expected = generator.expectedCount(type: .userEvents, start: start, end: start.adding(milliseconds: 3_600_000))
+    #expect(expected >= 100_000)
+
+    // Take brokers down and bring them back, and fail produce requests, while the stream runs.
+    let faults = Thread {
+        Thread.sleep(forTimeInterval: 0.2)
+        broker.failNextProduceRequests(20)
+        for id: Int32 in [2, 3] {
+            Thread.sleep(forTimeInterval: 0.4)
+            broker.setBroker(id, up: false)
+            Thread.sleep(forTimeInterval: 1.5)
+            broker.setBroker(id, up: true)
+        }
+    }
+    faults.start()
+    let result = streamer.startStreaming(topics: [.userEvents], durationHours: 1, max: true, simulatedStart: start)
+    #expect(result.stopReason == nil)
+    #expect(result.topics[0].sent == expected)
+    #expect(result.report.delivered["user-events"] == expected, "failed: \(result.report.lastError)")
+
+    let read = Process()
+    read.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+    read.arguments = ["-C", "-b", broker.bootstrapServers, "-t", "user-events", "-o", "beginning", "-e", "-q", "-f", "%s\n"]
+    let pipe = Pipe()
+    read.standardOutput = pipe
+    read.standardError = FileHandle.nullDevice
+    try read.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    read.waitUntilExit()
+    var ids: [Substring: Int] = [:]
+    let text = String(decoding: data, as: UTF8.self)
+    for line in text.split(separator: "\n") {
+        // "event_id":"evt_000000001" is the record's first field.
+        guard let range = line.range(of: "\"event_id\":\"") else { continue }
+        let rest = line[range.upperBound...]
+        ids[rest.prefix { $0 != "\"" }, default: 0] += 1
+    }
+    #expect(ids.count == expected, "kcat read \(ids.count) distinct IDs of \(expected)")
+    let duplicated = ids.filter { $0.value > 1 }
+    #expect(duplicated.isEmpty, "\(duplicated.count) IDs arrived more than once, e.g. \(duplicated.keys.prefix(3))")
+}
