@@ -27,7 +27,7 @@ public struct FileProducer {
     /// Sends every line of `path` (empty lines skipped); a line without the key field stops the run with
     /// its file and line, nothing after it is sent.
     /// - Throws: ``FileProducerError``.
-    public func send(path: String, progress: ((Int) -> Void)? = nil) throws -> Int {
+    public func send(path: String, stop: StopSignal? = nil, progress: ((Int) -> Void)? = nil) throws -> Int {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw FileProducerError.unreadable(path) }
         defer { try? handle.close() }
         var pending = [UInt8]()
@@ -46,6 +46,7 @@ public struct FileProducer {
             guard let key = keys.key(in: trimmed) else {
                 throw FileProducerError.missingKey(path: path, line: lineNumber, field: keyField, topic: topic)
             }
+            if let reason = stop?.stopReason { throw FileProducerError.stopped(reason) }
             try producer.send(topic: topic, key: key, value: trimmed)
             sent += 1
             if sent % 100_000 == 0 { progress?(sent) }
@@ -75,6 +76,7 @@ public enum FileProducerError: Error, CustomStringConvertible {
     case unreadable(String)
     case notARecord(path: String, line: Int)
     case missingKey(path: String, line: Int, field: String, topic: String)
+    case stopped(String)
 
     public var description: String {
         switch self {
@@ -82,6 +84,7 @@ public enum FileProducerError: Error, CustomStringConvertible {
         case let .notARecord(path, line): "\(path):\(line): not a JSON object on one line; the file must be NDJSON"
         case let .missingKey(path, line, field, topic):
             "\(path):\(line): no string field \"\(field)\", the key of topic \(topic); fix the record or pass --key-field"
+        case let .stopped(reason): reason
         }
     }
 }

@@ -153,55 +153,21 @@ public final class KafkaDataProducer: @unchecked Sendable {
     /// The run's manifest: run id, tool version, seed, config digest, times, and per topic and partition
     /// the offsets, counts and order-independent digests of IDs and payloads from the delivery reports.
     public func manifest(for result: StreamResult, runID: String = UUID().uuidString.lowercased()) -> JSONValue {
-        func hex(_ value: UInt64) -> String {
-            let digits = String(value, radix: 16)
-            return String(repeating: "0", count: 16 - digits.count) + digits
-        }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let report = result.report
-        let topics: [(String, JSONValue)] = result.topics.map { topic in
-            let name = topic.type.topic
-            let partitions = (report.partitions[name] ?? [:]).sorted { $0.key < $1.key }.map { partition, entry in
-                JSONValue.object([
-                    ("partition", .int(Int64(partition))),
-                    ("first_offset", .int(entry.firstOffset)),
-                    ("last_offset", .int(entry.lastOffset)),
-                    ("count", .int(Int64(entry.delivered))),
-                    ("id_digest", .string(hex(entry.idDigest))),
-                    ("payload_digest", .string(hex(entry.payloadDigest))),
-                ])
-            }
-            return (name, .object([
-                ("key_field", .string(topic.type.keyField)),
-                ("id_field", .string(topic.type.idField)),
-                ("planned", .int(Int64(topic.planned))),
-                ("sent", .int(Int64(topic.sent))),
-                ("delivered", .int(Int64(report.delivered[name] ?? 0))),
-                ("failed", .int(Int64(report.failed[name] ?? 0))),
-                ("last_error", report.lastError[name].map { .string($0) } ?? .null),
-                ("target_rate", .double(topic.targetRate)),
-                ("derived_from_transactions", .bool(topic.derived)),
-                ("achieved_rate", .double(topic.achievedRate)),
-                ("partitions", .array(partitions)),
-            ]))
-        }
-        return .object([
-            ("format", .string("ecomdata.manifest/v1")),
-            ("digest_method", .string("per partition: wrapping sum mod 2^64 of 64-bit FNV-1a over each record's ID value and over its payload bytes")),
-            ("run_id", .string(runID)),
-            ("tool_version", .string(EcomVersion.current)),
-            ("seed", .int(Int64(bitPattern: generator.seed))),
-            ("scenario", .string(generator.scenario.rawValue)),
-            ("config_sha256", .string(generator.config.digest)),
-            ("brokers", .string(configuration.brokers)),
-            ("started", .string(formatter.string(from: result.started))),
-            ("finished", .string(formatter.string(from: result.finished))),
-            ("simulated_start", .string(result.simulatedStart.description)),
-            ("simulated_end", .string(result.simulatedEnd.description)),
-            ("stopped", result.stopReason.map { .string($0) } ?? .null),
-            ("topics", .object(topics)),
-        ])
+        RunManifest(
+            kind: "stream", brokers: configuration.brokers, started: result.started, finished: result.finished,
+            report: result.report, stopReason: result.stopReason,
+            generation: [
+                ("seed", .int(Int64(bitPattern: generator.seed))),
+                ("scenario", .string(generator.scenario.rawValue)),
+                ("config_sha256", .string(generator.config.digest)),
+                ("simulated_start", .string(result.simulatedStart.description)),
+                ("simulated_end", .string(result.simulatedEnd.description)),
+            ],
+            topics: result.topics.map { topic in
+                RunManifest.Topic(name: topic.type.topic, keyField: topic.type.keyField, idField: topic.type.idField, sent: topic.sent,
+                                  extra: [("planned", .int(Int64(topic.planned))), ("target_rate", .double(topic.targetRate)),
+                                          ("achieved_rate", .double(topic.achievedRate)), ("derived_from_transactions", .bool(topic.derived))])
+            }).json(runID: runID)
     }
 }
 

@@ -39,9 +39,14 @@ final class BrokerProcess {
     let file = dir.appendingPathComponent("events.ndjson").path
     #expect(try CLI.run(["generate", "--type", "user_events", "--count", "5000", "--seed", "11", "--out", file]).status == 0)
 
-    let produced = try CLI.run(["produce", file, "--topic", "user-events", "--brokers", broker.bootstrap])
+    let manifestPath = dir.appendingPathComponent("manifest.json").path
+    let produced = try CLI.run(["produce", file, "--topic", "user-events", "--brokers", broker.bootstrap, "--manifest", manifestPath])
     #expect(produced.status == 0, "\(produced.stderr)")
     #expect(produced.text.contains("5000 sent, 5000 delivered, 0 failed"), "\(produced.text)")
+    let manifest = try JSONValue.parse(String(contentsOfFile: manifestPath, encoding: .utf8))
+    #expect(manifest["kind"]?.stringValue == "produce")
+    let partitions = manifest["topics"]?["user-events"]?["partitions"]?.arrayValue ?? []
+    #expect(partitions.reduce(0) { $0 + Int($1["count"]?.intValue ?? 0) } == 5000)
 
     let read = Process()
     read.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
@@ -75,7 +80,8 @@ final class BrokerProcess {
     defer { try? FileManager.default.removeItem(at: dir) }
     let file = dir.appendingPathComponent("bad.ndjson")
     try "{\"user_id\":\"user_000001\",\"n\":1}\n{\"n\":2}\n".write(to: file, atomically: true, encoding: .utf8)
-    let result = try CLI.run(["produce", file.path, "--topic", "transactions", "--brokers", broker.bootstrap])
+    let result = try CLI.run(["produce", file.path, "--topic", "transactions", "--brokers", broker.bootstrap,
+                              "--manifest", dir.appendingPathComponent("m.json").path])
     #expect(result.status == 3)
     #expect(result.stderr.contains("\(file.path):2"), "\(result.stderr)")
 }

@@ -27,6 +27,9 @@ struct ProduceCommand: ParsableCommand {
     @Option(help: "Seconds to wait for outstanding deliveries at the end.")
     var flushTimeout: Double = 60
 
+    @Option(help: "Where to write the manifest (offsets, counts and digests per partition).")
+    var manifest: String = "reports/produce-manifest.json"
+
     @OptionGroup var kafka: KafkaOptions
 
     func validate() throws {
@@ -36,31 +39,55 @@ struct ProduceCommand: ParsableCommand {
     }
 
     func run() throws {
-        let field = keyField ?? RecordType.allCases.first { $0.topic == topic }!.keyField
+        let seedType = RecordType.allCases.first { $0.topic == topic }
+        let field = keyField ?? seedType!.keyField
         let (configuration, embedded) = try kafka.resolve()
-        let producer = try kafkaCall { () throws(KafkaError) in try KafkaProducer(configuration: configuration) }
+        let idFields = seedType.map { [topic: $0.idField] } ?? [:]
+        let producer = try kafkaCall { () throws(KafkaError) in try KafkaProducer(configuration: configuration, idFields: idFields) }
         let fileProducer = FileProducer(producer: producer, topic: topic, keyField: field)
+        let stop = StopSignal()
+        var sources: [DispatchSourceSignal] = []
+        for (signalNumber, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { stop.stop("stopped by \(name)") }
+            source.resume()
+            sources.append(source)
+        }
         var sent = 0
+        var failure: String?
         let started = Date()
-        for file in files {
+        for file in files where failure == nil {
             do {
-                sent += try fileProducer.send(path: file)
+                sent += try fileProducer.send(path: file, stop: stop)
             } catch {
-                producer.flush(timeout: flushTimeout)
-                Console.error("\(error); \(sent) records sent before it, \(producer.deliveryReport.totalDelivered) delivered")
-                throw ExitCode(3)
+                failure = "\(error)"
             }
         }
         let remaining = producer.flush(timeout: flushTimeout)
         let report = producer.deliveryReport
-        let seconds = Date().timeIntervalSince(started)
+        let finished = Date()
+        let seconds = finished.timeIntervalSince(started)
         let delivered = report.delivered[topic] ?? 0
         let failed = report.failed[topic] ?? 0
+        withExtendedLifetime(sources) {}
+        let document = RunManifest(
+            kind: "produce", brokers: configuration.brokers, started: started, finished: finished, report: report,
+            stopReason: failure, generation: [("files", .array(files.map { .string($0) }))],
+            topics: [RunManifest.Topic(name: topic, keyField: field, idField: seedType?.idField, sent: sent)]).json()
+        if !RunManifest.write(document, to: manifest) {
+            Console.error("cannot write the manifest \(manifest); check that the directory is writable")
+        }
         print("\(topic): \(sent) sent, \(delivered) delivered, \(failed) failed, \(remaining) unconfirmed in \(String(format: "%.2f", seconds)) s (\(Int(Double(delivered) / max(seconds, 1e-9))) records/s)")
         for (partition, entry) in (report.partitions[topic] ?? [:]).sorted(by: { $0.key < $1.key }) {
             print("  partition \(partition): \(entry.delivered) records, offsets \(entry.firstOffset)-\(entry.lastOffset)")
         }
+        print("manifest: \(manifest)")
         withExtendedLifetime(embedded) {}
+        if let failure {
+            Console.error("\(failure); \(sent) records sent before it, \(delivered) delivered")
+            throw ExitCode(failure.hasPrefix("stopped by SIG") ? 0 : 3)
+        }
         if failed > 0 || remaining > 0 || delivered != sent {
             Console.error("not every record was delivered to \(configuration.brokers): \(report.lastError[topic] ?? "no delivery report within \(flushTimeout) s")")
             throw ExitCode(3)

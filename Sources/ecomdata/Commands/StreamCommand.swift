@@ -99,9 +99,7 @@ struct StreamCommand: ParsableCommand {
         withExtendedLifetime(sources) {}
 
         let document = streamer.manifest(for: result)
-        let directory = (manifest as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        guard FileManager.default.createFile(atPath: manifest, contents: Data((document.encoded(pretty: true) + "\n").utf8)) else {
+        guard RunManifest.write(document, to: manifest) else {
             Console.error("cannot write the manifest \(manifest); check that the directory is writable")
             throw ExitCode(3)
         }

@@ -1,0 +1,99 @@
+import EcomJSON
+import EcomModel
+import Foundation
+
+/// What a producing run wrote, for the audit to prove nothing was lost, duplicated or altered:
+/// `ecomdata.manifest/v1`, per topic and partition the delivered offsets, counts and order-independent
+/// digests (wrapping sums of 64-bit FNV-1a) of the record IDs and of the payload bytes.
+public struct RunManifest {
+    /// One topic of the run.
+    public struct Topic {
+        public var name: String
+        public var keyField: String
+        /// The field digested as the record ID, when the topic has one.
+        public var idField: String?
+        public var sent: Int
+        /// Further members (planned count, rates).
+        public var extra: [(String, JSONValue)] = []
+
+        public init(name: String, keyField: String, idField: String?, sent: Int, extra: [(String, JSONValue)] = []) {
+            self.name = name
+            self.keyField = keyField
+            self.idField = idField
+            self.sent = sent
+            self.extra = extra
+        }
+    }
+
+    public var kind: String
+    public var brokers: String
+    public var started: Date
+    public var finished: Date
+    public var report: DeliveryReport
+    public var stopReason: String?
+    /// Seed, scenario, config digest and simulated window, for generated runs.
+    public var generation: [(String, JSONValue)]
+    public var topics: [Topic]
+
+    public init(kind: String, brokers: String, started: Date, finished: Date, report: DeliveryReport, stopReason: String?,
+                generation: [(String, JSONValue)], topics: [Topic]) {
+        self.kind = kind
+        self.brokers = brokers
+        self.started = started
+        self.finished = finished
+        self.report = report
+        self.stopReason = stopReason
+        self.generation = generation
+        self.topics = topics
+    }
+
+    /// The manifest document.
+    public func json(runID: String = UUID().uuidString.lowercased()) -> JSONValue {
+        func hex(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let topicMembers: [(String, JSONValue)] = topics.map { topic in
+            let partitions = (report.partitions[topic.name] ?? [:]).sorted { $0.key < $1.key }.map { partition, entry in
+                JSONValue.object([
+                    ("partition", .int(Int64(partition))),
+                    ("first_offset", .int(entry.firstOffset)),
+                    ("last_offset", .int(entry.lastOffset)),
+                    ("count", .int(Int64(entry.delivered))),
+                    ("id_digest", topic.idField == nil ? .null : .string(hex(entry.idDigest))),
+                    ("payload_digest", .string(hex(entry.payloadDigest))),
+                ])
+            }
+            return (topic.name, .object([
+                ("key_field", .string(topic.keyField)),
+                ("id_field", topic.idField.map { .string($0) } ?? .null),
+                ("sent", .int(Int64(topic.sent))),
+                ("delivered", .int(Int64(report.delivered[topic.name] ?? 0))),
+                ("failed", .int(Int64(report.failed[topic.name] ?? 0))),
+                ("last_error", report.lastError[topic.name].map { .string($0) } ?? .null),
+            ] + topic.extra + [("partitions", .array(partitions))]))
+        }
+        return .object([
+            ("format", .string("ecomdata.manifest/v1")),
+            ("kind", .string(kind)),
+            ("digest_method", .string("per partition: wrapping sum mod 2^64 of 64-bit FNV-1a over each record's ID value and over its payload bytes")),
+            ("run_id", .string(runID)),
+            ("tool_version", .string(EcomVersion.current)),
+        ] + generation + [
+            ("brokers", .string(brokers)),
+            ("started", .string(formatter.string(from: started))),
+            ("finished", .string(formatter.string(from: finished))),
+            ("stopped", stopReason.map { .string($0) } ?? .null),
+            ("topics", .object(topicMembers)),
+        ])
+    }
+
+    /// Writes `document` to `path`, creating the directory.
+    public static func write(_ document: JSONValue, to path: String) -> Bool {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        return FileManager.default.createFile(atPath: path, contents: Data((document.encoded(pretty: true) + "\n").utf8))
+    }
+}
