@@ -51,6 +51,41 @@ echo "RSS from 1M to 10M transactions (one run each, to /dev/null):"
 for n in 1000000 10000000; do
   /usr/bin/time -f "  $n transactions: %e s, %M KB peak RSS" "$BIN" generate --type transactions --count "$n" --out /dev/null 2>&1 | tail -1
 done
+echo "Kafka: ecomdata produce against kcat -P, same file (500,000 transactions), same embedded broker, same producer settings:"
+"$BIN" generate --type transactions --count 500000 --seed 3 --out "$MEM_DIR/produce.ndjson" 2>/dev/null
+python3 -c "
+import re,sys
+out=open(sys.argv[2],'w')
+for line in open(sys.argv[1]):
+    out.write(re.search(r'\"user_id\":\"([^\"]*)\"', line).group(1) + '\t' + line)
+" "$MEM_DIR/produce.ndjson" "$MEM_DIR/produce.keyed"
+SETTINGS=(-X enable.idempotence=true -X acks=all -X linger.ms=5 -X compression.type=lz4 -X partitioner=murmur2_random)
+ours=(); theirs=()
+# A fresh broker for each pair of runs (it keeps every record in memory), the order alternating.
+for run in $(seq "$RUNS"); do
+  rm -f "$MEM_DIR/bootstrap"
+  "$BIN" broker --bootstrap-file "$MEM_DIR/bootstrap" >/dev/null 2>&1 &
+  BROKER_PID=$!
+  for _ in $(seq 100); do [ -s "$MEM_DIR/bootstrap" ] && break; sleep 0.1; done
+  BOOT=$(cat "$MEM_DIR/bootstrap")
+  for who in $( [ $((run % 2)) -eq 0 ] && echo "ours kcat" || echo "kcat ours"); do
+    s=$(date +%s.%N)
+    if [ "$who" = ours ]; then
+      "$BIN" produce "$MEM_DIR/produce.ndjson" --topic transactions --brokers "$BOOT" --manifest "$MEM_DIR/m.json" >/dev/null 2>&1
+    else
+      kcat -P -b "$BOOT" -t transactions -K $'\t' "${SETTINGS[@]}" -l "$MEM_DIR/produce.keyed" 2>/dev/null
+    fi
+    e=$(date +%s.%N)
+    rate=$(awk -v s="$s" -v e="$e" 'BEGIN{printf "%.0f", 500000/(e-s)}')
+    if [ "$who" = ours ]; then ours+=("$rate"); else theirs+=("$rate"); fi
+  done
+  kill "$BROKER_PID" 2>/dev/null; wait "$BROKER_PID" 2>/dev/null || true
+done
+o=$(printf '%s\n' "${ours[@]}" | median); t=$(printf '%s\n' "${theirs[@]}" | median)
+bytes=$(stat -c %s "$MEM_DIR/produce.ndjson")
+printf 'ecomdata produce  %10s records/s  %7.1f MB/s\n' "$o" "$(awk -v r="$o" -v b="$bytes" 'BEGIN{print r*b/500000/1e6}')"
+printf 'kcat -P           %10s records/s  %7.1f MB/s\n' "$t" "$(awk -v r="$t" -v b="$bytes" 'BEGIN{print r*b/500000/1e6}')"
+printf 'ratio ecomdata/kcat: %s\n' "$(awk -v o="$o" -v t="$t" 'BEGIN{printf "%.2f", o/t}')"
 echo "disk reference: dd of 1 GB to $DISK_DIR:"
 dd if=/dev/zero of="$DISK_DIR/dd.bin" bs=1M count=1024 conv=fdatasync 2>&1 | tail -1
 rm -rf "$MEM_DIR" "$DISK_DIR"

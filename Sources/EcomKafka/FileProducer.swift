@@ -30,6 +30,7 @@ public struct FileProducer {
     public func send(path: String, stop: StopSignal? = nil, progress: ((Int) -> Void)? = nil) throws -> Int {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw FileProducerError.unreadable(path) }
         defer { try? handle.close() }
+        let topicHandle = producer.topic(topic)
         var pending = [UInt8]()
         var lineNumber = 0
         var sent = 0
@@ -47,7 +48,7 @@ public struct FileProducer {
                 throw FileProducerError.missingKey(path: path, line: lineNumber, field: keyField, topic: topic)
             }
             if let reason = stop?.stopReason { throw FileProducerError.stopped(reason) }
-            try producer.send(topic: topic, key: key, value: trimmed)
+            try producer.send(to: topicHandle, key: key, value: trimmed)
             sent += 1
             if sent % 100_000 == 0 { progress?(sent) }
         }
@@ -57,8 +58,10 @@ public struct FileProducer {
             pending.append(contentsOf: chunk)
             var consumed = 0
             try pending.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
                 var start = 0
-                for index in 0..<buffer.count where buffer[index] == UInt8(ascii: "\n") {
+                while start < buffer.count, let found = memchr(base + start, 0x0A, buffer.count - start) {
+                    let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
                     try sendLine(UnsafeBufferPointer(rebasing: buffer[start..<index]))
                     start = index + 1
                 }

@@ -205,6 +205,7 @@ final class ResultBox: @unchecked Sendable {
 final class PacedSender: RecordTarget {
     let producer: KafkaProducer
     let topic: String
+    let topicHandle: KafkaProducer.Topic
     let keys: KeyExtractor
     let keyField: String
     let stop: StopSignal
@@ -217,6 +218,7 @@ final class PacedSender: RecordTarget {
     init(producer: KafkaProducer, topic: String, keyField: String, stop: StopSignal, simulatedStart: Int64, speedup: Double, wallStart: Date) {
         self.producer = producer
         self.topic = topic
+        topicHandle = producer.topic(topic)
         self.keyField = keyField
         keys = KeyExtractor(field: keyField)
         self.stop = stop
@@ -249,7 +251,7 @@ final class PacedSender: RecordTarget {
             throw .stopped(reason: "a \(topic) record has no \(keyField), its key: \(String(decoding: value.prefix(200), as: UTF8.self))")
         }
         do {
-            try producer.send(topic: topic, key: key, value: value)
+            try producer.send(to: topicHandle, key: key, value: value)
         } catch {
             throw .stopped(reason: error.description)
         }

@@ -4,7 +4,7 @@ import Foundation
 
 /// What a producing run wrote, for the audit to prove nothing was lost, duplicated or altered:
 /// `ecomdata.manifest/v1`, per topic and partition the delivered offsets, counts and order-independent
-/// digests (wrapping sums of 64-bit FNV-1a) of the record IDs and of the payload bytes.
+/// digests (wrapping sums of the word-wise FNV-1a 64 of ``fnv1a(_:)``) of the record IDs and payload bytes.
 public struct RunManifest {
     /// One topic of the run.
     public struct Topic {
@@ -78,7 +78,7 @@ public struct RunManifest {
         return .object([
             ("format", .string("ecomdata.manifest/v1")),
             ("kind", .string(kind)),
-            ("digest_method", .string("per partition: wrapping sum mod 2^64 of 64-bit FNV-1a over each record's ID value and over its payload bytes")),
+            ("digest_method", .string("per partition: wrapping sum mod 2^64 of a 64-bit hash of each record's ID value and of its payload bytes; hash = FNV-1a 64 over little-endian 8-byte words (last zero-padded), then xor the byte length and multiply by the FNV prime")),
             ("run_id", .string(runID)),
             ("tool_version", .string(EcomVersion.current)),
         ] + generation + [
