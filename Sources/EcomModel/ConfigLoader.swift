@@ -210,6 +210,18 @@ struct ConfigReader {
                     }
                     config.seasonalEvents = result
                 }
+            case "kafka":
+                if let fields = self.mapping(value, path: path) {
+                    for (fieldNode, fieldValue) in fields {
+                        let field = fieldNode.string ?? ""
+                        record("\(path).\(field)", fieldNode)
+                        switch field {
+                        case "partitions": int(fieldValue, "\(path).partitions").map { config.topicPartitions = $0 }
+                        case "replication_factor": int(fieldValue, "\(path).replication_factor").map { config.topicReplicationFactor = $0 }
+                        default: problem("\(path).\(field)", fieldNode, "unknown key; kafka has partitions and replication_factor")
+                        }
+                    }
+                }
             case "window":
                 if let fields = self.mapping(value, path: path) {
                     for (fieldNode, fieldValue) in fields {

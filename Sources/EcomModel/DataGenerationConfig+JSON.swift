@@ -48,6 +48,7 @@ extension DataGenerationConfig {
                     ("categories", .array(event.categories.map { .string($0) })),
                 ]))
             })),
+            ("kafka", .object([("partitions", .int(Int64(topicPartitions))), ("replication_factor", .int(Int64(topicReplicationFactor)))])),
             ("window", .object([("start", .string(windowStart.description)), ("days", .int(Int64(windowDays)))])),
         ])
     }

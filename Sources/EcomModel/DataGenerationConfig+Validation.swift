@@ -70,6 +70,8 @@ extension DataGenerationConfig {
                 check(false, "\(path).categories", "unknown category '\(category)'; categories are \(categories.joined(separator: ", "))")
             }
         }
+        check((1...10_000).contains(topicPartitions), "kafka.partitions", "must be between 1 and 10,000")
+        check((1...32).contains(topicReplicationFactor), "kafka.replication_factor", "must be between 1 and 32")
         check(windowDays >= 1 && windowDays <= 3660, "window.days", "must be between 1 and 3660")
         return problems
     }

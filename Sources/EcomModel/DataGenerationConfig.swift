@@ -81,6 +81,12 @@ public struct DataGenerationConfig: Sendable, Equatable {
     /// Named events with their start date, multiplier, duration and boosted categories.
     public var seasonalEvents: [String: SeasonalEvent] = DataGenerationConfig.defaultSeasonalEvents
 
+    // MARK: Kafka topics
+    /// Partitions of each topic `topics create`, `broker` and an embedded stream create.
+    public var topicPartitions = 4
+    /// Replication factor of those topics.
+    public var topicReplicationFactor = 1
+
     // MARK: Default window
     /// Start of the default generation window (UTC).
     public var windowStart = Timestamp(civil: CivilDate(year: 2024, month: 9, day: 2))

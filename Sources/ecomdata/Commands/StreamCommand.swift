@@ -73,7 +73,9 @@ struct StreamCommand: ParsableCommand {
         let (configuration, embedded) = try kafka.resolve()
         if let embedded {
             for type in RecordType.allCases {
-                try kafkaCall { () throws(KafkaError) in try embedded.createTopic(type.topic, partitions: 4, replicationFactor: 1) }
+                try kafkaCall { () throws(KafkaError) in
+                    try embedded.createTopic(type.topic, partitions: config.topicPartitions, replicationFactor: config.topicReplicationFactor)
+                }
             }
         }
         let streamer = try kafkaCall { () throws(KafkaError) in try KafkaDataProducer(generator: generator, configuration: configuration) }

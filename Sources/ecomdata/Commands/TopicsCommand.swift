@@ -15,10 +15,18 @@ struct TopicsCommand: ParsableCommand {
             discussion: "Existing topics are left as they are. Example: ecomdata topics create --brokers kafka:9092 --partitions 12 --replication-factor 3"
         )
         @OptionGroup var kafka: KafkaOptions
-        @Option(help: "Partitions per topic.") var partitions: Int = 4
-        @Option(help: "Replication factor.") var replicationFactor: Int = 1
+        @Option(help: "Configuration file (YAML or JSON); its kafka.partitions and kafka.replication_factor apply.") var config: String?
+        @Option(help: "Partitions per topic (default: the config's, 4).") var partitions: Int?
+        @Option(help: "Replication factor (default: the config's, 1).") var replicationFactor: Int?
 
         func run() throws {
+            let settings: DataGenerationConfig
+            do { settings = try ConfigLoader.load(path: config) } catch {
+                Console.error(error.description)
+                throw ExitCode(2)
+            }
+            let partitions = self.partitions ?? settings.topicPartitions
+            let replicationFactor = self.replicationFactor ?? settings.topicReplicationFactor
             let (configuration, embedded) = try kafka.resolve()
             let topics = RecordType.allCases.map(\.topic)
             if let embedded {
@@ -29,7 +37,7 @@ struct TopicsCommand: ParsableCommand {
                 let admin = try kafkaCall { () throws(KafkaError) in try KafkaAdmin(configuration: configuration) }
                 try kafkaCall { () throws(KafkaError) in try admin.createTopics(topics, partitions: partitions, replicationFactor: replicationFactor) }
             }
-            print("created (or found) \(topics.joined(separator: ", ")) on \(configuration.brokers)")
+            print("created (or found) \(topics.joined(separator: ", ")) with \(partitions) partitions, replication \(replicationFactor), on \(configuration.brokers)")
         }
     }
 
