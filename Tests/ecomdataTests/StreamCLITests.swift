@@ -82,3 +82,40 @@ func fnv(_ bytes: some Sequence<UInt8>) -> UInt64 {
     // Alerts raised by the streamed transactions point at transactions that were streamed.
     #expect((topics.first { $0.0 == "fraud-alerts" }?.1["derived_from_transactions"]?.boolValue) == true)
 }
+
+@Test func sigtermMidStreamFlushesAndTheManifestMatchesWhatKcatReads() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let manifestPath = dir.appendingPathComponent("manifest.json").path
+    let stream = Process()
+    stream.executableURL = CLI.executable
+    stream.arguments = ["stream", "--duration", "1", "--speedup", "60", "--brokers", broker.bootstrap, "--manifest", manifestPath]
+    stream.standardOutput = FileHandle.nullDevice
+    stream.standardError = FileHandle.nullDevice
+    try stream.run()
+    Thread.sleep(forTimeInterval: 3)
+    stream.terminate() // SIGTERM
+    stream.waitUntilExit()
+    #expect(stream.terminationStatus == 0, "a clean stop exits 0")
+    let manifest = try JSONValue.parse(String(contentsOfFile: manifestPath, encoding: .utf8))
+    #expect(manifest["stopped"]?.stringValue == "stopped by SIGTERM")
+    var total = 0
+    for (topic, entry) in manifest["topics"]?.objectValue ?? [] {
+        let delivered = Int(entry["delivered"]?.intValue ?? -1)
+        #expect(entry["sent"]?.intValue == Int64(delivered), "\(topic): sent records not all delivered at the stop")
+        let read = Process()
+        read.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+        read.arguments = ["-C", "-b", broker.bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%o\n"]
+        let pipe = Pipe()
+        read.standardOutput = pipe
+        read.standardError = FileHandle.nullDevice
+        try read.run()
+        let lines = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").count
+        read.waitUntilExit()
+        #expect(lines == delivered, "\(topic): kcat read \(lines), the manifest says \(delivered)")
+        total += delivered
+    }
+    #expect(total > 1_000, "the stream ran for 3 s before the signal")
+}
