@@ -225,7 +225,7 @@ struct TransactionGenerator {
         b.append(",\"user_type\":\""); Vocabulary.userTypes.write(Int(catalog.userTypes[userIndex]), to: b)
         b.append(fraud == nil ? "\",\"is_fraud\":false" : "\",\"is_fraud\":true")
         b.append(",\"fraud_score\":"); b.appendFixed(score, decimals: 3)
-        if let fraud {
+        if fraud != nil {
             b.append(",\"fraud_type\":\""); Vocabulary.fraudTypes.write(Int(item.fraud) - 1, to: b); b.append("\"}")
         } else {
             b.append(",\"fraud_type\":null}")

@@ -139,7 +139,7 @@ public struct Timestamp: Sendable, Equatable, Comparable, Hashable, CustomString
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     public var description: String {
-        var buffer = ByteBuffer(capacity: 32)
+        let buffer = ByteBuffer(capacity: 32)
         buffer.appendTimestamp(milliseconds)
         return buffer.string
     }

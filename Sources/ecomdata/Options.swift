@@ -56,6 +56,18 @@ extension RecordType: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 
+/// Calls `handler` with the signal's name on SIGINT or SIGTERM (instead of dying); keep the returned
+/// sources alive for as long as the handler should run.
+func onTermination(_ handler: @escaping @Sendable (String) -> Void) -> [DispatchSourceSignal] {
+    [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")].map { signalNumber, name in
+        signal(signalNumber, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+        source.setEventHandler { handler(name) }
+        source.resume()
+        return source
+    }
+}
+
 enum Console {
     /// Set by a global `--verbose` before the subcommand.
     nonisolated(unsafe) static var verbose = false

@@ -23,7 +23,7 @@ struct CLI {
         process.arguments = arguments
         let out = Pipe()
         let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errorURL) }
         let errorHandle = try FileHandle(forWritingTo: errorURL)
         process.standardOutput = out

@@ -31,6 +31,20 @@ final class BrokerProcess {
     }
 }
 
+/// Reads a topic from its start to its end with kcat, an independent client, one line per record in `format`.
+func kcatLines(brokers: String, topic: String, format: String) throws -> [String] {
+    let read = Process()
+    read.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+    read.arguments = ["-C", "-b", brokers, "-t", topic, "-o", "beginning", "-e", "-q", "-f", format]
+    let pipe = Pipe()
+    read.standardOutput = pipe
+    read.standardError = FileHandle.nullDevice
+    try read.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    read.waitUntilExit()
+    return output.split(separator: "\n").map(String.init)
+}
+
 @Test func producedFileArrivesWholeAndKeyedAsKcatReadsIt() throws {
     let broker = try BrokerProcess(brokers: 3)
     try #require(!broker.bootstrap.isEmpty, "the broker wrote no bootstrap address")
@@ -48,18 +62,10 @@ final class BrokerProcess {
     let partitions = manifest["topics"]?["user-events"]?["partitions"]?.arrayValue ?? []
     #expect(partitions.reduce(0) { $0 + Int($1["count"]?.intValue ?? 0) } == 5000)
 
-    let read = Process()
-    read.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-    read.arguments = ["-C", "-b", broker.bootstrap, "-t", "user-events", "-o", "beginning", "-e", "-q", "-f", "%k\t%p\t%s\n"]
-    let pipe = Pipe()
-    read.standardOutput = pipe
-    read.standardError = FileHandle.nullDevice
-    try read.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    read.waitUntilExit()
+    let output = try kcatLines(brokers: broker.bootstrap, topic: "user-events", format: "%k\t%p\t%s\n")
     var ids: [String] = []
     var partitionOfKey: [String: String] = [:]
-    for line in output.split(separator: "\n") {
+    for line in output {
         let fields = line.split(separator: "\t", maxSplits: 2).map(String.init)
         guard fields.count == 3 else { continue }
         let record = try JSONValue.parse(fields[2])

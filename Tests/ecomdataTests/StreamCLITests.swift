@@ -44,20 +44,12 @@ func fnv(_ bytes: some Sequence<UInt8>) -> UInt64 {
             #expect(entry["planned"]?.intValue == sent, "\(topic): not every planned record was sent")
         }
 
-        let read = Process()
-        read.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-        read.arguments = ["-C", "-b", broker.bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%p\t%o\t%s\n"]
-        let pipe = Pipe()
-        read.standardOutput = pipe
-        read.standardError = FileHandle.nullDevice
-        try read.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        read.waitUntilExit()
+        let output = try kcatLines(brokers: broker.bootstrap, topic: topic, format: "%k\t%p\t%o\t%s\n")
         let keyField = entry["key_field"]!.stringValue!, idField = entry["id_field"]!.stringValue!
         var counts: [Int: Int] = [:], idDigests: [Int: UInt64] = [:], payloadDigests: [Int: UInt64] = [:]
         var ids = Set<String>()
         var lines = 0
-        for line in output.split(separator: "\n") {
+        for line in output {
             let fields = line.split(separator: "\t", maxSplits: 3).map(String.init)
             guard fields.count == 4, let partition = Int(fields[1]) else { continue }
             lines += 1
@@ -105,15 +97,7 @@ func fnv(_ bytes: some Sequence<UInt8>) -> UInt64 {
     for (topic, entry) in manifest["topics"]?.objectValue ?? [] {
         let delivered = Int(entry["delivered"]?.intValue ?? -1)
         #expect(entry["sent"]?.intValue == Int64(delivered), "\(topic): sent records not all delivered at the stop")
-        let read = Process()
-        read.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-        read.arguments = ["-C", "-b", broker.bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%o\n"]
-        let pipe = Pipe()
-        read.standardOutput = pipe
-        read.standardError = FileHandle.nullDevice
-        try read.run()
-        let lines = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").count
-        read.waitUntilExit()
+        let lines = try kcatLines(brokers: broker.bootstrap, topic: topic, format: "%o\n").count
         #expect(lines == delivered, "\(topic): kcat read \(lines), the manifest says \(delivered)")
         total += delivered
     }

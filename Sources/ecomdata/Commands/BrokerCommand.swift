@@ -45,14 +45,7 @@ struct BrokerCommand: ParsableCommand {
         FileHandle.standardOutput.write(Data((broker.bootstrapServers + "\n").utf8))
         Console.info("embedded broker: \(brokersCount) broker(s), topics \(RecordType.allCases.map(\.topic).joined(separator: ", ")) with \(partitions) partitions; data is in memory; Ctrl-C to stop")
         let stop = DispatchSemaphore(value: 0)
-        var sources: [DispatchSourceSignal] = []
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { stop.signal() }
-            source.resume()
-            sources.append(source)
-        }
+        let sources = onTermination { _ in stop.signal() }
         stop.wait()
         Console.info("embedded broker stopped")
         withExtendedLifetime((broker, sources)) {}

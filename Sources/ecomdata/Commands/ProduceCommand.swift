@@ -46,14 +46,7 @@ struct ProduceCommand: ParsableCommand {
         let producer = try kafkaCall { () throws(KafkaError) in try KafkaProducer(configuration: configuration, idFields: idFields) }
         let fileProducer = FileProducer(producer: producer, topic: topic, keyField: field)
         let stop = StopSignal()
-        var sources: [DispatchSourceSignal] = []
-        for (signalNumber, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { stop.stop("stopped by \(name)") }
-            source.resume()
-            sources.append(source)
-        }
+        let sources = onTermination { name in stop.stop("stopped by \(name)") }
         var sent = 0
         var failure: String?
         let started = Date()

@@ -80,14 +80,7 @@ struct StreamCommand: ParsableCommand {
         }
         let streamer = try kafkaCall { () throws(KafkaError) in try KafkaDataProducer(generator: generator, configuration: configuration) }
         let stop = StopSignal()
-        var sources: [DispatchSourceSignal] = []
-        for (signalNumber, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { stop.stop("stopped by \(name)") }
-            source.resume()
-            sources.append(source)
-        }
+        let sources = onTermination { name in stop.stop("stopped by \(name)") }
         Console.info("streaming \(types.map(\.topic).joined(separator: ", ")) to \(configuration.brokers): \(duration) simulated hour(s) from \(simulatedStart)\(max ? ", as fast as possible" : ", speedup x\(speedup)")")
         let terminal = isatty(STDERR_FILENO) != 0
         let result = streamer.startStreaming(
