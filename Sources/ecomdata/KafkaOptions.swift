@@ -27,6 +27,13 @@ struct KafkaOptions: ParsableArguments {
     }
 }
 
+/// Checks that the brokers answer (metadata within `timeout` seconds) before a run that produces, so an
+/// unreachable cluster fails at once with exit 3 and the address tried instead of queueing records.
+func requireReachable(_ configuration: KafkaConfiguration, timeout: Double) throws(ExitCode) {
+    let admin = try kafkaCall { () throws(KafkaError) in try KafkaAdmin(configuration: configuration) }
+    _ = try kafkaCall { () throws(KafkaError) in try admin.metadata(timeout: timeout) }
+}
+
 /// Runs a Kafka call, printing its error and mapping it to the exit code: 2 for a rejected property, 3 otherwise.
 func kafkaCall<T>(_ body: () throws(KafkaError) -> T) throws(ExitCode) -> T {
     do {

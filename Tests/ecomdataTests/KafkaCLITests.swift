@@ -101,6 +101,12 @@ func kcatLines(brokers: String, topic: String, format: String) throws -> [String
     #expect(unreachable.status == 3)
     #expect(unreachable.stderr.contains("127.0.0.1:1"))
     #expect(Date().timeIntervalSince(started) < 15)
+
+    let streamStarted = Date()
+    let stream = try CLI.run(["stream", "--duration", "0.01", "--brokers", "127.0.0.1:1", "--connect-timeout", "2"])
+    #expect(stream.status == 3)
+    #expect(stream.stderr.contains("127.0.0.1:1"))
+    #expect(Date().timeIntervalSince(streamStarted) < 15, "stream must give up on an unreachable broker, not queue records")
 }
 
 @Test func healthIsGreenOnTheBrokerAndRedWithoutOne() throws {

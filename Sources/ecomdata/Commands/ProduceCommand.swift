@@ -32,6 +32,9 @@ struct ProduceCommand: ParsableCommand {
 
     @OptionGroup var kafka: KafkaOptions
 
+    @Option(help: "Seconds to wait for the brokers to answer before giving up (exit 3).")
+    var connectTimeout: Double = 10
+
     func validate() throws {
         if keyField == nil && !RecordType.allCases.contains(where: { $0.topic == topic }) {
             throw ValidationError("topic \(topic) is not one of the seed's (\(RecordType.allCases.map(\.topic).joined(separator: ", "))); pass --key-field")
@@ -43,6 +46,7 @@ struct ProduceCommand: ParsableCommand {
         let field = keyField ?? seedType!.keyField
         let (configuration, embedded) = try kafka.resolve()
         let idFields = seedType.map { [topic: $0.idField] } ?? [:]
+        try requireReachable(configuration, timeout: connectTimeout)
         let producer = try kafkaCall { () throws(KafkaError) in try KafkaProducer(configuration: configuration, idFields: idFields) }
         let fileProducer = FileProducer(producer: producer, topic: topic, keyField: field)
         let stop = StopSignal()

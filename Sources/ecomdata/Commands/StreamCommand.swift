@@ -43,6 +43,9 @@ struct StreamCommand: ParsableCommand {
     @OptionGroup var generation: GenerationOptions
     @OptionGroup var kafka: KafkaOptions
 
+    @Option(help: "Seconds to wait for the brokers to answer before giving up (exit 3).")
+    var connectTimeout: Double = 10
+
     func validate() throws {
         guard duration > 0 else { throw ValidationError("--duration must be positive (hours of simulated time)") }
         guard speedup > 0 else { throw ValidationError("--speedup must be positive") }
@@ -78,6 +81,7 @@ struct StreamCommand: ParsableCommand {
                 }
             }
         }
+        try requireReachable(configuration, timeout: connectTimeout)
         let streamer = try kafkaCall { () throws(KafkaError) in try KafkaDataProducer(generator: generator, configuration: configuration) }
         let stop = StopSignal()
         let sources = onTermination { name in stop.stop("stopped by \(name)") }
