@@ -8,7 +8,7 @@ struct Ecomdata: ParsableCommand {
         commandName: "ecomdata",
         abstract: "Generate realistic, labelled e-commerce data and prove its quality.",
         discussion: """
-        Exit codes: 0 ok, 1 a check failed, 2 usage or configuration error, 3 input/output failure.
+        Exit codes: 0 ok, 1 a check failed, 2 usage or configuration error, 3 input/output or broker failure.
         Global flag: --verbose (before or after the subcommand) says more on stderr.
         Example: ecomdata generate --type transactions --count 1000 --seed 7 --out txns.ndjson
         """,
