@@ -91,8 +91,16 @@ struct StreamCommand: ParsableCommand {
             topics: types, durationHours: duration, rateMultiplier: rateMultiplier, speedup: speedup, max: max,
             simulatedStart: simulatedStart, stop: stop,
             progress: terminal ? { report, elapsed in
-                let parts = types.map { "\($0.topic) \(report.delivered[$0.topic] ?? 0)" + ((report.failed[$0.topic] ?? 0) > 0 ? " (\(report.failed[$0.topic]!) failed)" : "") }
-                FileHandle.standardError.write(Data("\r\(Int(elapsed)) s: delivered \(parts.joined(separator: ", "))\u{1B}[K".utf8))
+                // Per topic: delivered, failed, and the achieved rate against the target so far.
+                let parts = types.map { type -> String in
+                    let delivered = report.delivered[type.topic] ?? 0, failed = report.failed[type.topic] ?? 0
+                    let target = Double(generator.expectedCount(type: type, start: simulatedStart,
+                                                                end: simulatedStart.adding(milliseconds: Int64(elapsed * speedup * 1000)),
+                                                                rateMultiplier: rateMultiplier))
+                    let pace = max || target == 0 ? "" : String(format: " %.0f/s of %.0f/s", Double(delivered) / elapsed, target / elapsed)
+                    return "\(type.topic) \(delivered)\(failed > 0 ? " (\(failed) failed)" : "")\(pace)"
+                }
+                FileHandle.standardError.write(Data("\r\(Int(elapsed)) s: \(parts.joined(separator: ", "))\u{1B}[K".utf8))
             } : nil)
         if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
         withExtendedLifetime(sources) {}
