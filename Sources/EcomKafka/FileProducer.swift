@@ -28,10 +28,10 @@ public struct FileProducer {
     /// its file and line, nothing after it is sent.
     /// - Throws: ``FileProducerError``.
     public func send(path: String, stop: StopSignal? = nil, progress: ((Int) -> Void)? = nil) throws -> Int {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw FileProducerError.unreadable(path) }
-        defer { try? handle.close() }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileProducerError.unreadable(path) }
+        defer { close(descriptor) }
         let topicHandle = producer.topic(topic)
-        var pending = [UInt8]()
         var lineNumber = 0
         var sent = 0
         func sendLine(_ line: UnsafeBufferPointer<UInt8>) throws {
@@ -52,24 +52,39 @@ public struct FileProducer {
             sent += 1
             if sent % 100_000 == 0 { progress?(sent) }
         }
+        // One reusable buffer: read into its free tail, send the complete lines, move the partial one to the front.
+        var capacity = 4 << 20
+        var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { buffer.deallocate() }
+        var filled = 0
         while true {
-            let chunk = handle.readData(ofLength: 1 << 20)
-            if chunk.isEmpty { break }
-            pending.append(contentsOf: chunk)
-            var consumed = 0
-            try pending.withUnsafeBufferPointer { buffer in
-                guard let base = buffer.baseAddress else { return }
-                var start = 0
-                while start < buffer.count, let found = memchr(base + start, 0x0A, buffer.count - start) {
-                    let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                    try sendLine(UnsafeBufferPointer(rebasing: buffer[start..<index]))
-                    start = index + 1
-                }
-                consumed = start
+            if filled == capacity {
+                // A line longer than the buffer: grow it.
+                let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+                grown.update(from: buffer, count: filled)
+                buffer.deallocate()
+                buffer = grown
+                capacity *= 2
             }
-            pending.removeFirst(consumed)
+            let count = read(descriptor, buffer + filled, capacity - filled)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileProducerError.unreadable(path)
+            }
+            if count == 0 { break }
+            filled += count
+            var start = 0
+            while start < filled, let found = memchr(buffer + start, 0x0A, filled - start) {
+                let index = buffer.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                try sendLine(UnsafeBufferPointer(start: buffer + start, count: index - start))
+                start = index + 1
+            }
+            if start > 0 {
+                (buffer).update(from: buffer + start, count: filled - start)
+                filled -= start
+            }
         }
-        if !pending.isEmpty { try pending.withUnsafeBufferPointer { try sendLine($0) } }
+        if filled > 0 { try sendLine(UnsafeBufferPointer(start: buffer, count: filled)) }
         return sent
     }
 }

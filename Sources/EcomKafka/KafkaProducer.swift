@@ -233,7 +233,7 @@ final class PollLoop: @unchecked Sendable {
     init(handle: OpaquePointer) {
         self.handle = handle
         let thread = Thread { [self] in
-            while isRunning { rd_kafka_poll(self.handle, 100) }
+            while isRunning { rd_kafka_poll(self.handle, 10) }
             finished.signal()
         }
         thread.name = "ecomdata.kafka.poll"
@@ -246,11 +246,12 @@ final class PollLoop: @unchecked Sendable {
         return running
     }
 
-    /// Ends the loop and waits for its thread.
+    /// Ends the loop and waits for its thread (waking a poll in progress rather than waiting it out).
     func stop() {
         lock.lock()
         running = false
         lock.unlock()
+        rd_kafka_yield(handle)
         finished.wait()
     }
 }
@@ -262,11 +263,13 @@ public func fnv1a(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
     let prime: UInt64 = 0x0000_0100_0000_01B3
     var hash: UInt64 = 0xCBF2_9CE4_8422_2325
     guard let base = bytes.baseAddress else { return (hash ^ 0) &* prime }
-    let raw = UnsafeRawPointer(base)
     let words = bytes.count / 8
-    for index in 0..<words {
-        hash ^= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
+    var cursor = UnsafeRawPointer(base)
+    let end = cursor + words * 8
+    while cursor < end {
+        hash ^= UInt64(littleEndian: cursor.loadUnaligned(as: UInt64.self))
         hash &*= prime
+        cursor += 8
     }
     let tail = bytes.count - words * 8
     if tail > 0 {
