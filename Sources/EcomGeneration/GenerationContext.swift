@@ -37,6 +37,8 @@ final class GenerationContext: Sendable {
     /// City centres and regions (index in `Region.allCases`), and the jitter radius.
     let cityLatitudes: [Double]
     let cityLongitudes: [Double]
+    /// Kilometres per degree of longitude at each city's latitude.
+    let cityKmPerLongitudeDegree: [Double]
     let cityRegions: [Int]
     let jitterKm: Double
     /// Median subtotal of a legitimate basket, estimated once from the catalog: the reference of amount fraud.
@@ -56,6 +58,7 @@ final class GenerationContext: Sendable {
         })
         cityLatitudes = catalog.cities.map(\.latitude)
         cityLongitudes = catalog.cities.map(\.longitude)
+        cityKmPerLongitudeDegree = catalog.cities.map { 111.32 * max(0.05, cos($0.latitude * Double.pi / 180)) }
         cityRegions = catalog.cities.map { Region.allCases.firstIndex(of: $0.region)! }
         jitterKm = catalog.config.locationJitterKm
         self.fraudRate = fraudRate
@@ -187,10 +190,14 @@ final class GenerationContext: Sendable {
     @inline(__always)
     func writeLocation(city: Int, to buffer: ByteBuffer, stream: inout RandomStream) {
         locationPrefix.write(city, to: buffer)
-        let radius = jitterKm * stream.unit().squareRoot()
-        let angle = 2 * Double.pi * stream.unit()
-        let latitude = cityLatitudes[city] + radius * cos(angle) / 111.32
-        let longitude = cityLongitudes[city] + radius * sin(angle) / (111.32 * max(0.05, cos(cityLatitudes[city] * Double.pi / 180)))
+        // A uniform point in the disc of radius jitterKm, by rejection from the square (no trigonometry).
+        var dx = 0.0, dy = 0.0
+        repeat {
+            dx = stream.unit() * 2 - 1
+            dy = stream.unit() * 2 - 1
+        } while dx * dx + dy * dy > 1
+        let latitude = cityLatitudes[city] + jitterKm * dy / 111.32
+        let longitude = cityLongitudes[city] + jitterKm * dx / cityKmPerLongitudeDegree[city]
         buffer.appendFixed(Int64((latitude * 10_000).rounded()), decimals: 4)
         buffer.append(",\"longitude\":")
         buffer.appendFixed(Int64((min(180, max(-180, longitude)) * 10_000).rounded()), decimals: 4)
