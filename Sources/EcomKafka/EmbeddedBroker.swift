@@ -15,13 +15,8 @@ public final class EmbeddedBroker: @unchecked Sendable {
     /// Starts a cluster of `brokers` brokers on ephemeral loopback ports.
     /// - Throws: ``KafkaError`` when librdkafka cannot start it.
     public init(brokers: Int = 1) throws(KafkaError) {
-        let conf = rd_kafka_conf_new()!
-        var errorText = [CChar](repeating: 0, count: 512)
-        _ = rd_kafka_conf_set(conf, "log_level", "3", &errorText, errorText.count)
-        guard let handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
-            rd_kafka_conf_destroy(conf)
-            throw KafkaError(.broker, "cannot start the embedded broker: \(cString(errorText))")
-        }
+        let conf = try KafkaConfiguration(brokers: "").makeConf(defaults: [("log_level", "3")])
+        let handle = try KafkaConfiguration.newHandle(RD_KAFKA_PRODUCER, conf: conf, role: "the embedded broker's client")
         guard let cluster = rd_kafka_mock_cluster_new(handle, Int32(brokers)) else {
             rd_kafka_destroy(handle)
             throw KafkaError(.broker, "cannot start the embedded broker (rd_kafka_mock_cluster_new failed)")

@@ -30,12 +30,7 @@ public final class KafkaAdmin: @unchecked Sendable {
     /// - Throws: ``KafkaError`` (configuration) naming a rejected property.
     public init(configuration: KafkaConfiguration) throws(KafkaError) {
         let conf = try configuration.makeConf(defaults: [("log_level", "3")])
-        var errorText = [CChar](repeating: 0, count: 512)
-        guard let created = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
-            rd_kafka_conf_destroy(conf)
-            throw KafkaError(.configuration, "cannot create a client: \(cString(errorText))")
-        }
-        handle = created
+        handle = try KafkaConfiguration.newHandle(RD_KAFKA_PRODUCER, conf: conf, role: "a client")
         brokers = configuration.brokers
     }
 

@@ -49,4 +49,15 @@ public struct KafkaConfiguration: Sendable {
         }
         return conf
     }
+
+    /// A new client handle from `conf` (which it takes over, also on failure).
+    /// - Throws: ``KafkaError`` (configuration) with librdkafka's words, naming `role`.
+    static func newHandle(_ type: rd_kafka_type_t, conf: OpaquePointer, role: String) throws(KafkaError) -> OpaquePointer {
+        var errorText = [CChar](repeating: 0, count: 512)
+        guard let handle = rd_kafka_new(type, conf, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw KafkaError(.configuration, "cannot create \(role): \(cString(errorText))")
+        }
+        return handle
+    }
 }

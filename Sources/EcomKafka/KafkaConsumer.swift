@@ -24,12 +24,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             ("enable.auto.commit", "false"), ("enable.partition.eof", "false"), ("log_level", "3"),
             ("group.id", "ecomdata-reader"),
         ])
-        var errorText = [CChar](repeating: 0, count: 512)
-        guard let created = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errorText, errorText.count) else {
-            rd_kafka_conf_destroy(conf)
-            throw KafkaError(.configuration, "cannot create a consumer: \(cString(errorText))")
-        }
-        handle = created
+        handle = try KafkaConfiguration.newHandle(RD_KAFKA_CONSUMER, conf: conf, role: "a consumer")
         brokers = configuration.brokers
         rd_kafka_poll_set_consumer(handle)
     }

@@ -144,11 +144,12 @@ public final class KafkaProducer: @unchecked Sendable {
             ledger.record(topic: UnsafeRawPointer(rkt), name: { String(cString: rd_kafka_topic_name(rkt)) },
                           partition: m.partition, offset: m.offset, payload: payload, error: error)
         }
-        var errorText = [CChar](repeating: 0, count: 512)
-        guard let created = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
-            rd_kafka_conf_destroy(conf)
+        let created: OpaquePointer
+        do {
+            created = try KafkaConfiguration.newHandle(RD_KAFKA_PRODUCER, conf: conf, role: "the producer")
+        } catch {
             ledgerReference.release()
-            throw KafkaError(.configuration, "cannot create the producer: \(cString(errorText))")
+            throw error
         }
         handle = created
         poller = PollLoop(handle: created)
