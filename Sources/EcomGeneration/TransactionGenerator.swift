@@ -16,7 +16,6 @@ struct TransactionGenerator {
         /// 0 for legitimate, else 1 + the fraud kind's position in `FraudType.allCases`.
         var fraud: Int8
         var flagged: Bool
-        var burst: Int32
     }
 
     static let recordStream: UInt64 = 0x7A11
@@ -30,7 +29,6 @@ struct TransactionGenerator {
         var items: [Item] = []
         items.reserveCapacity(block.count)
         let n = block.count
-        var burstCount: Int32 = 0
         let fraudKinds = FraudType.allCases
 
         func uniformTime(_ s: inout RandomStream) -> Int64 { block.start + Int64(s.unit() * Double(span)) }
@@ -57,10 +55,9 @@ struct TransactionGenerator {
             let (user, zone) = context.pickUser(zoneTable: zoneTable, stream: &stream)
             let start = uniformTime(&stream)
             let window = min(Int64(300_000), max(1, block.end - start)) // within 5 minutes, inside the block
-            burstCount += 1
             for _ in 0..<k {
                 items.append(Item(timestamp: start + Int64(stream.unit() * Double(window)), sequence: Int32(items.count),
-                                  user: Int32(user), zone: Int16(zone), fraud: 1, flagged: true, burst: burstCount))
+                                  user: Int32(user), zone: Int16(zone), fraud: 1, flagged: true))
             }
         }
         // The other kinds share the remaining positions at their rates, conditional on not being velocity.
@@ -75,7 +72,7 @@ struct TransactionGenerator {
                 threshold += probability * singleScale
                 if u < threshold { chosen = kind; break }
             }
-            var item = Item(timestamp: uniformTime(&stream), sequence: position, user: Int32(user), zone: Int16(zone), fraud: 0, flagged: false, burst: 0)
+            var item = Item(timestamp: uniformTime(&stream), sequence: position, user: Int32(user), zone: Int16(zone), fraud: 0, flagged: false)
             if chosen == .time {
                 // Move the transaction to a user whose local time is 02:00-04:00 now; none such, an amount fraud.
                 if let timeZone = nightZone(leaf: leaf, stream: &stream) {

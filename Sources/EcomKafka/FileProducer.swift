@@ -3,14 +3,6 @@ import Foundation
 
 /// Sends the records of NDJSON files to a topic, keyed by a field of each record (`ecomdata produce`).
 public struct FileProducer {
-    /// What a run sent.
-    public struct Summary: Sendable {
-        /// Records handed to the producer.
-        public var sent = 0
-        /// Delivery reports at the end.
-        public var report = DeliveryReport()
-    }
-
     let producer: KafkaProducer
     let topic: String
     let keys: KeyExtractor

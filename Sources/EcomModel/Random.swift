@@ -178,10 +178,6 @@ public struct FlatAliasTables: Sendable {
         self.alias = alias
     }
 
-    /// Number of entries in group `group`.
-    @inline(__always)
-    public func count(_ group: Int) -> Int { Int(start[group + 1] - start[group]) }
-
     /// Draws a value of group `group` (which must not be empty).
     @inline(__always)
     public func sample(_ group: Int, _ stream: inout RandomStream) -> Int32 {

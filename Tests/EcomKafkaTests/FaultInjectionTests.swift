@@ -30,22 +30,11 @@ import Testing
     #expect(result.topics[0].sent == expected)
     #expect(result.report.delivered["user-events"] == expected, "failed: \(result.report.lastError)")
 
-    let read = Process()
-    read.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-    read.arguments = ["-C", "-b", broker.bootstrapServers, "-t", "user-events", "-o", "beginning", "-e", "-q", "-f", "%s\n"]
-    let pipe = Pipe()
-    read.standardOutput = pipe
-    read.standardError = FileHandle.nullDevice
-    try read.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    read.waitUntilExit()
     var ids: [Substring: Int] = [:]
-    let text = String(decoding: data, as: UTF8.self)
-    for line in text.split(separator: "\n") {
+    for record in try kcatRead(brokers: broker.bootstrapServers, topic: "user-events") {
         // "event_id":"evt_000000001" is the record's first field.
-        guard let range = line.range(of: "\"event_id\":\"") else { continue }
-        let rest = line[range.upperBound...]
-        ids[rest.prefix { $0 != "\"" }, default: 0] += 1
+        guard let range = record.value.range(of: "\"event_id\":\"") else { continue }
+        ids[record.value[range.upperBound...].prefix { $0 != "\"" }, default: 0] += 1
     }
     #expect(ids.count == expected, "kcat read \(ids.count) distinct IDs of \(expected)")
     let duplicated = ids.filter { $0.value > 1 }
