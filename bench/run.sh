@@ -60,7 +60,7 @@ for line in open(sys.argv[1]):
     out.write(re.search(r'\"user_id\":\"([^\"]*)\"', line).group(1) + '\t' + line)
 " "$MEM_DIR/produce.ndjson" "$MEM_DIR/produce.keyed"
 SETTINGS=(-X enable.idempotence=true -X acks=all -X linger.ms=5 -X compression.type=lz4 -X partitioner=murmur2_random)
-ours=(); theirs=()
+ours=(); theirs=(); ours_rss=(); theirs_rss=()
 # A fresh broker for each pair of runs (it keeps every record in memory), the order alternating.
 for run in $(seq "$RUNS"); do
   rm -f "$MEM_DIR/bootstrap"
@@ -69,22 +69,25 @@ for run in $(seq "$RUNS"); do
   for _ in $(seq 100); do [ -s "$MEM_DIR/bootstrap" ] && break; sleep 0.1; done
   BOOT=$(cat "$MEM_DIR/bootstrap")
   for who in $( [ $((run % 2)) -eq 0 ] && echo "ours kcat" || echo "kcat ours"); do
-    s=$(date +%s.%N)
     if [ "$who" = ours ]; then
-      "$BIN" produce "$MEM_DIR/produce.ndjson" --topic transactions --brokers "$BOOT" --manifest "$MEM_DIR/m.json" >/dev/null 2>&1
+      /usr/bin/time -o "$MEM_DIR/time.txt" -f "%e %M" \
+        "$BIN" produce "$MEM_DIR/produce.ndjson" --topic transactions --brokers "$BOOT" --manifest "$MEM_DIR/m.json" >/dev/null 2>&1
     else
-      kcat -P -b "$BOOT" -t transactions -K $'\t' "${SETTINGS[@]}" -l "$MEM_DIR/produce.keyed" 2>/dev/null
+      /usr/bin/time -o "$MEM_DIR/time.txt" -f "%e %M" \
+        kcat -P -b "$BOOT" -t transactions -K $'\t' "${SETTINGS[@]}" -l "$MEM_DIR/produce.keyed" 2>/dev/null
     fi
-    e=$(date +%s.%N)
-    rate=$(awk -v s="$s" -v e="$e" 'BEGIN{printf "%.0f", 500000/(e-s)}')
-    if [ "$who" = ours ]; then ours+=("$rate"); else theirs+=("$rate"); fi
+    out=$(tail -1 "$MEM_DIR/time.txt")
+    rate=$(awk -v s="${out% *}" 'BEGIN{printf "%.0f", 500000/s}')
+    if [ "$who" = ours ]; then ours+=("$rate"); ours_rss+=("${out#* }"); else theirs+=("$rate"); theirs_rss+=("${out#* }"); fi
   done
   kill "$BROKER_PID" 2>/dev/null; wait "$BROKER_PID" 2>/dev/null || true
 done
 o=$(printf '%s\n' "${ours[@]}" | median); t=$(printf '%s\n' "${theirs[@]}" | median)
 bytes=$(stat -c %s "$MEM_DIR/produce.ndjson")
-printf 'ecomdata produce  %10s records/s  %7.1f MB/s\n' "$o" "$(awk -v r="$o" -v b="$bytes" 'BEGIN{print r*b/500000/1e6}')"
-printf 'kcat -P           %10s records/s  %7.1f MB/s\n' "$t" "$(awk -v r="$t" -v b="$bytes" 'BEGIN{print r*b/500000/1e6}')"
+printf 'ecomdata produce  %10s records/s  %7.1f MB/s  %5s MB peak RSS  (runs: %s)\n' "$o" \
+  "$(awk -v r="$o" -v b="$bytes" 'BEGIN{print r*b/500000/1e6}')" "$(( $(printf '%s\n' "${ours_rss[@]}" | median) / 1024 ))" "${ours[*]}"
+printf 'kcat -P           %10s records/s  %7.1f MB/s  %5s MB peak RSS  (runs: %s)\n' "$t" \
+  "$(awk -v r="$t" -v b="$bytes" 'BEGIN{print r*b/500000/1e6}')" "$(( $(printf '%s\n' "${theirs_rss[@]}" | median) / 1024 ))" "${theirs[*]}"
 printf 'ratio ecomdata/kcat: %s\n' "$(awk -v o="$o" -v t="$t" 'BEGIN{printf "%.2f", o/t}')"
 echo "disk reference: dd of 1 GB to $DISK_DIR:"
 dd if=/dev/zero of="$DISK_DIR/dd.bin" bs=1M count=1024 conv=fdatasync 2>&1 | tail -1

@@ -42,6 +42,7 @@ final class DeliveryLedger: @unchecked Sendable {
     private var lastError: [String?] = []
     private var partitions: [[DeliveryReport.Partition]] = []
     private var lastTopic: (pointer: UnsafeRawPointer, index: Int)?
+    private var owners: [PayloadOwner] = []
     let idFields: [String: KeyExtractor]
 
     init(idFields: [String: KeyExtractor]) { self.idFields = idFields }
@@ -67,21 +68,20 @@ final class DeliveryLedger: @unchecked Sendable {
         return index
     }
 
+    /// Counts one delivery report; `payloadHash` is the payload's ``fnv1a(_:)``, taken when it was sent.
     func record(topic: UnsafeRawPointer, name: () -> String, partition: Int32, offset: Int64,
-                payload: UnsafeBufferPointer<UInt8>, error: (() -> String)?) {
-        lock.lock()
-        let index = index(of: topic, name: name)
-        let extractor = extractors[index]
-        lock.unlock()
-        let payloadHash = fnv1a(payload)
-        let idHash = extractor.flatMap { $0.key(in: payload) }.map(fnv1a) ?? 0
+                payload: UnsafeBufferPointer<UInt8>, payloadHash: UInt64, error: (() -> String)?) {
         lock.lock()
         defer { lock.unlock() }
+        if let base = payload.baseAddress, let owner = owners.first(where: { $0.owns(base) }) { owner.released(base) }
+        let index = index(of: topic, name: name)
         if let error {
             failed[index] += 1
             lastError[index] = error()
             return
         }
+        // The ID is near the start of a record, so this reads a cache line or two of the payload.
+        let idHash = extractors[index].flatMap { $0.key(in: payload) }.map(fnv1a) ?? 0
         delivered[index] += 1
         let slot = Int(partition)
         while partitions[index].count <= slot { partitions[index].append(DeliveryReport.Partition()) }
@@ -90,6 +90,13 @@ final class DeliveryLedger: @unchecked Sendable {
         partitions[index][slot].lastOffset = max(partitions[index][slot].lastOffset, offset)
         partitions[index][slot].idDigest &+= idHash
         partitions[index][slot].payloadDigest &+= payloadHash
+    }
+
+    /// Tells `owner` of every payload of its memory that librdkafka is done with (delivered or failed).
+    func watch(_ owner: PayloadOwner) {
+        lock.lock()
+        defer { lock.unlock() }
+        owners.append(owner)
     }
 
     var snapshot: DeliveryReport {
@@ -117,12 +124,13 @@ public final class KafkaProducer: @unchecked Sendable {
     private let ledgerReference: Unmanaged<DeliveryLedger>
     private let lock = NSLock()
     private var topics: [String: OpaquePointer] = [:]
+    private var retained: [PayloadOwner] = []
     private let poller: PollLoop
 
     /// The defaults the seed's design asks for; any `-X` property given later overrides them.
     public static let defaults: [(String, String)] = [
         ("enable.idempotence", "true"), ("acks", "all"), ("partitioner", "murmur2_random"),
-        ("linger.ms", "5"), ("compression.type", "lz4"), ("queue.buffering.max.messages", "500000"),
+        ("linger.ms", "5"), ("compression.type", "lz4"),
         ("message.timeout.ms", "120000"),
     ]
 
@@ -141,8 +149,11 @@ public final class KafkaProducer: @unchecked Sendable {
             guard let rkt = m.rkt else { return }
             let error: (() -> String)? = m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : { String(cString: rd_kafka_err2str(m.err)) }
             let payload = UnsafeBufferPointer(start: m.payload?.assumingMemoryBound(to: UInt8.self), count: m.len)
+            // The message opaque carries the payload's hash, taken by send() while the bytes were in cache.
+            let payloadHash = UInt64(UInt(bitPattern: m._private))
             ledger.record(topic: UnsafeRawPointer(rkt), name: { String(cString: rd_kafka_topic_name(rkt)) },
-                          partition: m.partition, offset: m.offset, payload: payload, error: error)
+                          partition: m.partition, offset: m.offset, payload: payload, payloadHash: payloadHash,
+                          error: error)
         }
         let created: OpaquePointer
         do {
@@ -189,21 +200,27 @@ public final class KafkaProducer: @unchecked Sendable {
     /// The handle of topic `name`, for ``send(to:key:value:)``.
     public func topic(_ name: String) -> Topic { Topic(handle: topicHandle(name), name: name) }
 
-    /// Queues one record; when the local queue is full, waits for deliveries to make room.
+    /// Queues one record (librdkafka copies it); when the local queue is full, waits for deliveries to make room.
     /// - Throws: ``KafkaError`` (broker) when librdkafka refuses the message.
     public func send(topic: String, key: UnsafeBufferPointer<UInt8>?, value: UnsafeBufferPointer<UInt8>) throws(KafkaError) {
         try send(to: self.topic(topic), key: key, value: value)
     }
 
     /// Queues one record to a resolved topic; when the local queue is full, waits for deliveries.
+    ///
+    /// With `copy` false librdkafka keeps a pointer to `value` instead of a copy: the bytes must stay valid
+    /// until the producer is gone, which `keepAlive(_:)` arranges.
     /// - Throws: ``KafkaError`` (broker) when librdkafka refuses the message.
-    public func send(to topic: Topic, key: UnsafeBufferPointer<UInt8>?, value: UnsafeBufferPointer<UInt8>) throws(KafkaError) {
+    public func send(to topic: Topic, key: UnsafeBufferPointer<UInt8>?, value: UnsafeBufferPointer<UInt8>,
+                     copy: Bool = true) throws(KafkaError) {
         let topicHandle = topic.handle
+        let opaque = UnsafeMutableRawPointer(bitPattern: UInt(fnv1a(value)))
+        let flags = copy ? crdkafka_msg_f_copy() : 0
         while true {
             let result = rd_kafka_produce(
-                topicHandle, crdkafka_partition_ua(), crdkafka_msg_f_copy(),
+                topicHandle, crdkafka_partition_ua(), flags,
                 UnsafeMutableRawPointer(mutating: value.baseAddress), value.count,
-                key?.baseAddress, key?.count ?? 0, nil)
+                key?.baseAddress, key?.count ?? 0, opaque)
             if result == 0 { return }
             let error = rd_kafka_last_error()
             if error == RD_KAFKA_RESP_ERR__QUEUE_FULL {
@@ -214,6 +231,15 @@ public final class KafkaProducer: @unchecked Sendable {
         }
     }
 
+    /// Keeps `owner`, the memory behind records sent without a copy, alive until the producer is destroyed,
+    /// and tells it of each of its payloads that librdkafka is done with.
+    func keepAlive(_ owner: PayloadOwner) {
+        lock.lock()
+        retained.append(owner)
+        lock.unlock()
+        ledger.watch(owner)
+    }
+
     /// Waits until every queued record is delivered or failed, at most `timeout` seconds.
     /// - Returns: the records still in flight (0 when all were reported).
     @discardableResult
@@ -221,6 +247,14 @@ public final class KafkaProducer: @unchecked Sendable {
         rd_kafka_flush(handle, Int32(timeout * 1000))
         return inFlight
     }
+}
+
+/// Memory that records are sent from without a copy (a mapped file), told as librdkafka lets go of them.
+protocol PayloadOwner: AnyObject, Sendable {
+    /// Whether `payload` points into this memory.
+    func owns(_ payload: UnsafeRawPointer) -> Bool
+    /// librdkafka no longer needs the record at `payload`.
+    func released(_ payload: UnsafeRawPointer)
 }
 
 /// Serves a handle's callbacks (delivery reports) on a thread of its own until stopped.
