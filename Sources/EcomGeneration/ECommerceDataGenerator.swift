@@ -61,7 +61,8 @@ public final class ECommerceDataGenerator: Sendable {
     }
 
     /// Writes `count` records of `type` over [start, end) to `target`, in timestamp order.
-    /// With `alerts` (transactions only), the alerts raised by the transactions go there.
+    /// With `alerts` (transactions only), the alerts raised by the transactions go there, each block's
+    /// alerts (up to the next block's start) before the block's transactions.
     @discardableResult
     public func write(type: RecordType, count: Int, start: Timestamp, end: Timestamp, to target: RecordTarget,
                       alerts: RecordTarget? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -91,8 +92,10 @@ public final class ECommerceDataGenerator: Sendable {
         }
         var lastReport = 0
         try BlockRunner.run(blocks: plan.blocks, threads: threads, generate: generate) { (outputs, horizon) throws(GenerationError) in
-            try merger.add(outputs[0], horizon: horizon)
+            // A block's alerts go first, so that a target pacing the transactions can send each alert at its
+            // time between them rather than after the whole block.
             if let alertMerger, outputs.count > 1 { try alertMerger.add(outputs[1], horizon: horizon) }
+            try merger.add(outputs[0], horizon: horizon)
             if let progress, merger.written - lastReport >= 100_000 {
                 lastReport = merger.written
                 progress(merger.written, count)

@@ -97,25 +97,29 @@ public final class KafkaDataProducer: @unchecked Sendable {
         let derivedAlerts = topics.contains(.transactions) && topics.contains(.fraudAlerts)
         let alertIndex = topics.firstIndex(of: .fraudAlerts)
         if derivedAlerts, let alertIndex { results.markDerived(alertIndex) }
-        let alertSender = derivedAlerts ? DelayedSender(
-            sender: PacedSender(producer: producer, topic: RecordType.fraudAlerts.topic, keyField: RecordType.fraudAlerts.keyField,
-                                stop: stop, simulatedStart: simulatedStart.milliseconds, speedup: max ? 0 : speedup, wallStart: started)) : nil
         for (index, type) in topics.enumerated() where !(derivedAlerts && type == .fraudAlerts) {
             group.enter()
             let thread = Thread { [self] in
-                let pacer = PacedSender(producer: producer, topic: type.topic, keyField: type.keyField, stop: stop,
-                                        simulatedStart: simulatedStart.milliseconds, speedup: max ? 0 : speedup, wallStart: started)
+                func pacedSender(_ type: RecordType) -> PacedSender {
+                    PacedSender(producer: producer, topic: type.topic, keyField: type.keyField, stop: stop,
+                                simulatedStart: simulatedStart.milliseconds, speedup: max ? 0 : speedup, wallStart: started)
+                }
+                let pacer = pacedSender(type)
+                // The transactions' thread sends their alerts too, each at its time, after its transaction.
+                let alerts = type == .transactions && derivedAlerts ? FollowerQueue(sender: pacedSender(.fraudAlerts)) : nil
+                pacer.followers = alerts
                 do {
                     try generator.write(type: type, count: results.planned(index), start: simulatedStart, end: simulatedEnd,
-                                        to: pacer, alerts: type == .transactions ? alertSender : nil, threads: 1)
+                                        to: pacer, alerts: alerts, threads: 1)
+                    // Alerts raised near the end fall after it: they are sent at their time too.
+                    try alerts?.send(upTo: Int64.max)
                     if !max { pacer.sleep(untilSimulated: simulatedEnd.milliseconds) }
                 } catch {
                     stop.stop("\(error)")
                 }
                 results.finish(index, sent: pacer.sent, seconds: Date().timeIntervalSince(started))
-                if type == .transactions, let alertSender, let alertIndex {
-                    let sent = alertSender.finish()
-                    results.finish(alertIndex, sent: sent, seconds: Date().timeIntervalSince(started))
+                if let alerts, let alertIndex {
+                    results.finish(alertIndex, sent: alerts.sender.sent, seconds: Date().timeIntervalSince(started))
                 }
                 group.leave()
             }
@@ -213,6 +217,8 @@ final class PacedSender: RecordTarget {
     /// Simulated milliseconds per wall millisecond; 0 sends as fast as possible.
     let speedup: Double
     let wallStart: Date
+    /// Records of another topic sent from this thread in timestamp order with this topic's (derived alerts).
+    var followers: FollowerQueue?
     private(set) var sent = 0
 
     init(producer: KafkaProducer, topic: String, keyField: String, stop: StopSignal, simulatedStart: Int64, speedup: Double, wallStart: Date) {
@@ -239,6 +245,7 @@ final class PacedSender: RecordTarget {
     }
 
     func write(_ record: UnsafeBufferPointer<UInt8>, timestamp: Int64) throws(GenerationError) {
+        try followers?.send(upTo: timestamp)
         if sent % 64 == 0, let reason = stop.stopReason { throw .stopped(reason: reason) }
         if speedup > 0 {
             let due = Double(timestamp - simulatedStart) / 1000 / speedup
@@ -259,64 +266,31 @@ final class PacedSender: RecordTarget {
     }
 }
 
-/// Takes records in timestamp order from a producer thread that must not wait for them (alerts raised by
-/// the transactions being streamed) and sends each at its time from a thread of its own.
-final class DelayedSender: RecordTarget, @unchecked Sendable {
-    // `queue` and `closed` are only touched under `condition`'s lock; `sender` only on the sending thread.
-    private let condition = NSCondition()
+/// The alerts raised by the transactions being streamed, queued in timestamp order as each block is
+/// generated and sent by the transactions' own thread: each at its time, so after the transaction that
+/// raised it, whatever the speed.
+final class FollowerQueue: RecordTarget {
     private var queue: [(timestamp: Int64, bytes: [UInt8])] = []
     private var head = 0
-    private var closed = false
-    private let done = DispatchSemaphore(value: 0)
-    private let sender: PacedSender
-    private var failure: GenerationError?
+    /// Sends the alerts (and counts them).
+    let sender: PacedSender
 
-    init(sender: PacedSender) {
-        self.sender = sender
-        let thread = Thread { [self] in
-            while let (timestamp, bytes) = next() {
-                do throws(GenerationError) {
-                    try bytes.withUnsafeBufferPointer { (record) throws(GenerationError) in try self.sender.write(record, timestamp: timestamp) }
-                } catch {
-                    condition.lock(); failure = error; condition.unlock()
-                    break
-                }
-            }
-            done.signal()
-        }
-        thread.name = "ecomdata.stream.alerts"
-        thread.start()
+    init(sender: PacedSender) { self.sender = sender }
+
+    func write(_ record: UnsafeBufferPointer<UInt8>, timestamp: Int64) throws(GenerationError) {
+        queue.append((timestamp, Array(record)))
     }
 
-    private func next() -> (Int64, [UInt8])? {
-        condition.lock()
-        defer { condition.unlock() }
-        while head == queue.count && !closed { condition.wait() }
-        guard head < queue.count else { return nil }
-        let item = queue[head]
-        head += 1
+    /// Sends, each at its time, the queued records stamped at or before `timestamp`.
+    func send(upTo timestamp: Int64) throws(GenerationError) {
+        while head < queue.count, queue[head].timestamp <= timestamp {
+            let (due, bytes) = queue[head]
+            head += 1
+            try bytes.withUnsafeBufferPointer { (record) throws(GenerationError) in try sender.write(record, timestamp: due) }
+        }
         if head > 4096 && head * 2 > queue.count {
             queue.removeFirst(head)
             head = 0
         }
-        return (item.timestamp, item.bytes)
-    }
-
-    func write(_ record: UnsafeBufferPointer<UInt8>, timestamp: Int64) throws(GenerationError) {
-        condition.lock()
-        defer { condition.unlock() }
-        if let failure { throw failure }
-        queue.append((timestamp, Array(record)))
-        condition.signal()
-    }
-
-    /// Sends what is queued, then returns how many records were sent.
-    func finish() -> Int {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
-        done.wait()
-        return sender.sent
     }
 }

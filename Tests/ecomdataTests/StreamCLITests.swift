@@ -64,9 +64,9 @@ func expectTopicMatchesManifest(_ entry: JSONValue, topic: String, brokers: Stri
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let manifestPath = dir.appendingPathComponent("manifest.json").path
-    // 15 simulated minutes in 10 wall-clock seconds.
+    // 15 simulated minutes in 10 wall-clock seconds; 2 % fraud for a few dozen alerts.
     let run = try CLI.run(["stream", "--duration", "0.25", "--speedup", "90", "--brokers", broker.bootstrap,
-                           "--manifest", manifestPath, "--seed", "5"])
+                           "--manifest", manifestPath, "--seed", "5", "--set", "fraud_rate=0.02"])
     #expect(run.status == 0, "\(run.stderr)")
     #expect(run.text.contains("within 1% of target"), "\(run.text)")
     let manifest = try JSONValue.parse(String(contentsOfFile: manifestPath, encoding: .utf8))
@@ -84,8 +84,31 @@ func expectTopicMatchesManifest(_ entry: JSONValue, topic: String, brokers: Stri
 
         try expectTopicMatchesManifest(entry, topic: topic, brokers: broker.bootstrap, sent: Int(sent))
     }
-    // Alerts raised by the streamed transactions point at transactions that were streamed.
+    // Alerts raised by the streamed transactions point at transactions that were streamed, and each left
+    // after its transaction, as long after it (in wall time) as its timestamp is after the transaction's / 90.
     #expect((topics.first { $0.0 == "fraud-alerts" }?.1["derived_from_transactions"]?.boolValue) == true)
+    let isoMilliseconds = ISO8601DateFormatter()
+    isoMilliseconds.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    func sendTimes(_ topic: String, id: String) throws -> [String: (sent: Int64, stamped: Date)] {
+        var times: [String: (Int64, Date)] = [:]
+        for line in try kcatLines(brokers: broker.bootstrap, topic: topic, format: "%T\t%s\n") {
+            let fields = line.split(separator: "\t", maxSplits: 1).map(String.init)
+            let record = try JSONValue.parse(fields[1])
+            let stamp = try #require(isoMilliseconds.date(from: record["timestamp"]?.stringValue ?? ""))
+            times[record[id]?.stringValue ?? ""] = (Int64(fields[0]) ?? 0, stamp)
+        }
+        return times
+    }
+    let transactions = try sendTimes("transactions", id: "transaction_id")
+    let alerts = try sendTimes("fraud-alerts", id: "transaction_id")
+    #expect(alerts.count >= 10, "too few alerts to judge their timing")
+    for (transaction, alert) in alerts {
+        let raisedBy = try #require(transactions[transaction], "alert for \(transaction), which was not streamed")
+        let expectedGap = alert.stamped.timeIntervalSince(raisedBy.stamped) * 1000 / 90
+        let gap = Double(alert.sent - raisedBy.sent)
+        #expect(gap >= 0, "the alert for \(transaction) left before its transaction")
+        #expect(abs(gap - expectedGap) < 250, "the alert for \(transaction) left \(gap) ms after it, \(expectedGap) ms due")
+    }
 }
 
 @Test func sigtermMidStreamFlushesAndTheManifestMatchesWhatKcatReads() throws {
