@@ -11,10 +11,12 @@ let package = Package(
     products: [
         .executable(name: "ecomdata", targets: ["ecomdata"]),
         .library(name: "EcomGeneration", targets: ["EcomGeneration"]),
+        .library(name: "EcomReports", targets: ["EcomReports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -31,6 +33,11 @@ let package = Package(
         .target(name: "EcomModel", dependencies: ["EcomJSON", "Yams"], swiftSettings: hotPath),
         .target(name: "EcomGeneration", dependencies: ["EcomModel", "EcomJSON"], swiftSettings: hotPath),
         .target(name: "EcomKafka", dependencies: ["CRdKafka", "EcomModel", "EcomGeneration", "EcomJSON"]),
+        .target(
+            name: "EcomReports",
+            dependencies: ["EcomJSON", .product(name: "Mustache", package: "swift-mustache")],
+            resources: [.copy("Templates")]
+        ),
         .executableTarget(
             name: "ecomdata",
             dependencies: [

@@ -1,0 +1,74 @@
+import Foundation
+
+/// Number and text formatting shared by the renderers: fixed decimals, so output is stable across runs.
+enum Format {
+    /// `value` with exactly `digits` decimals (`-0.00` written `0.00`); non-finite values as `—`.
+    static func fixed(_ value: Double, _ digits: Int) -> String {
+        guard value.isFinite else { return "—" }
+        let text = String(format: "%.\(digits)f", value)
+        if text.hasPrefix("-"), text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) { return String(text.dropFirst()) }
+        return text
+    }
+
+    /// An integer with thousands separators: `1,234,567`.
+    static func integer(_ value: Int64) -> String {
+        let digits = String(value.magnitude)
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { grouped.append(",") }
+            grouped.append(digit)
+        }
+        return value < 0 ? "-" + grouped : grouped
+    }
+
+    /// A measurement with as many decimals as its size needs, trailing zeros dropped: `1,234.5`, `12.35`, `0.042`, `3.2e-07`.
+    static func number(_ value: Double) -> String {
+        guard value.isFinite else { return "—" }
+        let magnitude = abs(value)
+        if magnitude == 0 { return "0" }
+        if value == value.rounded(), magnitude < 1e15 { return integer(Int64(value)) }
+        if magnitude >= 1000 { return grouped(trimmed(fixed(value, 1))) }
+        if magnitude >= 10 { return trimmed(fixed(value, 2)) }
+        if magnitude >= 0.001 { return trimmed(fixed(value, 4)) }
+        return String(format: "%.2e", value)
+    }
+
+    /// A share (fraction) as a percentage with `digits` decimals: `0.4512` → `45.1 %`.
+    static func percent(_ share: Double, _ digits: Int = 1) -> String {
+        fixed(share * 100, digits) + " %"
+    }
+
+    /// A p-value: four decimals, or `< 0.0001`.
+    static func pValue(_ value: Double) -> String {
+        guard value.isFinite else { return "—" }
+        return value < 0.0001 ? "< 0.0001" : fixed(value, 4)
+    }
+
+    /// A count on an axis: `950`, `12k`, `1.5M`.
+    static func compact(_ value: Double) -> String {
+        let magnitude = abs(value)
+        if magnitude >= 1_000_000 { return trimmed(fixed(value / 1_000_000, 1)) + "M" }
+        if magnitude >= 10_000 { return trimmed(fixed(value / 1000, 0)) + "k" }
+        if magnitude >= 1000 { return trimmed(fixed(value / 1000, 1)) + "k" }
+        return trimmed(fixed(value, magnitude >= 10 || value == value.rounded() ? 0 : 2))
+    }
+
+    /// At most `limit` characters of `text`, ending in `…` when cut (keeps untrusted strings from growing a page).
+    static func truncated(_ text: String, _ limit: Int) -> String {
+        text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
+    }
+
+    private static func trimmed(_ text: String) -> String {
+        guard text.contains(".") else { return text }
+        var result = text
+        while result.hasSuffix("0") { result.removeLast() }
+        if result.hasSuffix(".") { result.removeLast() }
+        return result
+    }
+
+    private static func grouped(_ text: String) -> String {
+        let parts = text.split(separator: ".", maxSplits: 1)
+        guard let whole = Int64(parts[0]) else { return text }
+        return integer(whole) + (parts.count > 1 ? "." + parts[1] : "")
+    }
+}
