@@ -49,6 +49,7 @@ let package = Package(
         .testTarget(name: "EcomModelTests", dependencies: ["EcomModel", "EcomJSON"]),
         .testTarget(name: "EcomGenerationTests", dependencies: ["EcomGeneration", "EcomModel", "EcomJSON"]),
         .testTarget(name: "EcomKafkaTests", dependencies: ["EcomKafka", "EcomGeneration", "EcomModel"]),
+        .testTarget(name: "EcomReportsTests", dependencies: ["EcomReports", "EcomJSON"]),
         .testTarget(name: "ecomdataTests", dependencies: ["EcomJSON"]),
     ]
 )
