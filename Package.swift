@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "ecomdata",
             dependencies: [
-                "EcomGeneration", "EcomModel", "EcomJSON", "EcomKafka",
+                "EcomGeneration", "EcomModel", "EcomJSON", "EcomKafka", "EcomReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
