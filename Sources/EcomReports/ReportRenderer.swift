@@ -40,6 +40,7 @@ public enum ReportRenderError: Error, CustomStringConvertible, Sendable {
     /// A bundled template does not parse as Mustache.
     case templateInvalid(name: String, message: String)
 
+    /// What went wrong and what to do about it, in one sentence.
     public var description: String {
         switch self {
         case let .templateMissing(name):
