@@ -1,6 +1,6 @@
 # ecomdata — `make run` and `make test` work on a fresh Debian machine with the Swift toolchain.
 SWIFT ?= swift
-APT_PACKAGES := librdkafka-dev libjansson-dev libsimdjson-dev kcat pkg-config tzdata
+APT_PACKAGES := librdkafka-dev libjansson-dev libsimdjson-dev kcat pkg-config tzdata libxml2
 BIN_RELEASE := .build/release/ecomdata
 OUT ?= out
 
