@@ -27,6 +27,11 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        // simdjson's DOM parser behind a C interface; the only C++ in the package.
+        .target(
+            name: "CSimdJSON",
+            linkerSettings: [.linkedLibrary("simdjson")]
+        ),
         .target(name: "EcomJSON", dependencies: ["CJansson"]),
         .target(name: "EcomModel", dependencies: ["EcomJSON", "Yams"], swiftSettings: hotPath),
         .target(name: "EcomGeneration", dependencies: ["EcomModel", "EcomJSON"], swiftSettings: hotPath),
@@ -43,5 +48,6 @@ let package = Package(
         .testTarget(name: "EcomGenerationTests", dependencies: ["EcomGeneration", "EcomModel", "EcomJSON"]),
         .testTarget(name: "EcomKafkaTests", dependencies: ["EcomKafka", "EcomGeneration", "EcomModel"]),
         .testTarget(name: "ecomdataTests", dependencies: ["EcomJSON"]),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )
