@@ -43,7 +43,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "EcomJSONTests", dependencies: ["EcomJSON"]),
+        .testTarget(name: "EcomJSONTests", dependencies: ["EcomJSON", "EcomGeneration", "EcomModel"]),
         .testTarget(name: "EcomModelTests", dependencies: ["EcomModel", "EcomJSON"]),
         .testTarget(name: "EcomGenerationTests", dependencies: ["EcomGeneration", "EcomModel", "EcomJSON"]),
         .testTarget(name: "EcomKafkaTests", dependencies: ["EcomKafka", "EcomGeneration", "EcomModel"]),
