@@ -29,7 +29,12 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
-        .target(name: "EcomJSON", dependencies: ["CJansson"]),
+        // simdjson's DOM parser behind a C interface; the only C++ in the package.
+        .target(
+            name: "CSimdJSON",
+            linkerSettings: [.linkedLibrary("simdjson")]
+        ),
+        .target(name: "EcomJSON", dependencies: ["CJansson", "CSimdJSON"]),
         .target(name: "EcomModel", dependencies: ["EcomJSON", "Yams"], swiftSettings: hotPath),
         .target(name: "EcomGeneration", dependencies: ["EcomModel", "EcomJSON"], swiftSettings: hotPath),
         .target(name: "EcomKafka", dependencies: ["CRdKafka", "EcomModel", "EcomGeneration", "EcomJSON"]),
@@ -45,11 +50,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "EcomJSONTests", dependencies: ["EcomJSON"]),
+        .testTarget(name: "EcomJSONTests", dependencies: ["EcomJSON", "EcomGeneration", "EcomModel"]),
         .testTarget(name: "EcomModelTests", dependencies: ["EcomModel", "EcomJSON"]),
         .testTarget(name: "EcomGenerationTests", dependencies: ["EcomGeneration", "EcomModel", "EcomJSON"]),
         .testTarget(name: "EcomKafkaTests", dependencies: ["EcomKafka", "EcomGeneration", "EcomModel"]),
         .testTarget(name: "EcomReportsTests", dependencies: ["EcomReports", "EcomJSON"]),
         .testTarget(name: "ecomdataTests", dependencies: ["EcomJSON"]),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )

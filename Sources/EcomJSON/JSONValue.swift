@@ -107,11 +107,19 @@ extension JSONValue {
 
     /// Parses one JSON document with libjansson (`JSON_DECODE_ANY`, so scalars are accepted too).
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+        var text = text
+        return try text.withUTF8 { bytes in Result { () throws(JSONParseError) in try parse(UnsafeRawBufferPointer(bytes)) } }.get()
+    }
+
+    /// Parses one JSON document from raw bytes with libjansson, which checks the UTF-8 itself (a `String`
+    /// would already have replaced invalid sequences).
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
         var error = json_error_t()
         let flags = cjansson_flag_decode_any() | cjansson_flag_allow_nul()
-        let parsed: UnsafeMutablePointer<json_t>? = text.withCString { pointer in
-            json_loadb(pointer, text.utf8.count, flags, &error)
-        }
+        // jansson refuses a NULL buffer even when empty; "" makes it report the empty document instead.
+        let parsed: UnsafeMutablePointer<json_t>? = bytes.isEmpty
+            ? json_loadb("", 0, flags, &error)
+            : json_loadb(bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count, flags, &error)
         guard let root = parsed else {
             let message = withUnsafeBytes(of: error.text) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)

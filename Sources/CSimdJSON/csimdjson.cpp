@@ -1,0 +1,213 @@
+// The C interface of include/csimdjson.h over simdjson's DOM parser (Debian's libsimdjson 3.0.1).
+//
+// After dom::parser::parse has validated a document (structure, numbers, strings, UTF-8), the tokens
+// are read off simdjson's tape in one linear pass: the tape is the DOM's own pre-order layout
+// (simdjson's doc/tape.md), so the walk needs no recursion and allocates nothing once the token and
+// stack vectors have grown to the largest document seen.
+#include "csimdjson.h"
+
+#include <simdjson.h>
+
+#include <cstring>
+#include <new>
+#include <vector>
+
+static_assert(simdjson::SIMDJSON_VERSION_MAJOR == 3, "the tape walk follows simdjson 3's tape format");
+static_assert(sizeof(ecj_token) == 64, "one token per cache line");
+
+namespace {
+
+// jansson's JSON_PARSER_MAX_DEPTH. simdjson counts depth the same way (a scalar inside N containers is
+// at depth N + 1), so giving simdjson this max_depth reproduces jansson's limit exactly.
+constexpr size_t janssonMaxDepth = 2048;
+
+struct Frame {
+    uint32_t token;       // index of the container's token
+    uint32_t count;       // children so far
+    bool object;
+    bool expectingKey;    // in an object, the next string on the tape is a member name
+};
+
+} // namespace
+
+struct ecj_parser {
+    simdjson::dom::parser dom;
+    std::vector<ecj_token> tokens;
+    std::vector<Frame> stack;
+    ecj_dialect dialect;
+};
+
+extern "C" ecj_parser *ecj_parser_new(ecj_dialect dialect) {
+    auto *parser = new (std::nothrow) ecj_parser();
+    if (parser == nullptr) { return nullptr; }
+    parser->dialect = dialect;
+    size_t depth = dialect == ECJ_DIALECT_JANSSON ? janssonMaxDepth : simdjson::DEFAULT_MAX_DEPTH;
+    // The capacity grows on demand (keeping this depth); 64 KiB covers any generated record.
+    if (parser->dom.allocate(64 * 1024, depth) != simdjson::SUCCESS) {
+        delete parser;
+        return nullptr;
+    }
+    parser->tokens.reserve(256);
+    parser->stack.reserve(64);
+    return parser;
+}
+
+extern "C" void ecj_parser_free(ecj_parser *parser) { delete parser; }
+
+extern "C" size_t ecj_padding(void) { return simdjson::SIMDJSON_PADDING; }
+
+// Reads the validated document off the tape into parser->tokens; returns the token count or an
+// ECJ_ERROR_* code for what the jansson dialect rejects beyond simdjson.
+static int64_t readTape(ecj_parser *parser, bool checkKeys) {
+    const uint64_t *tape = parser->dom.doc.tape.get();
+    const uint8_t *strings = parser->dom.doc.string_buf.get();
+    auto &tokens = parser->tokens;
+    auto &stack = parser->stack;
+    const bool allowUInt64 = parser->dialect == ECJ_DIALECT_SIMDJSON;
+    tokens.clear();
+    stack.clear();
+
+    const char *key = nullptr;
+    uint32_t keyLength = 0;
+    // tape[0] is the opening root word, its payload the index one past the closing root word.
+    const size_t last = size_t(tape[0] & simdjson::internal::JSON_VALUE_MASK);
+    for (size_t index = 1; index < last; index++) {
+        const uint64_t word = tape[index];
+        const auto type = static_cast<char>(word >> 56);
+        if (type == 'r') { break; }
+        if (type == '}' || type == ']') {
+            const Frame frame = stack.back();
+            stack.pop_back();
+            tokens[frame.token].end = uint32_t(tokens.size());
+            tokens[frame.token].count = frame.count;
+            continue;
+        }
+        const char *text = nullptr;
+        uint32_t length = 0;
+        if (type == '"') {
+            // The payload is an offset into the string buffer: a 32-bit length, the bytes, a NUL.
+            const uint8_t *entry = strings + size_t(word & simdjson::internal::JSON_VALUE_MASK);
+            std::memcpy(&length, entry, sizeof length);
+            text = reinterpret_cast<const char *>(entry + sizeof length);
+            if (!stack.empty() && stack.back().expectingKey) {
+                if (checkKeys && std::memchr(text, 0, length) != nullptr) { return ECJ_ERROR_NUL_IN_KEY; }
+                stack.back().expectingKey = false;
+                key = text;
+                keyLength = length;
+                continue;
+            }
+        }
+
+        ecj_token token{};
+        token.key = key;
+        token.key_length = keyLength;
+        key = nullptr;
+        keyLength = 0;
+        const auto position = uint32_t(tokens.size());
+        token.end = position + 1;
+        if (!stack.empty()) {
+            Frame &parent = stack.back();
+            parent.count++;
+            parent.expectingKey = parent.object;
+        }
+        switch (type) {
+        case '{':
+        case '[':
+            token.kind = type == '{' ? ECJ_OBJECT : ECJ_ARRAY;
+            stack.push_back(Frame{position, 0, type == '{', type == '{'});
+            break;
+        case '"':
+            token.kind = ECJ_STRING;
+            token.string = text;
+            token.string_length = length;
+            break;
+        case 'l':
+            token.kind = ECJ_INT64;
+            std::memcpy(&token.i, &tape[++index], sizeof token.i);
+            break;
+        case 'u':
+            if (!allowUInt64) { return ECJ_ERROR_BIG_INTEGER; }
+            token.kind = ECJ_UINT64;
+            std::memcpy(&token.u, &tape[++index], sizeof token.u);
+            break;
+        case 'd':
+            token.kind = ECJ_DOUBLE;
+            std::memcpy(&token.d, &tape[++index], sizeof token.d);
+            break;
+        case 't': token.kind = ECJ_TRUE; break;
+        case 'f': token.kind = ECJ_FALSE; break;
+        case 'n': token.kind = ECJ_NULL; break;
+        default: return -int64_t(simdjson::TAPE_ERROR); // not a simdjson 3 tape
+
+        }
+        tokens.push_back(token);
+    }
+    return int64_t(tokens.size());
+}
+
+extern "C" int64_t ecj_parse(ecj_parser *parser, const uint8_t *json, size_t length, size_t readable,
+                             const ecj_token **tokens) {
+    // Past 4 GiB the 32-bit token fields would overflow; simdjson's own limit is the same.
+    if (length > UINT32_MAX) { return -int64_t(simdjson::CAPACITY); }
+    if (length == 0) { return -int64_t(simdjson::EMPTY); } // json may then be NULL
+    const bool padded = readable >= length && readable - length >= simdjson::SIMDJSON_PADDING;
+    // Without padding simdjson copies into a buffer the parser keeps and reuses.
+    const simdjson::error_code error = parser->dom.parse(json, length, !padded).error();
+    if (error != simdjson::SUCCESS) { return -int64_t(error); }
+    // A NUL in a member name can only come from a "\u0000" escape, so lines without a backslash skip the check.
+    const bool checkKeys = parser->dialect == ECJ_DIALECT_JANSSON && std::memchr(json, '\\', length) != nullptr;
+    const int64_t count = readTape(parser, checkKeys);
+    if (count > 0) { *tokens = parser->tokens.data(); }
+    return count;
+}
+
+extern "C" const char *ecj_error_message(int64_t code) {
+    switch (code) {
+    case ECJ_ERROR_BIG_INTEGER:
+        return "too big integer: above INT64_MAX (9223372036854775807), which jansson rejects";
+    case ECJ_ERROR_NUL_IN_KEY:
+        return "NUL byte (\\u0000) in object key, which jansson rejects";
+    default:
+        if (code < 0 && code > -int64_t(simdjson::NUM_ERROR_CODES)) {
+            return simdjson::error_message(simdjson::error_code(-code));
+        }
+        return "unknown error code";
+    }
+}
+
+extern "C" int64_t ecj_count_documents(const char *path, ecj_count_mode mode, size_t *bytes) {
+    simdjson::padded_string file;
+    if (simdjson::padded_string::load(path).get(file) != simdjson::SUCCESS) {
+        return -int64_t(simdjson::IO_ERROR);
+    }
+    *bytes = file.size();
+    simdjson::dom::parser parser;
+    int64_t documents = 0;
+    if (mode == ECJ_COUNT_PARSE_MANY) {
+        simdjson::dom::document_stream stream;
+        // parse_many's batch must hold the largest document; 1 MB is its default.
+        simdjson::error_code error = parser.parse_many(file).get(stream);
+        if (error != simdjson::SUCCESS) { return -int64_t(error); }
+        for (auto document : stream) {
+            if (document.error() != simdjson::SUCCESS) { return -int64_t(document.error()); }
+            documents++;
+        }
+        // parse_many stops quietly before an unfinished last document.
+        if (stream.truncated_bytes() != 0) { return -int64_t(simdjson::INCOMPLETE_ARRAY_OR_OBJECT); }
+        return documents;
+    }
+    // Every line but the last is followed by the rest of the file and the padding, so all parse in place.
+    const char *cursor = file.data();
+    const char *end = cursor + file.size();
+    while (cursor < end) {
+        const char *newline = static_cast<const char *>(std::memchr(cursor, '\n', size_t(end - cursor)));
+        const char *lineEnd = newline != nullptr ? newline : end;
+        if (lineEnd > cursor) {
+            simdjson::error_code error = parser.parse(cursor, size_t(lineEnd - cursor), false).error();
+            if (error != simdjson::SUCCESS) { return -int64_t(error); }
+            documents++;
+        }
+        cursor = lineEnd + 1;
+    }
+    return documents;
+}
