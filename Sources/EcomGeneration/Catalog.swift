@@ -51,6 +51,12 @@ public struct Product: Sendable {
 
 /// Users, products and cities generated from seed and config, with lookup tables for the generators.
 public final class Catalog: Sendable {
+    /// The ID of the `number`th user or product: `prefix` and `number` zero-padded to `digits` (`user_000123`).
+    public static func id(prefix: String, _ number: Int, digits: Int) -> String {
+        let text = String(number)
+        return prefix + String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+
     /// The configuration the catalog was built from.
     public let config: DataGenerationConfig
     /// All users.

@@ -17,6 +17,13 @@ public final class ECommerceDataGenerator: Sendable {
     public let catalog: Catalog
     let context: GenerationContext
 
+    /// The fraud rate in force (the configured one, or the scenario's).
+    public var fraudRate: Double { context.fraudRate }
+    /// The median basket (sum of a legitimate transaction's lines) in cents; amount fraud is several times it.
+    public var medianBasketCents: Int64 { context.medianBasketCents }
+    /// The time patterns: hourly profile, weekends, seasonal events.
+    public var temporalPattern: TemporalPattern { context.pattern }
+
     /// Builds catalogs and patterns. `window` overrides the scenario's default window.
     public init(config: DataGenerationConfig, seed: UInt64 = 42, scenario: Scenario = .normalTraffic,
                 window: (start: Timestamp, end: Timestamp)? = nil) {

@@ -94,6 +94,8 @@ public struct FastDocument: RandomAccessCollection {
     private let tokens: UnsafeRawPointer
     /// The number of values in the document, the root included.
     public let count: Int
+    /// The first of the `count` tokens (C `ecj_token`s), for readers that walk them directly.
+    public var rawTokens: UnsafeRawPointer { tokens }
 
     init(tokens: UnsafeRawPointer, count: Int) {
         self.tokens = tokens

@@ -35,6 +35,12 @@ public enum ConfigLoader {
             }
             let keyPath = override[..<equals].split(separator: ".").map(String.init)
             let valueText = String(override[override.index(after: equals)...])
+            // A mix given in a file replaces the defaults; `--set regions.Europe.weight=0.3` edits one entry of
+            // whatever is in force, so a mix the file does not give starts from the defaults.
+            if keyPath.count > 1, case var .mapping(mapping) = root, mapping[keyPath[0]] == nil, let defaults = defaultMix(keyPath[0]) {
+                mapping[keyPath[0]] = defaults
+                root = .mapping(mapping)
+            }
             let value = (try? Yams.compose(yaml: valueText)) ?? nil
             root = setting(root, keyPath[...], to: value ?? Node(valueText))
         }
@@ -61,6 +67,27 @@ public enum ConfigLoader {
             }
         }
         return ConfigProblem(path: "", message: "not valid YAML or JSON: \(error)")
+    }
+
+    /// The default of a mix (`regions`, `devices`, `payment_methods`) as a YAML node, or nil for other keys.
+    private static func defaultMix(_ key: String) -> Node? {
+        let defaults = DataGenerationConfig()
+        func number(_ value: Double) -> Node { Node(String(value)) }
+        switch key {
+        case "regions":
+            return .mapping(Node.Mapping(Region.allCases.compactMap { region in
+                defaults.regions[region].map { settings in
+                    (Node(region.rawValue), Node.mapping(Node.Mapping([(Node("weight"), number(settings.weight)),
+                                                                       (Node("time_zone_offset"), number(settings.timeZoneOffset))])))
+                }
+            }))
+        case "devices":
+            return .mapping(Node.Mapping(DeviceType.allCases.compactMap { type in defaults.devices[type].map { (Node(type.rawValue), number($0)) } }))
+        case "payment_methods":
+            return .mapping(Node.Mapping(PaymentMethod.allCases.compactMap { method in defaults.paymentMethods[method].map { (Node(method.rawValue), number($0)) } }))
+        default:
+            return nil
+        }
     }
 
     private static func setting(_ node: Node, _ path: ArraySlice<String>, to value: Node) -> Node {

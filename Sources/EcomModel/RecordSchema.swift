@@ -19,14 +19,17 @@ public struct Field: Sendable {
     public let type: FieldType
     /// Whether the value may be null.
     public let nullable: Bool
+    /// Whether every record has the field (false: only some records carry it).
+    public let required: Bool
     /// What the field means.
     public let description: String
 
     /// Creates a field.
-    public init(_ name: String, _ type: FieldType, nullable: Bool = false, _ description: String) {
+    public init(_ name: String, _ type: FieldType, nullable: Bool = false, required: Bool = true, _ description: String) {
         self.name = name
         self.type = type
         self.nullable = nullable
+        self.required = required
         self.description = description
     }
 }
@@ -41,6 +44,7 @@ public enum RecordSchema {
         Field("device_type", .string(values: DeviceType.allCases.map(\.rawValue)), "Device class."),
         Field("os", .string(), "Operating system."),
         Field("browser", .string(), "Browser or app."),
+        Field("is_new_device", .boolean, required: false, "Present (true) only when the device is new to the user: device fraud."),
     ])
 
     /// The fields of `type`, in the order records are written.
@@ -162,7 +166,7 @@ public enum RecordSchema {
         .object([
             ("type", .string("object")),
             ("properties", .object(fields.map { ($0.name, schema(of: $0)) })),
-            ("required", .array(fields.map { .string($0.name) })),
+            ("required", .array(fields.filter(\.required).map { .string($0.name) })),
             ("additionalProperties", .bool(false)),
         ])
     }

@@ -55,7 +55,8 @@ public struct CivilDate: Sendable, Equatable, Comparable, Hashable, CustomString
         Int(((days % 7) + 7 + 3) % 7)
     }
 
-    static func daysIn(month: Int, year: Int) -> Int {
+    /// Days in `month` (1-12) of `year`, leap years included.
+    public static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
         case 4, 6, 9, 11: return 30

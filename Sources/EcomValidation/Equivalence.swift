@@ -1,0 +1,104 @@
+import EcomModel
+
+/// Decides distribution checks as equivalence tests: pass when the 95 % interval of the observed value lies
+/// inside expected +- tolerance, warn when the estimate is inside but the interval crosses a bound, fail when
+/// the estimate is outside, inconclusive below the minimum sample.
+enum Equivalence {
+    /// Default margins, chosen so that clean data from many seeds passes at 100k records and a 2-point shift
+    /// in a split, or a doubled fraud rate, fails at 100k (see the validator tests).
+    static let splitTolerance = 0.01
+    static let fraudRateTolerance = 0.0005
+
+    /// The smallest sample on which clean data's estimate stays inside the margin: three standard errors of
+    /// the widest expected share within the tolerance (below it, noise alone would fail clean data).
+    static func minimumSample(shares: [Double], tolerance: Double) -> Int {
+        let variance = shares.map { $0 * (1 - $0) }.max() ?? 0.25
+        guard tolerance > 0 else { return Int.max }
+        return Int((9 * variance / (tolerance * tolerance)).rounded(.up))
+    }
+
+    static func status(observed: Double, interval: (low: Double, high: Double), expected: Double, tolerance: Double) -> CheckStatus {
+        if observed < expected - tolerance || observed > expected + tolerance { return .fail }
+        if interval.low < expected - tolerance || interval.high > expected + tolerance { return .warn }
+        return .pass
+    }
+
+    /// A categorical split (regions, devices, ...) against expected shares; each category is judged on its
+    /// own share, the split takes the worst; chi-square over all categories; effect = largest share difference.
+    static func split(id: String, type: RecordType?, title: String, names: [String], counts: [Int], expected: [Double],
+                      gates: Gates) -> CheckResult {
+        let total = counts.reduce(0, +)
+        let gate = gates.gate(for: id)
+        let minimum = gate.minimumSample ?? minimumSample(shares: expected, tolerance: gate.tolerance ?? splitTolerance)
+        var result = CheckResult(id: id, family: .distribution, recordType: type, title: title, status: .pass, reason: nil,
+                                 gating: gate.gating ?? true, checked: total, violations: 0, maxViolations: 0, statistic: nil, examples: [])
+        guard total >= minimum else {
+            result.status = .inconclusive
+            result.reason = "\(total) records, fewer than the \(minimum) needed to judge the split"
+            return result
+        }
+        var categories: [CheckStatistic.Category] = []
+        var worst = CheckStatus.pass
+        var reasons: [String] = []
+        var largest = 0.0
+        var expectedShares = expected
+        for (index, name) in names.enumerated() {
+            let categoryGate = gates.gate(for: id, category: name)
+            if let override = categoryGate.expected { expectedShares[index] = override }
+            let share = Double(counts[index]) / Double(total)
+            let interval = Statistics.wilson(counts[index], total)
+            let tolerance = categoryGate.tolerance ?? splitTolerance
+            let status = status(observed: share, interval: interval, expected: expectedShares[index], tolerance: tolerance)
+            if status > worst { worst = status }
+            if status != .pass {
+                reasons.append("\(name) \(percent(share)) [\(percent(interval.low))-\(percent(interval.high))] against \(percent(expectedShares[index])) +- \(percent(tolerance))")
+            }
+            largest = max(largest, abs(share - expectedShares[index]))
+            categories.append(CheckStatistic.Category(name: name, count: counts[index], observed: share, expected: expectedShares[index], interval: interval))
+        }
+        let chi = Statistics.chiSquare(observed: counts, expected: expectedShares)
+        let worstCategory = categories.max { abs($0.observed - $0.expected) < abs($1.observed - $1.expected) }!
+        result.statistic = CheckStatistic(
+            observed: worstCategory.observed, expected: worstCategory.expected,
+            tolerance: gates.gate(for: id, category: worstCategory.name).tolerance ?? splitTolerance,
+            interval: worstCategory.interval, test: "chi-square", value: chi.statistic,
+            pValue: Statistics.chiSquareSurvival(chi.statistic, degreesOfFreedom: chi.degreesOfFreedom),
+            effectSize: largest, effect: "max_abs_share_difference", categories: categories)
+        result.status = worst
+        if !reasons.isEmpty { result.reason = reasons.joined(separator: "; ") }
+        return result
+    }
+
+    /// One proportion (a rate) against its expected value.
+    static func proportion(id: String, type: RecordType?, title: String, count: Int, total: Int, expected: Double,
+                           tolerance defaultTolerance: Double, gates: Gates) -> CheckResult {
+        let gate = gates.gate(for: id)
+        let expected = gate.expected ?? expected
+        let tolerance = gate.tolerance ?? defaultTolerance
+        let minimum = gate.minimumSample ?? minimumSample(shares: [expected], tolerance: tolerance)
+        var result = CheckResult(id: id, family: .distribution, recordType: type, title: title, status: .pass, reason: nil,
+                                 gating: gate.gating ?? true, checked: total, violations: 0, maxViolations: 0, statistic: nil, examples: [])
+        guard total >= minimum, total > 0 else {
+            result.status = .inconclusive
+            result.reason = "\(total) records, fewer than the \(minimum) needed to judge a rate of \(expected)"
+            return result
+        }
+        let observed = Double(count) / Double(total)
+        let interval = Statistics.wilson(count, total)
+        let standardError = (expected * (1 - expected) / Double(total)).squareRoot()
+        let z = standardError > 0 ? (observed - expected) / standardError : 0
+        result.statistic = CheckStatistic(observed: observed, expected: expected, tolerance: tolerance, interval: interval,
+                                          test: "binomial z", value: z, pValue: Statistics.normalTwoSided(z),
+                                          effectSize: Statistics.cohensH(observed, expected), effect: "cohens_h")
+        result.status = status(observed: observed, interval: interval, expected: expected, tolerance: tolerance)
+        if result.status != .pass {
+            result.reason = "observed \(observed) [\(interval.low)-\(interval.high)] against \(expected) +- \(tolerance)"
+        }
+        return result
+    }
+
+    static func percent(_ share: Double) -> String {
+        let tenths = (share * 1000).rounded() / 10
+        return "\(tenths)%"
+    }
+}

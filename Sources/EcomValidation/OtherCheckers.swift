@@ -1,0 +1,321 @@
+import EcomGeneration
+import EcomJSON
+import EcomModel
+
+/// Results of tallies, with the gate of each.
+func tallyResults(_ tallies: [Tally], gates: Gates, empty: String) -> [CheckResult] {
+    tallies.map { tally in
+        let gate = gates.gate(for: tally.id)
+        return tally.result(maxViolations: gate.maxViolations ?? 0, gating: gate.gating ?? true, emptyReason: empty)
+    }
+}
+
+/// The checks of user events: catalog references, one user per session, sessions in order, the funnel.
+final class UserEventChecker: TypeChecker {
+    let type = RecordType.userEvents
+    let matcher = SchemaMatcher(type: .userEvents)
+    let context: CheckContext
+    let idSlot: Int, timestampSlot: Int
+    var ids = HashSet64()
+    private let userSlot: Int, sessionSlot: Int, eventSlot: Int, productSlot: Int, deviceSlot: Int, transactionSlot: Int
+    var userReference = Tally("referential.user_id", .referential, .userEvents, "every user_id is in the user catalog")
+    var productReference = Tally("referential.product_id", .referential, .userEvents, "every product_id is in the product catalog")
+    var sessionUser = Tally("referential.session_user", .referential, .userEvents, "each session belongs to one user")
+    var sessionOrder = Tally("temporal.session_order", .temporal, .userEvents, "the events of a session are in time order")
+    /// Per session: its user, its last event time and the funnel steps it reached.
+    private var sessions: [UInt64: (user: Int32, last: Int64, steps: UInt8)] = [:]
+    /// Purchase events' transactions, resolved at the end against the transactions read.
+    var purchases: [(transaction: UInt64, location: RecordLocation, id: String?, text: String)] = []
+    var devices = SplitCounter(DeviceType.allCases.map(\.rawValue))
+    var eventTypes = SplitCounter(["page_view", "search", "product_view", "add_to_cart", "remove_from_cart", "checkout", "purchase"])
+    static let funnel = ["product_view", "add_to_cart", "checkout", "purchase"]
+    private let funnelBytes = UserEventChecker.funnel.map { Array($0.utf8) }
+    var records = 0
+
+    var tallies: [Tally] { [userReference, productReference, sessionUser, sessionOrder] }
+
+    init(context: CheckContext) {
+        self.context = context
+        idSlot = matcher.slot("event_id")
+        timestampSlot = matcher.slot("timestamp")
+        userSlot = matcher.slot("user_id")
+        sessionSlot = matcher.slot("session_id")
+        eventSlot = matcher.slot("event_type")
+        productSlot = matcher.slot("product_id")
+        deviceSlot = matcher.slot("device_info.device_type")
+        transactionSlot = matcher.slot("transaction_id")
+    }
+
+    func check(_ tokens: Tokens, _ slots: [Int32], timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
+        records += 1
+        let idText = { id?.text }
+        var user: Int?
+        if let userID = tokens.string(slot: slots, userSlot) {
+            user = context.catalog.user(userID)
+            userReference.record(user != nil, at: location, id: idText(), "user_id \(userID.text) is not in the catalog")
+        }
+        if let productID = tokens.string(slot: slots, productSlot) {
+            productReference.record(context.catalog.product(productID) != nil, at: location, id: idText(), "product_id \(productID.text) is not in the catalog")
+        }
+        if let device = tokens.string(slot: slots, deviceSlot) { devices.add(device) }
+        let event = tokens.string(slot: slots, eventSlot)
+        if let event { eventTypes.add(event) }
+        var step: UInt8 = 0
+        if let event, let position = funnelBytes.firstIndex(where: { event.elementsEqual($0) }) { step = 1 << UInt8(position) }
+        if let event, event.elementsEqual("purchase".utf8), let transaction = tokens.string(slot: slots, transactionSlot) {
+            purchases.append((idHash(transaction), location, idText(), transaction.text))
+        }
+        guard let session = tokens.string(slot: slots, sessionSlot), let user, let timestamp else { return }
+        let key = idHash(session)
+        if var state = sessions[key] {
+            sessionUser.record(state.user == Int32(user), at: location, id: idText(), "session \(session.text) also has another user")
+            sessionOrder.record(timestamp >= state.last, at: location, id: idText(), "event at \(Timestamp(milliseconds: timestamp)) comes after one at \(Timestamp(milliseconds: state.last)) in session \(session.text)")
+            state.last = max(state.last, timestamp)
+            state.steps |= step
+            sessions[key] = state
+        } else {
+            sessionUser.pass()
+            sessionOrder.pass()
+            sessions[key] = (Int32(user), timestamp, step)
+        }
+    }
+
+    func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
+        var results = tallyResults([userReference, productReference, sessionUser, sessionOrder], gates: gates, empty: "no user events with these fields")
+        var purchase = Tally("referential.purchase_transaction", .referential, .userEvents, "a purchase event's transaction_id is a transaction of the data")
+        if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
+            for item in purchases {
+                purchase.record(transactions.ids.contains(item.transaction), at: item.location, id: item.id, "transaction \(item.text) is not among the transactions read")
+            }
+            results += tallyResults([purchase], gates: gates, empty: "no purchase events")
+        } else {
+            var result = tallyResults([purchase], gates: gates, empty: "").first!
+            result.status = .inconclusive
+            result.reason = "no transactions in the input to look purchase events' transactions up in"
+            result.checked = purchases.count
+            results.append(result)
+        }
+        let config = context.settings.generator.config
+        results.append(Equivalence.split(id: "distribution.event_devices", type: type, title: "devices of user events match the configured mix",
+                                         names: devices.names, counts: devices.counts,
+                                         expected: DeviceType.allCases.map { config.devices[$0] ?? 0 }, gates: gates))
+        // The funnel narrows: no step is reached by more sessions than the one before it.
+        let reached = funnelCounts()
+        let gate = gates.gate(for: "distribution.funnel")
+        var funnel = CheckResult(id: "distribution.funnel", family: .distribution, recordType: type,
+                                 title: "the session funnel narrows from product view to purchase", status: .pass, reason: nil,
+                                 gating: gate.gating ?? true, checked: sessions.count, violations: 0, maxViolations: 0, statistic: nil, examples: [])
+        if sessions.isEmpty {
+            funnel.status = .inconclusive
+            funnel.reason = "no sessions"
+        } else if let step = (1..<reached.count).first(where: { reached[$0] > reached[$0 - 1] }) {
+            funnel.status = .fail
+            funnel.reason = "\(reached[step]) sessions reach \(Self.funnel[step]) but only \(reached[step - 1]) reach \(Self.funnel[step - 1])"
+        }
+        results.append(funnel)
+        return results
+    }
+
+    private func funnelCounts() -> [Int] {
+        var reached = Array(repeating: 0, count: Self.funnel.count)
+        for state in sessions.values {
+            for step in 0..<Self.funnel.count where state.steps & (1 << UInt8(step)) != 0 { reached[step] += 1 }
+        }
+        return reached
+    }
+
+    func distributions() -> JSONValue {
+        let config = context.settings.generator.config
+        let reached = funnelCounts()
+        return .object([
+            ("count", .int(Int64(records))),
+            ("categorical", .object([
+                ("devices", devices.json(expected: DeviceType.allCases.map { config.devices[$0] ?? 0 })),
+                ("event_types", eventTypes.json(expected: nil)),
+            ])),
+            ("funnel", .object([("steps", .array(zip(Self.funnel, reached).map { .object([("name", .string($0)), ("sessions", .int(Int64($1)))]) }))])),
+        ])
+    }
+}
+
+/// The checks of product updates: the product exists and the update carries its catalog name, category and price.
+final class ProductUpdateChecker: TypeChecker {
+    let type = RecordType.productUpdates
+    let matcher = SchemaMatcher(type: .productUpdates)
+    let context: CheckContext
+    let idSlot: Int, timestampSlot: Int
+    var ids = HashSet64()
+    private let productSlot: Int, nameSlot: Int, categorySlot: Int, oldPriceSlot: Int, updateSlot: Int
+    var productReference = Tally("referential.product_id", .referential, .productUpdates, "every product_id is in the product catalog")
+    var details = Tally("referential.product_details", .referential, .productUpdates, "updates carry the catalog's name, category and list price")
+    var updateTypes = SplitCounter(["stock_update", "price_change", "promotion", "availability_change", "description_update"])
+    var records = 0
+
+    var tallies: [Tally] { [productReference, details] }
+
+    init(context: CheckContext) {
+        self.context = context
+        idSlot = matcher.slot("update_id")
+        timestampSlot = matcher.slot("timestamp")
+        productSlot = matcher.slot("product_id")
+        nameSlot = matcher.slot("name")
+        categorySlot = matcher.slot("category")
+        oldPriceSlot = matcher.slot("old_price")
+        updateSlot = matcher.slot("update_type")
+    }
+
+    func check(_ tokens: Tokens, _ slots: [Int32], timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
+        records += 1
+        if let update = tokens.string(slot: slots, updateSlot) { updateTypes.add(update) }
+        guard let productID = tokens.string(slot: slots, productSlot) else { return }
+        guard let product = context.catalog.product(productID) else {
+            return productReference.fail(at: location, id: id?.text, "product_id \(productID.text) is not in the catalog")
+        }
+        productReference.pass()
+        let entry = context.catalog.products[product]
+        var problem: String?
+        if let name = tokens.string(slot: slots, nameSlot), !name.elementsEqual(entry.name) {
+            problem = "name \"\(name.text)\", the catalog says \"\(String(decoding: entry.name, as: UTF8.self))\""
+        } else if let category = tokens.string(slot: slots, categorySlot), !category.elementsEqual(entry.category.utf8) {
+            problem = "category \(category.text), the catalog says \(entry.category)"
+        } else if let price = tokens.number(slot: slots, oldPriceSlot), Int64((price * 100).rounded()) != entry.priceCents {
+            problem = "old_price \(price), the catalog list price is \(Double(entry.priceCents) / 100)"
+        }
+        details.record(problem == nil, at: location, id: id?.text, "\(productID.text): \(problem ?? "")")
+    }
+
+    func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
+        tallyResults([productReference, details], gates: gates, empty: "no product updates with these fields")
+    }
+
+    func distributions() -> JSONValue {
+        .object([("count", .int(Int64(records))), ("categorical", .object([("update_types", updateTypes.json(expected: nil))]))])
+    }
+}
+
+/// The checks of fraud alerts: the user exists, the alert names a transaction of the data and comes after it.
+final class AlertChecker: TypeChecker {
+    let type = RecordType.fraudAlerts
+    let matcher = SchemaMatcher(type: .fraudAlerts)
+    let context: CheckContext
+    let idSlot: Int, timestampSlot: Int
+    var ids = HashSet64()
+    private let userSlot: Int, transactionSlot: Int, transactionTimeSlot: Int, alertTypeSlot: Int
+    var userReference = Tally("referential.user_id", .referential, .fraudAlerts, "every user_id is in the user catalog")
+    var afterTransaction = Tally("temporal.alert_after_transaction", .temporal, .fraudAlerts, "an alert is raised after its transaction")
+    /// Alerts' transactions, resolved at the end.
+    var references: [(transaction: UInt64, claimed: Int64?, location: RecordLocation, id: String?, text: String)] = []
+    var alertTypes = SplitCounter(FraudType.allCases.map(\.rawValue))
+    var records = 0
+
+    var tallies: [Tally] { [userReference, afterTransaction] }
+
+    init(context: CheckContext) {
+        self.context = context
+        idSlot = matcher.slot("alert_id")
+        timestampSlot = matcher.slot("timestamp")
+        userSlot = matcher.slot("user_id")
+        transactionSlot = matcher.slot("transaction_id")
+        transactionTimeSlot = matcher.slot("transaction_timestamp")
+        alertTypeSlot = matcher.slot("alert_type")
+    }
+
+    func check(_ tokens: Tokens, _ slots: [Int32], timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
+        records += 1
+        if let userID = tokens.string(slot: slots, userSlot) {
+            userReference.record(context.catalog.user(userID) != nil, at: location, id: id?.text, "user_id \(userID.text) is not in the catalog")
+        }
+        if let alertType = tokens.string(slot: slots, alertTypeSlot) { alertTypes.add(alertType) }
+        let claimed = tokens.string(slot: slots, transactionTimeSlot).flatMap(ISOTimestamp.parse)
+        if let timestamp, let claimed {
+            afterTransaction.record(timestamp >= claimed, at: location, id: id?.text,
+                                    "raised at \(Timestamp(milliseconds: timestamp)), before its transaction at \(Timestamp(milliseconds: claimed))")
+        }
+        if let transaction = tokens.string(slot: slots, transactionSlot) {
+            references.append((idHash(transaction), claimed, location, id?.text, transaction.text))
+        }
+    }
+
+    func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
+        var exists = Tally("referential.alert_transaction", .referential, .fraudAlerts, "an alert's transaction is a transaction of the data, at the time the alert says")
+        var results = tallyResults([userReference, afterTransaction], gates: gates, empty: "no alerts with these fields")
+        if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
+            for item in references {
+                if !transactions.ids.contains(item.transaction) {
+                    exists.fail(at: item.location, id: item.id, "transaction \(item.text) is not among the transactions read")
+                } else if let claimed = item.claimed, let actual = transactions.flaggedTimes[item.transaction], actual != claimed {
+                    exists.fail(at: item.location, id: item.id, "transaction \(item.text) is at \(Timestamp(milliseconds: actual)), the alert says \(Timestamp(milliseconds: claimed))")
+                } else {
+                    exists.pass()
+                }
+            }
+            results += tallyResults([exists], gates: gates, empty: "no alerts")
+        } else {
+            var result = tallyResults([exists], gates: gates, empty: "").first!
+            result.status = .inconclusive
+            result.reason = "no transactions in the input to look alerts' transactions up in"
+            result.checked = references.count
+            results.append(result)
+        }
+        return results
+    }
+
+    func distributions() -> JSONValue {
+        .object([("count", .int(Int64(records))), ("categorical", .object([("alert_types", alertTypes.json(expected: nil))]))])
+    }
+}
+
+/// The checks of analytics results: 5-minute windows, computed after they close, on a known dimension.
+final class AnalyticsChecker: TypeChecker {
+    let type = RecordType.analyticsResults
+    let matcher = SchemaMatcher(type: .analyticsResults)
+    let context: CheckContext
+    let idSlot: Int, timestampSlot: Int
+    var ids = HashSet64()
+    private let startSlot: Int, endSlot: Int, dimensionSlot: Int, valueSlot: Int, metricSlot: Int
+    var windows = Tally("business.analytics_windows", .business, .analyticsResults, "results cover a 5-minute window and come after it closes")
+    var dimensions = Tally("business.analytics_dimensions", .business, .analyticsResults, "dimension values are regions, categories or 'all'")
+    var metrics = SplitCounter(["revenue", "order_count", "average_order_value", "conversion_rate", "active_users", "fraud_rate"])
+    var records = 0
+
+    var tallies: [Tally] { [windows, dimensions] }
+
+    init(context: CheckContext) {
+        self.context = context
+        idSlot = matcher.slot("result_id")
+        timestampSlot = matcher.slot("timestamp")
+        startSlot = matcher.slot("window_start")
+        endSlot = matcher.slot("window_end")
+        dimensionSlot = matcher.slot("dimension")
+        valueSlot = matcher.slot("dimension_value")
+        metricSlot = matcher.slot("metric_type")
+    }
+
+    func check(_ tokens: Tokens, _ slots: [Int32], timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
+        records += 1
+        if let metric = tokens.string(slot: slots, metricSlot) { metrics.add(metric) }
+        if let start = tokens.string(slot: slots, startSlot).flatMap(ISOTimestamp.parse),
+           let end = tokens.string(slot: slots, endSlot).flatMap(ISOTimestamp.parse), let timestamp {
+            windows.record(end - start == 300_000 && timestamp >= end, at: location, id: id?.text,
+                           "window \(Timestamp(milliseconds: start))-\(Timestamp(milliseconds: end)) computed at \(Timestamp(milliseconds: timestamp))")
+        }
+        if let dimension = tokens.string(slot: slots, dimensionSlot), let value = tokens.string(slot: slots, valueSlot) {
+            let config = context.settings.generator.config
+            let ok: Bool
+            switch dimension.text {
+            case "region": ok = Region.allCases.contains { value.elementsEqual($0.rawValue.utf8) }
+            case "category": ok = config.categories.contains { value.elementsEqual($0.utf8) }
+            default: ok = value.elementsEqual("all".utf8)
+            }
+            dimensions.record(ok, at: location, id: id?.text, "\(dimension.text) \"\(value.text)\" is not a known value")
+        }
+    }
+
+    func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
+        tallyResults([windows, dimensions], gates: gates, empty: "no analytics results with these fields")
+    }
+
+    func distributions() -> JSONValue {
+        .object([("count", .int(Int64(records))), ("categorical", .object([("metric_types", metrics.json(expected: nil))]))])
+    }
+}

@@ -1,0 +1,158 @@
+import EcomGeneration
+import EcomJSON
+import EcomModel
+import Foundation
+
+/// What the referential checks compare records with: users, products and cities, from a generator's
+/// catalog (seed and config) or from the catalog files `historical` and `--catalog-out` write.
+public struct ReferenceCatalog: Sendable {
+    /// A user as the checks need it.
+    public struct UserEntry: Sendable {
+        public var type: UserType
+        public var isActive: Bool
+        public var homeCity: Int?
+        public var deviceIDs: [UInt64]
+        public var preferredCategories: [String]
+    }
+
+    /// A product as the checks need it.
+    public struct ProductEntry: Sendable {
+        public var name: [UInt8]
+        public var category: String
+        public var priceCents: Int64
+    }
+
+    public private(set) var users: [UserEntry] = []
+    public private(set) var products: [ProductEntry] = []
+    private var userIndex: [UInt64: Int] = [:]
+    private var productIndex: [UInt64: Int] = [:]
+    private var userIDs: [[UInt8]] = []
+    private var productIDs: [[UInt8]] = []
+    /// The cities fixture.
+    public let cities = City.all
+    private var cityIndex: [UInt64: [Int]] = [:]
+    /// Where the catalog came from, for the report.
+    public let source: String
+
+    /// The catalog a generator with `seed` and `config` uses.
+    public init(generator: ECommerceDataGenerator) {
+        source = "rebuilt from seed \(generator.seed) and the configuration"
+        let catalog = generator.catalog
+        for (index, user) in catalog.users.enumerated() {
+            addUser(id: Array(Catalog.id(prefix: "user_", index + 1, digits: catalog.userDigits).utf8),
+                    UserEntry(type: user.type, isActive: user.isActive, homeCity: catalog.cities[user.homeCity].index, deviceIDs: user.devices.map(\.id),
+                              preferredCategories: user.preferredCategories.map { catalog.config.categories[$0] }))
+        }
+        for (index, product) in catalog.products.enumerated() {
+            addProduct(id: Array(Catalog.id(prefix: "prod_", index + 1, digits: catalog.productDigits).utf8),
+                       ProductEntry(name: Array(product.name.utf8), category: catalog.config.categories[product.category],
+                                    priceCents: product.priceCents))
+        }
+        indexCities()
+    }
+
+    /// Reads `users.ndjson` and `products.ndjson` from `directory`.
+    /// - Throws: ``ValidationError/unreadable(_:_:)`` or ``ValidationError/badCatalog(_:line:_:)``.
+    public init(directory: String) throws(ValidationError) {
+        source = directory
+        try readLines("\(directory)/users.ndjson") { (record, path, line) throws(ValidationError) in
+            guard let id = record["user_id"]?.stringValue, let type = record["user_type"]?.stringValue.flatMap(UserType.init(rawValue:)) else {
+                throw .badCatalog(path, line: line, "a user needs user_id and user_type")
+            }
+            let home = record["home_city"]?.stringValue
+            let country = record["country"]?.stringValue
+            let devices = (record["devices"]?.arrayValue ?? []).compactMap { device -> UInt64? in
+                guard let text = device["device_id"]?.stringValue, text.hasPrefix("dev_") else { return nil }
+                return UInt64(text.dropFirst(4), radix: 16)
+            }
+            users.append(UserEntry(type: type, isActive: record["is_active"]?.boolValue ?? true, homeCity: City.all.firstIndex { $0.name == home && $0.country == country },
+                                   deviceIDs: devices, preferredCategories: (record["preferred_categories"]?.arrayValue ?? []).compactMap(\.stringValue)))
+            addID(Array(id.utf8), to: &userIndex, &userIDs)
+        }
+        try readLines("\(directory)/products.ndjson") { (record, path, line) throws(ValidationError) in
+            guard let id = record["product_id"]?.stringValue, let name = record["name"]?.stringValue,
+                  let category = record["category"]?.stringValue, let price = record["price"]?.doubleValue else {
+                throw .badCatalog(path, line: line, "a product needs product_id, name, category and price")
+            }
+            products.append(ProductEntry(name: Array(name.utf8), category: category, priceCents: Int64((price * 100).rounded())))
+            addID(Array(id.utf8), to: &productIndex, &productIDs)
+        }
+        indexCities()
+    }
+
+    private func readLines(_ path: String, _ body: (JSONValue, String, Int) throws(ValidationError) -> Void) throws(ValidationError) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path, "cannot read the catalog file") }
+        var line = 0
+        for text in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+            line += 1
+            if text.isEmpty { continue }
+            guard let record = try? JSONValue.parse(String(text)) else { throw .badCatalog(path, line: line, "not a JSON record") }
+            try body(record, path, line)
+        }
+    }
+
+    private mutating func addUser(id: [UInt8], _ entry: UserEntry) {
+        users.append(entry)
+        addID(id, to: &userIndex, &userIDs)
+    }
+
+    private mutating func addProduct(id: [UInt8], _ entry: ProductEntry) {
+        products.append(entry)
+        addID(id, to: &productIndex, &productIDs)
+    }
+
+    private func addID(_ id: [UInt8], to index: inout [UInt64: Int], _ ids: inout [[UInt8]]) {
+        index[id.withUnsafeBufferPointer(idHash)] = ids.count
+        ids.append(id)
+    }
+
+    private mutating func indexCities() {
+        for city in cities {
+            let key = Array(city.name.utf8).withUnsafeBufferPointer(idHash)
+            cityIndex[key, default: []].append(city.index)
+        }
+    }
+
+    /// The share of each user type among the active users (who make the traffic), in ``UserType`` order: the
+    /// configured ratios as this finite catalog realised them.
+    public var activeUserTypeShares: [Double] {
+        var counts = Array(repeating: 0, count: UserType.allCases.count)
+        for user in users where user.isActive { counts[UserType.allCases.firstIndex(of: user.type)!] += 1 }
+        let total = max(1, counts.reduce(0, +))
+        return counts.map { Double($0) / Double(total) }
+    }
+
+    /// The index of the user with ID `id`.
+    public func user(_ id: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let index = userIndex[idHash(id)], userIDs[index].elementsEqual(id) else { return nil }
+        return index
+    }
+
+    /// The index of the product with ID `id`.
+    public func product(_ id: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let index = productIndex[idHash(id)], productIDs[index].elementsEqual(id) else { return nil }
+        return index
+    }
+
+    /// The city named `name` in `country`.
+    public func city(_ name: UnsafeBufferPointer<UInt8>, country: UnsafeBufferPointer<UInt8>) -> City? {
+        guard let candidates = cityIndex[idHash(name)] else { return nil }
+        for index in candidates where cities[index].name.utf8.elementsEqual(name) && cities[index].country.utf8.elementsEqual(country) {
+            return cities[index]
+        }
+        return nil
+    }
+}
+
+/// Why validation could not run.
+public enum ValidationError: Error, CustomStringConvertible, Sendable {
+    case unreadable(String, String)
+    case badCatalog(String, line: Int, String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path, why): "\(path): \(why); check the path and permissions"
+        case let .badCatalog(path, line, why): "\(path):\(line): \(why); pass the directory `historical` or --catalog-out wrote"
+        }
+    }
+}

@@ -1,0 +1,66 @@
+internal import CSimdJSON
+
+/// A parsed record as the checks read it: simdjson's tokens in pre-order, the root object first. Valid until
+/// the parser reads the next record.
+struct Tokens {
+    enum Kind: UInt8 {
+        case object = 1, array, string, int64, uint64, double, `true`, `false`, null
+    }
+
+    let base: UnsafePointer<ecj_token>
+    let count: Int
+
+    init(_ base: UnsafePointer<ecj_token>, count: Int) {
+        self.base = base
+        self.count = count
+    }
+
+    @inline(__always) func kind(_ index: Int) -> Kind { Kind(rawValue: base[index].kind) ?? .null }
+    /// One past the last descendant of `index`.
+    @inline(__always) func end(_ index: Int) -> Int { Int(base[index].end) }
+    /// The member name of `index` (empty for array elements).
+    @inline(__always) func key(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: UnsafeRawPointer(base[index].key)?.assumingMemoryBound(to: UInt8.self), count: Int(base[index].key_length))
+    }
+    /// The unescaped bytes of a string token.
+    @inline(__always) func string(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: UnsafeRawPointer(base[index].string)?.assumingMemoryBound(to: UInt8.self), count: Int(base[index].string_length))
+    }
+    /// A number token as a double (nil for other kinds).
+    @inline(__always) func number(_ index: Int) -> Double? {
+        switch kind(index) {
+        case .double: base[index].d
+        case .int64: Double(base[index].i)
+        case .uint64: Double(base[index].u)
+        default: nil
+        }
+    }
+    /// An integer token (nil for fractions, other kinds and integers beyond Int64).
+    @inline(__always) func integer(_ index: Int) -> Int64? {
+        switch kind(index) {
+        case .int64: base[index].i
+        case .uint64: base[index].u <= UInt64(Int64.max) ? Int64(base[index].u) : nil
+        default: nil
+        }
+    }
+    /// The child of object `index` named `name`, or nil.
+    func member(_ index: Int, _ name: StaticString) -> Int? {
+        member(index, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+    }
+
+    /// The child of object `index` whose name is the bytes `wanted`, or nil.
+    func member(_ index: Int, _ wanted: some Collection<UInt8>) -> Int? {
+        var child = index + 1
+        let stop = end(index)
+        while child < stop {
+            if key(child).elementsEqual(wanted) { return child }
+            child = end(child)
+        }
+        return nil
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// The bytes as a String (for messages and examples, not for hot paths).
+    var text: String { String(decoding: self, as: UTF8.self) }
+}

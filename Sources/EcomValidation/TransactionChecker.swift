@@ -1,0 +1,444 @@
+import Foundation
+import EcomGeneration
+import EcomJSON
+import EcomModel
+
+/// The checks of transactions: catalog references, coordinates, totals, fraud labels and the distributions
+/// the configuration sets.
+final class TransactionChecker: TypeChecker {
+    let type = RecordType.transactions
+    let matcher = SchemaMatcher(type: .transactions, rangeExempt: [".location.latitude", ".location.longitude"])
+    let context: CheckContext
+    let idSlot: Int, timestampSlot: Int
+    var ids = HashSet64()
+    private let s: (user: Int, products: Int, subtotal: Int, tax: Int, shipping: Int, total: Int, payment: Int,
+                    country: Int, state: Int, city: Int, zone: Int, region: Int, latitude: Int, longitude: Int,
+                    device: Int, deviceType: Int, userType: Int, isFraud: Int, score: Int, fraudType: Int)
+
+    var userReference = Tally("referential.user_id", .referential, .transactions, "every user_id is in the user catalog")
+    var productReference = Tally("referential.product_id", .referential, .transactions, "every product_id is in the product catalog")
+    var productDetails = Tally("referential.product_details", .referential, .transactions, "line items carry the catalog's name, category and price")
+    var coordinateRange = Tally("coordinates.range", .coordinates, .transactions, "latitude in [-90, 90] and longitude in [-180, 180]")
+    var nullIsland = Tally("coordinates.null_island", .coordinates, .transactions, "no coordinates at (0, 0)")
+    var cityRadius = Tally("coordinates.city_radius", .coordinates, .transactions, "coordinates within the jitter radius of the named city")
+    var consistency = Tally("coordinates.consistency", .coordinates, .transactions, "city, country, state, region and time zone agree with the cities fixture")
+    var totals = Tally("business.totals", .business, .transactions, "subtotal = sum of price x quantity, total = subtotal + tax + shipping, to the cent")
+    var labels = Tally("business.fraud_labels", .business, .transactions, "fraud labels are consistent and each fraud is true to its kind")
+    var priceRanges = Tally("distribution.amount_ranges", .distribution, .transactions, "line prices inside their category's configured price range")
+
+    var regions: SplitCounter
+    var userTypes = SplitCounter(UserType.allCases.map(\.rawValue))
+    var devices = SplitCounter(DeviceType.allCases.map(\.rawValue))
+    var payments = SplitCounter(PaymentMethod.allCases.map(\.rawValue))
+    var categories: SplitCounter
+    var fraudTypes = SplitCounter(FraudType.allCases.map(\.rawValue))
+    var records = 0
+    var frauds = 0
+    var localHours = Array(repeating: 0, count: 24)
+    var localDays: [Int64: Int] = [:]
+    var utcDays: [Int64: Int] = [:]
+    var amounts: [Histogram]
+    var scoreFraud = Histogram(low: 0, high: 1, bins: 20)
+    var scoreLegit = Histogram(low: 0, high: 1, bins: 20)
+    var sample = BottomSample<(Double, Double, Bool)>(limit: 2_000)
+    /// Velocity frauds, checked as bursts at the end: user, time, location and ID.
+    var velocity: [(user: Int, time: Int64, location: RecordLocation, id: String)] = []
+    /// Times of transactions an alert may name (fraud or a high score), for the alert checks.
+    var flaggedTimes: [UInt64: Int64] = [:]
+    private let categoryRanges: [(low: Int64, high: Int64)?]
+    private let categoryBytes: [[UInt8]]
+    private let jitterLimitKm: Double
+    private let amountFloorCents: Int64
+
+    var tallies: [Tally] { [userReference, productReference, productDetails, coordinateRange, nullIsland, cityRadius, consistency, totals, labels, priceRanges] }
+
+    init(context: CheckContext) {
+        self.context = context
+        let m = matcher
+        idSlot = m.slot("transaction_id")
+        timestampSlot = m.slot("timestamp")
+        s = (m.slot("user_id"), m.slot("products"), m.slot("subtotal"), m.slot("tax"), m.slot("shipping"), m.slot("total_amount"),
+             m.slot("payment_method"), m.slot("location.country"), m.slot("location.state"), m.slot("location.city"),
+             m.slot("location.timezone"), m.slot("location.region"), m.slot("location.latitude"), m.slot("location.longitude"),
+             m.slot("device_info.device_id"), m.slot("device_info.device_type"), m.slot("user_type"), m.slot("is_fraud"),
+             m.slot("fraud_score"), m.slot("fraud_type"))
+        let config = context.settings.generator.config
+        regions = SplitCounter(Region.allCases.map(\.rawValue))
+        categories = SplitCounter(config.categories)
+        categoryBytes = config.categories.map { Array($0.utf8) }
+        categoryRanges = config.categories.map { name in
+            config.priceRanges[name].map { (Int64(($0.min * 100).rounded()), Int64(($0.max * 100).rounded())) }
+        }
+        amounts = config.categories.map { name in
+            let range = config.priceRanges[name]
+            return Histogram(low: 0, high: max(1, (range?.max ?? 1000) * 1.25), bins: 25)
+        }
+        // Coordinates are jittered up to the configured radius; half a kilometre more for rounding to 4 decimals.
+        jitterLimitKm = config.locationJitterKm + 0.5
+        amountFloorCents = context.settings.generator.medianBasketCents * 3
+    }
+
+    private func cents(_ value: Double) -> Int64 { Int64((value * 100).rounded()) }
+
+    func check(_ tokens: Tokens, _ slots: [Int32], timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
+        records += 1
+        let idText = { id?.text }
+        let catalog = context.catalog
+        // Users and products.
+        var user: Int?
+        if let userID = tokens.string(slot: slots, s.user) {
+            user = catalog.user(userID)
+            userReference.record(user != nil, at: location, id: idText(), "user_id \(userID.text) is not in the catalog")
+        }
+        var lineCategories: [Int] = []
+        var subtotalCents: Int64 = 0
+        var linesComplete = true
+        let productsToken = Int(slots[s.products])
+        if productsToken >= 0, tokens.kind(productsToken) == .array {
+            var line = productsToken + 1
+            var unknown: String?, mismatch: String?, outOfRange: String?
+            while line < tokens.end(productsToken) {
+                defer { line = tokens.end(line) }
+                guard tokens.kind(line) == .object else { linesComplete = false; continue }
+                guard let productToken = tokens.member(line, "product_id"), tokens.kind(productToken) == .string,
+                      let priceToken = tokens.member(line, "price"), let price = tokens.number(priceToken),
+                      let quantityToken = tokens.member(line, "quantity"), let quantity = tokens.integer(quantityToken) else {
+                    linesComplete = false
+                    continue
+                }
+                subtotalCents += cents(price) * quantity
+                let productID = tokens.string(productToken)
+                let categoryToken = tokens.member(line, "category")
+                let category = categoryToken.flatMap { tokens.kind($0) == .string ? tokens.string($0) : nil }
+                let categoryIndex = category.flatMap { c in categoryBytes.firstIndex { c.elementsEqual($0) } }
+                if let category { categories.add(category) }
+                if let categoryIndex {
+                    lineCategories.append(categoryIndex)
+                    amounts[categoryIndex].add(price)
+                    if let range = categoryRanges[categoryIndex], cents(price) < range.low || cents(price) > range.high, outOfRange == nil {
+                        outOfRange = "\(productID.text) costs \(price), outside \(category!.text)'s range"
+                    }
+                }
+                guard let product = catalog.product(productID) else {
+                    if unknown == nil { unknown = "product_id \(productID.text) is not in the catalog" }
+                    continue
+                }
+                let entry = catalog.products[product]
+                let nameToken = tokens.member(line, "name")
+                let name = nameToken.flatMap { tokens.kind($0) == .string ? tokens.string($0) : nil }
+                if mismatch == nil {
+                    if name.map({ !$0.elementsEqual(entry.name) }) ?? true {
+                        mismatch = "\(productID.text): name \"\(name?.text ?? "?")\", the catalog says \"\(String(decoding: entry.name, as: UTF8.self))\""
+                    } else if !(category.map { $0.elementsEqual(entry.category.utf8) } ?? false) {
+                        mismatch = "\(productID.text): category \(category?.text ?? "?"), the catalog says \(entry.category)"
+                    } else if cents(price) != entry.priceCents {
+                        mismatch = "\(productID.text): price \(price), the catalog says \(Double(entry.priceCents) / 100)"
+                    }
+                }
+            }
+            productReference.record(unknown == nil, at: location, id: idText(), unknown ?? "")
+            productDetails.record(mismatch == nil, at: location, id: idText(), mismatch ?? "")
+            priceRanges.record(outOfRange == nil, at: location, id: idText(), outOfRange ?? "")
+        } else {
+            linesComplete = false
+        }
+        // Totals to the cent.
+        if linesComplete, let subtotal = tokens.number(slot: slots, s.subtotal), let tax = tokens.number(slot: slots, s.tax),
+           let shipping = tokens.number(slot: slots, s.shipping), let total = tokens.number(slot: slots, s.total) {
+            if cents(subtotal) != subtotalCents {
+                totals.fail(at: location, id: idText(), "subtotal \(subtotal), the lines add up to \(Double(subtotalCents) / 100)")
+            } else if cents(total) != cents(subtotal) + cents(tax) + cents(shipping) {
+                totals.fail(at: location, id: idText(), "total_amount \(total) is not subtotal \(subtotal) + tax \(tax) + shipping \(shipping)")
+            } else {
+                totals.pass()
+            }
+        }
+        // Coordinates and the city.
+        var city: City?
+        if let latitude = tokens.number(slot: slots, s.latitude), let longitude = tokens.number(slot: slots, s.longitude) {
+            let inRange = latitude.isFinite && longitude.isFinite && abs(latitude) <= 90 && abs(longitude) <= 180
+            coordinateRange.record(inRange, at: location, id: idText(), "coordinates (\(latitude), \(longitude)) out of range")
+            nullIsland.record(latitude != 0 || longitude != 0, at: location, id: idText(), "coordinates at (0, 0)")
+            if let name = tokens.string(slot: slots, s.city), let country = tokens.string(slot: slots, s.country) {
+                city = catalog.city(name, country: country)
+                if let city {
+                    var problem: String?
+                    if let state = tokens.string(slot: slots, s.state), !state.elementsEqual(city.state.utf8) {
+                        problem = "\(city.name) is in \(city.state), not \(state.text)"
+                    } else if let region = tokens.string(slot: slots, s.region), !region.elementsEqual(city.region.rawValue.utf8) {
+                        problem = "\(city.name) is in region \(city.region.rawValue), not \(region.text)"
+                    } else if let zone = tokens.string(slot: slots, s.zone), !zone.elementsEqual(city.timeZone.utf8) {
+                        problem = "\(city.name) is in time zone \(city.timeZone), not \(zone.text)"
+                    }
+                    consistency.record(problem == nil, at: location, id: idText(), problem ?? "")
+                    if inRange && (latitude != 0 || longitude != 0) {
+                        let distance = City.distanceKm(latitude1: latitude, longitude1: longitude, latitude2: city.latitude, longitude2: city.longitude)
+                        cityRadius.record(distance <= jitterLimitKm, at: location, id: idText(),
+                                          "(\(latitude), \(longitude)) is \(Int(distance.rounded())) km from \(city.name), more than \(jitterLimitKm) km")
+                    }
+                } else {
+                    consistency.fail(at: location, id: idText(), "no city \(name.text) in \(country.text) in the cities fixture")
+                }
+            }
+            if let id, inRange { sample.offer(idHash(id).mixed, (latitude, longitude, tokens.bool(slot: slots, s.isFraud) ?? false)) }
+        }
+        // Fraud labels and distributions.
+        let isFraud = tokens.bool(slot: slots, s.isFraud)
+        let fraudType = tokens.string(slot: slots, s.fraudType).flatMap { FraudType(rawValue: $0.text) }
+        let score = tokens.number(slot: slots, s.score)
+        if let isFraud {
+            if isFraud { frauds += 1 }
+            if let score {
+                if isFraud { scoreFraud.add(score) } else { scoreLegit.add(score) }
+                if let id, isFraud || score >= 0.5, let timestamp { flaggedTimes[idHash(id)] = timestamp }
+            }
+            let local = city.flatMap { c in timestamp.map { context.local($0, city: c.index) } }
+            if !isFraud {
+                if let region = tokens.string(slot: slots, s.region) { regions.add(region) }
+                if let userType = tokens.string(slot: slots, s.userType) { userTypes.add(userType) }
+                if let device = tokens.string(slot: slots, s.deviceType) { devices.add(device) }
+                if let payment = tokens.string(slot: slots, s.payment) { payments.add(payment) }
+                if let local {
+                    localHours[Int(Timestamp.floorDiv(local, 3_600_000) % 24)] += 1
+                    localDays[Timestamp.floorDiv(local, Timestamp.millisecondsPerDay), default: 0] += 1
+                }
+            }
+            if let timestamp { utcDays[Timestamp.floorDiv(timestamp, Timestamp.millisecondsPerDay), default: 0] += 1 }
+            let problem = fraudLabelProblem(isFraud: isFraud, fraudType: fraudType, tokens: tokens, slots: slots, user: user,
+                                            city: city, local: local, subtotalCents: subtotalCents, lineCategories: lineCategories,
+                                            timestamp: timestamp, location: location, id: id)
+            labels.record(problem == nil, at: location, id: idText(), problem ?? "")
+            if isFraud, let fraudType { fraudTypes.add(index: FraudType.allCases.firstIndex(of: fraudType)!) }
+        }
+    }
+
+    /// What is wrong with a record's fraud label, or nil; velocity frauds are kept for the burst check at the end.
+    private func fraudLabelProblem(isFraud: Bool, fraudType: FraudType?, tokens: Tokens, slots: [Int32], user: Int?, city: City?,
+                                   local: Int64?, subtotalCents: Int64, lineCategories: [Int], timestamp: Int64?,
+                                   location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) -> String? {
+        let typeIsNull = tokens.isNull(slot: slots, s.fraudType)
+        if !isFraud { return typeIsNull ? nil : "is_fraud is false but fraud_type is set" }
+        guard let fraudType else { return "is_fraud is true but fraud_type is \(typeIsNull ? "null" : "not a fraud kind")" }
+        let catalog = context.catalog
+        switch fraudType {
+        case .time:
+            guard let local else { return nil }
+            let hour = Timestamp.floorDiv(local, 3_600_000) % 24
+            return (2..<4).contains(hour) ? nil : "time fraud at \(hour):00 local, not between 02:00 and 04:00"
+        case .location:
+            guard let user, let home = catalog.users[user].homeCity, let city else { return nil }
+            let homeCity = catalog.cities[home]
+            if homeCity.continent == city.continent { return "location fraud in \(city.name), on the home continent of the user (\(homeCity.name))" }
+            let distance = city.distanceKm(to: homeCity)
+            return distance >= 2_000 ? nil : "location fraud \(Int(distance)) km from home (\(homeCity.name)), less than 2,000 km"
+        case .amount:
+            return subtotalCents >= amountFloorCents ? nil
+                : "amount fraud of \(Double(subtotalCents) / 100), under 3x the median basket (\(Double(amountFloorCents) / 100))"
+        case .device:
+            guard let user, let device = tokens.string(slot: slots, s.device), device.count > 4,
+                  let value = UInt64(String(decoding: device[4...], as: UTF8.self), radix: 16) else { return nil }
+            return catalog.users[user].deviceIDs.contains(value) ? "device fraud on \(device.text), one of the user's own devices" : nil
+        case .pattern:
+            guard let user, !lineCategories.isEmpty else { return nil }
+            let preferred = catalog.users[user].preferredCategories
+            let config = context.settings.generator.config
+            return lineCategories.allSatisfy({ !preferred.contains(config.categories[$0]) }) ? nil
+                : "pattern fraud buying from the user's preferred categories (\(preferred.joined(separator: ", ")))"
+        case .velocity:
+            if let timestamp, let user, let id { velocity.append((user, timestamp, location, id.text)) }
+            return nil
+        }
+    }
+
+    func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
+        let empty = "no transaction had the fields this check reads"
+        var results: [CheckResult] = []
+        func add(_ tally: Tally) {
+            let gate = gates.gate(for: tally.id)
+            results.append(tally.result(maxViolations: gate.maxViolations ?? 0, gating: gate.gating ?? true, emptyReason: empty))
+        }
+        // Velocity frauds come in bursts: at least 5 of the user's velocity frauds within 5 minutes of each.
+        let byUser = Dictionary(grouping: velocity, by: \.user)
+        for (_, burst) in byUser {
+            let times = burst.map(\.time).sorted()
+            for item in burst {
+                let near = times.filter { abs($0 - item.time) <= 300_000 }.count
+                if near < 5 {
+                    labels.failCounted(at: item.location, id: item.id, "velocity fraud with \(near) of the user's velocity frauds within 5 minutes, fewer than 5")
+                }
+            }
+        }
+        for tally in tallies { add(tally) }
+        let generator = context.settings.generator
+        let config = generator.config
+        let regionWeights = Region.allCases.map { config.regions[$0]?.weight ?? 0 }
+        let weightSum = regionWeights.reduce(0, +)
+        results.append(Equivalence.split(id: "distribution.regions", type: type, title: "regions of legitimate transactions match the configured split",
+                                         names: regions.names, counts: regions.counts, expected: regionWeights.map { $0 / weightSum }, gates: gates))
+        // Expected: the configured ratios as the catalog's 10,000-odd users realised them (its own sampling
+        // noise is some tenths of a point), among the active users who make the traffic.
+        results.append(Equivalence.split(id: "distribution.user_types", type: type, title: "user types of legitimate transactions match the catalog's active users",
+                                         names: userTypes.names, counts: userTypes.counts,
+                                         expected: context.catalog.activeUserTypeShares, gates: gates))
+        results.append(Equivalence.split(id: "distribution.devices", type: type, title: "devices of legitimate transactions match the configured mix",
+                                         names: devices.names, counts: devices.counts,
+                                         expected: DeviceType.allCases.map { config.devices[$0] ?? 0 }, gates: gates))
+        results.append(Equivalence.split(id: "distribution.payment_methods", type: type, title: "payment methods match the configured mix",
+                                         names: payments.names, counts: payments.counts,
+                                         expected: PaymentMethod.allCases.map { config.paymentMethods[$0] ?? 0 }, gates: gates))
+        results.append(Equivalence.proportion(id: "distribution.fraud_rate", type: type, title: "the fraud rate matches the configured rate",
+                                              count: frauds, total: records, expected: generator.fraudRate,
+                                              tolerance: max(Equivalence.fraudRateTolerance, generator.fraudRate / 2), gates: gates))
+        // Frauds are few (and velocity frauds come in bursts): the mix is judged within 6 points unless a gate
+        // says otherwise.
+        let mixGates = Gates(["fraud_types": Gate(tolerance: 0.06)]).overlaid(by: gates)
+        let mix = Equivalence.split(id: "distribution.fraud_types", type: type, title: "the kinds of fraud match the configured mix",
+                                    names: fraudTypes.names, counts: fraudTypes.counts,
+                                    expected: FraudType.allCases.map { config.fraudPatterns[$0] ?? 0 }, gates: mixGates)
+        results.append(mix)
+        let profile = generator.temporalPattern.hourlyProfile
+        let profileSum = profile.reduce(0, +)
+        results.append(Equivalence.split(id: "distribution.local_hours", type: type, title: "local hours of legitimate transactions follow the configured profile",
+                                         names: (0..<24).map { String(format2($0)) }, counts: localHours,
+                                         expected: profile.map { $0 / profileSum }, gates: gates))
+        results.append(weekendRatio(gates: gates))
+        results.append(categoryResult(gates: gates))
+        results.append(scoreResult(gates: gates))
+        return results
+    }
+
+    /// Mean transactions per local weekend day against per weekday, on whole local days without events.
+    private func weekendRatio(gates: Gates) -> CheckResult {
+        let id = "distribution.weekend_ratio"
+        let gate = gates.gate(for: id)
+        let expected = gate.expected ?? context.settings.generator.config.weekendMultiplier
+        let tolerance = gate.tolerance ?? 0.15
+        var result = CheckResult(id: id, family: .distribution, recordType: type, title: "weekend days carry the configured multiple of a weekday's traffic",
+                                 status: .inconclusive, reason: nil, gating: gate.gating ?? true, checked: 0, violations: 0,
+                                 maxViolations: 0, statistic: nil, examples: [])
+        let days = localDays.keys.sorted()
+        guard days.count > 2 else {
+            result.reason = "fewer than three local days in the data"
+            return result
+        }
+        let events = context.settings.generator.config.seasonalEvents.values
+        var weekend = (days: 0, count: 0), weekday = (days: 0, count: 0)
+        for day in days.dropFirst().dropLast() {
+            let date = CivilDate(daysSinceEpoch: day)
+            if events.contains(where: { event in
+                let start = event.date.daysSinceEpoch
+                return day >= start && day <= start + Int64((event.durationHours / 24).rounded(.up))
+            }) { continue }
+            if date.weekday >= 5 { weekend.days += 1; weekend.count += localDays[day]! } else { weekday.days += 1; weekday.count += localDays[day]! }
+        }
+        result.checked = weekend.count + weekday.count
+        guard weekend.days > 0, weekday.days > 0, weekend.count >= 1_000, weekday.count >= 1_000 else {
+            result.reason = "too few whole local days (or records) on weekends and weekdays outside seasonal events"
+            return result
+        }
+        let ratio = (Double(weekend.count) / Double(weekend.days)) / (Double(weekday.count) / Double(weekday.days))
+        let spread = Statistics.z95 * (1 / Double(weekend.count) + 1 / Double(weekday.count)).squareRoot()
+        let interval = (ratio * exp(-spread), ratio * exp(spread))
+        let z = log(ratio / expected) / (spread / Statistics.z95)
+        result.statistic = CheckStatistic(observed: ratio, expected: expected, tolerance: tolerance, interval: interval,
+                                          test: "log ratio z", value: z, pValue: Statistics.normalTwoSided(z),
+                                          effectSize: ratio / expected - 1, effect: "relative_difference")
+        result.status = Equivalence.status(observed: ratio, interval: interval, expected: expected, tolerance: tolerance)
+        if result.status != .pass { result.reason = "weekend/weekday ratio \(ratio) against \(expected) +- \(tolerance)" }
+        return result
+    }
+
+    private func categoryResult(gates: Gates) -> CheckResult {
+        let gate = gates.gate(for: "distribution.categories")
+        let unknown = categories.other.values.reduce(0, +)
+        var result = CheckResult(id: "distribution.categories", family: .distribution, recordType: type,
+                                 title: "line items belong to the configured categories", status: .pass, reason: nil,
+                                 gating: gate.gating ?? true, checked: categories.total + unknown, violations: unknown,
+                                 maxViolations: gate.maxViolations ?? 0, statistic: nil, examples: [])
+        if unknown > result.maxViolations {
+            result.status = .fail
+            result.reason = "categories not in the configuration: \(categories.other.keys.sorted().prefix(5).joined(separator: ", "))"
+        } else if result.checked == 0 {
+            result.status = .inconclusive
+            result.reason = "no line items"
+        }
+        return result
+    }
+
+    private func scoreResult(gates: Gates) -> CheckResult {
+        let gate = gates.gate(for: "business.fraud_score")
+        let auc = Statistics.auc(positives: scoreFraud.counts, negatives: scoreLegit.counts)
+        let minimum = gate.expected ?? 0.9
+        var result = CheckResult(id: "business.fraud_score", family: .business, recordType: type,
+                                 title: "fraud scores rank frauds above legitimate transactions (AUC)", status: .pass, reason: nil,
+                                 gating: gate.gating ?? true, checked: scoreFraud.counts.reduce(0, +) + scoreLegit.counts.reduce(0, +),
+                                 violations: 0, maxViolations: 0, statistic: nil, examples: [])
+        guard let auc else {
+            result.status = .inconclusive
+            result.reason = "the AUC needs frauds and legitimate transactions; the data has \(frauds) frauds of \(records)"
+            return result
+        }
+        result.statistic = CheckStatistic(observed: auc, expected: minimum, tolerance: 0, interval: (auc, auc), test: "auc",
+                                          value: auc, pValue: .nan, effectSize: auc, effect: "auc")
+        if auc < minimum {
+            result.status = .fail
+            result.reason = "AUC \(auc), below \(minimum)"
+        }
+        return result
+    }
+
+    func distributions() -> JSONValue {
+        let config = context.settings.generator.config
+        let regionWeights = Region.allCases.map { config.regions[$0]?.weight ?? 0 }
+        let weightSum = regionWeights.reduce(0, +)
+        let profile = context.settings.generator.temporalPattern.hourlyProfile
+        let profileSum = profile.reduce(0, +)
+        var weekdays = Array(repeating: 0, count: 7)
+        for (day, count) in localDays { weekdays[CivilDate.weekday(daysSinceEpoch: day)] += count }
+        let daily: [JSONValue] = utcDays.keys.sorted().map { day in
+            let date = CivilDate(daysSinceEpoch: day)
+            let event = config.sortedSeasonalEvents.first { _, event in
+                day >= event.date.daysSinceEpoch && Double(day - event.date.daysSinceEpoch) * 24 < event.durationHours
+            }?.0
+            return .object([("date", .string(date.description)), ("count", .int(Int64(utcDays[day]!))), ("event", event.map { .string($0) } ?? .null)])
+        }
+        let weekdayExpected = (0..<7).map { $0 >= 5 ? config.weekendMultiplier : 1.0 }
+        let weekdaySum = weekdayExpected.reduce(0, +)
+        return .object([
+            ("count", .int(Int64(records))),
+            ("categorical", .object([
+                ("regions", regions.json(expected: regionWeights.map { $0 / weightSum })),
+                ("user_types", userTypes.json(expected: context.catalog.activeUserTypeShares)),
+                ("devices", devices.json(expected: DeviceType.allCases.map { config.devices[$0] ?? 0 })),
+                ("payment_methods", payments.json(expected: PaymentMethod.allCases.map { config.paymentMethods[$0] ?? 0 })),
+                ("categories", categories.json(expected: nil)),
+                ("fraud_types", fraudTypes.json(expected: FraudType.allCases.map { config.fraudPatterns[$0] ?? 0 })),
+            ])),
+            ("local_hour", .object([("counts", .array(localHours.map { .int(Int64($0)) })), ("expected", .array(profile.map { .double($0 / profileSum) }))])),
+            ("weekday", .object([("counts", .array(weekdays.map { .int(Int64($0)) })), ("expected", .array(weekdayExpected.map { .double($0 / weekdaySum) }))])),
+            ("daily", .array(daily)),
+            ("amounts", .object(config.categories.enumerated().map { index, name in
+                let range = config.priceRanges[name]
+                return (name, amounts[index].json(extra: [("expected_range", range.map { .array([.double($0.min), .double($0.max)]) } ?? .null)]))
+            })),
+            ("coordinates", .object([("sample", .array(sample.items.map { .array([.double($0.0), .double($0.1), .bool($0.2)]) }))])),
+            ("fraud", .object([
+                ("rate", .double(records > 0 ? Double(frauds) / Double(records) : 0)), ("expected_rate", .double(context.settings.generator.fraudRate)),
+                ("scores", .object([("fraud", scoreFraud.json()), ("legitimate", scoreLegit.json())])),
+                ("auc", Statistics.auc(positives: scoreFraud.counts, negatives: scoreLegit.counts).map { .double($0) } ?? .null),
+            ])),
+        ])
+    }
+}
+
+/// `7` as `07`.
+func format2(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+extension Gates {
+    /// These gates (defaults) with `other`'s entries over them.
+    func overlaid(by other: Gates) -> Gates {
+        var copy = self
+        for (name, gate) in other.entries { copy.set(name, gate) }
+        return copy
+    }
+}

@@ -1,0 +1,40 @@
+import EcomGeneration
+import EcomJSON
+import EcomModel
+import EcomValidation
+import Foundation
+
+/// Generates `count` records of each of `types` with `seed` (and config overrides) into a temporary file
+/// and validates it against `validationOverrides` (the same as the generator's unless given).
+func validateGenerated(_ types: [RecordType], count: Int, seed: UInt64, overrides: [String] = [], validationOverrides: [String]? = nil,
+                       gates: Gates = Gates()) throws -> ValidationReport {
+    let config = try ConfigLoader.load(text: "", file: nil, overrides: overrides)
+    let generator = ECommerceDataGenerator(config: config, seed: seed)
+    let validationConfig = try ConfigLoader.load(text: "", file: nil, overrides: validationOverrides ?? overrides)
+    let validator = Validator(settings: ValidationSettings(generator: ECommerceDataGenerator(config: validationConfig, seed: seed),
+                                                           seedKnown: true, gates: gates))
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-validation-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    for type in types {
+        let path = directory.appendingPathComponent("\(type.rawValue).ndjson").path
+        let sink = try RecordSink(path: path)
+        try generator.write(type: type, count: count, start: generator.window.start, end: generator.window.end, to: sink, threads: 2)
+        try sink.flush()
+        try FileInput.validate(path, with: validator)
+    }
+    return validator.finish()
+}
+
+extension ValidationReport {
+    /// The check `id` (of `type`, when several types have it).
+    func check(_ id: String, _ type: RecordType? = nil) -> CheckResult? {
+        checks.first { $0.id == id && (type == nil || $0.recordType == type) }
+    }
+
+    /// One line per check that did not pass, for test messages.
+    var problems: String {
+        checks.filter { $0.status != .pass }.map { "\($0.id)[\($0.recordType?.rawValue ?? "-")] \($0.status.rawValue): \($0.reason ?? "") \($0.examples.first.map { "e.g. \($0.location.description) \($0.message)" } ?? "")" }
+            .joined(separator: "\n")
+    }
+}

@@ -1,0 +1,92 @@
+import EcomJSON
+import Foundation
+import Testing
+
+/// Checks a JSON report against docs/report-schema.json with Python's jsonschema, a validator the project
+/// did not write (`make deps` installs it).
+func schemaProblems(_ reportPath: String) throws -> String {
+    let script = """
+    import json, sys, jsonschema
+    schema = json.load(open(sys.argv[1])); report = json.load(open(sys.argv[2]))
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(report))
+    for e in errors[:10]: print("/".join(map(str, e.absolute_path)), e.message)
+    """
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script, CLI.root.appendingPathComponent("docs/report-schema.json").path, reportPath]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "python3 with jsonschema is needed (make deps installs it)")
+    return String(decoding: output, as: UTF8.self)
+}
+
+@Test func validateGatesOnDefectsAndWritesEveryReport() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let fixture = CLI.root.appendingPathComponent("fixtures/validation/transactions.ndjson").path
+    let out = { (name: String) in dir.appendingPathComponent(name).path }
+    let result = try CLI.run(["validate", fixture, "--seed", "42", "--json", out("r.json"), "--report", out("r.html"),
+                              "--junit", out("r.xml"), "--markdown", out("r.md"), "--quarantine", out("q")])
+    #expect(result.status == 1, "defects fail the gates: \(result.text)\(result.stderr)")
+    #expect(result.text.contains("FAIL"))
+    #expect(try schemaProblems(out("r.json")).isEmpty)
+    let report = try JSONValue.parse(String(contentsOfFile: out("r.json"), encoding: .utf8))
+    #expect(report["format"]?.stringValue == "ecomdata.report/v1")
+    #expect(report["verdict"]?.stringValue == "fail")
+    #expect(report["run"]?["seed"]?.intValue == 42)
+    // The hostile city name is in the data; the HTML shows it as text, never as markup.
+    let html = try String(contentsOfFile: out("r.html"), encoding: .utf8)
+    #expect(!html.contains("<script>alert(1)</script>"))
+    #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+    #expect(!html.contains("http://") && !html.contains("https://"), "the HTML must be self-contained")
+    let junit = try String(contentsOfFile: out("r.xml"), encoding: .utf8)
+    #expect(junit.contains("<failure") && junit.contains("referential.user_id"))
+    // Every violating record is in the quarantine with its line and checks; the record is kept verbatim.
+    let quarantined = try String(contentsOfFile: out("q/quarantine.ndjson"), encoding: .utf8).split(separator: "\n")
+    let entries = try quarantined.map { try JSONValue.parse(String($0)) }
+    let lines = Set(entries.compactMap { $0["location"]?["line"]?.intValue })
+    #expect(lines.isSuperset(of: [3, 6, 18, 21, 27, 600, 1400]), "\(lines.sorted())")
+    #expect(entries.allSatisfy { !($0["checks"]?.arrayValue ?? []).isEmpty })
+}
+
+@Test func validatePassesCleanDataAndFailsOnAGateOrAWarning() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("transactions.ndjson").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "50000", "--seed", "5", "--out", file]).status == 0)
+    let clean = try CLI.run(["validate", file, "--seed", "5", "--json", dir.appendingPathComponent("clean.json").path])
+    #expect(clean.status == 0, "\(clean.text)")
+    #expect(try schemaProblems(dir.appendingPathComponent("clean.json").path).isEmpty)
+    // An inline gate that the data does not meet.
+    let gated = try CLI.run(["validate", file, "--seed", "5", "--expect", "regions.Europe=0.40+-0.01"])
+    #expect(gated.status == 1, "\(gated.text)")
+    #expect(gated.text.contains("distribution.regions"))
+    // A gates file that makes the regional split non-gating: exit 0 again, the failure shown as not gating.
+    let gates = dir.appendingPathComponent("gates.yaml")
+    try "regions: {expected: 0.3, tolerance: 0.01, gating: false}\nregions.Europe: {expected: 0.40}\n".write(to: gates, atomically: true, encoding: .utf8)
+    let lenient = try CLI.run(["validate", file, "--seed", "5", "--gates", gates.path])
+    #expect(lenient.status == 0, "\(lenient.text)")
+    #expect(lenient.text.contains("not gating"))
+    let strict = try CLI.run(["validate", file, "--seed", "5", "--gates", gates.path, "--fail-on", "warn"])
+    #expect(strict.status == 1)
+}
+
+@Test func validateExitCodesForBadGatesAndUnreadableInput() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let gates = dir.appendingPathComponent("gates.yaml")
+    try "fraud_rate: {expected: 0.001, tolerence: 0.0003}\n".write(to: gates, atomically: true, encoding: .utf8)
+    let fixture = CLI.root.appendingPathComponent("fixtures/validation/user_events.ndjson").path
+    let badGates = try CLI.run(["validate", fixture, "--gates", gates.path])
+    #expect(badGates.status == 2)
+    #expect(badGates.stderr.contains("gates.yaml:1") && badGates.stderr.contains("tolerence"), "\(badGates.stderr)")
+    let badExpect = try CLI.run(["validate", fixture, "--expect", "fraud_rate=lots"])
+    #expect(badExpect.status == 2)
+    let missing = try CLI.run(["validate", dir.appendingPathComponent("nope.ndjson").path])
+    #expect(missing.status == 3)
+    #expect(missing.stderr.contains("nope.ndjson"))
+}
