@@ -124,19 +124,14 @@ public struct FastDocument: RandomAccessCollection {
     /// The index of the value of member `name` of the object at `object` (the root by default), or nil
     /// when there is none or `object` is not an object. With duplicate names the last one wins, as in jansson.
     public func member(_ name: String, of object: Int = 0) -> Int? {
-        guard self[object].kind == .object else { return nil }
+        precondition(object >= 0 && object < count, "token index out of range")
         var name = name
-        return name.withUTF8 { name in
-            var found: Int?
-            var index = object + 1
-            let end = self[object].end
-            while index < end {
-                let child = self[index]
-                if child.keyEquals(name) { found = index }
-                index = child.end
+        let found = name.withUTF8 { name in
+            name.withMemoryRebound(to: CChar.self) { name in
+                ecj_member(tokens.assumingMemoryBound(to: ecj_token.self), UInt32(object), name.baseAddress, name.count)
             }
-            return found
         }
+        return found < 0 ? nil : Int(found)
     }
 
     /// The document as a `JSONValue`, as `JSONValue.parse` would return it: a duplicate member name keeps
@@ -250,13 +245,15 @@ public struct FastJSONToken {
     }
 }
 
-/// Parses every document of an NDJSON file with simdjson alone (no tokens), the baseline for benchmarks:
-/// `parse_many` over the whole file, or one parse per line with `perLine`. The file is first loaded into a
-/// padded buffer. Returns the documents parsed and the file's size, or nil when the file cannot be read or a
-/// document is not JSON.
-public func simdjsonCountDocuments(path: String, perLine: Bool = false) -> (documents: Int, bytes: Int)? {
+/// Parses every document of an NDJSON file with simdjson alone (full validation, no tokens), the baseline
+/// for benchmarks: `parse_many` over the whole file, or one parse per line with `perLine`. The file is first
+/// loaded into a padded buffer. Returns the documents parsed, the file's size and the seconds spent parsing
+/// (the load excluded), or nil when the file cannot be read or a document is not JSON.
+public func simdjsonCountDocuments(path: String, perLine: Bool = false) -> (documents: Int, bytes: Int, seconds: Double)? {
     var bytes = 0
-    let documents = ecj_count_documents(path, perLine ? ECJ_COUNT_PER_LINE : ECJ_COUNT_PARSE_MANY, &bytes)
+    var nanoseconds: UInt64 = 0
+    let mode = perLine ? ECJ_COUNT_PER_LINE : ECJ_COUNT_PARSE_MANY
+    let documents = ecj_count_documents(path, mode, &bytes, &nanoseconds)
     guard documents >= 0 else { return nil }
-    return (Int(documents), bytes)
+    return (Int(documents), bytes, Double(nanoseconds) / 1e9)
 }

@@ -78,6 +78,12 @@ size_t ecj_padding(void);
 int64_t ecj_parse(ecj_parser *parser, const uint8_t *json, size_t length, size_t readable,
                   const ecj_token **tokens);
 
+/*
+ * The index of the value of member `name` (`length` bytes) of the object token at `object`, or -1 when
+ * there is none (or `object` is not an object). With duplicate names the last one wins, as in jansson.
+ */
+int64_t ecj_member(const ecj_token *tokens, uint32_t object, const char *name, size_t length);
+
 /* simdjson's message for a negative code from ecj_parse or ecj_count_documents (static storage). */
 const char *ecj_error_message(int64_t code);
 
@@ -88,11 +94,12 @@ typedef enum {
 } ecj_count_mode;
 
 /*
- * Benchmark baseline: loads an NDJSON file into a padded buffer and parses every document (full DOM,
- * no tokens). Returns the number of documents and sets *bytes to the file size, or returns a negative
- * code (the first error; -simdjson::IO_ERROR when the file cannot be read).
+ * Benchmark baseline: loads an NDJSON file into a padded buffer and parses every document (full DOM
+ * validation, no tokens). Returns the number of documents, sets *bytes to the file size and, when not
+ * NULL, *parse_nanoseconds to the time spent parsing (the load excluded); or returns a negative code
+ * (the first error; -simdjson::IO_ERROR when the file cannot be read).
  */
-int64_t ecj_count_documents(const char *path, ecj_count_mode mode, size_t *bytes);
+int64_t ecj_count_documents(const char *path, ecj_count_mode mode, size_t *bytes, uint64_t *parse_nanoseconds);
 
 #ifdef __cplusplus
 }
