@@ -51,10 +51,30 @@ public enum FileInput {
             defer { munmap(address, size) }
             madvise(address, size, MADV_SEQUENTIAL)
             let bytes = UnsafeBufferPointer(start: address.assumingMemoryBound(to: UInt8.self), count: size)
-            let end = lines(in: bytes, path: path, firstLine: 1, source: source, validator: validator)
-            if end.offset < size {
-                validator.validate(trimmed(UnsafeBufferPointer(rebasing: bytes[end.offset...])), readable: size - end.offset,
-                                   at: .file(path, line: end.line), source: source)
+            // In windows of 64 MB: the pages of a window are let go once it is read, so memory does not grow
+            // with the file (the validator keeps nothing that points into it).
+            let window = 64 << 20
+            var start = 0, line = 1
+            while start < size {
+                let stop = min(size, start + window)
+                var end = stop
+                if stop < size {
+                    var cursor = stop - 1
+                    while cursor >= start && bytes[cursor] != 0x0A { cursor -= 1 }
+                    // A line longer than the window: take the rest at once.
+                    end = cursor >= start ? cursor + 1 : size
+                }
+                let chunk = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                let done = lines(in: chunk, path: path, firstLine: line, source: source, validator: validator, readable: size - start)
+                line = done.line
+                if done.offset < chunk.count {
+                    validator.validate(trimmed(UnsafeBufferPointer(rebasing: chunk[done.offset...])), readable: size - start - done.offset,
+                                       at: .file(path, line: line), source: source)
+                }
+                let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+                let release = (end / page) * page - (start / page) * page
+                if release > 0 { madvise(address + (start / page) * page, release, MADV_DONTNEED) }
+                start = end
             }
             return
         }
@@ -83,13 +103,14 @@ public enum FileInput {
     }
 
     /// Validates the newline-terminated lines of `bytes`; returns where the unterminated rest starts and its line number.
-    private static func lines(in bytes: UnsafeBufferPointer<UInt8>, path: String, firstLine: Int, source: Int, validator: Validator) -> (offset: Int, line: Int) {
+    private static func lines(in bytes: UnsafeBufferPointer<UInt8>, path: String, firstLine: Int, source: Int, validator: Validator,
+                              readable: Int? = nil) -> (offset: Int, line: Int) {
         guard let base = bytes.baseAddress else { return (0, firstLine) }
         var start = 0, line = firstLine
         while start < bytes.count, let found = memchr(base + start, 0x0A, bytes.count - start) {
             let end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
             let record = trimmed(UnsafeBufferPointer(start: base + start, count: end - start))
-            if !record.isEmpty { validator.validate(record, readable: bytes.count - start, at: .file(path, line: line), source: source) }
+            if !record.isEmpty { validator.validate(record, readable: (readable ?? bytes.count) - start, at: .file(path, line: line), source: source) }
             line += 1
             start = end + 1
         }

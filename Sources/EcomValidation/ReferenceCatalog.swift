@@ -5,7 +5,9 @@ import Foundation
 
 /// What the referential checks compare records with: users, products and cities, from a generator's
 /// catalog (seed and config) or from the catalog files `historical` and `--catalog-out` write.
-public struct ReferenceCatalog: Sendable {
+public final class ReferenceCatalog: @unchecked Sendable {
+    // Built in init and never written afterwards; the byte strings point into `store`, which lives as long
+    // as the catalog.
     /// A user as the checks need it.
     public struct UserEntry: Sendable {
         public var type: UserType
@@ -16,21 +18,29 @@ public struct ReferenceCatalog: Sendable {
     }
 
     /// A product as the checks need it.
-    public struct ProductEntry: Sendable {
+    public struct ProductEntry: @unchecked Sendable {
+        // `nameBytes` points into the catalog's store (read-only once built).
         public var name: [UInt8]
+        /// The name at a stable address, for comparisons.
+        var nameBytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
         public var category: String
         public var priceCents: Int64
     }
 
     public private(set) var users: [UserEntry] = []
     public private(set) var products: [ProductEntry] = []
-    private var userIndex: [UInt64: Int] = [:]
-    private var productIndex: [UInt64: Int] = [:]
-    private var userIDs: [[UInt8]] = []
-    private var productIDs: [[UInt8]] = []
+    private var userIndex = HashMap64()
+    private var productIndex = HashMap64()
+    private let store = ByteStore()
+    private var userIDs: [UnsafeBufferPointer<UInt8>] = []
+    private var productIDs: [UnsafeBufferPointer<UInt8>] = []
     /// The cities fixture.
     public let cities = City.all
-    private var cityIndex: [UInt64: [Int]] = [:]
+    /// Cities by the hash of their name (first of a chain; `nextCity` links cities sharing a name hash).
+    private var cityIndex = HashMap64()
+    private var nextCity: [Int32] = []
+    private var cityNames: [UnsafeBufferPointer<UInt8>] = []
+    private var cityCountries: [UnsafeBufferPointer<UInt8>] = []
     /// Where the catalog came from, for the report.
     public let source: String
 
@@ -74,8 +84,7 @@ public struct ReferenceCatalog: Sendable {
                   let category = record["category"]?.stringValue, let price = record["price"]?.doubleValue else {
                 throw .badCatalog(path, line: line, "a product needs product_id, name, category and price")
             }
-            products.append(ProductEntry(name: Array(name.utf8), category: category, priceCents: Int64((price * 100).rounded())))
-            addID(Array(id.utf8), to: &productIndex, &productIDs)
+            addProduct(id: Array(id.utf8), ProductEntry(name: Array(name.utf8), category: category, priceCents: Int64((price * 100).rounded())))
         }
         indexCities()
     }
@@ -91,25 +100,33 @@ public struct ReferenceCatalog: Sendable {
         }
     }
 
-    private mutating func addUser(id: [UInt8], _ entry: UserEntry) {
+    private func addUser(id: [UInt8], _ entry: UserEntry) {
         users.append(entry)
         addID(id, to: &userIndex, &userIDs)
     }
 
-    private mutating func addProduct(id: [UInt8], _ entry: ProductEntry) {
+    private func addProduct(id: [UInt8], _ entry: ProductEntry) {
+        var entry = entry
+        entry.nameBytes = store.intern(entry.name)
         products.append(entry)
         addID(id, to: &productIndex, &productIDs)
     }
 
-    private func addID(_ id: [UInt8], to index: inout [UInt64: Int], _ ids: inout [[UInt8]]) {
-        index[id.withUnsafeBufferPointer(idHash)] = ids.count
-        ids.append(id)
+    private func addID(_ id: [UInt8], to index: inout HashMap64, _ ids: inout [UnsafeBufferPointer<UInt8>]) {
+        let stored = store.intern(id)
+        index.set(idHash(stored), Int32(ids.count))
+        ids.append(stored)
     }
 
-    private mutating func indexCities() {
+    private func indexCities() {
+        nextCity = Array(repeating: -1, count: cities.count)
         for city in cities {
-            let key = Array(city.name.utf8).withUnsafeBufferPointer(idHash)
-            cityIndex[key, default: []].append(city.index)
+            let name = store.intern(city.name.utf8)
+            cityNames.append(name)
+            cityCountries.append(store.intern(city.country.utf8))
+            let key = idHash(name)
+            if let first = cityIndex.value(key) { nextCity[city.index] = first }
+            cityIndex.set(key, Int32(city.index))
         }
     }
 
@@ -124,21 +141,22 @@ public struct ReferenceCatalog: Sendable {
 
     /// The index of the user with ID `id`.
     public func user(_ id: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard let index = userIndex[idHash(id)], userIDs[index].elementsEqual(id) else { return nil }
+        guard let index = userIndex.value(idHash(id)).map(Int.init), sameBytes(userIDs[index], id) else { return nil }
         return index
     }
 
     /// The index of the product with ID `id`.
     public func product(_ id: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard let index = productIndex[idHash(id)], productIDs[index].elementsEqual(id) else { return nil }
+        guard let index = productIndex.value(idHash(id)).map(Int.init), sameBytes(productIDs[index], id) else { return nil }
         return index
     }
 
     /// The city named `name` in `country`.
     public func city(_ name: UnsafeBufferPointer<UInt8>, country: UnsafeBufferPointer<UInt8>) -> City? {
-        guard let candidates = cityIndex[idHash(name)] else { return nil }
-        for index in candidates where cities[index].name.utf8.elementsEqual(name) && cities[index].country.utf8.elementsEqual(country) {
-            return cities[index]
+        var candidate = cityIndex.value(idHash(name)).map(Int.init) ?? -1
+        while candidate >= 0 {
+            if sameBytes(cityNames[candidate], name) && sameBytes(cityCountries[candidate], country) { return cities[candidate] }
+            candidate = Int(nextCity[candidate])
         }
         return nil
     }

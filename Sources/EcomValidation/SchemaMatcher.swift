@@ -60,8 +60,15 @@ final class SchemaMatcher: @unchecked Sendable {
         func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
             switch self {
             case let .idPrefix(prefix):
-                guard bytes.count > prefix.count, bytes.starts(with: prefix) else { return false }
-                return bytes[prefix.count...].allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+                guard bytes.count > prefix.count,
+                      prefix.withUnsafeBufferPointer({ sameBytes(UnsafeBufferPointer(rebasing: bytes[..<$0.count]), $0) }) else { return false }
+                var index = prefix.count
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    guard (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) else { return false }
+                    index += 1
+                }
+                return true
             case .timestamp:
                 return ISOTimestamp.parse(bytes) != nil
             case let .upperLetters(count):
@@ -82,13 +89,17 @@ final class SchemaMatcher: @unchecked Sendable {
     final class Node: @unchecked Sendable {
         // Immutable after init.
         enum Kind { case string, integer, number, boolean, object, array }
-        let name: [UInt8]
+        let name: UnsafeBufferPointer<UInt8>
         let path: String
+        /// Position in the matcher's node list (findings refer to nodes by it).
+        let number: Int
+        /// Whether the numeric range is left to the coordinates family.
+        let rangeExempt: Bool
         let kind: Kind
         let nullable: Bool
         let required: Bool
         let pattern: Pattern?
-        let values: [[UInt8]]?
+        let values: [UnsafeBufferPointer<UInt8>]?
         let minimum: Double?
         let maximum: Double?
         let minItems: Int
@@ -97,9 +108,11 @@ final class SchemaMatcher: @unchecked Sendable {
         /// Where the value's token index is kept for the record checks (top-level and nested object fields).
         let slot: Int
 
-        init(name: String, path: String, type: FieldType, nullable: Bool, required: Bool = true, slots: inout Int, inArray: Bool) {
-            self.name = Array(name.utf8)
+        init(name: String, path: String, type: FieldType, nullable: Bool, required: Bool = true, slots: inout Int, inArray: Bool,
+             store: ByteStore, nodes: inout [Node], exempt: Set<String>) {
+            self.name = store.intern(name.utf8)
             self.path = path
+            rangeExempt = exempt.contains(path)
             self.nullable = nullable
             self.required = required
             if inArray {
@@ -108,13 +121,13 @@ final class SchemaMatcher: @unchecked Sendable {
                 slot = slots
                 slots += 1
             }
-            var pattern: Pattern?, values: [[UInt8]]?, minimum: Double?, maximum: Double?, minItems = 0
+            var pattern: Pattern?, values: [UnsafeBufferPointer<UInt8>]?, minimum: Double?, maximum: Double?, minItems = 0
             var fields: [Node] = [], element: Node?
             switch type {
             case let .string(format, patternText, enumValues):
                 kind = .string
                 if let patternText { pattern = Pattern(patternText) } else if format == "date-time" { pattern = .timestamp }
-                values = enumValues.map { $0.map { Array($0.utf8) } }
+                values = enumValues.map { $0.map { store.intern($0.utf8) } }
             case let .integer(min):
                 kind = .integer
                 minimum = min.map(Double.init)
@@ -126,14 +139,15 @@ final class SchemaMatcher: @unchecked Sendable {
                 kind = .boolean
             case let .object(children):
                 kind = .object
-                fields = children.map {
-                    Node(name: $0.name, path: path + "." + $0.name, type: $0.type, nullable: $0.nullable, required: $0.required,
-                         slots: &slots, inArray: inArray)
+                for child in children {
+                    fields.append(Node(name: child.name, path: path + "." + child.name, type: child.type, nullable: child.nullable,
+                                       required: child.required, slots: &slots, inArray: inArray, store: store, nodes: &nodes, exempt: exempt))
                 }
             case let .array(elementType, min):
                 kind = .array
                 minItems = min
-                element = Node(name: "", path: path + "[]", type: elementType, nullable: false, slots: &slots, inArray: true)
+                element = Node(name: "", path: path + "[]", type: elementType, nullable: false, slots: &slots, inArray: true,
+                               store: store, nodes: &nodes, exempt: exempt)
             }
             self.pattern = pattern
             self.values = values
@@ -142,21 +156,28 @@ final class SchemaMatcher: @unchecked Sendable {
             self.minItems = minItems
             self.fields = fields
             self.element = element
+            number = nodes.count
+            nodes.append(self)
         }
     }
 
     let type: RecordType
     let root: Node
     let slotCount: Int
-    /// Paths whose numeric range is checked by the coordinates family instead.
-    let rangeExempt: Set<String>
+    private let store = ByteStore()
+    /// Every node, by ``Node/number``.
+    private(set) var nodes: [Node] = []
 
+    /// Compiles the schema of `type`; the numeric ranges of `rangeExempt` paths (`.location.latitude`) are left
+    /// to another check.
     init(type: RecordType, rangeExempt: Set<String> = []) {
         self.type = type
         var slots = 0
-        root = Node(name: "", path: "", type: .object(RecordSchema.fields(of: type)), nullable: false, slots: &slots, inArray: false)
+        var nodes: [Node] = []
+        root = Node(name: "", path: "", type: .object(RecordSchema.fields(of: type)), nullable: false, slots: &slots, inArray: false,
+                    store: store, nodes: &nodes, exempt: rangeExempt)
         slotCount = slots
-        self.rangeExempt = rangeExempt
+        self.nodes = nodes.sorted { $0.number < $1.number }
     }
 
     /// The slot of a field path such as `location.latitude` (without a leading dot).
@@ -170,14 +191,51 @@ final class SchemaMatcher: @unchecked Sendable {
         return slot
     }
 
-    /// What a record broke: the first message per rule.
+    /// What a record broke: per rule, the first problem (a kind, the node and the token), turned into a
+    /// message only when a report keeps it.
     struct Findings {
-        var messages: [String?] = Array(repeating: nil, count: Rule.allCases.count)
+        enum Problem: UInt8 {
+            case missing, null, notString, notInteger, notNumber, notBoolean, notObject, notArray
+            case notInEnum, badFormat, belowMinimum, aboveMaximum, tooFewItems, unknownField
+        }
+
+        var problems: [(problem: Problem, node: Int32, token: Int32)?] = Array(repeating: nil, count: Rule.allCases.count)
         var any = false
 
-        mutating func add(_ rule: Rule, _ message: @autoclosure () -> String) {
-            if messages[rule.rawValue] == nil { messages[rule.rawValue] = message() }
+        @inline(__always)
+        mutating func add(_ rule: Rule, _ problem: Problem, _ node: Node, _ token: Int) {
+            if problems[rule.rawValue] == nil { problems[rule.rawValue] = (problem, Int32(node.number), Int32(token)) }
             any = true
+        }
+    }
+
+    /// The message of a finding; `tokens` must be the record's (valid until the next parse).
+    func message(_ finding: (problem: Findings.Problem, node: Int32, token: Int32), tokens: Tokens) -> String {
+        let node = nodes[Int(finding.node)]
+        let path = node.path.isEmpty ? "(record)" : String(node.path.dropFirst())
+        let token = Int(finding.token)
+        func value() -> String {
+            switch tokens.kind(token) {
+            case .string: "\"\(tokens.string(token).text)\""
+            default: tokens.number(token).map { "\($0)" } ?? "\(tokens.kind(token))"
+            }
+        }
+        switch finding.problem {
+        case .missing: return "missing \(path)"
+        case .null: return "\(path) is null"
+        case .notString: return "\(path) is not a string"
+        case .notInteger: return "\(path) is not an integer"
+        case .notNumber: return "\(path) is not a number"
+        case .notBoolean: return "\(path) is not a boolean"
+        case .notObject: return "\(path) is not an object"
+        case .notArray: return "\(path) is not an array"
+        case .notInEnum:
+            return "\(path) is \(value()), not one of \((node.values ?? []).map(\.text).joined(separator: ", "))"
+        case .badFormat: return "\(path) \(value()) does not match its format"
+        case .belowMinimum: return "\(path) is \(value()), below \(node.minimum ?? 0)"
+        case .aboveMaximum: return "\(path) is \(value()), above \(node.maximum ?? 0)"
+        case .tooFewItems: return "\(path) has \(tokens.base[token].count) items, at least \(node.minItems) required"
+        case .unknownField: return "unknown field \(path.isEmpty || path == "(record)" ? "" : path + ".")\(tokens.key(token).text)"
         }
     }
 
@@ -196,10 +254,10 @@ final class SchemaMatcher: @unchecked Sendable {
             let key = tokens.key(child)
             // Records are usually in schema order: try the field at this position first.
             var fieldIndex: Int?
-            if position < node.fields.count, key.elementsEqual(node.fields[position].name) {
+            if position < node.fields.count, sameBytes(key, node.fields[position].name) {
                 fieldIndex = position
             } else {
-                fieldIndex = node.fields.firstIndex { key.elementsEqual($0.name) }
+                fieldIndex = node.fields.firstIndex { sameBytes(key, $0.name) }
             }
             if let fieldIndex {
                 let field = node.fields[fieldIndex]
@@ -207,14 +265,14 @@ final class SchemaMatcher: @unchecked Sendable {
                 if field.slot >= 0 { slots[field.slot] = Int32(child) }
                 checkValue(field, tokens, child, &slots, &findings)
             } else {
-                findings.add(.unknownFields, "unknown field \(node.path.isEmpty ? "" : String(node.path.dropFirst()) + ".")\(key.text)")
+                findings.add(.unknownFields, .unknownField, node, child)
             }
             position += 1
             child = tokens.end(child)
         }
         if seen != (node.fields.count >= 64 ? UInt64.max : (1 << UInt64(node.fields.count)) - 1) {
             for (fieldIndex, field) in node.fields.enumerated() where field.required && seen & (1 << UInt64(fieldIndex)) == 0 {
-                findings.add(.required, "missing \(field.path.dropFirst())")
+                findings.add(.required, .missing, field, index)
                 break
             }
         }
@@ -223,33 +281,31 @@ final class SchemaMatcher: @unchecked Sendable {
     private func checkValue(_ node: Node, _ tokens: Tokens, _ index: Int, _ slots: inout [Int32], _ findings: inout Findings) {
         let kind = tokens.kind(index)
         if kind == .null {
-            if !node.nullable { findings.add(.types, "\(node.path.dropFirst()) is null") }
+            if !node.nullable { findings.add(.types, .null, node, index) }
             return
         }
         switch node.kind {
         case .string:
-            guard kind == .string else { return findings.add(.types, "\(node.path.dropFirst()) is not a string") }
+            guard kind == .string else { return findings.add(.types, .notString, node, index) }
             let bytes = tokens.string(index)
             if let values = node.values {
-                if !values.contains(where: { bytes.elementsEqual($0) }) {
-                    findings.add(.enums, "\(node.path.dropFirst()) is \"\(bytes.text)\", not one of \(values.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", "))")
-                }
+                if !values.contains(where: { sameBytes(bytes, $0) }) { findings.add(.enums, .notInEnum, node, index) }
             } else if let pattern = node.pattern, !pattern.matches(bytes) {
-                findings.add(.formats, "\(node.path.dropFirst()) \"\(bytes.text)\" does not match its format")
+                findings.add(.formats, .badFormat, node, index)
             }
         case .integer:
-            guard let value = tokens.integer(index) else { return findings.add(.types, "\(node.path.dropFirst()) is not an integer") }
-            checkRange(node, Double(value), &findings)
+            guard let value = tokens.integer(index) else { return findings.add(.types, .notInteger, node, index) }
+            checkRange(node, Double(value), index, &findings)
         case .number:
-            guard let value = tokens.number(index) else { return findings.add(.types, "\(node.path.dropFirst()) is not a number") }
-            checkRange(node, value, &findings)
+            guard let value = tokens.number(index) else { return findings.add(.types, .notNumber, node, index) }
+            checkRange(node, value, index, &findings)
         case .boolean:
-            if kind != .true && kind != .false { findings.add(.types, "\(node.path.dropFirst()) is not a boolean") }
+            if kind != .true && kind != .false { findings.add(.types, .notBoolean, node, index) }
         case .object:
-            guard kind == .object else { return findings.add(.types, "\(node.path.dropFirst()) is not an object") }
+            guard kind == .object else { return findings.add(.types, .notObject, node, index) }
             checkObject(node, tokens, index, &slots, &findings)
         case .array:
-            guard kind == .array, let element = node.element else { return findings.add(.types, "\(node.path.dropFirst()) is not an array") }
+            guard kind == .array, let element = node.element else { return findings.add(.types, .notArray, node, index) }
             var child = index + 1, items = 0
             let stop = tokens.end(index)
             while child < stop {
@@ -257,14 +313,15 @@ final class SchemaMatcher: @unchecked Sendable {
                 items += 1
                 child = tokens.end(child)
             }
-            if items < node.minItems { findings.add(.ranges, "\(node.path.dropFirst()) has \(items) items, at least \(node.minItems) required") }
+            if items < node.minItems { findings.add(.ranges, .tooFewItems, node, index) }
         }
     }
 
-    private func checkRange(_ node: Node, _ value: Double, _ findings: inout Findings) {
-        if rangeExempt.contains(node.path) { return }
-        if let minimum = node.minimum, value < minimum { findings.add(.ranges, "\(node.path.dropFirst()) is \(value), below \(minimum)") }
-        if let maximum = node.maximum, value > maximum { findings.add(.ranges, "\(node.path.dropFirst()) is \(value), above \(maximum)") }
+    @inline(__always)
+    private func checkRange(_ node: Node, _ value: Double, _ index: Int, _ findings: inout Findings) {
+        if node.rangeExempt { return }
+        if let minimum = node.minimum, value < minimum { findings.add(.ranges, .belowMinimum, node, index) }
+        if let maximum = node.maximum, value > maximum { findings.add(.ranges, .aboveMaximum, node, index) }
     }
 }
 

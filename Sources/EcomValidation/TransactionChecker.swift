@@ -35,8 +35,9 @@ final class TransactionChecker: TypeChecker {
     var records = 0
     var frauds = 0
     var localHours = Array(repeating: 0, count: 24)
-    var localDays: [Int64: Int] = [:]
-    var utcDays: [Int64: Int] = [:]
+    /// Records on days outside the arrays' range (far from the window).
+    var otherLocalDays: [Int64: Int] = [:]
+    var otherUTCDays: [Int64: Int] = [:]
     var amounts: [Histogram]
     var scoreFraud = Histogram(low: 0, high: 1, bins: 20)
     var scoreLegit = Histogram(low: 0, high: 1, bins: 20)
@@ -46,7 +47,15 @@ final class TransactionChecker: TypeChecker {
     /// Times of transactions an alert may name (fraud or a high score), for the alert checks.
     var flaggedTimes: [UInt64: Int64] = [:]
     private let categoryRanges: [(low: Int64, high: Int64)?]
-    private let categoryBytes: [[UInt8]]
+    private let store = ByteStore()
+    /// Per city: state, region and time zone at stable addresses; per product, its category's position.
+    private let cityState: [UnsafeBufferPointer<UInt8>], cityRegion: [UnsafeBufferPointer<UInt8>], cityZone: [UnsafeBufferPointer<UInt8>]
+    private let productCategory: [Int]
+    /// Records per day (UTC, and local for legitimate records), from 400 days before the window start.
+    private var utcDayCounts: [Int]
+    private var localDayCounts: [Int]
+    private let firstDay: Int64
+    private let categoryBytes: [UnsafeBufferPointer<UInt8>]
     private let jitterLimitKm: Double
     private let amountFloorCents: Int64
 
@@ -65,7 +74,17 @@ final class TransactionChecker: TypeChecker {
         let config = context.settings.generator.config
         regions = SplitCounter(Region.allCases.map(\.rawValue))
         categories = SplitCounter(config.categories)
-        categoryBytes = config.categories.map { Array($0.utf8) }
+        let store = self.store
+        categoryBytes = config.categories.map { store.intern($0.utf8) }
+        let cities = context.catalog.cities
+        cityState = cities.map { store.intern($0.state.utf8) }
+        cityRegion = cities.map { store.intern($0.region.rawValue.utf8) }
+        cityZone = cities.map { store.intern($0.timeZone.utf8) }
+        productCategory = context.catalog.products.map { product in config.categories.firstIndex(of: product.category) ?? -1 }
+        firstDay = Timestamp.floorDiv(context.settings.window.start, Timestamp.millisecondsPerDay) - 400
+        let days = Int(Timestamp.floorDiv(context.settings.window.end, Timestamp.millisecondsPerDay) - firstDay) + 400
+        utcDayCounts = Array(repeating: 0, count: days)
+        localDayCounts = Array(repeating: 0, count: days)
         categoryRanges = config.categories.map { name in
             config.priceRanges[name].map { (Int64(($0.min * 100).rounded()), Int64(($0.max * 100).rounded())) }
         }
@@ -110,7 +129,7 @@ final class TransactionChecker: TypeChecker {
                 let productID = tokens.string(productToken)
                 let categoryToken = tokens.member(line, "category")
                 let category = categoryToken.flatMap { tokens.kind($0) == .string ? tokens.string($0) : nil }
-                let categoryIndex = category.flatMap { c in categoryBytes.firstIndex { c.elementsEqual($0) } }
+                let categoryIndex = category.flatMap { c in categoryBytes.firstIndex { sameBytes(c, $0) } }
                 if let category { categories.add(category) }
                 if let categoryIndex {
                     lineCategories.append(categoryIndex)
@@ -127,9 +146,9 @@ final class TransactionChecker: TypeChecker {
                 let nameToken = tokens.member(line, "name")
                 let name = nameToken.flatMap { tokens.kind($0) == .string ? tokens.string($0) : nil }
                 if mismatch == nil {
-                    if name.map({ !$0.elementsEqual(entry.name) }) ?? true {
+                    if name.map({ !sameBytes($0, entry.nameBytes) }) ?? true {
                         mismatch = "\(productID.text): name \"\(name?.text ?? "?")\", the catalog says \"\(String(decoding: entry.name, as: UTF8.self))\""
-                    } else if !(category.map { $0.elementsEqual(entry.category.utf8) } ?? false) {
+                    } else if categoryIndex == nil || categoryIndex != productCategory[product] {
                         mismatch = "\(productID.text): category \(category?.text ?? "?"), the catalog says \(entry.category)"
                     } else if cents(price) != entry.priceCents {
                         mismatch = "\(productID.text): price \(price), the catalog says \(Double(entry.priceCents) / 100)"
@@ -163,11 +182,11 @@ final class TransactionChecker: TypeChecker {
                 city = catalog.city(name, country: country)
                 if let city {
                     var problem: String?
-                    if let state = tokens.string(slot: slots, s.state), !state.elementsEqual(city.state.utf8) {
+                    if let state = tokens.string(slot: slots, s.state), !sameBytes(state, cityState[city.index]) {
                         problem = "\(city.name) is in \(city.state), not \(state.text)"
-                    } else if let region = tokens.string(slot: slots, s.region), !region.elementsEqual(city.region.rawValue.utf8) {
+                    } else if let region = tokens.string(slot: slots, s.region), !sameBytes(region, cityRegion[city.index]) {
                         problem = "\(city.name) is in region \(city.region.rawValue), not \(region.text)"
-                    } else if let zone = tokens.string(slot: slots, s.zone), !zone.elementsEqual(city.timeZone.utf8) {
+                    } else if let zone = tokens.string(slot: slots, s.zone), !sameBytes(zone, cityZone[city.index]) {
                         problem = "\(city.name) is in time zone \(city.timeZone), not \(zone.text)"
                     }
                     consistency.record(problem == nil, at: location, id: idText(), problem ?? "")
@@ -200,16 +219,29 @@ final class TransactionChecker: TypeChecker {
                 if let payment = tokens.string(slot: slots, s.payment) { payments.add(payment) }
                 if let local {
                     localHours[Int(Timestamp.floorDiv(local, 3_600_000) % 24)] += 1
-                    localDays[Timestamp.floorDiv(local, Timestamp.millisecondsPerDay), default: 0] += 1
+                    count(day: Timestamp.floorDiv(local, Timestamp.millisecondsPerDay), in: &localDayCounts, else: &otherLocalDays)
                 }
             }
-            if let timestamp { utcDays[Timestamp.floorDiv(timestamp, Timestamp.millisecondsPerDay), default: 0] += 1 }
+            if let timestamp { count(day: Timestamp.floorDiv(timestamp, Timestamp.millisecondsPerDay), in: &utcDayCounts, else: &otherUTCDays) }
             let problem = fraudLabelProblem(isFraud: isFraud, fraudType: fraudType, tokens: tokens, slots: slots, user: user,
                                             city: city, local: local, subtotalCents: subtotalCents, lineCategories: lineCategories,
                                             timestamp: timestamp, location: location, id: id)
             labels.record(problem == nil, at: location, id: idText(), problem ?? "")
             if isFraud, let fraudType { fraudTypes.add(index: FraudType.allCases.firstIndex(of: fraudType)!) }
         }
+    }
+
+    @inline(__always)
+    private func count(day: Int64, in counts: inout [Int], else other: inout [Int64: Int]) {
+        let index = Int(day - firstDay)
+        if index >= 0 && index < counts.count { counts[index] += 1 } else { other[day, default: 0] += 1 }
+    }
+
+    /// Records per day with at least one record.
+    private func days(_ counts: [Int], _ other: [Int64: Int]) -> [Int64: Int] {
+        var all = other
+        for (index, count) in counts.enumerated() where count > 0 { all[firstDay + Int64(index), default: 0] += count }
+        return all
     }
 
     /// What is wrong with a record's fraud label, or nil; velocity frauds are kept for the burst check at the end.
@@ -316,6 +348,7 @@ final class TransactionChecker: TypeChecker {
         var result = CheckResult(id: id, family: .distribution, recordType: type, title: "weekend days carry the configured multiple of a weekday's traffic",
                                  status: .inconclusive, reason: nil, gating: gate.gating ?? true, checked: 0, violations: 0,
                                  maxViolations: 0, statistic: nil, examples: [])
+        let localDays = days(localDayCounts, otherLocalDays)
         let days = localDays.keys.sorted()
         guard days.count > 2 else {
             result.reason = "fewer than three local days in the data"
@@ -393,6 +426,7 @@ final class TransactionChecker: TypeChecker {
         let weightSum = regionWeights.reduce(0, +)
         let profile = context.settings.generator.temporalPattern.hourlyProfile
         let profileSum = profile.reduce(0, +)
+        let localDays = days(localDayCounts, otherLocalDays), utcDays = days(utcDayCounts, otherUTCDays)
         var weekdays = Array(repeating: 0, count: 7)
         for (day, count) in localDays { weekdays[CivilDate.weekday(daysSinceEpoch: day)] += count }
         let daily: [JSONValue] = utcDays.keys.sorted().map { day in

@@ -6,19 +6,27 @@ import EcomModel
 final class CheckContext {
     let settings: ValidationSettings
     var catalog: ReferenceCatalog { settings.catalog }
-    private var zones: [Int: ZoneOffsets] = [:]
-    private var offsets: [Int64: Int64] = [:]
+    private var zones: [ZoneOffsets?]
+    /// Per city, the UTC hour last looked up and its offset (records come in time order, so this mostly hits).
+    private var lastHour: [Int64]
+    private var lastOffset: [Int64]
 
-    init(settings: ValidationSettings) { self.settings = settings }
+    init(settings: ValidationSettings) {
+        self.settings = settings
+        let cities = settings.catalog.cities.count
+        zones = Array(repeating: nil, count: cities)
+        lastHour = Array(repeating: .min, count: cities)
+        lastOffset = Array(repeating: 0, count: cities)
+    }
 
     /// The local time of `instant` in city `city`'s zone.
     func local(_ instant: Int64, city: Int) -> Int64 {
         let hour = Timestamp.floorDiv(instant, 3_600_000)
-        let key = Int64(city) << 40 | (hour & 0xFF_FFFF_FFFF)
-        if let offset = offsets[key] { return instant + offset }
+        if lastHour[city] == hour { return instant + lastOffset[city] }
         if zones[city] == nil { zones[city] = ZoneOffsets(identifier: catalog.cities[city].timeZone) }
         let offset = zones[city]?.offsetMilliseconds(at: Timestamp(milliseconds: hour * 3_600_000)) ?? 0
-        offsets[key] = offset
+        lastHour[city] = hour
+        lastOffset[city] = offset
         return instant + offset
     }
 }
@@ -74,19 +82,21 @@ extension Tokens {
 /// Counts of a categorical field by name, in a fixed name order.
 struct SplitCounter {
     let names: [String]
-    private let bytes: [[UInt8]]
+    private let store = ByteStore()
+    private let bytes: [UnsafeBufferPointer<UInt8>]
     private(set) var counts: [Int]
     /// Values that are none of the names.
     private(set) var other: [String: Int] = [:]
 
     init(_ names: [String]) {
         self.names = names
-        bytes = names.map { Array($0.utf8) }
+        let store = self.store
+        bytes = names.map { store.intern($0.utf8) }
         counts = Array(repeating: 0, count: names.count)
     }
 
     mutating func add(_ value: UnsafeBufferPointer<UInt8>) {
-        for index in bytes.indices where value.elementsEqual(bytes[index]) {
+        for index in bytes.indices where sameBytes(value, bytes[index]) {
             counts[index] += 1
             return
         }

@@ -47,18 +47,41 @@ public final class Validator {
     let settings: ValidationSettings
     let context: CheckContext
     private let parser = RecordParser()
-    private(set) var checkers: [RecordType: TypeChecker] = [:]
+    /// Per record type (by ``RecordType/ordinal``): its checker and tallies, created with its first record.
+    private var byType: [TypeState?] = Array(repeating: nil, count: RecordType.allCases.count)
+    /// The checkers created so far.
+    var checkers: [RecordType: TypeChecker] {
+        Dictionary(uniqueKeysWithValues: byType.compactMap { $0.map { ($0.checker.type, $0.checker) } })
+    }
     public private(set) var sources: [Source] = []
     private var slots: [Int32] = []
     private var findings = SchemaMatcher.Findings()
-    private var lastParseError: String?
+    /// Why the current record broke the schema or parsing (kept only with a quarantine).
+    private var lastMessages: [String] = []
     private var parse = Tally("schema.parse", .schema, nil, "every line is one JSON object (valid UTF-8, valid JSON)")
     private var recognised = Tally("schema.record_type", .schema, nil, "every record is of a known type (by its file or its ID field)")
-    private var schemaTallies: [RecordType: [Tally]] = [:]
-    private var unique: [RecordType: Tally] = [:]
-    private var window: [RecordType: Tally] = [:]
-    private var future: [RecordType: Tally] = [:]
-    private var order: [RecordType: Tally] = [:]
+
+    /// A type's checker and the tallies every type has.
+    final class TypeState {
+        let checker: TypeChecker
+        var schema: [Tally]
+        var unique: Tally
+        var window: Tally
+        var future: Tally
+        var order: Tally
+
+        init(_ checker: TypeChecker) {
+            let type = checker.type
+            self.checker = checker
+            schema = SchemaMatcher.Rule.allCases.map { Tally($0.id, .schema, type, $0.title) }
+            unique = Tally("referential.unique_id", .referential, type, "no \(type.idField) appears twice")
+            window = Tally("temporal.window", .temporal, type, "timestamps inside the window")
+            future = Tally("temporal.future", .temporal, type, "no timestamp in the future")
+            order = Tally("temporal.file_order", .temporal, type, "timestamps never go back in the order records were read")
+        }
+
+        var tallies: [Tally] { schema + [unique, window, future, order] }
+    }
     private let started = Date()
     private let idFieldNames = RecordType.allCases.map { ($0, Array($0.idField.utf8)) }
     /// Records that break a record-level check are written here, when set.
@@ -76,21 +99,17 @@ public final class Validator {
         return sources.count - 1
     }
 
-    private func checker(_ type: RecordType) -> TypeChecker {
-        if let existing = checkers[type] { return existing }
-        let created: TypeChecker = switch type {
+    private func state(_ type: RecordType) -> TypeState {
+        if let existing = byType[type.ordinal] { return existing }
+        let checker: TypeChecker = switch type {
         case .transactions: TransactionChecker(context: context)
         case .userEvents: UserEventChecker(context: context)
         case .productUpdates: ProductUpdateChecker(context: context)
         case .fraudAlerts: AlertChecker(context: context)
         case .analyticsResults: AnalyticsChecker(context: context)
         }
-        checkers[type] = created
-        schemaTallies[type] = SchemaMatcher.Rule.allCases.map { Tally($0.id, .schema, type, $0.title) }
-        unique[type] = Tally("referential.unique_id", .referential, type, "no \(type.idField) appears twice")
-        window[type] = Tally("temporal.window", .temporal, type, "timestamps inside the window")
-        future[type] = Tally("temporal.future", .temporal, type, "no timestamp in the future")
-        order[type] = Tally("temporal.file_order", .temporal, type, "timestamps never go back in the order records were read")
+        let created = TypeState(checker)
+        byType[type.ordinal] = created
         return created
     }
 
@@ -114,21 +133,18 @@ public final class Validator {
             broken.append(tally.id)
         }
         if broken.isEmpty { return }
-        quarantine.add(line, at: location, checks: broken, messages: findings.messages.compactMap { $0 } + (lastParseError.map { [$0] } ?? []))
+        quarantine.add(line, at: location, checks: broken, messages: lastMessages)
     }
 
     /// Every record-level tally, in a stable order (for the quarantine's before-and-after comparison).
     private var allTallies: [Tally] {
         var tallies = [parse, recognised]
-        for type in RecordType.allCases {
-            guard let checker = checkers[type] else { continue }
-            tallies += schemaTallies[type]! + [unique[type]!, window[type]!, future[type]!, order[type]!] + checker.tallies
-        }
+        for state in byType.compactMap({ $0 }) { tallies += state.tallies + state.checker.tallies }
         return tallies
     }
 
     private func check(_ line: UnsafeBufferPointer<UInt8>, readable: Int, at location: RecordLocation, source: Int) {
-        lastParseError = nil
+        if quarantine != nil { lastMessages.removeAll(keepingCapacity: true) }
         findings = SchemaMatcher.Findings()
         sources[source].records += 1
         sources[source].bytes += line.count + 1
@@ -137,7 +153,7 @@ public final class Validator {
         case let .failure(message):
             sources[source].unparseable += 1
             parse.fail(at: location, id: nil, message)
-            lastParseError = message
+            if quarantine != nil { lastMessages.append(message) }
             return
         case let .success(parsed):
             tokens = parsed
@@ -153,33 +169,39 @@ public final class Validator {
             return
         }
         recognised.pass()
-        let checker = checker(type)
+        let state = state(type)
+        let checker = state.checker
         let matcher = checker.matcher
         if slots.count < matcher.slotCount { slots = Array(repeating: -1, count: matcher.slotCount) }
         matcher.check(tokens, slots: &slots, findings: &findings)
         let id = tokens.string(slot: slots, checker.idSlot)
         let idText = { id?.text }
-        for (rule, message) in findings.messages.enumerated() {
-            if let message { schemaTallies[type]![rule].fail(at: location, id: idText(), message) } else { schemaTallies[type]![rule].pass() }
+        for rule in 0..<findings.problems.count {
+            if let problem = findings.problems[rule] {
+                state.schema[rule].fail(at: location, id: idText(), matcher.message(problem, tokens: tokens))
+                if quarantine != nil { lastMessages.append(matcher.message(problem, tokens: tokens)) }
+            } else {
+                state.schema[rule].pass()
+            }
         }
         if let id {
-            unique[type]!.record(checker.insertID(idHash(id)), at: location, id: idText(), "\(type.idField) \(id.text) appeared before")
+            state.unique.record(checker.insertID(idHash(id)), at: location, id: idText(), "\(type.idField) \(id.text) appeared before")
         }
         let timestamp = tokens.string(slot: slots, checker.timestampSlot).flatMap(ISOTimestamp.parse)
         if let timestamp {
             let window = settings.window
             let late = type == .fraudAlerts ? 3_600_000 as Int64 : 0
             let inside = timestamp >= window.start && timestamp < window.end + late
-            self.window[type]!.record(inside, at: location, id: idText(),
+            state.window.record(inside, at: location, id: idText(),
                                       "\(Timestamp(milliseconds: timestamp)) is outside \(Timestamp(milliseconds: window.start)) - \(Timestamp(milliseconds: window.end))")
-            future[type]!.record(timestamp <= settings.now, at: location, id: idText(), "\(Timestamp(milliseconds: timestamp)) is in the future")
+            state.future.record(timestamp <= settings.now, at: location, id: idText(), "\(Timestamp(milliseconds: timestamp)) is in the future")
             // Order is judged among records inside the window, so that one stray timestamp is one finding, not a cascade.
             if inside && timestamp <= settings.now {
                 if let last = sources[source].lastTimestamp {
-                    order[type]!.record(timestamp >= last, at: location, id: idText(),
+                    state.order.record(timestamp >= last, at: location, id: idText(),
                                         "\(Timestamp(milliseconds: timestamp)) comes after \(Timestamp(milliseconds: last)) (\(sources[source].lastLocation?.description ?? ""))")
                 } else {
-                    order[type]!.pass()
+                    state.order.pass()
                 }
                 if timestamp >= sources[source].lastTimestamp ?? .min {
                     sources[source].lastTimestamp = timestamp
@@ -200,18 +222,30 @@ public final class Validator {
         let gates = settings.gates
         var results: [CheckResult] = []
         results += tallyResults([parse, recognised], gates: gates, empty: "no input records")
-        for type in RecordType.allCases {
-            guard let checker = checkers[type] else { continue }
-            results += tallyResults(schemaTallies[type]! + [unique[type]!, window[type]!, future[type]!, order[type]!],
-                                    gates: gates, empty: "no \(type.rawValue) with the fields this check reads")
-            results += checker.results(gates: gates, all: checkers)
+        let all = checkers
+        for state in byType.compactMap({ $0 }) {
+            results += tallyResults(state.tallies, gates: gates, empty: "no \(state.checker.type.rawValue) with the fields this check reads")
+            results += state.checker.results(gates: gates, all: all)
         }
         let families = CheckFamily.allCases
         results.sort { (families.firstIndex(of: $0.family)!, $0.id, $0.recordType?.rawValue ?? "") < (families.firstIndex(of: $1.family)!, $1.id, $1.recordType?.rawValue ?? "") }
         var distributions: [(String, JSONValue)] = []
-        for type in RecordType.allCases { if let checker = checkers[type] { distributions.append((type.rawValue, checker.distributions())) } }
+        for state in byType.compactMap({ $0 }) { distributions.append((state.checker.type.rawValue, state.checker.distributions())) }
         return ValidationReport(settings: settings, sources: sources, checks: results, distributions: .object(distributions),
                                 started: started, finished: Date(), command: command)
+    }
+}
+
+extension RecordType {
+    /// Position in ``RecordType/allCases``.
+    var ordinal: Int {
+        switch self {
+        case .transactions: 0
+        case .userEvents: 1
+        case .productUpdates: 2
+        case .fraudAlerts: 3
+        case .analyticsResults: 4
+        }
     }
 }
 
