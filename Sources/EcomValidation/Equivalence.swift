@@ -25,16 +25,21 @@ enum Equivalence {
 
     /// A categorical split (regions, devices, ...) against expected shares; each category is judged on its
     /// own share, the split takes the worst; chi-square over all categories; effect = largest share difference.
+    /// `designEffect` > 1 when records come in clusters (velocity frauds in bursts): the sample then counts
+    /// as `total / designEffect` independent records, for the intervals and the minimum sample.
     static func split(id: String, type: RecordType?, title: String, names: [String], counts: [Int], expected: [Double],
-                      gates: Gates) -> CheckResult {
+                      gates: Gates, designEffect: Double = 1, clusterNote: String = "") -> CheckResult {
         let total = counts.reduce(0, +)
+        let effective = Int(Double(total) / max(1, designEffect))
         let gate = gates.gate(for: id)
         let minimum = gate.minimumSample ?? minimumSample(shares: expected, tolerance: gate.tolerance ?? splitTolerance)
         var result = CheckResult(id: id, family: .distribution, recordType: type, title: title, status: .pass, reason: nil,
                                  gating: gate.gating ?? true, checked: total, violations: 0, maxViolations: 0, statistic: nil, examples: [])
-        guard total >= minimum else {
+        guard effective >= minimum else {
             result.status = .inconclusive
-            result.reason = "\(total) records, fewer than the \(minimum) needed to judge the split"
+            result.reason = effective < total
+                ? "\(total) counted, as good as \(effective) independent ones\(clusterNote), fewer than the \(minimum) needed to judge the split within its tolerance"
+                : "\(total) counted, fewer than the \(minimum) needed to judge the split within its tolerance"
             return result
         }
         var categories: [CheckStatistic.Category] = []
@@ -46,7 +51,7 @@ enum Equivalence {
             let categoryGate = gates.gate(for: id, category: name)
             if let override = categoryGate.expected { expectedShares[index] = override }
             let share = Double(counts[index]) / Double(total)
-            let interval = Statistics.wilson(counts[index], total)
+            let interval = Statistics.wilson(Int((Double(counts[index]) / max(1, designEffect)).rounded()), max(1, effective))
             let tolerance = categoryGate.tolerance ?? splitTolerance
             let status = status(observed: share, interval: interval, expected: expectedShares[index], tolerance: tolerance)
             if status > worst { worst = status }
@@ -80,7 +85,7 @@ enum Equivalence {
                                  gating: gate.gating ?? true, checked: total, violations: 0, maxViolations: 0, statistic: nil, examples: [])
         guard total >= minimum, total > 0 else {
             result.status = .inconclusive
-            result.reason = "\(total) records, fewer than the \(minimum) needed to judge a rate of \(expected)"
+            result.reason = "\(total) records, fewer than the \(minimum) needed to judge a rate of \(expected) within \(tolerance)"
             return result
         }
         let observed = Double(count) / Double(total)

@@ -37,7 +37,10 @@ public enum FileInput {
     /// empty lines are skipped.
     /// - Throws: ``ValidationError/unreadable(_:_:)`` when the file cannot be opened or read.
     public static func validate(_ path: String, with validator: Validator, type: RecordType? = nil) throws(ValidationError) {
-        let source = validator.addSource(path, type: type ?? recordType(of: path))
+        var size: Int?
+        var info = stat()
+        if path != "-", stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { size = Int(info.st_size) }
+        let source = validator.addSource(path, type: type ?? recordType(of: path), bytes: size)
         let descriptor = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .unreadable(path, String(cString: strerror(errno))) }
         defer { if path != "-" { close(descriptor) } }

@@ -46,9 +46,18 @@ struct HashSet64 {
         }
     }
 
-    private mutating func grow() {
+    /// Makes room for `capacity` values at once (growing by doubling would briefly hold both tables).
+    mutating func reserve(_ capacity: Int) {
+        var size = slots.count
+        while capacity * 10 > size * 7 { size <<= 1 }
+        if size > slots.count { rehash(to: size) }
+    }
+
+    private mutating func grow() { rehash(to: slots.count * 2) }
+
+    private mutating func rehash(to size: Int) {
         let old = slots
-        slots = Array(repeating: 0, count: old.count * 2)
+        slots = Array(repeating: 0, count: size)
         mask = slots.count - 1
         for value in old where value != 0 {
             var index = Int(truncatingIfNeeded: value.mixed) & mask

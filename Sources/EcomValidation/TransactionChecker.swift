@@ -291,8 +291,14 @@ final class TransactionChecker: TypeChecker {
         }
         // Velocity frauds come in bursts: at least 5 of the user's velocity frauds within 5 minutes of each.
         let byUser = Dictionary(grouping: velocity, by: \.user)
+        var burstSizes: [Int] = []
         for (_, burst) in byUser {
             let times = burst.map(\.time).sorted()
+            var size = 1
+            for (previous, time) in zip(times, times.dropFirst()) {
+                if time - previous <= 300_000 { size += 1 } else { burstSizes.append(size); size = 1 }
+            }
+            burstSizes.append(size)
             for item in burst {
                 let near = times.filter { abs($0 - item.time) <= 300_000 }.count
                 if near < 5 {
@@ -324,9 +330,16 @@ final class TransactionChecker: TypeChecker {
         // Frauds are few (and velocity frauds come in bursts): the mix is judged within 6 points unless a gate
         // says otherwise.
         let mixGates = Gates(["fraud_types": Gate(tolerance: 0.06)]).overlaid(by: gates)
+        // Bursts make the mix noisier than its count says: a design effect of 1 + p_velocity * (sum m^2 / sum m - 1)
+        // over the observed burst sizes m.
+        let sizes = burstSizes.reduce(0, +), squares = burstSizes.reduce(0) { $0 + $1 * $1 }
+        let velocityShare = frauds > 0 ? Double(sizes) / Double(frauds) : 0
+        let designEffect = sizes > 0 ? 1 + velocityShare * (Double(squares) / Double(sizes) - 1) : 1
         let mix = Equivalence.split(id: "distribution.fraud_types", type: type, title: "the kinds of fraud match the configured mix",
                                     names: fraudTypes.names, counts: fraudTypes.counts,
-                                    expected: FraudType.allCases.map { config.fraudPatterns[$0] ?? 0 }, gates: mixGates)
+                                    expected: FraudType.allCases.map { config.fraudPatterns[$0] ?? 0 }, gates: mixGates,
+                                    designEffect: designEffect,
+                                    clusterNote: " (velocity frauds come in \(burstSizes.count) bursts of \(sizes / max(1, burstSizes.count)) on average)")
         results.append(mix)
         let profile = generator.temporalPattern.hourlyProfile
         let profileSum = profile.reduce(0, +)
@@ -334,6 +347,7 @@ final class TransactionChecker: TypeChecker {
                                          names: (0..<24).map { String(format2($0)) }, counts: localHours,
                                          expected: profile.map { $0 / profileSum }, gates: gates))
         results.append(weekendRatio(gates: gates))
+        results.append(seasonalUplift(gates: gates))
         results.append(categoryResult(gates: gates))
         results.append(scoreResult(gates: gates))
         return results
@@ -378,6 +392,59 @@ final class TransactionChecker: TypeChecker {
                                           effectSize: ratio / expected - 1, effect: "relative_difference")
         result.status = Equivalence.status(observed: ratio, interval: interval, expected: expected, tolerance: tolerance)
         if result.status != .pass { result.reason = "weekend/weekday ratio \(ratio) against \(expected) +- \(tolerance)" }
+        return result
+    }
+
+    /// Traffic on the whole local days of each seasonal event against days of the same kind (weekday or
+    /// weekend) without one: the configured multiplier, within 15 % of it unless a gate says otherwise.
+    private func seasonalUplift(gates: Gates) -> CheckResult {
+        let id = "distribution.seasonal_uplift"
+        let gate = gates.gate(for: id)
+        var result = CheckResult(id: id, family: .distribution, recordType: type, title: "seasonal events lift traffic by their configured multiplier",
+                                 status: .inconclusive, reason: nil, gating: gate.gating ?? true, checked: 0, violations: 0,
+                                 maxViolations: 0, statistic: nil, examples: [])
+        let localDays = days(localDayCounts, otherLocalDays)
+        let whole = Array(localDays.keys.sorted().dropFirst().dropLast())
+        let events = context.settings.generator.config.sortedSeasonalEvents
+        func eventDays(_ event: SeasonalEvent) -> ClosedRange<Int64>? {
+            let first = event.date.daysSinceEpoch, full = Int64(event.durationHours / 24)
+            return full >= 1 ? first...(first + full - 1) : nil
+        }
+        let baseline = whole.filter { day in !events.contains { eventDays($0.1)?.contains(day) ?? false } }
+        func mean(_ days: [Int64]) -> Double { days.isEmpty ? 0 : Double(days.reduce(0) { $0 + localDays[$1]! }) / Double(days.count) }
+        var categories: [CheckStatistic.Category] = []
+        var worst: (status: CheckStatus, statistic: CheckStatistic)?
+        var reasons: [String] = []
+        for (name, event) in events {
+            guard event.multiplier != 1, let span = eventDays(event) else { continue }
+            let onEvent = whole.filter { span.contains($0) }
+            guard !onEvent.isEmpty else { continue }
+            let weekend = { (day: Int64) in CivilDate.weekday(daysSinceEpoch: day) >= 5 }
+            let same = baseline.filter { weekend($0) == weekend(onEvent[0]) }
+            let eventCount = onEvent.reduce(0) { $0 + localDays[$1]! }, baseCount = same.reduce(0) { $0 + localDays[$1]! }
+            guard same.count >= 2, eventCount >= 1_000, baseCount >= 1_000 else { continue }
+            let uplift = mean(onEvent) / mean(same)
+            let tolerance = gate.tolerance ?? event.multiplier * 0.15
+            let spread = Statistics.z95 * (1 / Double(eventCount) + 1 / Double(baseCount)).squareRoot()
+            let interval = (uplift * exp(-spread), uplift * exp(spread))
+            let z = log(uplift / event.multiplier) / (spread / Statistics.z95)
+            let status = Equivalence.status(observed: uplift, interval: interval, expected: event.multiplier, tolerance: tolerance)
+            result.checked += eventCount
+            categories.append(CheckStatistic.Category(name: name, count: eventCount, observed: uplift, expected: event.multiplier, interval: interval))
+            if status != .pass { reasons.append("\(name): x\(uplift) [\(interval.0)-\(interval.1)] against x\(event.multiplier) +- \(tolerance)") }
+            let statistic = CheckStatistic(observed: uplift, expected: event.multiplier, tolerance: tolerance, interval: interval,
+                                           test: "log ratio z", value: z, pValue: Statistics.normalTwoSided(z),
+                                           effectSize: uplift / event.multiplier - 1, effect: "relative_difference")
+            if worst == nil || status > worst!.status { worst = (status, statistic) }
+        }
+        guard var worst else {
+            result.reason = "no seasonal event covers a whole local day of the data (with 1,000 records on it and two comparable days)"
+            return result
+        }
+        worst.statistic.categories = categories
+        result.status = worst.status
+        result.statistic = worst.statistic
+        if !reasons.isEmpty { result.reason = reasons.joined(separator: "; ") }
         return result
     }
 

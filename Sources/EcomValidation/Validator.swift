@@ -40,6 +40,8 @@ public final class Validator {
         public var records = 0
         public var bytes = 0
         public var unparseable = 0
+        /// The input's size when known in advance (a file), to size the ID sets once.
+        var expectedBytes: Int?
         var lastTimestamp: Int64?
         var lastLocation: RecordLocation?
     }
@@ -94,8 +96,10 @@ public final class Validator {
 
     /// Registers an input; records of it are passed with its index. `type` is the record type its layout
     /// says (a `transactions/` directory, a topic), or nil to recognise each record by its fields.
-    public func addSource(_ name: String, type: RecordType?) -> Int {
-        sources.append(Source(name: name, type: type))
+    public func addSource(_ name: String, type: RecordType?, bytes: Int? = nil) -> Int {
+        var source = Source(name: name, type: type)
+        source.expectedBytes = bytes
+        sources.append(source)
         return sources.count - 1
     }
 
@@ -183,6 +187,10 @@ public final class Validator {
             } else {
                 state.schema[rule].pass()
             }
+        }
+        if sources[source].records == 1024, let total = sources[source].expectedBytes {
+            // The first records tell the size of one: make room for the whole input's IDs in one step.
+            checker.ids.reserve(checker.ids.count + total / max(1, sources[source].bytes / 1024))
         }
         if let id {
             state.unique.record(checker.insertID(idHash(id)), at: location, id: idText(), "\(type.idField) \(id.text) appeared before")

@@ -1,3 +1,5 @@
+import EcomGeneration
+import Foundation
 import EcomModel
 import EcomValidation
 import Testing
@@ -40,4 +42,28 @@ func cleanTransactionsPassEveryCheck(seed: UInt64) throws {
     gates.set("fraud_rate", Gate(expected: 0.01, tolerance: 0.05))
     let loose = try validateGenerated([.transactions], count: 20_000, seed: 7, gates: gates)
     #expect(loose.check("distribution.fraud_rate")?.status == .pass)
+}
+
+@Test func blackFridayLiftsTrafficByItsMultiplierAndAWrongMultiplierFails() throws {
+    let window = (start: Timestamp(civil: CivilDate(year: 2024, month: 11, day: 18)), end: Timestamp(civil: CivilDate(year: 2024, month: 12, day: 2)))
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 3, window: window)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-uplift-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("transactions.ndjson").path
+    let sink = try RecordSink(path: path)
+    try generator.write(type: .transactions, count: 200_000, start: window.start, end: window.end, to: sink, threads: 2)
+    try sink.flush()
+    func uplift(_ overrides: [String]) throws -> CheckResult? {
+        let config = try ConfigLoader.load(text: "", file: nil, overrides: overrides)
+        let validator = Validator(settings: ValidationSettings(generator: ECommerceDataGenerator(config: config, seed: 3, window: window),
+                                                               seedKnown: true))
+        try FileInput.validate(path, with: validator)
+        return validator.finish().check("distribution.seasonal_uplift")
+    }
+    let right = try #require(try uplift([]))
+    #expect(right.status == .pass, "\(right.reason ?? "")")
+    #expect(right.statistic?.categories.first?.name == "Black Friday")
+    let wrong = try #require(try uplift(["seasonal_events.Black Friday.multiplier=4"]))
+    #expect(wrong.status == .fail, "\(wrong.reason ?? "")")
 }
