@@ -27,6 +27,9 @@ release: deps
 run: release
 	$(BIN_RELEASE) historical --days 1 --start 2024-09-02 --out $(OUT) --seed 42
 	@mkdir -p reports && cp $(OUT)/manifest.json reports/manifest.json && echo "manifest copied to reports/manifest.json"
+	@# The validator's verdict on that day is printed and written to reports/; a failing check does not stop make.
+	-$(BIN_RELEASE) validate $(OUT) --seed 42 --start 2024-09-02 --end 2024-09-03 --catalog $(OUT)/catalog \
+		--json reports/validation.json --report reports/validation.html --junit reports/validation.xml --markdown reports/validation.md
 
 test: deps
 	$(SWIFT) build --build-tests

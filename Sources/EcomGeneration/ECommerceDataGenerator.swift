@@ -24,6 +24,35 @@ public final class ECommerceDataGenerator: Sendable {
     /// The time patterns: hourly profile, weekends, seasonal events.
     public var temporalPattern: TemporalPattern { context.pattern }
 
+    /// The shares of traffic the model gives each region and each local hour over [start, end): the configured
+    /// region weights and hourly profile as the zones' local times, weekends and events weigh them in this
+    /// window (over whole weeks they are the configured ones; over a single UTC day they are not).
+    public func expectedShares(start: Int64, end: Int64) -> (regions: [Region: Double], localHours: [Double]) {
+        let pattern = context.pattern
+        let cities = catalog.cities
+        // Each zone's traffic split over regions, by its cities' weights.
+        let zoneRegions: [[Region: Double]] = pattern.zones.map { zone in
+            var shares: [Region: Double] = [:]
+            for (city, weight) in zip(zone.cities, zone.cityWeights) { shares[cities[city].region, default: 0] += weight / zone.weight }
+            return shares
+        }
+        var regions: [Region: Double] = [:]
+        var hours = [Double](repeating: 0, count: 24)
+        var total = 0.0
+        for leaf in GenerationPlan.makeLeaves(pattern: pattern, start: start, end: end, uniform: false) {
+            let duration = Double(leaf.end - leaf.start)
+            for zone in leaf.zoneWeights.indices where leaf.zoneWeights[zone] > 0 {
+                let weight = leaf.zoneWeights[zone] * duration
+                total += weight
+                for (region, share) in zoneRegions[zone] { regions[region, default: 0] += weight * share }
+                let local = leaf.start + leaf.zoneOffsets[zone]
+                hours[Int(Timestamp.floorDiv(local, 3_600_000) % 24 + 24) % 24] += weight
+            }
+        }
+        guard total > 0 else { return ([:], hours) }
+        return (regions.mapValues { $0 / total }, hours.map { $0 / total })
+    }
+
     /// Builds catalogs and patterns. `window` overrides the scenario's default window.
     public init(config: DataGenerationConfig, seed: UInt64 = 42, scenario: Scenario = .normalTraffic,
                 window: (start: Timestamp, end: Timestamp)? = nil) {

@@ -34,6 +34,9 @@ final class TransactionChecker: TypeChecker {
     var fraudTypes = SplitCounter(FraudType.allCases.map(\.rawValue))
     var records = 0
     var frauds = 0
+    /// The span of the legitimate transactions' timestamps inside the window: the span the model's
+    /// expectations are taken over.
+    var firstTime = Int64.max, lastTime = Int64.min
     var localHours = Array(repeating: 0, count: 24)
     /// Records on days outside the arrays' range (far from the window).
     var otherLocalDays: [Int64: Int] = [:]
@@ -213,6 +216,10 @@ final class TransactionChecker: TypeChecker {
             }
             let local = city.flatMap { c in timestamp.map { context.local($0, city: c.index) } }
             if !isFraud {
+                if let timestamp, timestamp >= context.settings.window.start, timestamp < context.settings.window.end {
+                    firstTime = min(firstTime, timestamp)
+                    lastTime = max(lastTime, timestamp)
+                }
                 if let region = tokens.string(slot: slots, s.region) { regions.add(region) }
                 if let userType = tokens.string(slot: slots, s.userType) { userTypes.add(userType) }
                 if let device = tokens.string(slot: slots, s.deviceType) { devices.add(device) }
@@ -309,10 +316,9 @@ final class TransactionChecker: TypeChecker {
         for tally in tallies { add(tally) }
         let generator = context.settings.generator
         let config = generator.config
-        let regionWeights = Region.allCases.map { config.regions[$0]?.weight ?? 0 }
-        let weightSum = regionWeights.reduce(0, +)
+        let model = expectations
         results.append(Equivalence.split(id: "distribution.regions", type: type, title: "regions of legitimate transactions match the configured split",
-                                         names: regions.names, counts: regions.counts, expected: regionWeights.map { $0 / weightSum }, gates: gates))
+                                         names: regions.names, counts: regions.counts, expected: model.regions, gates: gates))
         // Expected: the configured ratios as the catalog's 10,000-odd users realised them (its own sampling
         // noise is some tenths of a point), among the active users who make the traffic.
         results.append(Equivalence.split(id: "distribution.user_types", type: type, title: "user types of legitimate transactions match the catalog's active users",
@@ -341,16 +347,29 @@ final class TransactionChecker: TypeChecker {
                                     designEffect: designEffect,
                                     clusterNote: " (velocity frauds come in \(burstSizes.count) bursts of \(sizes / max(1, burstSizes.count)) on average)")
         results.append(mix)
-        let profile = generator.temporalPattern.hourlyProfile
-        let profileSum = profile.reduce(0, +)
         results.append(Equivalence.split(id: "distribution.local_hours", type: type, title: "local hours of legitimate transactions follow the configured profile",
                                          names: (0..<24).map { String(format2($0)) }, counts: localHours,
-                                         expected: profile.map { $0 / profileSum }, gates: gates))
+                                         expected: model.hours, gates: gates))
         results.append(weekendRatio(gates: gates))
         results.append(seasonalUplift(gates: gates))
         results.append(categoryResult(gates: gates))
         results.append(scoreResult(gates: gates))
         return results
+    }
+
+    /// The shares the model expects for regions and local hours over the span the data covers (whole
+    /// 15-minute slots), the configured ones when the data has no timestamps.
+    private var expectations: (regions: [Double], hours: [Double]) {
+        let config = context.settings.generator.config
+        let weights = Region.allCases.map { config.regions[$0]?.weight ?? 0 }
+        let sum = weights.reduce(0, +)
+        let profile = context.settings.generator.temporalPattern.hourlyProfile
+        let profileSum = profile.reduce(0, +)
+        guard firstTime <= lastTime else { return (weights.map { $0 / sum }, profile.map { $0 / profileSum }) }
+        let slot = TemporalPattern.leafMilliseconds
+        let start = Timestamp.floorDiv(firstTime, slot) * slot, end = (Timestamp.floorDiv(lastTime, slot) + 1) * slot
+        let model = context.settings.generator.expectedShares(start: start, end: end)
+        return (Region.allCases.map { model.regions[$0] ?? 0 }, model.localHours)
     }
 
     /// Mean transactions per local weekend day against per weekday, on whole local days without events.
@@ -489,10 +508,7 @@ final class TransactionChecker: TypeChecker {
 
     func distributions() -> JSONValue {
         let config = context.settings.generator.config
-        let regionWeights = Region.allCases.map { config.regions[$0]?.weight ?? 0 }
-        let weightSum = regionWeights.reduce(0, +)
-        let profile = context.settings.generator.temporalPattern.hourlyProfile
-        let profileSum = profile.reduce(0, +)
+        let model = expectations
         let localDays = days(localDayCounts, otherLocalDays), utcDays = days(utcDayCounts, otherUTCDays)
         var weekdays = Array(repeating: 0, count: 7)
         for (day, count) in localDays { weekdays[CivilDate.weekday(daysSinceEpoch: day)] += count }
@@ -508,14 +524,14 @@ final class TransactionChecker: TypeChecker {
         return .object([
             ("count", .int(Int64(records))),
             ("categorical", .object([
-                ("regions", regions.json(expected: regionWeights.map { $0 / weightSum })),
+                ("regions", regions.json(expected: model.regions)),
                 ("user_types", userTypes.json(expected: context.catalog.activeUserTypeShares)),
                 ("devices", devices.json(expected: DeviceType.allCases.map { config.devices[$0] ?? 0 })),
                 ("payment_methods", payments.json(expected: PaymentMethod.allCases.map { config.paymentMethods[$0] ?? 0 })),
                 ("categories", categories.json(expected: nil)),
                 ("fraud_types", fraudTypes.json(expected: FraudType.allCases.map { config.fraudPatterns[$0] ?? 0 })),
             ])),
-            ("local_hour", .object([("counts", .array(localHours.map { .int(Int64($0)) })), ("expected", .array(profile.map { .double($0 / profileSum) }))])),
+            ("local_hour", .object([("counts", .array(localHours.map { .int(Int64($0)) })), ("expected", .array(model.hours.map { .double($0) }))])),
             ("weekday", .object([("counts", .array(weekdays.map { .int(Int64($0)) })), ("expected", .array(weekdayExpected.map { .double($0 / weekdaySum) }))])),
             ("daily", .array(daily)),
             ("amounts", .object(config.categories.enumerated().map { index, name in
