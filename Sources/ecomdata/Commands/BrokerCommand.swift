@@ -8,8 +8,8 @@ struct BrokerCommand: ParsableCommand {
         commandName: "broker",
         abstract: "Run an embedded Kafka-protocol broker (librdkafka's mock cluster) until interrupted.",
         discussion: """
-        The broker speaks the real Kafka protocol on loopback TCP, so kcat and other clients work with it,
-        but it keeps every record in memory and forgets them when it stops: it is for local work and tests,
+        The broker speaks the real Kafka protocol on loopback TCP, so kcat and other clients work with it, \
+        but it keeps every record in memory and forgets them when it stops: it is for local work and tests, \
         not a Kafka server. The seed's five topics are created with --partitions partitions.
         Example: ecomdata broker --brokers-count 3 --bootstrap-file /tmp/bootstrap.txt
         """

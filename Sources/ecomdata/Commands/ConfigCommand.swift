@@ -6,8 +6,8 @@ struct ConfigCommand: ParsableCommand {
         commandName: "config",
         abstract: "Print the effective configuration, or check a file and list every problem.",
         discussion: """
-        Without --validate, prints the configuration (defaults, then --config, then --set) as JSON, which
-        can be saved and edited as a config file (YAML or JSON).
+        Without --validate, prints the configuration (defaults, then --config, then --set) as JSON, which \
+        can be saved and edited as a config file (YAML or JSON). \
         With --validate FILE, lists every problem with its line and key path and exits 2, or says the file is valid.
         Example: ecomdata config --validate fixtures/configs/invalid.yaml
         """

@@ -9,8 +9,8 @@ struct HistoricalCommand: ParsableCommand {
         commandName: "historical",
         abstract: "Generate every record type over a window of days at the configured rates, partitioned by day.",
         discussion: """
-        Writes DIR/<type>/date=YYYY-MM-DD/part-00000.ndjson, DIR/catalog/{users,products,cities}.ndjson and
-        DIR/manifest.json with counts and SHA-256 digests per type and day. Fraud alerts are those the
+        Writes DIR/<type>/date=YYYY-MM-DD/part-00000.ndjson, DIR/catalog/{users,products,cities}.ndjson and \
+        DIR/manifest.json with counts and SHA-256 digests per type and day. Fraud alerts are those the \
         transactions raised.
         Example: ecomdata historical --days 7 --out history/ --seed 42
         """

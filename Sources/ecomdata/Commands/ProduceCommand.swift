@@ -8,8 +8,8 @@ struct ProduceCommand: ParsableCommand {
         commandName: "produce",
         abstract: "Send NDJSON files to a topic, keyed by the topic's key field, and report deliveries.",
         discussion: """
-        The key is the record's user_id for transactions, session_id for user-events, product_id for
-        product-updates, transaction_id for fraud-alerts and metric_type for analytics-results (or --key-field).
+        The key is the record's user_id for transactions, session_id for user-events, product_id for \
+        product-updates, transaction_id for fraud-alerts and metric_type for analytics-results (or --key-field). \
         The producer is idempotent with acks=all; it waits for every delivery report before it exits.
         Example: ecomdata produce txns.ndjson --topic transactions --brokers localhost:9092
         """

@@ -10,10 +10,10 @@ struct StreamCommand: ParsableCommand {
         commandName: "stream",
         abstract: "Stream a scenario to the seed's topics, each record sent at its (simulated) time.",
         discussion: """
-        Records are generated for [--start, --start + --duration hours) of simulated time at the configured
-        rates (x the scenario's and --rate-multiplier), following the hourly, weekly and seasonal patterns, and
-        leave at their timestamps, --speedup times faster than the wall clock. --max sends as fast as the
-        broker takes them. SIGINT or SIGTERM stops the stream cleanly: outstanding deliveries are flushed,
+        Records are generated for [--start, --start + --duration hours) of simulated time at the configured \
+        rates (x the scenario's and --rate-multiplier), following the hourly, weekly and seasonal patterns, and \
+        leave at their timestamps, --speedup times faster than the wall clock. --max sends as fast as the \
+        broker takes them. SIGINT or SIGTERM stops the stream cleanly: outstanding deliveries are flushed, \
         the final counts printed and the manifest written.
         Example: ecomdata stream --scenario peak_traffic --duration 1 --speedup 60 --brokers embedded
         """
