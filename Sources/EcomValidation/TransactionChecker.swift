@@ -333,9 +333,10 @@ final class TransactionChecker: TypeChecker {
         results.append(Equivalence.proportion(id: "distribution.fraud_rate", type: type, title: "the fraud rate matches the configured rate",
                                               count: frauds, total: records, expected: generator.fraudRate,
                                               tolerance: max(Equivalence.fraudRateTolerance, generator.fraudRate / 2), gates: gates))
-        // Frauds are few (and velocity frauds come in bursts): the mix is judged within 6 points unless a gate
-        // says otherwise.
-        let mixGates = Gates(["fraud_types": Gate(tolerance: 0.06)]).overlaid(by: gates)
+        // Frauds are few and velocity frauds come in bursts, whose number varies more from seed to seed than the
+        // burst sizes alone explain (scripts/calibrate-validation.sh: velocity at 17-27 % over 20 seeds of 1M
+        // transactions): the mix is judged within 8 points unless a gate says otherwise.
+        let mixGates = Gates(["fraud_types": Gate(tolerance: 0.08)]).overlaid(by: gates)
         // Bursts make the mix noisier than its count says: a design effect of 1 + p_velocity * (sum m^2 / sum m - 1)
         // over the observed burst sizes m.
         let sizes = burstSizes.reduce(0, +), squares = burstSizes.reduce(0) { $0 + $1 * $1 }
