@@ -99,7 +99,7 @@ final class TransactionChecker: TypeChecker {
 
     private func cents(_ value: Double) -> Int64 { Int64((value * 100).rounded()) }
 
-    func check(_ tokens: Tokens, _ slots: [Int32], timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
+    func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
         let idText = { id?.text }
         let catalog = context.catalog
@@ -245,7 +245,7 @@ final class TransactionChecker: TypeChecker {
     }
 
     /// What is wrong with a record's fraud label, or nil; velocity frauds are kept for the burst check at the end.
-    private func fraudLabelProblem(isFraud: Bool, fraudType: FraudType?, tokens: Tokens, slots: [Int32], user: Int?, city: City?,
+    private func fraudLabelProblem(isFraud: Bool, fraudType: FraudType?, tokens: Tokens, slots: Slots, user: Int?, city: City?,
                                    local: Int64?, subtotalCents: Int64, lineCategories: [Int], timestamp: Int64?,
                                    location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) -> String? {
         let typeIsNull = tokens.isNull(slot: slots, s.fraudType)
