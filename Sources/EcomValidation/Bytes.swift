@@ -37,6 +37,12 @@ func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>)
     return true
 }
 
+/// Whether a byte string is the literal `name` (member names on the hot path).
+@inline(__always)
+func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
+    sameBytes(a, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+}
+
 /// A map from 64-bit hashes to small integers with open addressing (no hashing of its own beyond a mix).
 struct HashMap64 {
     private var keys: [UInt64]
