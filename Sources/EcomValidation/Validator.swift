@@ -179,6 +179,9 @@ public final class Validator {
         let state = state(type)
         let checker = state.checker
         let matcher = checker.matcher
+        // The ID is usually the first member: its place in the ID set (a random one, rarely cached) is fetched
+        // while the schema is checked.
+        if tokens.count > 1, tokens.kind(1) == .string { checker.ids.prefetch(idHash(tokens.string(1))) }
         if slots.count < matcher.slotCount {
             slots.deallocate()
             slots = .allocate(capacity: matcher.slotCount)
