@@ -37,6 +37,12 @@ func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>)
     return true
 }
 
+/// Whether a byte string is the literal `name` (member names on the hot path).
+@inline(__always)
+func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
+    sameBytes(a, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+}
+
 /// A map from 64-bit hashes to small integers with open addressing (no hashing of its own beyond a mix).
 struct HashMap64 {
     private var keys: [UInt64]
@@ -83,5 +89,90 @@ struct HashMap64 {
         mask = keys.count - 1
         count = 0
         for (key, value) in zip(oldKeys, oldValues) where key != 0 { set(key, value) }
+    }
+}
+
+/// A map from byte-string IDs to small integers, laid out for look-ups that miss the cache (a catalog of
+/// users is looked up once per record at a random place): a slot holds the ID's hash, its value and the ID
+/// itself when it is at most 16 bytes, so that a look-up usually reads one cache line. IDs are keyed by
+/// ``idHash(_:)``: of two IDs with the same hash, the later one is kept.
+struct IDIndex {
+    private struct Slot {
+        var hash: UInt64 = 0
+        var value: Int32 = -1
+        var length: Int32 = 0
+        /// The ID's bytes, zero-padded (IDs of at most 16 bytes).
+        var head: (UInt64, UInt64) = (0, 0)
+        /// The ID at a stable address (longer IDs).
+        var bytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    }
+
+    private var slots: [Slot]
+    private var mask: Int
+    private var count = 0
+
+    init() {
+        slots = Array(repeating: Slot(), count: 16)
+        mask = 15
+    }
+
+    /// Maps `id` (kept at a stable address by the caller) to `value`.
+    mutating func set(_ id: UnsafeBufferPointer<UInt8>, _ value: Int32) {
+        if (count + 1) * 10 > slots.count * 7 { grow() }
+        let hash = Self.key(id)
+        var index = Int(truncatingIfNeeded: hash.mixed) & mask
+        while slots[index].hash != 0 && slots[index].hash != hash { index = (index + 1) & mask }
+        if slots[index].hash == 0 { count += 1 }
+        slots[index] = Slot(hash: hash, value: value, length: Int32(id.count), head: Self.head(id), bytes: id)
+    }
+
+    /// The value of `id`, or nil.
+    @inline(__always)
+    func value(_ id: UnsafeBufferPointer<UInt8>) -> Int32? {
+        let hash = Self.key(id)
+        var index = Int(truncatingIfNeeded: hash.mixed) & mask
+        return slots.withUnsafeBufferPointer { slots in
+            while true {
+                let slot = slots[index]
+                if slot.hash == hash {
+                    guard slot.length == id.count else { return nil }
+                    if id.count <= 16 {
+                        let head = Self.head(id)
+                        return head.0 == slot.head.0 && head.1 == slot.head.1 ? slot.value : nil
+                    }
+                    return sameBytes(slot.bytes, id) ? slot.value : nil
+                }
+                if slot.hash == 0 { return nil }
+                index = (index + 1) & mask
+            }
+        }
+    }
+
+    /// The hash, with 0 (which marks empty slots) taken as 1.
+    @inline(__always)
+    private static func key(_ id: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let hash = idHash(id)
+        return hash == 0 ? 1 : hash
+    }
+
+    /// The first 16 bytes, zero-padded.
+    @inline(__always)
+    private static func head(_ id: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
+        var head: (UInt64, UInt64) = (0, 0)
+        if let base = id.baseAddress { withUnsafeMutableBytes(of: &head) { $0.baseAddress!.copyMemory(from: base, byteCount: min(16, id.count)) } }
+        return head
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = Array(repeating: Slot(), count: old.count * 2)
+        mask = slots.count - 1
+        count = 0
+        for slot in old where slot.hash != 0 {
+            var index = Int(truncatingIfNeeded: slot.hash.mixed) & mask
+            while slots[index].hash != 0 { index = (index + 1) & mask }
+            slots[index] = slot
+            count += 1
+        }
     }
 }

@@ -1,3 +1,5 @@
+internal import CSimdJSON
+
 /// A set of 64-bit hashes with open addressing: 8 bytes a slot, for the IDs of tens of millions of records
 /// in bounded memory. Zero is stored apart, so every value can be a member.
 struct HashSet64 {
@@ -33,6 +35,13 @@ struct HashSet64 {
             }
             index = (index + 1) & mask
         }
+    }
+
+    /// Starts loading the slot where `value` would be (a hint: nothing changes).
+    @inline(__always)
+    func prefetch(_ value: UInt64) {
+        let index = Int(truncatingIfNeeded: value.mixed) & mask
+        slots.withUnsafeBufferPointer { ecj_prefetch($0.baseAddress! + index) }
     }
 
     func contains(_ value: UInt64) -> Bool {

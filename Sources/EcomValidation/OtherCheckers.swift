@@ -46,7 +46,7 @@ final class UserEventChecker: TypeChecker {
         transactionSlot = matcher.slot("transaction_id")
     }
 
-    func check(_ tokens: Tokens, _ slots: [Int32], timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
+    func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
         let idText = { id?.text }
         var user: Int?
@@ -164,7 +164,7 @@ final class ProductUpdateChecker: TypeChecker {
         updateSlot = matcher.slot("update_type")
     }
 
-    func check(_ tokens: Tokens, _ slots: [Int32], timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
+    func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
         if let update = tokens.string(slot: slots, updateSlot) { updateTypes.add(update) }
         guard let productID = tokens.string(slot: slots, productSlot) else { return }
@@ -220,7 +220,7 @@ final class AlertChecker: TypeChecker {
         alertTypeSlot = matcher.slot("alert_type")
     }
 
-    func check(_ tokens: Tokens, _ slots: [Int32], timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
+    func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
         if let userID = tokens.string(slot: slots, userSlot) {
             userReference.record(context.catalog.user(userID) != nil, at: location, id: id?.text, "user_id \(userID.text) is not in the catalog")
@@ -291,7 +291,7 @@ final class AnalyticsChecker: TypeChecker {
         metricSlot = matcher.slot("metric_type")
     }
 
-    func check(_ tokens: Tokens, _ slots: [Int32], timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
+    func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
         if let metric = tokens.string(slot: slots, metricSlot) { metrics.add(metric) }
         if let start = tokens.string(slot: slots, startSlot).flatMap(ISOTimestamp.parse),

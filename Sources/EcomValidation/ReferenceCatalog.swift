@@ -29,11 +29,9 @@ public final class ReferenceCatalog: @unchecked Sendable {
 
     public private(set) var users: [UserEntry] = []
     public private(set) var products: [ProductEntry] = []
-    private var userIndex = HashMap64()
-    private var productIndex = HashMap64()
+    private var userIndex = IDIndex()
+    private var productIndex = IDIndex()
     private let store = ByteStore()
-    private var userIDs: [UnsafeBufferPointer<UInt8>] = []
-    private var productIDs: [UnsafeBufferPointer<UInt8>] = []
     /// The cities fixture.
     public let cities = City.all
     /// Cities by the hash of their name (first of a chain; `nextCity` links cities sharing a name hash).
@@ -77,7 +75,7 @@ public final class ReferenceCatalog: @unchecked Sendable {
             }
             users.append(UserEntry(type: type, isActive: record["is_active"]?.boolValue ?? true, homeCity: City.all.firstIndex { $0.name == home && $0.country == country },
                                    deviceIDs: devices, preferredCategories: (record["preferred_categories"]?.arrayValue ?? []).compactMap(\.stringValue)))
-            addID(Array(id.utf8), to: &userIndex, &userIDs)
+            addID(Array(id.utf8), Int32(users.count - 1), to: &userIndex)
         }
         try readLines("\(directory)/products.ndjson") { (record, path, line) throws(ValidationError) in
             guard let id = record["product_id"]?.stringValue, let name = record["name"]?.stringValue,
@@ -102,20 +100,18 @@ public final class ReferenceCatalog: @unchecked Sendable {
 
     private func addUser(id: [UInt8], _ entry: UserEntry) {
         users.append(entry)
-        addID(id, to: &userIndex, &userIDs)
+        addID(id, Int32(users.count - 1), to: &userIndex)
     }
 
     private func addProduct(id: [UInt8], _ entry: ProductEntry) {
         var entry = entry
         entry.nameBytes = store.intern(entry.name)
         products.append(entry)
-        addID(id, to: &productIndex, &productIDs)
+        addID(id, Int32(products.count - 1), to: &productIndex)
     }
 
-    private func addID(_ id: [UInt8], to index: inout HashMap64, _ ids: inout [UnsafeBufferPointer<UInt8>]) {
-        let stored = store.intern(id)
-        index.set(idHash(stored), Int32(ids.count))
-        ids.append(stored)
+    private func addID(_ id: [UInt8], _ value: Int32, to index: inout IDIndex) {
+        index.set(store.intern(id), value)
     }
 
     private func indexCities() {
@@ -141,14 +137,12 @@ public final class ReferenceCatalog: @unchecked Sendable {
 
     /// The index of the user with ID `id`.
     public func user(_ id: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard let index = userIndex.value(idHash(id)).map(Int.init), sameBytes(userIDs[index], id) else { return nil }
-        return index
+        userIndex.value(id).map(Int.init)
     }
 
     /// The index of the product with ID `id`.
     public func product(_ id: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard let index = productIndex.value(idHash(id)).map(Int.init), sameBytes(productIDs[index], id) else { return nil }
-        return index
+        productIndex.value(id).map(Int.init)
     }
 
     /// The city named `name` in `country`.

@@ -5,7 +5,7 @@ import Foundation
 /// as bytes, patterns as small matchers, enums as byte strings. It records, per record, which schema rules
 /// the record broke, and where each field's value is (its slot) for the checks that follow.
 final class SchemaMatcher: @unchecked Sendable {
-    // Immutable after init.
+    // Immutable after init; the buffers are only read, and freed in deinit.
     /// The schema rules a record can break, one check each.
     enum Rule: Int, CaseIterable {
         case required, types, formats, enums, ranges, unknownFields
@@ -33,186 +33,203 @@ final class SchemaMatcher: @unchecked Sendable {
         }
     }
 
-    enum Pattern {
-        case idPrefix([UInt8])
-        case timestamp
-        case upperLetters(Int)
-        case leadingSlash
-        case resolution
-        case regex(NSRegularExpression)
-
-        init(_ pattern: String) {
-            if pattern.hasPrefix("^"), pattern.hasSuffix("[0-9a-f]+$") {
-                self = .idPrefix(Array(pattern.dropFirst().dropLast("[0-9a-f]+$".count).utf8))
-            } else if pattern == "^[A-Z]{2}$" {
-                self = .upperLetters(2)
-            } else if pattern == "^/" {
-                self = .leadingSlash
-            } else if pattern == "^\\d+x\\d+$" {
-                self = .resolution
-            } else if pattern.contains("T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z") {
-                self = .timestamp
-            } else {
-                self = .regex(try! NSRegularExpression(pattern: pattern))
-            }
-        }
-
-        func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-            switch self {
-            case let .idPrefix(prefix):
-                guard bytes.count > prefix.count,
-                      prefix.withUnsafeBufferPointer({ sameBytes(UnsafeBufferPointer(rebasing: bytes[..<$0.count]), $0) }) else { return false }
-                var index = prefix.count
-                while index < bytes.count {
-                    let byte = bytes[index]
-                    guard (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) else { return false }
-                    index += 1
-                }
-                return true
-            case .timestamp:
-                return ISOTimestamp.parse(bytes) != nil
-            case let .upperLetters(count):
-                return bytes.count == count && bytes.allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
-            case .leadingSlash:
-                return bytes.first == UInt8(ascii: "/")
-            case .resolution:
-                guard let x = bytes.firstIndex(of: UInt8(ascii: "x")), x > 0, x < bytes.count - 1 else { return false }
-                return bytes[..<x].allSatisfy { $0 >= 0x30 && $0 <= 0x39 } && bytes[(x + 1)...].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
-            case let .regex(expression):
-                let text = bytes.text
-                return expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
-            }
-        }
+    /// How a string field's format is checked: the schema's patterns, each with a matcher of its own.
+    enum Format: UInt8 {
+        case none, idPrefix, timestamp, upperLetters, leadingSlash, resolution, regex
     }
 
-    /// One field of an object, compiled.
-    final class Node: @unchecked Sendable {
-        // Immutable after init.
-        enum Kind { case string, integer, number, boolean, object, array }
-        let name: UnsafeBufferPointer<UInt8>
-        let path: String
-        /// Position in the matcher's node list (findings refer to nodes by it).
-        let number: Int
+    /// One field of the schema, compiled into a plain value. Nodes live in one buffer and refer to each other by
+    /// index, so that walking a record touches no reference counts.
+    struct Node {
+        enum Kind: UInt8 { case string, integer, number, boolean, object, array }
+        var name: UnsafeBufferPointer<UInt8>
+        var kind: Kind
+        var nullable: Bool
+        var required: Bool
         /// Whether the numeric range is left to the coordinates family.
-        let rangeExempt: Bool
-        let kind: Kind
-        let nullable: Bool
-        let required: Bool
-        let pattern: Pattern?
-        let values: [UnsafeBufferPointer<UInt8>]?
-        let minimum: Double?
-        let maximum: Double?
-        let minItems: Int
-        let fields: [Node]
-        let element: Node?
-        /// Where the value's token index is kept for the record checks (top-level and nested object fields).
-        let slot: Int
+        var rangeExempt = false
+        var format = Format.none
+        /// `.idPrefix`: the prefix.
+        var prefix = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        /// `.upperLetters`: how many; `.regex`: the position in the matcher's regexes.
+        var formatArgument = 0
+        /// Enum values: `valueCount` of the matcher's values from `firstValue` (`valueCount` -1: no enum).
+        var firstValue: Int32 = 0
+        var valueCount: Int32 = -1
+        /// The range (infinite bounds when the schema sets none, so the comparisons need no optionals).
+        var minimum = -Double.infinity
+        var maximum = Double.infinity
+        var minItems = 0
+        /// Object fields: `childCount` of the matcher's children from `firstChild`, in schema order.
+        var firstChild: Int32 = 0
+        var childCount: Int32 = 0
+        /// The array element's node, or -1.
+        var element: Int32 = -1
+        /// Where the value's token index is kept for the record checks (top-level and nested object fields; -1 in arrays).
+        var slot: Int32 = -1
+    }
 
-        init(name: String, path: String, type: FieldType, nullable: Bool, required: Bool = true, slots: inout Int, inArray: Bool,
-             store: ByteStore, nodes: inout [Node], exempt: Set<String>) {
-            self.name = store.intern(name.utf8)
-            self.path = path
-            rangeExempt = exempt.contains(path)
-            self.nullable = nullable
-            self.required = required
-            if inArray {
-                slot = -1
-            } else {
-                slot = slots
+    /// Builds the node buffers from a record type's fields.
+    private struct Builder {
+        let store: ByteStore
+        let exempt: Set<String>
+        var nodes: [Node] = []
+        var paths: [String] = []
+        var children: [Int32] = []
+        var values: [UnsafeBufferPointer<UInt8>] = []
+        var regexes: [NSRegularExpression] = []
+        var slots = 0
+
+        /// Adds the node of a field (after its descendants) and returns its index.
+        mutating func add(name: String, path: String, type: FieldType, nullable: Bool, required: Bool = true, inArray: Bool) -> Int32 {
+            var node = Node(name: store.intern(name.utf8), kind: .string, nullable: nullable, required: required)
+            node.rangeExempt = exempt.contains(path)
+            if !inArray {
+                node.slot = Int32(slots)
                 slots += 1
             }
-            var pattern: Pattern?, values: [UnsafeBufferPointer<UInt8>]?, minimum: Double?, maximum: Double?, minItems = 0
-            var fields: [Node] = [], element: Node?
             switch type {
             case let .string(format, patternText, enumValues):
-                kind = .string
-                if let patternText { pattern = Pattern(patternText) } else if format == "date-time" { pattern = .timestamp }
-                values = enumValues.map { $0.map { store.intern($0.utf8) } }
-            case let .integer(min):
-                kind = .integer
-                minimum = min.map(Double.init)
-            case let .number(min, max):
-                kind = .number
-                minimum = min
-                maximum = max
-            case .boolean:
-                kind = .boolean
-            case let .object(children):
-                kind = .object
-                for child in children {
-                    fields.append(Node(name: child.name, path: path + "." + child.name, type: child.type, nullable: child.nullable,
-                                       required: child.required, slots: &slots, inArray: inArray, store: store, nodes: &nodes, exempt: exempt))
+                node.kind = .string
+                if let patternText { setFormat(&node, patternText) } else if format == "date-time" { node.format = .timestamp }
+                if let enumValues {
+                    node.firstValue = Int32(values.count)
+                    node.valueCount = Int32(enumValues.count)
+                    values += enumValues.map { store.intern($0.utf8) }
                 }
+            case let .integer(min):
+                node.kind = .integer
+                if let min { node.minimum = Double(min) }
+            case let .number(min, max):
+                node.kind = .number
+                if let min { node.minimum = min }
+                if let max { node.maximum = max }
+            case .boolean:
+                node.kind = .boolean
+            case let .object(fields):
+                node.kind = .object
+                let indexes = fields.map { child in
+                    add(name: child.name, path: path + "." + child.name, type: child.type, nullable: child.nullable,
+                        required: child.required, inArray: inArray)
+                }
+                node.firstChild = Int32(children.count)
+                node.childCount = Int32(indexes.count)
+                children += indexes
             case let .array(elementType, min):
-                kind = .array
-                minItems = min
-                element = Node(name: "", path: path + "[]", type: elementType, nullable: false, slots: &slots, inArray: true,
-                               store: store, nodes: &nodes, exempt: exempt)
+                node.kind = .array
+                node.minItems = min
+                node.element = add(name: "", path: path + "[]", type: elementType, nullable: false, inArray: true)
             }
-            self.pattern = pattern
-            self.values = values
-            self.minimum = minimum
-            self.maximum = maximum
-            self.minItems = minItems
-            self.fields = fields
-            self.element = element
-            number = nodes.count
-            nodes.append(self)
+            nodes.append(node)
+            paths.append(path)
+            return Int32(nodes.count - 1)
+        }
+
+        private mutating func setFormat(_ node: inout Node, _ pattern: String) {
+            if pattern.hasPrefix("^"), pattern.hasSuffix("[0-9a-f]+$") {
+                node.format = .idPrefix
+                node.prefix = store.intern(pattern.dropFirst().dropLast("[0-9a-f]+$".count).utf8)
+            } else if pattern == "^[A-Z]{2}$" {
+                node.format = .upperLetters
+                node.formatArgument = 2
+            } else if pattern == "^/" {
+                node.format = .leadingSlash
+            } else if pattern == "^\\d+x\\d+$" {
+                node.format = .resolution
+            } else if pattern.contains("T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z") {
+                node.format = .timestamp
+            } else {
+                node.format = .regex
+                node.formatArgument = regexes.count
+                regexes.append(try! NSRegularExpression(pattern: pattern))
+            }
         }
     }
 
     let type: RecordType
-    let root: Node
     let slotCount: Int
     private let store = ByteStore()
-    /// Every node, by ``Node/number``.
-    private(set) var nodes: [Node] = []
+    private let nodes: UnsafeMutableBufferPointer<Node>
+    private let children: UnsafeMutableBufferPointer<Int32>
+    private let values: UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>>
+    private let root: Int
+    /// Per node, its path (`.location.city`, `.products[].price`), for messages and slot look-ups.
+    private let paths: [String]
+    private let regexes: [NSRegularExpression]
 
     /// Compiles the schema of `type`; the numeric ranges of `rangeExempt` paths (`.location.latitude`) are left
     /// to another check.
     init(type: RecordType, rangeExempt: Set<String> = []) {
         self.type = type
-        var slots = 0
-        var nodes: [Node] = []
-        root = Node(name: "", path: "", type: .object(RecordSchema.fields(of: type)), nullable: false, slots: &slots, inArray: false,
-                    store: store, nodes: &nodes, exempt: rangeExempt)
-        slotCount = slots
-        self.nodes = nodes.sorted { $0.number < $1.number }
+        var builder = Builder(store: store, exempt: rangeExempt)
+        root = Int(builder.add(name: "", path: "", type: .object(RecordSchema.fields(of: type)), nullable: false, inArray: false))
+        slotCount = builder.slots
+        paths = builder.paths
+        regexes = builder.regexes
+        nodes = .allocate(capacity: builder.nodes.count)
+        _ = nodes.initialize(from: builder.nodes)
+        children = .allocate(capacity: max(1, builder.children.count))
+        _ = children.initialize(from: builder.children)
+        values = .allocate(capacity: max(1, builder.values.count))
+        _ = values.initialize(from: builder.values)
+    }
+
+    deinit {
+        nodes.deallocate()
+        children.deallocate()
+        values.deallocate()
     }
 
     /// The slot of a field path such as `location.latitude` (without a leading dot).
     func slot(_ path: String) -> Int {
-        func find(_ node: Node) -> Int? {
-            if node.path == "." + path { return node.slot }
-            for field in node.fields { if let slot = find(field) { return slot } }
-            return nil
+        guard let index = paths.firstIndex(of: "." + path), nodes[index].slot >= 0 else {
+            preconditionFailure("no field \(path) in the \(type.rawValue) schema")
         }
-        guard let slot = find(root) else { preconditionFailure("no field \(path) in the \(type.rawValue) schema") }
-        return slot
+        return Int(nodes[index].slot)
     }
 
     /// What a record broke: per rule, the first problem (a kind, the node and the token), turned into a
-    /// message only when a report keeps it.
+    /// message only when a report keeps it. A fixed-size value, reset per record without allocating.
     struct Findings {
         enum Problem: UInt8 {
             case missing, null, notString, notInteger, notNumber, notBoolean, notObject, notArray
             case notInEnum, badFormat, belowMinimum, aboveMaximum, tooFewItems, unknownField
         }
 
-        var problems: [(problem: Problem, node: Int32, token: Int32)?] = Array(repeating: nil, count: Rule.allCases.count)
-        var any = false
+        typealias Finding = (problem: Problem, node: Int32, token: Int32)
+
+        private static let none: Finding = (.missing, -1, -1)
+        private var entries: (Finding, Finding, Finding, Finding, Finding, Finding) = (none, none, none, none, none, none)
+        /// Bit `rule` is set when the rule has a finding.
+        private(set) var broken: UInt8 = 0
+
+        var any: Bool { broken != 0 }
+
+        /// The finding of rule number `rule` (a ``Rule`` raw value), if the record broke it.
+        subscript(rule: Int) -> Finding? {
+            guard broken & (1 << UInt8(rule)) != 0 else { return nil }
+            return withUnsafeBytes(of: entries) { $0.load(fromByteOffset: rule * MemoryLayout<Finding>.stride, as: Finding.self) }
+        }
 
         @inline(__always)
-        mutating func add(_ rule: Rule, _ problem: Problem, _ node: Node, _ token: Int) {
-            if problems[rule.rawValue] == nil { problems[rule.rawValue] = (problem, Int32(node.number), Int32(token)) }
-            any = true
+        mutating func add(_ rule: Rule, _ problem: Problem, _ node: Int, _ token: Int) {
+            let bit: UInt8 = 1 << UInt8(rule.rawValue)
+            if broken & bit == 0 {
+                withUnsafeMutableBytes(of: &entries) {
+                    $0.storeBytes(of: (problem, Int32(node), Int32(token)), toByteOffset: rule.rawValue * MemoryLayout<Finding>.stride, as: Finding.self)
+                }
+                broken |= bit
+            }
         }
+
+        mutating func removeAll() { broken = 0 }
     }
 
     /// The message of a finding; `tokens` must be the record's (valid until the next parse).
-    func message(_ finding: (problem: Findings.Problem, node: Int32, token: Int32), tokens: Tokens) -> String {
+    func message(_ finding: Findings.Finding, tokens: Tokens) -> String {
         let node = nodes[Int(finding.node)]
-        let path = node.path.isEmpty ? "(record)" : String(node.path.dropFirst())
+        let nodePath = paths[Int(finding.node)]
+        let path = nodePath.isEmpty ? "(record)" : String(nodePath.dropFirst())
         let token = Int(finding.token)
         func value() -> String {
             switch tokens.kind(token) {
@@ -230,22 +247,27 @@ final class SchemaMatcher: @unchecked Sendable {
         case .notObject: return "\(path) is not an object"
         case .notArray: return "\(path) is not an array"
         case .notInEnum:
-            return "\(path) is \(value()), not one of \((node.values ?? []).map(\.text).joined(separator: ", "))"
+            let allowed = (0..<max(0, Int(node.valueCount))).map { values[Int(node.firstValue) + $0].text }
+            return "\(path) is \(value()), not one of \(allowed.joined(separator: ", "))"
         case .badFormat: return "\(path) \(value()) does not match its format"
-        case .belowMinimum: return "\(path) is \(value()), below \(node.minimum ?? 0)"
-        case .aboveMaximum: return "\(path) is \(value()), above \(node.maximum ?? 0)"
+        case .belowMinimum: return "\(path) is \(value()), below \(node.minimum)"
+        case .aboveMaximum: return "\(path) is \(value()), above \(node.maximum)"
         case .tooFewItems: return "\(path) has \(tokens.base[token].count) items, at least \(node.minItems) required"
         case .unknownField: return "unknown field \(path.isEmpty || path == "(record)" ? "" : path + ".")\(tokens.key(token).text)"
         }
     }
 
-    /// Checks the record whose root object is token 0; fills `slots` with token indexes (-1 when absent).
-    func check(_ tokens: Tokens, slots: inout [Int32], findings: inout Findings) {
-        for index in slots.indices { slots[index] = -1 }
-        checkObject(root, tokens, 0, &slots, &findings)
+    /// Checks the record whose root object is token 0; fills the first ``slotCount`` of `slots` with token
+    /// indexes (-1 when absent).
+    func check(_ tokens: Tokens, slots: UnsafeMutableBufferPointer<Int32>, findings: inout Findings) {
+        precondition(slots.count >= slotCount)
+        UnsafeMutableBufferPointer(rebasing: slots[..<slotCount]).update(repeating: -1)
+        checkObject(root, tokens, 0, slots, &findings)
     }
 
-    private func checkObject(_ node: Node, _ tokens: Tokens, _ index: Int, _ slots: inout [Int32], _ findings: inout Findings) {
+    private func checkObject(_ object: Int, _ tokens: Tokens, _ index: Int, _ slots: UnsafeMutableBufferPointer<Int32>,
+                             _ findings: inout Findings) {
+        let first = Int(nodes[object].firstChild), count = Int(nodes[object].childCount)
         var seen = 0 as UInt64
         var child = index + 1
         let stop = tokens.end(index)
@@ -253,75 +275,121 @@ final class SchemaMatcher: @unchecked Sendable {
         while child < stop {
             let key = tokens.key(child)
             // Records are usually in schema order: try the field at this position first.
-            var fieldIndex: Int?
-            if position < node.fields.count, sameBytes(key, node.fields[position].name) {
+            var fieldIndex = -1
+            if position < count, sameBytes(key, nodes[Int(children[first + position])].name) {
                 fieldIndex = position
             } else {
-                fieldIndex = node.fields.firstIndex { sameBytes(key, $0.name) }
+                for candidate in 0..<count where sameBytes(key, nodes[Int(children[first + candidate])].name) {
+                    fieldIndex = candidate
+                    break
+                }
             }
-            if let fieldIndex {
-                let field = node.fields[fieldIndex]
+            if fieldIndex >= 0 {
+                let field = Int(children[first + fieldIndex])
                 if fieldIndex < 64 { seen |= 1 << UInt64(fieldIndex) }
-                if field.slot >= 0 { slots[field.slot] = Int32(child) }
-                checkValue(field, tokens, child, &slots, &findings)
+                let slot = Int(nodes[field].slot)
+                if slot >= 0 { slots[slot] = Int32(child) }
+                checkValue(field, tokens, child, slots, &findings)
             } else {
-                findings.add(.unknownFields, .unknownField, node, child)
+                findings.add(.unknownFields, .unknownField, object, child)
             }
             position += 1
             child = tokens.end(child)
         }
-        if seen != (node.fields.count >= 64 ? UInt64.max : (1 << UInt64(node.fields.count)) - 1) {
-            for (fieldIndex, field) in node.fields.enumerated() where field.required && seen & (1 << UInt64(fieldIndex)) == 0 {
-                findings.add(.required, .missing, field, index)
-                break
+        if seen != (count >= 64 ? UInt64.max : (1 << UInt64(count)) - 1) {
+            for fieldIndex in 0..<count {
+                let field = Int(children[first + fieldIndex])
+                if nodes[field].required && seen & (1 << UInt64(fieldIndex)) == 0 {
+                    findings.add(.required, .missing, field, index)
+                    break
+                }
             }
         }
     }
 
-    private func checkValue(_ node: Node, _ tokens: Tokens, _ index: Int, _ slots: inout [Int32], _ findings: inout Findings) {
+    private func checkValue(_ field: Int, _ tokens: Tokens, _ index: Int, _ slots: UnsafeMutableBufferPointer<Int32>,
+                            _ findings: inout Findings) {
+        let node = nodes.baseAddress! + field
         let kind = tokens.kind(index)
         if kind == .null {
-            if !node.nullable { findings.add(.types, .null, node, index) }
+            if !node.pointee.nullable { findings.add(.types, .null, field, index) }
             return
         }
-        switch node.kind {
+        switch node.pointee.kind {
         case .string:
-            guard kind == .string else { return findings.add(.types, .notString, node, index) }
+            guard kind == .string else { return findings.add(.types, .notString, field, index) }
             let bytes = tokens.string(index)
-            if let values = node.values {
-                if !values.contains(where: { sameBytes(bytes, $0) }) { findings.add(.enums, .notInEnum, node, index) }
-            } else if let pattern = node.pattern, !pattern.matches(bytes) {
-                findings.add(.formats, .badFormat, node, index)
+            if node.pointee.valueCount >= 0 {
+                let first = Int(node.pointee.firstValue)
+                var found = false
+                for value in first..<(first + Int(node.pointee.valueCount)) where sameBytes(bytes, values[value]) {
+                    found = true
+                    break
+                }
+                if !found { findings.add(.enums, .notInEnum, field, index) }
+            } else if node.pointee.format != .none, !matches(node, bytes) {
+                findings.add(.formats, .badFormat, field, index)
             }
         case .integer:
-            guard let value = tokens.integer(index) else { return findings.add(.types, .notInteger, node, index) }
-            checkRange(node, Double(value), index, &findings)
+            guard let value = tokens.integer(index) else { return findings.add(.types, .notInteger, field, index) }
+            checkRange(node, field, Double(value), index, &findings)
         case .number:
-            guard let value = tokens.number(index) else { return findings.add(.types, .notNumber, node, index) }
-            checkRange(node, value, index, &findings)
+            guard let value = tokens.number(index) else { return findings.add(.types, .notNumber, field, index) }
+            checkRange(node, field, value, index, &findings)
         case .boolean:
-            if kind != .true && kind != .false { findings.add(.types, .notBoolean, node, index) }
+            if kind != .true && kind != .false { findings.add(.types, .notBoolean, field, index) }
         case .object:
-            guard kind == .object else { return findings.add(.types, .notObject, node, index) }
-            checkObject(node, tokens, index, &slots, &findings)
+            guard kind == .object else { return findings.add(.types, .notObject, field, index) }
+            checkObject(field, tokens, index, slots, &findings)
         case .array:
-            guard kind == .array, let element = node.element else { return findings.add(.types, .notArray, node, index) }
+            let element = Int(node.pointee.element)
+            guard kind == .array, element >= 0 else { return findings.add(.types, .notArray, field, index) }
             var child = index + 1, items = 0
             let stop = tokens.end(index)
             while child < stop {
-                checkValue(element, tokens, child, &slots, &findings)
+                checkValue(element, tokens, child, slots, &findings)
                 items += 1
                 child = tokens.end(child)
             }
-            if items < node.minItems { findings.add(.ranges, .tooFewItems, node, index) }
+            if items < node.pointee.minItems { findings.add(.ranges, .tooFewItems, field, index) }
         }
     }
 
     @inline(__always)
-    private func checkRange(_ node: Node, _ value: Double, _ index: Int, _ findings: inout Findings) {
-        if node.rangeExempt { return }
-        if let minimum = node.minimum, value < minimum { findings.add(.ranges, .belowMinimum, node, index) }
-        if let maximum = node.maximum, value > maximum { findings.add(.ranges, .aboveMaximum, node, index) }
+    private func checkRange(_ node: UnsafePointer<Node>, _ field: Int, _ value: Double, _ index: Int, _ findings: inout Findings) {
+        if node.pointee.rangeExempt { return }
+        if value < node.pointee.minimum { findings.add(.ranges, .belowMinimum, field, index) }
+        if value > node.pointee.maximum { findings.add(.ranges, .aboveMaximum, field, index) }
+    }
+
+    /// Whether a string matches its node's format.
+    private func matches(_ node: UnsafePointer<Node>, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch node.pointee.format {
+        case .none:
+            return true
+        case .idPrefix:
+            let prefix = node.pointee.prefix
+            guard bytes.count > prefix.count, sameBytes(UnsafeBufferPointer(rebasing: bytes[..<prefix.count]), prefix) else { return false }
+            var index = prefix.count
+            while index < bytes.count {
+                let byte = bytes[index]
+                guard (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) else { return false }
+                index += 1
+            }
+            return true
+        case .timestamp:
+            return ISOTimestamp.parse(bytes) != nil
+        case .upperLetters:
+            return bytes.count == node.pointee.formatArgument && bytes.allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
+        case .leadingSlash:
+            return bytes.first == UInt8(ascii: "/")
+        case .resolution:
+            guard let x = bytes.firstIndex(of: UInt8(ascii: "x")), x > 0, x < bytes.count - 1 else { return false }
+            return bytes[..<x].allSatisfy { $0 >= 0x30 && $0 <= 0x39 } && bytes[(x + 1)...].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+        case .regex:
+            let text = bytes.text
+            return regexes[node.pointee.formatArgument].firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        }
     }
 }
 

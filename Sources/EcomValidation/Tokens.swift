@@ -3,8 +3,28 @@ internal import CSimdJSON
 /// A parsed record as the checks read it: simdjson's tokens in pre-order, the root object first. Valid until
 /// the parser reads the next record.
 struct Tokens {
-    enum Kind: UInt8 {
-        case object = 1, array, string, int64, uint64, double, `true`, `false`, null
+    /// A token's kind: simdjson's `ecj_kind` byte as it is (building an enum from it costs a range check per read).
+    struct Kind: Equatable, CustomStringConvertible {
+        let rawValue: UInt8
+
+        static let object = Kind(rawValue: 1), array = Kind(rawValue: 2), string = Kind(rawValue: 3)
+        static let int64 = Kind(rawValue: 4), uint64 = Kind(rawValue: 5), double = Kind(rawValue: 6)
+        static let `true` = Kind(rawValue: 7), `false` = Kind(rawValue: 8), null = Kind(rawValue: 9)
+
+        /// The kind's name, as messages show a value that has no text of its own.
+        var description: String {
+            switch rawValue {
+            case 1: "object"
+            case 2: "array"
+            case 3: "string"
+            case 4: "int64"
+            case 5: "uint64"
+            case 6: "double"
+            case 7: "true"
+            case 8: "false"
+            default: "null"
+            }
+        }
     }
 
     let base: UnsafePointer<ecj_token>
@@ -15,7 +35,7 @@ struct Tokens {
         self.count = count
     }
 
-    @inline(__always) func kind(_ index: Int) -> Kind { Kind(rawValue: base[index].kind) ?? .null }
+    @inline(__always) func kind(_ index: Int) -> Kind { Kind(rawValue: base[index].kind) }
     /// One past the last descendant of `index`.
     @inline(__always) func end(_ index: Int) -> Int { Int(base[index].end) }
     /// The member name of `index` (empty for array elements).

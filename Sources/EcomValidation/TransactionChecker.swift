@@ -102,7 +102,7 @@ final class TransactionChecker: TypeChecker {
 
     private func cents(_ value: Double) -> Int64 { Int64((value * 100).rounded()) }
 
-    func check(_ tokens: Tokens, _ slots: [Int32], timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
+    func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
         let idText = { id?.text }
         let catalog = context.catalog
@@ -122,16 +122,31 @@ final class TransactionChecker: TypeChecker {
             while line < tokens.end(productsToken) {
                 defer { line = tokens.end(line) }
                 guard tokens.kind(line) == .object else { linesComplete = false; continue }
-                guard let productToken = tokens.member(line, "product_id"), tokens.kind(productToken) == .string,
-                      let priceToken = tokens.member(line, "price"), let price = tokens.number(priceToken),
-                      let quantityToken = tokens.member(line, "quantity"), let quantity = tokens.integer(quantityToken) else {
+                // One pass over the line's members (the first of a repeated name counts, as with Tokens.member).
+                var productToken = -1, priceToken = -1, quantityToken = -1, categoryToken = -1, nameToken = -1
+                var member = line + 1
+                let lineEnd = tokens.end(line)
+                while member < lineEnd {
+                    let key = tokens.key(member)
+                    switch key.count {
+                    case 4 where nameToken < 0 && sameBytes(key, "name"): nameToken = member
+                    case 5 where priceToken < 0 && sameBytes(key, "price"): priceToken = member
+                    case 8 where quantityToken < 0 && sameBytes(key, "quantity"): quantityToken = member
+                    case 8 where categoryToken < 0 && sameBytes(key, "category"): categoryToken = member
+                    case 10 where productToken < 0 && sameBytes(key, "product_id"): productToken = member
+                    default: break
+                    }
+                    member = tokens.end(member)
+                }
+                guard productToken >= 0, tokens.kind(productToken) == .string,
+                      priceToken >= 0, let price = tokens.number(priceToken),
+                      quantityToken >= 0, let quantity = tokens.integer(quantityToken) else {
                     linesComplete = false
                     continue
                 }
                 subtotalCents += cents(price) * quantity
                 let productID = tokens.string(productToken)
-                let categoryToken = tokens.member(line, "category")
-                let category = categoryToken.flatMap { tokens.kind($0) == .string ? tokens.string($0) : nil }
+                let category = categoryToken >= 0 && tokens.kind(categoryToken) == .string ? tokens.string(categoryToken) : nil
                 let categoryIndex = category.flatMap { c in categoryBytes.firstIndex { sameBytes(c, $0) } }
                 if let category { categories.add(category) }
                 if let categoryIndex {
@@ -146,8 +161,7 @@ final class TransactionChecker: TypeChecker {
                     continue
                 }
                 let entry = catalog.products[product]
-                let nameToken = tokens.member(line, "name")
-                let name = nameToken.flatMap { tokens.kind($0) == .string ? tokens.string($0) : nil }
+                let name = nameToken >= 0 && tokens.kind(nameToken) == .string ? tokens.string(nameToken) : nil
                 if mismatch == nil {
                     if name.map({ !sameBytes($0, entry.nameBytes) }) ?? true {
                         mismatch = "\(productID.text): name \"\(name?.text ?? "?")\", the catalog says \"\(String(decoding: entry.name, as: UTF8.self))\""
@@ -252,7 +266,7 @@ final class TransactionChecker: TypeChecker {
     }
 
     /// What is wrong with a record's fraud label, or nil; velocity frauds are kept for the burst check at the end.
-    private func fraudLabelProblem(isFraud: Bool, fraudType: FraudType?, tokens: Tokens, slots: [Int32], user: Int?, city: City?,
+    private func fraudLabelProblem(isFraud: Bool, fraudType: FraudType?, tokens: Tokens, slots: Slots, user: Int?, city: City?,
                                    local: Int64?, subtotalCents: Int64, lineCategories: [Int], timestamp: Int64?,
                                    location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) -> String? {
         let typeIsNull = tokens.isNull(slot: slots, s.fraudType)

@@ -31,6 +31,10 @@ final class CheckContext {
     }
 }
 
+/// Where the current record's fields are: token indexes by slot (-1 when absent). Owned by the validator and
+/// valid for one record.
+typealias Slots = UnsafeBufferPointer<Int32>
+
 /// The checks of one record type beyond its schema.
 protocol TypeChecker: AnyObject {
     var type: RecordType { get }
@@ -42,7 +46,7 @@ protocol TypeChecker: AnyObject {
     var ids: HashSet64 { get set }
     /// Checks one record that passed parsing; `slots` locate its fields (-1 absent), `timestamp` is its parsed
     /// time when valid.
-    func check(_ tokens: Tokens, _ slots: [Int32], timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?)
+    func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?)
     /// The record-level tallies, for the quarantine.
     var tallies: [Tally] { get }
     /// The finished checks (other types' checkers are there for cross-type checks).
@@ -53,17 +57,17 @@ protocol TypeChecker: AnyObject {
 
 extension Tokens {
     /// The string at a slot, if present and a string.
-    @inline(__always) func string(slot: [Int32], _ index: Int) -> UnsafeBufferPointer<UInt8>? {
+    @inline(__always) func string(slot: Slots, _ index: Int) -> UnsafeBufferPointer<UInt8>? {
         let token = Int(slot[index])
         return token >= 0 && kind(token) == .string ? string(token) : nil
     }
 
-    @inline(__always) func number(slot: [Int32], _ index: Int) -> Double? {
+    @inline(__always) func number(slot: Slots, _ index: Int) -> Double? {
         let token = Int(slot[index])
         return token >= 0 ? number(token) : nil
     }
 
-    @inline(__always) func bool(slot: [Int32], _ index: Int) -> Bool? {
+    @inline(__always) func bool(slot: Slots, _ index: Int) -> Bool? {
         let token = Int(slot[index])
         guard token >= 0 else { return nil }
         switch kind(token) {
@@ -73,7 +77,7 @@ extension Tokens {
         }
     }
 
-    @inline(__always) func isNull(slot: [Int32], _ index: Int) -> Bool {
+    @inline(__always) func isNull(slot: Slots, _ index: Int) -> Bool {
         let token = Int(slot[index])
         return token >= 0 && kind(token) == .null
     }

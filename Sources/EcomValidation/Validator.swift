@@ -56,7 +56,8 @@ public final class Validator {
         Dictionary(uniqueKeysWithValues: byType.compactMap { $0.map { ($0.checker.type, $0.checker) } })
     }
     public private(set) var sources: [Source] = []
-    private var slots: [Int32] = []
+    /// Token indexes of the current record's fields, by slot (reused for every record).
+    private var slots = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 0)
     private var findings = SchemaMatcher.Findings()
     /// Why the current record broke the schema or parsing (kept only with a quarantine).
     private var lastMessages: [String] = []
@@ -93,6 +94,8 @@ public final class Validator {
         self.settings = settings
         context = CheckContext(settings: settings)
     }
+
+    deinit { slots.deallocate() }
 
     /// Registers an input; records of it are passed with its index. `type` is the record type its layout
     /// says (a `transactions/` directory, a topic), or nil to recognise each record by its fields.
@@ -149,7 +152,7 @@ public final class Validator {
 
     private func check(_ line: UnsafeBufferPointer<UInt8>, readable: Int, at location: RecordLocation, source: Int) {
         if quarantine != nil { lastMessages.removeAll(keepingCapacity: true) }
-        findings = SchemaMatcher.Findings()
+        findings.removeAll()
         sources[source].records += 1
         sources[source].bytes += line.count + 1
         let tokens: Tokens
@@ -176,12 +179,19 @@ public final class Validator {
         let state = state(type)
         let checker = state.checker
         let matcher = checker.matcher
-        if slots.count < matcher.slotCount { slots = Array(repeating: -1, count: matcher.slotCount) }
-        matcher.check(tokens, slots: &slots, findings: &findings)
+        // The ID is usually the first member: its place in the ID set (a random one, rarely cached) is fetched
+        // while the schema is checked.
+        if tokens.count > 1, tokens.kind(1) == .string { checker.ids.prefetch(idHash(tokens.string(1))) }
+        if slots.count < matcher.slotCount {
+            slots.deallocate()
+            slots = .allocate(capacity: matcher.slotCount)
+        }
+        matcher.check(tokens, slots: slots, findings: &findings)
+        let slots = Slots(self.slots)
         let id = tokens.string(slot: slots, checker.idSlot)
         let idText = { id?.text }
-        for rule in 0..<findings.problems.count {
-            if let problem = findings.problems[rule] {
+        for rule in 0..<SchemaMatcher.Rule.allCases.count {
+            if let problem = findings[rule] {
                 state.schema[rule].fail(at: location, id: idText(), matcher.message(problem, tokens: tokens))
                 if quarantine != nil { lastMessages.append(matcher.message(problem, tokens: tokens)) }
             } else {
