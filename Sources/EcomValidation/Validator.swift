@@ -18,6 +18,8 @@ public struct ValidationSettings: Sendable {
     /// Later timestamps are in the future.
     public var now: Int64
 
+    /// Settings for data from `generator`'s configuration; the catalog defaults to the generator's, the window to
+    /// its default one, `now` to the current time.
     public init(generator: ECommerceDataGenerator, seedKnown: Bool, catalog: ReferenceCatalog? = nil,
                 window: (start: Int64, end: Int64)? = nil, gates: Gates = Gates(), now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) {
         self.generator = generator
