@@ -9,12 +9,13 @@ enum Equivalence {
     static let splitTolerance = 0.01
     static let fraudRateTolerance = 0.0005
 
-    /// The smallest sample on which clean data's estimate stays inside the margin: three standard errors of
-    /// the widest expected share within the tolerance (below it, noise alone would fail clean data).
+    /// The smallest sample on which clean data passes: five standard errors of the widest expected share
+    /// within the tolerance, so that an estimate within three standard errors (nearly every clean sample) still
+    /// has its 95 % interval inside the margin. Below it, noise alone would make clean data warn or fail.
     static func minimumSample(shares: [Double], tolerance: Double) -> Int {
         let variance = shares.map { $0 * (1 - $0) }.max() ?? 0.25
         guard tolerance > 0 else { return Int.max }
-        return Int((9 * variance / (tolerance * tolerance)).rounded(.up))
+        return Int((25 * variance / (tolerance * tolerance)).rounded(.up))
     }
 
     static func status(observed: Double, interval: (low: Double, high: Double), expected: Double, tolerance: Double) -> CheckStatus {

@@ -29,13 +29,16 @@ final class UserEventChecker: TypeChecker {
     var devices = SplitCounter(DeviceType.allCases.map(\.rawValue))
     var eventTypes = SplitCounter(["page_view", "search", "product_view", "add_to_cart", "remove_from_cart", "checkout", "purchase"])
     static let funnel = ["product_view", "add_to_cart", "checkout", "purchase"]
-    private let funnelBytes = UserEventChecker.funnel.map { Array($0.utf8) }
+    private let store = ByteStore()
+    private let funnelBytes: [UnsafeBufferPointer<UInt8>]
     var records = 0
 
     var tallies: [Tally] { [userReference, productReference, sessionUser, sessionOrder] }
 
     init(context: CheckContext) {
         self.context = context
+        let store = self.store
+        funnelBytes = UserEventChecker.funnel.map { store.intern($0.utf8) }
         idSlot = matcher.slot("event_id")
         timestampSlot = matcher.slot("timestamp")
         userSlot = matcher.slot("user_id")
@@ -57,11 +60,10 @@ final class UserEventChecker: TypeChecker {
         if let productID = tokens.string(slot: slots, productSlot) {
             productReference.record(context.catalog.product(productID) != nil, at: location, id: idText(), "product_id \(productID.text) is not in the catalog")
         }
-        if let device = tokens.string(slot: slots, deviceSlot) { devices.add(device) }
         let event = tokens.string(slot: slots, eventSlot)
         if let event { eventTypes.add(event) }
         var step: UInt8 = 0
-        if let event, let position = funnelBytes.firstIndex(where: { event.elementsEqual($0) }) { step = 1 << UInt8(position) }
+        if let event, let position = funnelBytes.firstIndex(where: { sameBytes(event, $0) }) { step = 1 << UInt8(position) }
         if let event, event.elementsEqual("purchase".utf8), let transaction = tokens.string(slot: slots, transactionSlot) {
             purchases.append((idHash(transaction), location, idText(), transaction.text))
         }
@@ -77,6 +79,9 @@ final class UserEventChecker: TypeChecker {
             sessionUser.pass()
             sessionOrder.pass()
             sessions[key] = (Int32(user), timestamp, step)
+            // A session has one device: counted per session (per event, a session's ten-odd events would
+            // count as ten independent draws).
+            if let device = tokens.string(slot: slots, deviceSlot) { devices.add(device) }
         }
     }
 
@@ -96,7 +101,7 @@ final class UserEventChecker: TypeChecker {
             results.append(result)
         }
         let config = context.settings.generator.config
-        results.append(Equivalence.split(id: "distribution.event_devices", type: type, title: "devices of user events match the configured mix",
+        results.append(Equivalence.split(id: "distribution.event_devices", type: type, title: "devices of sessions match the configured mix",
                                          names: devices.names, counts: devices.counts,
                                          expected: DeviceType.allCases.map { config.devices[$0] ?? 0 }, gates: gates))
         // The funnel narrows: no step is reached by more sessions than the one before it.

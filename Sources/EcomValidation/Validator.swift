@@ -88,7 +88,9 @@ public final class Validator {
         var tallies: [Tally] { schema + [unique, window, future, order] }
     }
     private let started = Date()
-    private let idFieldNames = RecordType.allCases.map { ($0, Array($0.idField.utf8)) }
+    /// ID fields, the ones other types also carry (transaction_id on events and alerts) last.
+    private let idFieldNames = [RecordType.userEvents, .fraudAlerts, .productUpdates, .analyticsResults, .transactions]
+        .map { ($0, Array($0.idField.utf8)) }
     /// Records that break a record-level check are written here, when set.
     public var quarantine: Quarantine?
 
@@ -122,9 +124,11 @@ public final class Validator {
         return created
     }
 
-    /// The record type of a record from its first field (`transaction_id`, `event_id`, ...).
+    /// The record type of a record from its ID field (`transaction_id`, `event_id`, ...).
     private func recognise(_ tokens: Tokens) -> RecordType? {
         guard tokens.count > 1 else { return nil }
+        // Records start with their own ID; otherwise the first ID field found, other types' references last.
+        for (type, name) in idFieldNames where tokens.key(1).elementsEqual(name) { return type }
         for (type, name) in idFieldNames where tokens.member(0, name) != nil { return type }
         return nil
     }

@@ -45,3 +45,17 @@ func everyPlantedDefectIsReportedUnderItsCheckAtItsLine(file: String) throws {
     let consistency = try #require(report.check("coordinates.consistency"))
     #expect(consistency.examples.contains { $0.message.contains("<script>alert(1)</script>") })
 }
+
+/// A file whose name says nothing is recognised record by record from the ID field that starts each record
+/// (user events carry a transaction_id too, and must not pass for transactions).
+@Test func recordsAreRecognisedByTheirOwnIDField() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-recognise-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let anonymous = directory.appendingPathComponent("data.ndjson").path
+    try FileManager.default.copyItem(atPath: fixtures.appendingPathComponent("validation/user_events.ndjson").path, toPath: anonymous)
+    let report = try validateFile(anonymous)
+    #expect(report.checks.allSatisfy { $0.recordType == nil || $0.recordType == .userEvents })
+    #expect(report.check("referential.session_user")?.violations == 1)
+    #expect(report.records == 1000)
+}

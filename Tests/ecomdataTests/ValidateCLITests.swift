@@ -57,7 +57,7 @@ func schemaProblems(_ reportPath: String) throws -> String {
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let file = dir.appendingPathComponent("transactions.ndjson").path
-    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "50000", "--seed", "5", "--out", file]).status == 0)
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "100000", "--seed", "5", "--out", file]).status == 0)
     let clean = try CLI.run(["validate", file, "--seed", "5", "--json", dir.appendingPathComponent("clean.json").path])
     #expect(clean.status == 0, "\(clean.text)")
     #expect(try schemaProblems(dir.appendingPathComponent("clean.json").path).isEmpty)
@@ -89,4 +89,25 @@ func schemaProblems(_ reportPath: String) throws -> String {
     let missing = try CLI.run(["validate", dir.appendingPathComponent("nope.ndjson").path])
     #expect(missing.status == 3)
     #expect(missing.stderr.contains("nope.ndjson"))
+}
+
+@Test func validateReadsTheCatalogFilesAndNamesABrokenOne() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("transactions.ndjson").path
+    let catalog = dir.appendingPathComponent("catalog").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "3000", "--seed", "8", "--out", file, "--catalog-out", catalog]).status == 0)
+    // Without --seed the rebuilt catalog (seed 42) is not the data's; with the files it is.
+    let withFiles = try CLI.run(["validate", file, "--catalog", catalog, "--json", dir.appendingPathComponent("r.json").path])
+    #expect(withFiles.status == 0, "\(withFiles.text)")
+    let report = try JSONValue.parse(String(contentsOfFile: dir.appendingPathComponent("r.json").path, encoding: .utf8))
+    #expect(report["run"]?["catalog"]?.stringValue == catalog)
+    #expect(report["run"]?["seed"] == .null)
+    let wrongSeed = try CLI.run(["validate", file])
+    #expect(wrongSeed.status == 1)
+    #expect(wrongSeed.text.contains("referential.user_id") || wrongSeed.text.contains("referential.product_details"))
+    try "{\"user_id\": 5}\n".write(toFile: catalog + "/users.ndjson", atomically: true, encoding: .utf8)
+    let broken = try CLI.run(["validate", file, "--catalog", catalog])
+    #expect(broken.status == 3)
+    #expect(broken.stderr.contains("users.ndjson:1"), "\(broken.stderr)")
 }
