@@ -150,6 +150,12 @@ public enum RecordSchema {
         }
     }
 
+    /// The values a top-level enumerated string field of `type` may take (empty for other fields).
+    public static func values(of type: RecordType, field: String) -> [String] {
+        guard case let .string(_, _, values)? = fields(of: type).first(where: { $0.name == field })?.type else { return [] }
+        return values ?? []
+    }
+
     /// JSON Schema (draft 2020-12) of `type`.
     public static func jsonSchema(of type: RecordType) -> JSONValue {
         var members: [(String, JSONValue)] = [

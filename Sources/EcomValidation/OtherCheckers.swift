@@ -27,7 +27,7 @@ final class UserEventChecker: TypeChecker {
     /// Purchase events' transactions, resolved at the end against the transactions read.
     var purchases: [(transaction: UInt64, location: RecordLocation, id: String?, text: String)] = []
     var devices = SplitCounter(DeviceType.allCases.map(\.rawValue))
-    var eventTypes = SplitCounter(["page_view", "search", "product_view", "add_to_cart", "remove_from_cart", "checkout", "purchase"])
+    var eventTypes = SplitCounter(RecordSchema.values(of: .userEvents, field: "event_type"))
     static let funnel = ["product_view", "add_to_cart", "checkout", "purchase"]
     private let store = ByteStore()
     private let funnelBytes: [UnsafeBufferPointer<UInt8>]
@@ -86,7 +86,7 @@ final class UserEventChecker: TypeChecker {
     }
 
     func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
-        var results = tallyResults([userReference, productReference, sessionUser, sessionOrder], gates: gates, empty: "no user events with these fields")
+        var results = tallyResults(tallies, gates: gates, empty: "no user events with these fields")
         var purchase = Tally("referential.purchase_transaction", .referential, .userEvents, "a purchase event's transaction_id is a transaction of the data")
         if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
             for item in purchases {
@@ -153,7 +153,7 @@ final class ProductUpdateChecker: TypeChecker {
     private let productSlot: Int, nameSlot: Int, categorySlot: Int, oldPriceSlot: Int, updateSlot: Int
     var productReference = Tally("referential.product_id", .referential, .productUpdates, "every product_id is in the product catalog")
     var details = Tally("referential.product_details", .referential, .productUpdates, "updates carry the catalog's name, category and list price")
-    var updateTypes = SplitCounter(["stock_update", "price_change", "promotion", "availability_change", "description_update"])
+    var updateTypes = SplitCounter(RecordSchema.values(of: .productUpdates, field: "update_type"))
     var records = 0
 
     var tallies: [Tally] { [productReference, details] }
@@ -190,7 +190,7 @@ final class ProductUpdateChecker: TypeChecker {
     }
 
     func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
-        tallyResults([productReference, details], gates: gates, empty: "no product updates with these fields")
+        tallyResults(tallies, gates: gates, empty: "no product updates with these fields")
     }
 
     func distributions() -> JSONValue {
@@ -243,7 +243,7 @@ final class AlertChecker: TypeChecker {
 
     func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
         var exists = Tally("referential.alert_transaction", .referential, .fraudAlerts, "an alert's transaction is a transaction of the data, at the time the alert says")
-        var results = tallyResults([userReference, afterTransaction], gates: gates, empty: "no alerts with these fields")
+        var results = tallyResults(tallies, gates: gates, empty: "no alerts with these fields")
         if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
             for item in references {
                 if !transactions.ids.contains(item.transaction) {
@@ -280,7 +280,7 @@ final class AnalyticsChecker: TypeChecker {
     private let startSlot: Int, endSlot: Int, dimensionSlot: Int, valueSlot: Int, metricSlot: Int
     var windows = Tally("business.analytics_windows", .business, .analyticsResults, "results cover a 5-minute window and come after it closes")
     var dimensions = Tally("business.analytics_dimensions", .business, .analyticsResults, "dimension values are regions, categories or 'all'")
-    var metrics = SplitCounter(["revenue", "order_count", "average_order_value", "conversion_rate", "active_users", "fraud_rate"])
+    var metrics = SplitCounter(RecordSchema.values(of: .analyticsResults, field: "metric_type"))
     var records = 0
 
     var tallies: [Tally] { [windows, dimensions] }
@@ -317,7 +317,7 @@ final class AnalyticsChecker: TypeChecker {
     }
 
     func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
-        tallyResults([windows, dimensions], gates: gates, empty: "no analytics results with these fields")
+        tallyResults(tallies, gates: gates, empty: "no analytics results with these fields")
     }
 
     func distributions() -> JSONValue {

@@ -63,10 +63,6 @@ struct Tokens {
         default: nil
         }
     }
-    /// The child of object `index` named `name`, or nil.
-    func member(_ index: Int, _ name: StaticString) -> Int? {
-        member(index, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-    }
 
     /// The child of object `index` whose name is the bytes `wanted`, or nil.
     func member(_ index: Int, _ wanted: some Collection<UInt8>) -> Int? {

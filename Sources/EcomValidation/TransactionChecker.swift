@@ -304,30 +304,26 @@ final class TransactionChecker: TypeChecker {
     }
 
     func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
-        let empty = "no transaction had the fields this check reads"
-        var results: [CheckResult] = []
-        func add(_ tally: Tally) {
-            let gate = gates.gate(for: tally.id)
-            results.append(tally.result(maxViolations: gate.maxViolations ?? 0, gating: gate.gating ?? true, emptyReason: empty))
-        }
         // Velocity frauds come in bursts: at least 5 of the user's velocity frauds within 5 minutes of each.
-        let byUser = Dictionary(grouping: velocity, by: \.user)
+        // Judged in the order the records were read, so the examples are the first ones, whatever the hashing.
+        var times: [Int: [Int64]] = [:]
+        for item in velocity { times[item.user, default: []].append(item.time) }
+        for user in times.keys { times[user]!.sort() }
+        for item in velocity {
+            let near = times[item.user]!.filter { abs($0 - item.time) <= 300_000 }.count
+            if near < 5 {
+                labels.failCounted(at: item.location, id: item.id, "velocity fraud with \(near) of the user's velocity frauds within 5 minutes, fewer than 5")
+            }
+        }
         var burstSizes: [Int] = []
-        for (_, burst) in byUser {
-            let times = burst.map(\.time).sorted()
+        for userTimes in times.values {
             var size = 1
-            for (previous, time) in zip(times, times.dropFirst()) {
+            for (previous, time) in zip(userTimes, userTimes.dropFirst()) {
                 if time - previous <= 300_000 { size += 1 } else { burstSizes.append(size); size = 1 }
             }
             burstSizes.append(size)
-            for item in burst {
-                let near = times.filter { abs($0 - item.time) <= 300_000 }.count
-                if near < 5 {
-                    labels.failCounted(at: item.location, id: item.id, "velocity fraud with \(near) of the user's velocity frauds within 5 minutes, fewer than 5")
-                }
-            }
         }
-        for tally in tallies { add(tally) }
+        var results = tallyResults(tallies, gates: gates, empty: "no transaction had the fields this check reads")
         let generator = context.settings.generator
         let config = generator.config
         let model = expectations
@@ -375,6 +371,16 @@ final class TransactionChecker: TypeChecker {
     /// The shares the model expects for regions and local hours over the span the data covers (whole
     /// 15-minute slots), the configured ones when the data has no timestamps.
     private var expectations: (regions: [Double], hours: [Double]) {
+        if let cachedExpectations { return cachedExpectations }
+        let computed = computeExpectations()
+        cachedExpectations = computed
+        return computed
+    }
+
+    /// Taken at the end of the run, when the span is known; ``results(gates:all:)`` and ``distributions()`` share it.
+    private var cachedExpectations: (regions: [Double], hours: [Double])?
+
+    private func computeExpectations() -> (regions: [Double], hours: [Double]) {
         let config = context.settings.generator.config
         let weights = Region.allCases.map { config.regions[$0]?.weight ?? 0 }
         let sum = weights.reduce(0, +)

@@ -58,6 +58,8 @@ public final class Validator {
         Dictionary(uniqueKeysWithValues: byType.compactMap { $0.map { ($0.checker.type, $0.checker) } })
     }
     public private(set) var sources: [Source] = []
+    /// Records read so far, in every input.
+    public var records: Int { sources.reduce(0) { $0 + $1.records } }
     /// Token indexes of the current record's fields, by slot (reused for every record).
     private var slots = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 0)
     private var findings = SchemaMatcher.Findings()
@@ -236,13 +238,8 @@ public final class Validator {
         checker.check(tokens, slots, timestamp: timestamp, at: location, id: id)
     }
 
-    /// A source that could not be read to its end (an I/O error): reported as a finding of `schema.parse`.
-    public func unreadable(_ location: RecordLocation, _ why: String) {
-        parse.fail(at: location, id: nil, why)
-    }
-
     /// Every check, decided; then the report.
-    public func finish(inputs: [String] = [], command: [String] = []) -> ValidationReport {
+    public func finish(command: [String] = []) -> ValidationReport {
         let gates = settings.gates
         var results: [CheckResult] = []
         results += tallyResults([parse, recognised], gates: gates, empty: "no input records")

@@ -106,10 +106,14 @@ struct ValidateCommand: ParsableCommand {
                 throw ExitCode(3)
             }
         }
+        // A long run shows how far it is on a terminal.
+        let progress: ((Int) -> Void)? = isatty(STDERR_FILENO) != 0
+            ? { records in FileHandle.standardError.write(Data("\rvalidating: \(records) records\u{1B}[K".utf8)) } : nil
         do {
             for path in paths {
-                for file in try FileInput.files(at: path) { try FileInput.validate(file, with: validator) }
+                for file in try FileInput.files(at: path) { try FileInput.validate(file, with: validator, progress: progress) }
             }
+            if progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         } catch {
             Console.error(error.description)
             throw ExitCode(3)
