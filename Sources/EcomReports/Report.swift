@@ -4,7 +4,7 @@ import EcomJSON
 /// missing, so that a partial or newer report still renders (v1 only ever adds fields).
 struct Report {
     /// The check families in the order the reports show them; families the format may add later come after.
-    static let familyOrder = ["schema", "referential", "temporal", "coordinates", "distribution", "business"]
+    static let familyOrder = ["audit", "schema", "referential", "temporal", "coordinates", "distribution", "business"]
 
     /// The most examples any check shows, as the format promises.
     static let maxExamples = 20
