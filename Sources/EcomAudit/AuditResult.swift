@@ -213,7 +213,7 @@ extension Audit {
             }
             let delivered = entry.map { $0.partitions.values.reduce(0) { $0 + $1.count } }
             if !topic.exists {
-                add("audit.count", "records read equal the records delivered", nil, checked: 0, violations: 1,
+                add("audit.count", "records read equal the records delivered", nil, checked: 1, violations: 1,
                     failReason: { _ in "topic \(topic.name) does not exist on \(brokers)\(delivered.map { "; the manifest says \($0) records were delivered to it" } ?? "")" })
             } else if read == 0 && (delivered ?? 1) > 0 && badPartitions == 0 {
                 add("audit.count", "records read equal the records delivered", nil, checked: topic.partitions.count, violations: 1,

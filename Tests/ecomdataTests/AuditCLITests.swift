@@ -1,0 +1,152 @@
+import EcomJSON
+import Foundation
+import Testing
+
+/// Writes `lines` (`key\tvalue`) to one partition with kcat, an independent producer.
+func kcatProduce(brokers: String, topic: String, partition: Int, lines: [String]) throws {
+    let produce = Process()
+    produce.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+    produce.arguments = ["-P", "-b", brokers, "-t", topic, "-p", "\(partition)", "-K", "\t"]
+    let input = Pipe()
+    produce.standardInput = input
+    produce.standardError = FileHandle.nullDevice
+    try produce.run()
+    input.fileHandleForWriting.write(Data(lines.map { $0 + "\n" }.joined().utf8))
+    try input.fileHandleForWriting.close()
+    produce.waitUntilExit()
+    #expect(produce.terminationStatus == 0, "kcat -P failed")
+}
+
+/// The report's checks with `id`, by record type or topic title.
+func checks(_ report: JSONValue, _ id: String) -> [JSONValue] {
+    (report["checks"]?.arrayValue ?? []).filter { $0["id"]?.stringValue == id }
+}
+
+/// `topic/partition@offset` of each example of a check.
+func locations(_ check: JSONValue?) -> [String] {
+    (check?["examples"]?.arrayValue ?? []).map { example in
+        let location = example["location"]
+        return "\(location?["topic"]?.stringValue ?? "")/\(location?["partition"]?.intValue ?? -1)@\(location?["offset"]?.intValue.map(String.init) ?? "?")"
+    }
+}
+
+/// A seeded stream's records are copied with kcat to a second broker with planted defects: one record dropped,
+/// one duplicated, one payload altered, one record put on a partition its key does not belong to, and one
+/// non-JSON payload. The audit against the stream's manifest names each with its topic, partition and offset.
+@Test func auditNamesEveryDefectPlantedWithKcatByTopicPartitionAndOffset() throws {
+    let source = try BrokerProcess(brokers: 1)
+    let target = try BrokerProcess(brokers: 1)
+    try #require(!source.bootstrap.isEmpty && !target.bootstrap.isEmpty)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let manifest = dir.appendingPathComponent("manifest.json").path
+    let stream = try CLI.run(["stream", "--duration", "0.05", "--max", "--topics", "transactions", "--seed", "5",
+                              "--brokers", source.bootstrap, "--manifest", manifest])
+    #expect(stream.status == 0, "\(stream.stderr)")
+
+    // The clean topic passes every audit check against its manifest.
+    let clean = try CLI.run(["audit", "--brokers", source.bootstrap, "--manifest", manifest, "--json", dir.appendingPathComponent("clean.json").path])
+    #expect(clean.status == 0, "\(clean.text)\(clean.stderr)")
+    let cleanReport = try JSONValue.parse(String(contentsOfFile: dir.appendingPathComponent("clean.json").path, encoding: .utf8))
+    for check in cleanReport["checks"]?.arrayValue ?? [] where check["family"]?.stringValue == "audit" {
+        #expect(check["status"]?.stringValue == "pass", "\(check["id"]?.stringValue ?? ""): \(check["reason"]?.stringValue ?? "")")
+    }
+
+    var partitions: [Int: [(key: String, value: String)]] = [:]
+    for line in try kcatLines(brokers: source.bootstrap, topic: "transactions", format: "%p\t%k\t%s\n") {
+        let fields = line.split(separator: "\t", maxSplits: 2).map(String.init)
+        partitions[Int(fields[0])!, default: []].append((fields[1], fields[2]))
+    }
+    try #require(partitions.count == 4 && partitions.values.allSatisfy { $0.count > 10 })
+    func id(_ value: String) throws -> String { try #require(JSONValue.parse(value)["transaction_id"]?.stringValue) }
+    var planted: [Int: [(key: String, value: String)]] = [:]
+    let dropped = try id(partitions[0]![5].value)
+    planted[0] = Array(partitions[0]![..<5] + partitions[0]![6...])
+    let duplicated = try id(partitions[1]![3].value)
+    planted[1] = Array(partitions[1]![...3] + partitions[1]![3...])
+    var altered = partitions[2]!
+    let alteredID = try id(altered[4].value)
+    let method = try #require(JSONValue.parse(altered[4].value)["payment_method"]?.stringValue)
+    altered[4].value = altered[4].value.replacingOccurrences(of: "\"payment_method\":\"\(method)\"",
+                                                             with: "\"payment_method\":\"\(method == "paypal" ? "debit_card" : "paypal")\"")
+    planted[2] = altered
+    var third = partitions[3]!
+    let moved = third.remove(at: 6)
+    planted[3] = third
+    planted[0]!.append(moved)
+    planted[1]!.append((planted[1]![0].key, "this is not json"))
+    for (partition, records) in planted {
+        try kcatProduce(brokers: target.bootstrap, topic: "transactions", partition: partition, lines: records.map { "\($0.key)\t\($0.value)" })
+    }
+
+    let json = dir.appendingPathComponent("audit.json").path, html = dir.appendingPathComponent("audit.html").path
+    let junit = dir.appendingPathComponent("audit.xml").path
+    let audit = try CLI.run(["audit", "--brokers", target.bootstrap, "--manifest", manifest, "--json", json, "--report", html, "--junit", junit])
+    #expect(audit.status == 1, "\(audit.text)\(audit.stderr)")
+    #expect(try schemaProblems(json).isEmpty)
+    let report = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    #expect(report["verdict"]?.stringValue == "fail")
+    let missing = checks(report, "audit.missing").first
+    #expect(missing?["violations"]?.intValue == 1)
+    #expect(missing?["examples"]?[0]?["id"]?.stringValue == dropped)
+    #expect(locations(missing) == ["transactions/0@?"])
+    let duplicate = checks(report, "audit.duplicate").first
+    #expect(duplicate?["examples"]?[0]?["id"]?.stringValue == duplicated)
+    #expect(locations(duplicate) == ["transactions/1@4"])
+    #expect(duplicate?["examples"]?[0]?["message"]?.stringValue?.contains("transactions/1@3") == true)
+    let alteredCheck = checks(report, "audit.altered").first
+    #expect(alteredCheck?["examples"]?[0]?["id"]?.stringValue == alteredID)
+    #expect(locations(alteredCheck) == ["transactions/2@4"])
+    let misplacedOffset = planted[0]!.count - 1
+    #expect(locations(checks(report, "audit.partitioning").first) == ["transactions/0@\(misplacedOffset)"])
+    #expect(checks(report, "audit.partitioning").first?["examples"]?[0]?["message"]?.stringValue?.contains("belongs on partition 3") == true)
+    #expect(locations(checks(report, "audit.parse").first) == ["transactions/1@\(planted[1]!.count - 1)"])
+    // Partition 0 lost one record and gained one: its count matches; 1 and 3 do not.
+    #expect(checks(report, "audit.count").first?["violations"]?.intValue == 2)
+    for id in ["audit.unexpected", "audit.order_per_key", "audit.key_matches_payload"] {
+        #expect(checks(report, id).first?["status"]?.stringValue == "pass", "\(id)")
+    }
+    // kcat, reading independently, finds at the named offsets what the audit says is there.
+    let byOffset = try kcatLines(brokers: target.bootstrap, topic: "transactions", format: "%p@%o\t%s\n")
+    #expect(byOffset.contains("1@4\t\(planted[1]![4].value)") && planted[1]![4].value.contains(duplicated))
+    #expect(byOffset.contains("1@\(planted[1]!.count - 1)\tthis is not json"))
+    #expect(byOffset.contains { $0.hasPrefix("2@4\t") && $0.contains(alteredID) })
+    #expect(!byOffset.contains { $0.contains("\"\(dropped)\"") })
+    // The audit's records went through the validator too, located by topic/partition@offset.
+    #expect(locations(checks(report, "referential.unique_id").first) == ["transactions/1@4"])
+    #expect(audit.text.contains("transactions/0@\(misplacedOffset): key"))
+    let xml = try String(contentsOfFile: junit, encoding: .utf8)
+    #expect(xml.contains("ecomdata.audit") && xml.contains("audit.missing"))
+    #expect(try String(contentsOfFile: html, encoding: .utf8).contains(dropped))
+}
+
+@Test func auditOfAMissingOrEmptyTopicIsAFindingNotAHangAndAnUnreachableBrokerExitsThree() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let json = dir.appendingPathComponent("r.json").path
+    // The broker command creates the seed's topics empty; `no-such-topic` does not exist.
+    let started = Date()
+    let result = try CLI.run(["audit", "--brokers", broker.bootstrap, "--topics", "user-events", "no-such-topic", "--json", json])
+    #expect(Date().timeIntervalSince(started) < 20, "an empty or missing topic must not hang the audit")
+    #expect(result.status == 1, "\(result.text)\(result.stderr)")
+    #expect(try schemaProblems(json).isEmpty)
+    let report = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    let counts = checks(report, "audit.count")
+    #expect(counts.count == 2 && counts.allSatisfy { $0["status"]?.stringValue == "fail" })
+    #expect(counts.contains { $0["reason"]?.stringValue?.contains("user-events is empty") == true })
+    #expect(counts.contains { $0["reason"]?.stringValue?.contains("no-such-topic does not exist") == true })
+    #expect(report["audit"]?["topics"]?[1]?["exists"]?.boolValue == false)
+    // Asking about a missing topic did not create it.
+    #expect(try kcatLines(brokers: broker.bootstrap, topic: "no-such-topic", format: "%o\n").isEmpty)
+
+    let unreachableStarted = Date()
+    let unreachable = try CLI.run(["audit", "--brokers", "127.0.0.1:1", "--timeout", "2"])
+    #expect(unreachable.status == 3)
+    #expect(unreachable.stderr.contains("127.0.0.1:1"))
+    #expect(Date().timeIntervalSince(unreachableStarted) < 15)
+    let roundtrip = try CLI.run(["roundtrip", "--brokers", "127.0.0.1:1", "--connect-timeout", "2", "--json", json])
+    #expect(roundtrip.status == 3)
+    #expect(Date().timeIntervalSince(unreachableStarted) < 30)
+}
