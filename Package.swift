@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "EcomGenerationTests", dependencies: ["EcomGeneration", "EcomModel", "EcomJSON"]),
         .testTarget(name: "EcomValidationTests", dependencies: ["EcomValidation", "EcomGeneration", "EcomModel", "EcomJSON"]),
         .testTarget(name: "EcomKafkaTests", dependencies: ["EcomKafka", "EcomGeneration", "EcomModel"]),
-        .testTarget(name: "EcomAuditTests", dependencies: ["EcomAudit", "EcomKafka", "EcomGeneration", "EcomModel", "EcomJSON"]),
+        .testTarget(name: "EcomAuditTests", dependencies: ["EcomAudit", "EcomKafka", "EcomValidation", "EcomGeneration", "EcomModel", "EcomJSON"]),
         .testTarget(name: "EcomReportsTests", dependencies: ["EcomReports", "EcomJSON"]),
         .testTarget(name: "ecomdataTests", dependencies: ["EcomJSON"]),
     ],

@@ -150,3 +150,40 @@ func locations(_ check: JSONValue?) -> [String] {
     #expect(roundtrip.status == 3)
     #expect(Date().timeIntervalSince(unreachableStarted) < 30)
 }
+
+/// The round trip on a broker another process runs (so kcat can read it afterwards): every audit check passes,
+/// the counts are what kcat reads, the reports are written and valid; a validator check may fail only for the
+/// generator's known gap (purchase events name transactions the transactions stream does not have).
+@Test func roundtripAuditsItsOwnStreamAndWritesEveryReport() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = { (name: String) in dir.appendingPathComponent(name).path }
+    let result = try CLI.run(["roundtrip", "--brokers", broker.bootstrap, "--duration", "0.05", "--speedup", "60", "--seed", "9",
+                              "--json", path("r.json"), "--report", path("r.html"), "--junit", path("r.xml"), "--manifest", path("m.json")])
+    #expect(try schemaProblems(path("r.json")).isEmpty)
+    let report = try JSONValue.parse(String(contentsOfFile: path("r.json"), encoding: .utf8))
+    let all = report["checks"]?.arrayValue ?? []
+    let audits = all.filter { $0["family"]?.stringValue == "audit" }
+    #expect(audits.count == 45, "nine audit checks for each of five topics")
+    for check in audits {
+        #expect(check["status"]?.stringValue == "pass", "\(check["title"]?.stringValue ?? ""): \(check["reason"]?.stringValue ?? "")")
+    }
+    let failing = all.filter { $0["status"]?.stringValue == "fail" }.compactMap { $0["id"]?.stringValue }
+    #expect(Set(failing).isSubset(of: ["referential.purchase_transaction"]), "\(failing)")
+    #expect(result.status == (failing.isEmpty ? 0 : 1), "\(result.text)\(result.stderr)")
+    #expect(report["audit"]?["records_named"]?.boolValue == true)
+    let manifest = try JSONValue.parse(String(contentsOfFile: path("m.json"), encoding: .utf8))
+    for topic in report["audit"]?["topics"]?.arrayValue ?? [] {
+        let name = topic["topic"]?.stringValue ?? ""
+        let read = topic["records"]?.intValue ?? -1
+        #expect(read > 0, "\(name)")
+        #expect(read == manifest["topics"]?[name]?["delivered"]?.intValue, "\(name)")
+        #expect(try kcatLines(brokers: broker.bootstrap, topic: name, format: "%o\n").count == Int(read), "\(name): kcat reads another count")
+        #expect(topic["latency_ms"]?["p50_ms"]?.intValue != nil)
+    }
+    #expect(result.text.contains("verdict: "))
+    #expect(try String(contentsOfFile: path("r.xml"), encoding: .utf8).contains("ecomdata.audit"))
+    #expect(FileManager.default.fileExists(atPath: path("r.html")))
+}

@@ -90,10 +90,15 @@ struct RoundtripCommand: ParsableCommand {
                 }
             }
         } else {
-            try requireReachable(configuration, timeout: connectTimeout)
+            // Topics that do not exist yet are created (the audit must know their partitions before the stream starts).
             let admin = try kafkaCall { () throws(KafkaError) in try KafkaAdmin(configuration: configuration) }
-            try kafkaCall { () throws(KafkaError) in
-                try admin.createTopics(types.map(\.topic), partitions: config.topicPartitions, replicationFactor: config.topicReplicationFactor)
+            let existing = try kafkaCall { () throws(KafkaError) in try admin.metadata(timeout: connectTimeout) }.topics.map(\.name)
+            let missing = types.map(\.topic).filter { !existing.contains($0) }
+            if !missing.isEmpty {
+                try kafkaCall { () throws(KafkaError) in
+                    try admin.createTopics(missing, partitions: config.topicPartitions, replicationFactor: config.topicReplicationFactor,
+                                           timeout: connectTimeout)
+                }
             }
         }
 
