@@ -260,6 +260,8 @@ extension Audit {
                 status: topicChecks.map(\.status).max() ?? .pass))
             topicMembers.append(topicJSON(topic, entry: entry, latency: latency))
         }
+        // As the report orders checks: by id, then (stable) topic by topic.
+        checks = checks.enumerated().sorted { ($0.element.id, $0.offset) < ($1.element.id, $1.offset) }.map(\.element)
         let latency = LatencySummary(allLatencies, withoutTimestamp: withoutTimestamp)
         let records = summaries.reduce(0) { $0 + $1.read }
         let seconds = finished.timeIntervalSince(started)

@@ -15,6 +15,8 @@ struct Report {
     let summary: Summary
     let checks: [Check]
     let distributions: [(recordType: String, value: JSONValue)]
+    /// The `audit` member of audit and roundtrip reports.
+    let audit: JSONValue?
 
     struct Summary {
         let records: Int64
@@ -77,6 +79,7 @@ struct Report {
                 examples: check["examples"]?.arrayValue ?? [])
         }
         distributions = (json["distributions"]?.objectValue ?? []).map { (recordType: $0.0, value: $0.1) }
+        audit = json["audit"].flatMap { $0 == .null ? nil : $0 }
     }
 
     /// The checks grouped by family in `familyOrder` (unknown families after, in document order), each family's

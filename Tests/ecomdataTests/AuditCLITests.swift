@@ -128,7 +128,8 @@ func locations(_ check: JSONValue?) -> [String] {
     let json = dir.appendingPathComponent("r.json").path
     // The broker command creates the seed's topics empty; `no-such-topic` does not exist.
     let started = Date()
-    let result = try CLI.run(["audit", "--brokers", broker.bootstrap, "--topics", "user-events", "no-such-topic", "--json", json])
+    let result = try CLI.run(["audit", "--brokers", broker.bootstrap, "--topics", "user-events", "no-such-topic", "--json", json,
+                              "-X", "sasl.password=hunter2"])
     #expect(Date().timeIntervalSince(started) < 20, "an empty or missing topic must not hang the audit")
     #expect(result.status == 1, "\(result.text)\(result.stderr)")
     #expect(try schemaProblems(json).isEmpty)
@@ -138,6 +139,10 @@ func locations(_ check: JSONValue?) -> [String] {
     #expect(counts.contains { $0["reason"]?.stringValue?.contains("user-events is empty") == true })
     #expect(counts.contains { $0["reason"]?.stringValue?.contains("no-such-topic does not exist") == true })
     #expect(report["audit"]?["topics"]?[1]?["exists"]?.boolValue == false)
+    // A secret given with -X is in neither the report nor the output.
+    #expect(!(try String(contentsOfFile: json, encoding: .utf8)).contains("hunter2"))
+    #expect(report["run"]?["command"]?.arrayValue?.contains(.string("sasl.password=***")) == true)
+    #expect(!result.text.contains("hunter2") && !result.stderr.contains("hunter2"))
     // Asking about a missing topic did not create it.
     #expect(try kcatLines(brokers: broker.bootstrap, topic: "no-such-topic", format: "%o\n").isEmpty)
 
@@ -186,4 +191,48 @@ func locations(_ check: JSONValue?) -> [String] {
     #expect(result.text.contains("verdict: "))
     #expect(try String(contentsOfFile: path("r.xml"), encoding: .utf8).contains("ecomdata.audit"))
     #expect(FileManager.default.fileExists(atPath: path("r.html")))
+}
+
+/// `audit --follow` reads what arrives while it runs (kcat writes it, partitioned by murmur2 as a Java client
+/// would), reports as it goes, and on SIGINT reads to the ends of that moment and writes its report.
+@Test func auditFollowsUntilInterruptedThenReportsWhatArrived() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let json = dir.appendingPathComponent("r.json").path
+    let generated = try CLI.run(["generate", "--type", "transactions", "--count", "60", "--seed", "3", "--out", "-"])
+    let lines = try generated.text.split(separator: "\n").map { line in
+        "\(try #require(JSONValue.parse(String(line))["user_id"]?.stringValue))\t\(line)"
+    }
+    let follow = Process()
+    follow.executableURL = CLI.executable
+    follow.arguments = ["audit", "--follow", "--interval", "0.5", "--topics", "transactions", "--seed", "3",
+                        "--brokers", broker.bootstrap, "--json", json]
+    let errors = Pipe()
+    follow.standardOutput = FileHandle.nullDevice
+    follow.standardError = errors
+    try follow.run()
+    Thread.sleep(forTimeInterval: 1.5)
+    let produce = Process()
+    produce.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+    produce.arguments = ["-P", "-b", broker.bootstrap, "-t", "transactions", "-K", "\t", "-X", "partitioner=murmur2_random"]
+    let input = Pipe()
+    produce.standardInput = input
+    try produce.run()
+    input.fileHandleForWriting.write(Data(lines.map { $0 + "\n" }.joined().utf8))
+    try input.fileHandleForWriting.close()
+    produce.waitUntilExit()
+    Thread.sleep(forTimeInterval: 1.5)
+    follow.interrupt()
+    follow.waitUntilExit()
+    let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(follow.terminationStatus == 0, "\(stderr)")
+    #expect(stderr.contains("transactions 60 read"), "progress lines while following: \(stderr)")
+    let report = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    #expect(report["audit"]?["records"]?.intValue == 60)
+    #expect(checks(report, "audit.partitioning").first?["status"]?.stringValue == "pass")
+    #expect(checks(report, "audit.count").first?["status"]?.stringValue == "inconclusive", "no manifest to compare with")
+    let ends = (report["audit"]?["topics"]?[0]?["partitions"]?.arrayValue ?? []).map { $0["end_offset"]?.intValue ?? -1 }
+    #expect(ends.reduce(0, +) == 60, "the ends are those of the moment following stopped")
 }

@@ -159,7 +159,7 @@ struct AuditCommand: ParsableCommand {
         }
         withExtendedLifetime(sources) {}
         let result = audit.finish()
-        let document = result.merged(into: validator.finish(command: CommandLine.arguments).json())
+        let document = result.merged(into: validator.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments)).json())
         let failedWrites = writeReports(document, json: json, html: report, junit: junit, markdown: markdown)
         printAuditSummary(result, report: document, examples: Console.verbose ? 20 : 3)
         withExtendedLifetime(embedded) {}

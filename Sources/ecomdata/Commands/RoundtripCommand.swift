@@ -29,7 +29,7 @@ struct RoundtripCommand: ParsableCommand {
     var properties: [String] = []
 
     @Option(help: "Simulated hours to stream.")
-    var duration: Double = 0.5
+    var duration: Double = 1
 
     @Option(help: "Simulated time runs this many times faster than the wall clock.")
     var speedup: Double = 60
@@ -102,6 +102,38 @@ struct RoundtripCommand: ParsableCommand {
             }
         }
 
+        // The clients live inside this call, so they close before the embedded broker stops.
+        let (result, auditResult, document) = try streamAndAudit(generator: generator, types: types, start: start, end: end,
+                                                                configuration: configuration)
+        let failedWrites = writeReports(document, json: json, html: report, junit: junit, markdown: markdown)
+
+        let wall = result.finished.timeIntervalSince(result.started)
+        print("streamed \(duration) simulated hour(s) of \(scenario.rawValue) (seed \(generation.seed)) to \(configuration.brokers) in \(String(format: "%.1f", wall)) s\(result.stopReason.map { " (\($0))" } ?? "")")
+        print("topic                 planned      sent  delivered  failed    target/s  achieved/s")
+        for topic in result.topics {
+            let name = topic.type.topic
+            print(name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                  + String(format: "%9d %9d %10d %7d %11.1f %11.1f", topic.planned, topic.sent, result.report.delivered[name] ?? 0,
+                           result.report.failed[name] ?? 0, topic.targetRate, topic.achievedRate)
+                  + (topic.derived ? "  (raised by the transactions)" : ""))
+        }
+        printAuditSummary(auditResult, report: document, examples: Console.verbose ? 20 : 3)
+        print("reports: \(json), \(report), \(junit)\(markdown.map { ", \($0)" } ?? ""); manifest: \(manifest)")
+        withExtendedLifetime(embedded) {}
+        if !failedWrites.isEmpty {
+            Console.error("cannot write \(failedWrites.joined(separator: ", ")); check that the directories are writable")
+            throw ExitCode(3)
+        }
+        if let reason = result.stopReason, !reason.hasPrefix("stopped by SIG") {
+            Console.error(reason)
+            throw ExitCode(3)
+        }
+        if document["verdict"]?.stringValue == "fail" { throw ExitCode(1) }
+    }
+    /// Streams the scenario while an audit reads it back; the stream's result, the audit's, and the merged report.
+    private func streamAndAudit(generator: ECommerceDataGenerator, types: [RecordType], start: Timestamp, end: Timestamp,
+                                configuration: KafkaConfiguration) throws -> (KafkaDataProducer.StreamResult, AuditResult, JSONValue) {
+        let scenario = generator.scenario
         // The audit reads from the ends of this moment, so on a cluster with older data it sees only this run's.
         let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true))
         let request = AuditRequest(topics: types.map(\.topic), start: .latest, idleTimeout: idleTimeout, metadataTimeout: connectTimeout)
@@ -141,38 +173,16 @@ struct RoundtripCommand: ParsableCommand {
         }
 
         let auditResult = audit.finish()
-        let document = auditResult.merged(into: validator.finish(command: CommandLine.arguments).json())
-        let failedWrites = writeReports(document, json: json, html: report, junit: junit, markdown: markdown)
-
-        let wall = result.finished.timeIntervalSince(result.started)
-        print("streamed \(duration) simulated hour(s) of \(scenario.rawValue) (seed \(generation.seed)) to \(configuration.brokers) in \(String(format: "%.1f", wall)) s\(result.stopReason.map { " (\($0))" } ?? "")")
-        print("topic                 planned      sent  delivered  failed    target/s  achieved/s")
-        for topic in result.topics {
-            let name = topic.type.topic
-            print(name.padding(toLength: 20, withPad: " ", startingAt: 0)
-                  + String(format: "%9d %9d %10d %7d %11.1f %11.1f", topic.planned, topic.sent, result.report.delivered[name] ?? 0,
-                           result.report.failed[name] ?? 0, topic.targetRate, topic.achievedRate)
-                  + (topic.derived ? "  (raised by the transactions)" : ""))
-        }
-        printAuditSummary(auditResult, report: document, examples: Console.verbose ? 20 : 3)
-        print("reports: \(json), \(report), \(junit)\(markdown.map { ", \($0)" } ?? ""); manifest: \(manifest)")
-        withExtendedLifetime(embedded) {}
-        if !failedWrites.isEmpty {
-            Console.error("cannot write \(failedWrites.joined(separator: ", ")); check that the directories are writable")
-            throw ExitCode(3)
-        }
-        if let reason = result.stopReason, !reason.hasPrefix("stopped by SIG") {
-            Console.error(reason)
-            throw ExitCode(3)
-        }
-        if document["verdict"]?.stringValue == "fail" { throw ExitCode(1) }
+        let document = auditResult.merged(into: validator.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments)).json())
+        return (result, auditResult, document)
     }
 }
 
 /// Runs an audit's reading on a thread of its own while the stream produces.
 final class ReaderThread: @unchecked Sendable {
-    // `error` is written by the thread before it signals `done` and read only after waiting for it.
-    private let audit: Audit
+    // `error` and `audit` are written by the thread before it signals `done` and read only after waiting for it.
+    // The thread lets go of the audit when it is done, so that its consumer closes before the embedded broker stops.
+    private var audit: Audit?
     private let follow: FollowControl
     private let done = DispatchSemaphore(value: 0)
     private var error: AuditError?
@@ -185,10 +195,11 @@ final class ReaderThread: @unchecked Sendable {
     func start() {
         let thread = Thread { [self] in
             do throws(AuditError) {
-                try audit.read(follow: follow)
+                try audit?.read(follow: follow)
             } catch {
                 self.error = error
             }
+            audit = nil
             done.signal()
         }
         thread.name = "ecomdata.roundtrip.audit"
