@@ -203,11 +203,14 @@ extension Audit {
                     countExamples.append(Finding(partition: partition.number, offset: partition.next, id: nil,
                                                  message: "reading stopped at offset \(partition.next), short of the end offset \(partition.end ?? -1): nothing arrived for \(Int(request.idleTimeout)) s"))
                 } else if let entry {
-                    let count = entry.partitions[partition.number]?.count ?? 0
+                    let sent = entry.partitions[partition.number]
+                    let count = sent?.count ?? 0
                     if partition.records != count {
                         badPartitions += 1
+                        let retention = sent.map { partition.low > $0.firstOffset } ?? false
+                            ? "; the partition's log now starts at offset \(partition.low), after the run's first offset \(sent!.firstOffset): the records before it were deleted (retention)" : ""
                         countExamples.append(Finding(partition: partition.number, offset: nil, id: nil,
-                                                     message: "\(partition.records) records read from offsets \(partition.start)-\(max(partition.start, partition.next) - 1), the manifest says \(count) were delivered"))
+                                                     message: "\(partition.records) records read from offsets \(partition.start)-\(max(partition.start, partition.next) - 1), the manifest says \(count) were delivered\(retention)"))
                     }
                 }
             }
