@@ -100,6 +100,9 @@ public final class Audit: @unchecked Sendable {
         var payloadDigest: UInt64 = 0
         var source = 0
         var stalled = false
+        /// Records with an earlier CreateTime are skipped until the first one at or after it (`--from` a time,
+        /// on a broker that cannot look offsets up by time).
+        var notBefore: Int64?
         var counts = Array(repeating: 0, count: FindingKind.allCases.count)
         var examples: [[Finding]] = Array(repeating: [], count: FindingKind.allCases.count)
         /// Per key hash: the latest payload timestamp (as YYYYMMDDhhmmssSSS) and its offset.
@@ -132,6 +135,9 @@ public final class Audit: @unchecked Sendable {
         /// Milliseconds from CreateTime to the moment the record was read.
         var latencies: [Int64] = []
         var withoutTimestamp = 0
+        /// Parsed records that had their ID field, and that had a key and a `timestamp` (what the ID and order checks saw).
+        var withID = 0
+        var withKeyAndTimestamp = 0
 
         init(name: String, type: RecordType?, keyField: String?, idField: String?) {
             self.name = name
@@ -174,7 +180,8 @@ public final class Audit: @unchecked Sendable {
             consumer = try KafkaConsumer(configuration: consumerConfiguration, partitionEOF: true)
             var states: [TopicState] = []
             var assignment: [(topic: String, partition: Int32, offset: Int64)] = []
-            for name in request.topics {
+            var seen = Set<String>()
+            for name in request.topics where seen.insert(name).inserted {
                 let type = RecordType.allCases.first { $0.topic == name }
                 let entry = request.manifest?.topics[name]
                 let state = TopicState(name: name, type: type, keyField: entry?.keyField ?? type?.keyField,
@@ -198,7 +205,12 @@ public final class Audit: @unchecked Sendable {
                     case .beginning: break
                     case .latest: start = partition.high
                     case .manifest: start = entry?.partitions[number]?.firstOffset ?? partition.low
-                    case .timestamp: start = byTime?[number] ?? partition.high
+                    case let .timestamp(time):
+                        if let offset = byTime?[number], offset >= 0 {
+                            start = offset
+                        } else {
+                            partition.notBefore = time
+                        }
                     case let .offsets(list):
                         if let given = list.last(where: { ($0.topic == nil || $0.topic == name) && $0.partition == number }) { start = given.offset }
                     }
@@ -299,6 +311,11 @@ public final class Audit: @unchecked Sendable {
         // Records before the start, past the end, or read again after a fetch retry are not this audit's.
         guard offset >= partition.next, partition.end.map({ offset < $0 }) ?? true else { return }
         partition.next = offset + 1
+        if let notBefore = partition.notBefore {
+            if (message.timestamp ?? notBefore) < notBefore { return }
+            partition.notBefore = nil
+            partition.start = offset
+        }
         partition.records += 1
         if let created = message.timestamp {
             topic.latencies.append(Int64(Date().timeIntervalSince1970 * 1000) - created)
@@ -335,6 +352,7 @@ public final class Audit: @unchecked Sendable {
             _ = keys
         }
         guard let ids = topic.ids, let idBytes = ids.key(in: value) else { return }
+        topic.withID += 1
         let idHash = fnv1a(idBytes)
         let id = { Self.text(idBytes) }
         if let first = topic.firstSeen[idHash] {
@@ -361,6 +379,7 @@ public final class Audit: @unchecked Sendable {
         }
         // Order per key per partition: payload timestamps of one key never go back.
         if let stampBytes = timestamps.key(in: value), let keyBytes = message.key ?? payloadKey {
+            topic.withKeyAndTimestamp += 1
             let stamp = Self.digits(stampBytes)
             let keyHash = fnv1a(keyBytes)
             if let last = partition.lastByKey[keyHash], stamp < last.stamp {

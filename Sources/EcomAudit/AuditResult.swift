@@ -239,11 +239,13 @@ extension Audit {
                 inconclusive: absent ?? (canName ? nil : "the records the run sent are not known one by one (\(namedNote ?? "no seeded stream manifest"))"))
             add("audit.altered", "every payload is the one sent", .altered, checked: parsed, failReason: { "\($0) payloads differ from those sent" },
                 inconclusive: absent ?? noManifest)
-            let noID = topic.idField == nil ? "topic \(topic.name) has no known ID field" : nil
-            add("audit.duplicate", "no \(topic.idField ?? "ID") is read twice", .duplicate, checked: parsed,
+            let noID = topic.idField == nil ? "topic \(topic.name) has no known ID field"
+                : topic.withID == 0 ? "no record read from \(topic.name) has a string \(topic.idField!)" : nil
+            add("audit.duplicate", "no \(topic.idField ?? "ID") is read twice", .duplicate, checked: topic.withID,
                 failReason: { "\($0) records repeat an ID read before" }, inconclusive: absent ?? noID)
-            add("audit.order_per_key", "timestamps of each key never go back within a partition", .order, checked: parsed,
-                failReason: { "\($0) records of a key come after a later one of the same key" }, inconclusive: absent)
+            add("audit.order_per_key", "timestamps of each key never go back within a partition", .order, checked: topic.withKeyAndTimestamp,
+                failReason: { "\($0) records of a key come after a later one of the same key" },
+                inconclusive: absent ?? (topic.withKeyAndTimestamp == 0 ? "no record read from \(topic.name) has both a key and a timestamp field" : nil))
             add("audit.partitioning", "every key is on the partition murmur2 gives it", .misplaced, checked: read,
                 failReason: { "\($0) records are on another partition than their key's" }, inconclusive: absent)
             add("audit.key_matches_payload", "every message key equals the payload's \(topic.keyField ?? "key field")", .keyMismatch, checked: parsed,

@@ -167,7 +167,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     /// Per partition of `topic`, the earliest offset whose record's timestamp is at or after `timestamp`
-    /// (milliseconds since the epoch); partitions with no such record get their high watermark.
+    /// (milliseconds since the epoch), or -1 when the broker knows none (or cannot look offsets up by time, as
+    /// the embedded broker).
     /// - Throws: ``KafkaError`` naming the topic.
     public func offsets(topic: String, partitions: [Int32], atOrAfter timestamp: Int64, timeout: Double = 10) throws(KafkaError) -> [Int32: Int64] {
         let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
@@ -181,9 +182,6 @@ public final class KafkaConsumer: @unchecked Sendable {
         for index in 0..<Int(list.pointee.cnt) {
             let entry = list.pointee.elems[index]
             offsets[entry.partition] = entry.offset
-        }
-        for partition in partitions where (offsets[partition] ?? -1) < 0 {
-            offsets[partition] = try watermarks(topic: topic, partition: partition, timeout: timeout).high
         }
         return offsets
     }

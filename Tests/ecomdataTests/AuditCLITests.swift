@@ -236,3 +236,38 @@ func locations(_ check: JSONValue?) -> [String] {
     let ends = (report["audit"]?["topics"]?[0]?["partitions"]?.arrayValue ?? []).map { $0["end_offset"]?.intValue ?? -1 }
     #expect(ends.reduce(0, +) == 60, "the ends are those of the moment following stopped")
 }
+
+/// `--from` a time reads each partition from its first record with that CreateTime or later (the embedded
+/// broker cannot look offsets up by time, so earlier records are skipped as they are read); `--from` offsets
+/// start where they say, and what comes before is missing against the manifest.
+@Test func auditStartsWhereFromSays() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let manifest = dir.appendingPathComponent("m.json").path, json = dir.appendingPathComponent("r.json").path
+    #expect(try CLI.run(["stream", "--duration", "0.05", "--max", "--topics", "transactions", "--seed", "5",
+                         "--brokers", broker.bootstrap, "--manifest", manifest]).status == 0)
+    let total = try kcatLines(brokers: broker.bootstrap, topic: "transactions", format: "%o\n").count
+    Thread.sleep(forTimeInterval: 1.1)
+    let later = ISO8601DateFormatter().string(from: Date())
+    try kcatProduce(brokers: broker.bootstrap, topic: "transactions", partition: 2, lines: ["user_000001\t{\"late\":true}"])
+
+    func report(_ arguments: [String]) throws -> (Int32, JSONValue) {
+        let result = try CLI.run(["audit", "--brokers", broker.bootstrap, "--topics", "transactions", "--json", json] + arguments)
+        return (result.status, try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8)))
+    }
+    let (_, early) = try report(["--from", "2020-01-01T00:00:00Z", "--seed", "5"])
+    #expect(early["audit"]?["records"]?.intValue == Int64(total + 1))
+    let (_, recent) = try report(["--from", later])
+    #expect(recent["audit"]?["records"]?.intValue == 1, "only the record written after \(later)")
+    #expect(recent["audit"]?["topics"]?[0]?["partitions"]?[2]?["start_offset"]?.intValue != 0)
+
+    let (status, fromOffsets) = try report(["--from", "1:100,transactions/3:50", "--manifest", manifest])
+    #expect(status == 1)
+    let partitions = fromOffsets["audit"]?["topics"]?[0]?["partitions"]?.arrayValue ?? []
+    #expect(partitions.map { $0["start_offset"]?.intValue ?? -1 } == [0, 100, 0, 50])
+    #expect(checks(fromOffsets, "audit.missing").first?["violations"]?.intValue == 150)
+    #expect(checks(fromOffsets, "audit.unexpected").first?["violations"]?.intValue == 0, "the late record has no ID")
+    #expect(try CLI.run(["audit", "--brokers", broker.bootstrap, "--from", "sometime"]).status == 2)
+}
