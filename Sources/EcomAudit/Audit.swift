@@ -249,6 +249,8 @@ public final class Audit: @unchecked Sendable {
         var lastProgress = Date()
         var lastReport = Date()
         var following = follow != nil
+        var checkEnds = true
+        var sinceCheck = 0
         func remaining() -> [PartitionState] { topics.flatMap { $0.partitions.filter { !$0.done && !$0.stalled } } }
         do {
             while true {
@@ -261,12 +263,20 @@ public final class Audit: @unchecked Sendable {
                     }
                     lastProgress = Date()
                 }
-                if !following && remaining().isEmpty { break }
-                let outcome = try consumer.consume(timeout: 0.1) { message in handle(message) }
+                // Partitions end with a record or an end-of-partition event; looking after every record would cost.
+                if !following && (checkEnds || sinceCheck >= 4096) {
+                    if remaining().isEmpty { break }
+                    sinceCheck = 0
+                }
+                var accepted = false
+                let outcome = try consumer.consume(timeout: 0.1) { message in accepted = handle(message) }
                 let now = Date()
+                checkEnds = outcome != .record
                 switch outcome {
                 case .record:
-                    lastProgress = now
+                    sinceCheck += 1
+                    // Only records inside a partition's range count as progress: others may stream on past their ends.
+                    if accepted { lastProgress = now }
                 case let .endOfPartition(topic, number, offset):
                     if let partition = topics.first(where: { $0.name == topic })?.partitions.first(where: { $0.number == number }),
                        offset > partition.next {
@@ -294,25 +304,26 @@ public final class Audit: @unchecked Sendable {
         finishedReading = Date()
     }
 
-    private func handle(_ message: ConsumedMessage) {
+    /// Checks one record; false when it is outside what this audit reads.
+    private func handle(_ message: ConsumedMessage) -> Bool {
         let topicIndex: Int
         if let known = byConsumerIndex[message.topicIndex] {
             topicIndex = known
         } else {
             let name = consumer.topicName(message.topicIndex)
-            guard let found = topics.firstIndex(where: { $0.name == name }) else { return }
+            guard let found = topics.firstIndex(where: { $0.name == name }) else { return false }
             byConsumerIndex[message.topicIndex] = found
             topicIndex = found
         }
         let topic = topics[topicIndex]
-        guard Int(message.partition) < topic.partitions.count else { return }
+        guard Int(message.partition) < topic.partitions.count else { return false }
         let partition = topic.partitions[Int(message.partition)]
         let offset = message.offset
         // Records before the start, past the end, or read again after a fetch retry are not this audit's.
-        guard offset >= partition.next, partition.end.map({ offset < $0 }) ?? true else { return }
+        guard offset >= partition.next, partition.end.map({ offset < $0 }) ?? true else { return false }
         partition.next = offset + 1
         if let notBefore = partition.notBefore {
-            if (message.timestamp ?? notBefore) < notBefore { return }
+            if (message.timestamp ?? notBefore) < notBefore { return true }
             partition.notBefore = nil
             partition.start = offset
         }
@@ -340,7 +351,7 @@ public final class Audit: @unchecked Sendable {
         guard parsed else {
             partition.add(.unparseable, Finding(partition: partition.number, offset: offset, id: nil,
                                                 message: "not a JSON object: \(Self.text(UnsafeBufferPointer(rebasing: value.prefix(80))))"))
-            return
+            return true
         }
         let payloadKey = topic.keys?.key(in: value)
         if let keys = topic.keys {
@@ -351,7 +362,7 @@ public final class Audit: @unchecked Sendable {
             }
             _ = keys
         }
-        guard let ids = topic.ids, let idBytes = ids.key(in: value) else { return }
+        guard let ids = topic.ids, let idBytes = ids.key(in: value) else { return true }
         topic.withID += 1
         let idHash = fnv1a(idBytes)
         let id = { Self.text(idBytes) }
@@ -389,6 +400,7 @@ public final class Audit: @unchecked Sendable {
                 partition.lastByKey[keyHash] = (stamp, offset)
             }
         }
+        return true
     }
 
     /// An ISO-8601 timestamp's digits as one integer (YYYYMMDDhhmmssSSS), which orders as the time does.
