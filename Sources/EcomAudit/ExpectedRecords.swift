@@ -29,7 +29,7 @@ public final class ExpectedRecords {
         ids.removeSubrange(count...)
         payloadHashes.removeSubrange(count...)
         partitions.removeSubrange(count...)
-        seen = Array(repeating: false, count: count)
+        seen.removeSubrange(count...)
     }
 
     /// The records of every generated topic of a stream: `plans` says per topic how many records the run planned
