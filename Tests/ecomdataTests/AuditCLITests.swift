@@ -304,3 +304,44 @@ func locations(_ check: JSONValue?) -> [String] {
     let alerts = checks(report, "audit.unexpected").first { $0["record_type"]?.stringValue == "fraud_alerts" }
     #expect(alerts?["status"]?.stringValue == "inconclusive")
 }
+
+/// Against a `produce` manifest (no seed to regenerate the records from) the audit compares counts and the
+/// per-partition ID and payload digests: a dropped record is counted as missing on its partition and an altered
+/// payload found by its partition's digest, neither named.
+@Test func produceManifestIsComparedByCountAndDigest() throws {
+    let source = try BrokerProcess(brokers: 1)
+    let target = try BrokerProcess(brokers: 1)
+    try #require(!source.bootstrap.isEmpty && !target.bootstrap.isEmpty)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("updates.ndjson").path, manifest = dir.appendingPathComponent("m.json").path
+    let json = dir.appendingPathComponent("r.json").path
+    #expect(try CLI.run(["generate", "--type", "product_updates", "--count", "2000", "--seed", "3", "--out", file]).status == 0)
+    #expect(try CLI.run(["produce", file, "--topic", "product-updates", "--brokers", source.bootstrap, "--manifest", manifest]).status == 0)
+    let clean = try CLI.run(["audit", "--brokers", source.bootstrap, "--manifest", manifest, "--seed", "3", "--json", json])
+    #expect(clean.status == 0, "\(clean.text)")
+    let cleanReport = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    #expect(cleanReport["audit"]?["records_named"]?.boolValue == false)
+    #expect(checks(cleanReport, "audit.unexpected").first?["status"]?.stringValue == "inconclusive")
+
+    var partitions: [Int: [String]] = [:]
+    for line in try kcatLines(brokers: source.bootstrap, topic: "product-updates", format: "%p\t%k\t%s\n") {
+        let fields = line.split(separator: "\t", maxSplits: 1).map(String.init)
+        partitions[Int(fields[0])!, default: []].append(fields[1])
+    }
+    partitions[0]!.remove(at: 7)
+    partitions[2]![10] = partitions[2]![10].replacingOccurrences(of: "\"stock_quantity\":", with: "\"stock_quantity\":1")
+    for (partition, lines) in partitions { try kcatProduce(brokers: target.bootstrap, topic: "product-updates", partition: partition, lines: lines) }
+    let audit = try CLI.run(["audit", "--brokers", target.bootstrap, "--manifest", manifest, "--seed", "3", "--json", json])
+    #expect(audit.status == 1, "\(audit.text)")
+    let report = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    let missing = checks(report, "audit.missing").first
+    #expect(missing?["violations"]?.intValue == 1)
+    #expect(locations(missing) == ["product-updates/0@?"])
+    let altered = checks(report, "audit.altered").first
+    #expect(altered?["violations"]?.intValue == 1)
+    #expect(locations(altered) == ["product-updates/2@?"])
+    #expect(altered?["examples"]?[0]?["message"]?.stringValue?.contains("payload digest differs") == true)
+    let digests = (report["audit"]?["topics"]?[0]?["partitions"]?.arrayValue ?? []).map { $0["payload_digest_matches"]?.boolValue }
+    #expect(digests == [false, true, false, true])
+}
