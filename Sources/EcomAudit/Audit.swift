@@ -157,6 +157,8 @@ public final class Audit: @unchecked Sendable {
     /// The producing run's manifest; may be set after reading when the run ends while it is read (roundtrip).
     public var manifest: AuditManifest?
     private var byConsumerIndex: [Int: Int] = [:]
+    /// Where each partition is read from, assigned when reading begins.
+    private var assignment: [(topic: String, partition: Int32, offset: Int64)] = []
     var expectedNote: String?
     private let timestamps = KeyExtractor(field: "timestamp")
     let started = Date()
@@ -223,7 +225,7 @@ public final class Audit: @unchecked Sendable {
                 }
             }
             topics = states
-            if !assignment.isEmpty { try consumer.assign(assignment) }
+            self.assignment = assignment
         } catch {
             throw .kafka(error)
         }
@@ -253,6 +255,7 @@ public final class Audit: @unchecked Sendable {
         var sinceCheck = 0
         func remaining() -> [PartitionState] { topics.flatMap { $0.partitions.filter { !$0.done && !$0.stalled } } }
         do {
+            if !assignment.isEmpty { try consumer.assign(assignment) }
             while true {
                 if following, let follow, follow.isFinishing {
                     following = false
