@@ -29,9 +29,14 @@ public struct AuditRequest {
     public var idleTimeout: Double
     /// Seconds the brokers have to answer the metadata request (exit 3 after).
     public var metadataTimeout: Double
+    /// Violations allowed and whether a check gates, by check id (`audit.duplicate: {max_violations: 10}` for an
+    /// at-least-once pipeline), as for the validator's checks.
+    public var gates: Gates
 
     /// A request; `start` defaults to the manifest's first offsets when there is a manifest, else the beginning.
-    public init(topics: [String], manifest: AuditManifest? = nil, start: Start? = nil, idleTimeout: Double = 30, metadataTimeout: Double = 10) {
+    public init(topics: [String], manifest: AuditManifest? = nil, start: Start? = nil, idleTimeout: Double = 30, metadataTimeout: Double = 10,
+                gates: Gates = Gates()) {
+        self.gates = gates
         self.topics = topics
         self.manifest = manifest
         self.start = start ?? (manifest == nil ? .beginning : .manifest)

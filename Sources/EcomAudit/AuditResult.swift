@@ -14,16 +14,20 @@ public struct AuditCheck: Sendable {
     /// `pass`, `fail` or `inconclusive`.
     public let status: CheckStatus
     public let reason: String?
+    /// Whether a failure fails the run.
+    public let gating: Bool
     public let checked: Int
     public let violations: Int
+    /// Violations allowed before it fails.
+    public let maxViolations: Int
     let examples: [Finding]
 
     var json: JSONValue {
         .object([
             ("id", .string(id)), ("family", .string("audit")),
             ("record_type", recordType.map { .string($0.rawValue) } ?? .null), ("title", .string(title)),
-            ("status", .string(status.rawValue)), ("reason", reason.map { .string($0) } ?? .null), ("gating", .bool(true)),
-            ("checked", .int(Int64(checked))), ("violations", .int(Int64(violations))), ("max_violations", .int(0)),
+            ("status", .string(status.rawValue)), ("reason", reason.map { .string($0) } ?? .null), ("gating", .bool(gating)),
+            ("checked", .int(Int64(checked))), ("violations", .int(Int64(violations))), ("max_violations", .int(Int64(maxViolations))),
             ("statistic", .null),
             ("examples", .array(examples.prefix(20).map { finding in
                 .object([("location", .object([("topic", .string(topic)), ("partition", .int(Int64(finding.partition))),
@@ -93,8 +97,12 @@ public struct AuditResult: Sendable {
     /// Seconds spent reading.
     public let seconds: Double
 
-    /// `fail` when a check failed, else `pass` (inconclusive checks do not fail an audit, they say why).
-    public var verdict: CheckStatus { checks.contains { $0.status == .fail } ? .fail : .pass }
+    /// `fail` when a gating check failed, `warn` when a non-gating one did, else `pass` (inconclusive checks do
+    /// not fail an audit, they say why).
+    public var verdict: CheckStatus {
+        if checks.contains(where: { $0.status == .fail && $0.gating }) { return .fail }
+        return checks.contains { $0.status == .fail } ? .warn : .pass
+    }
 
     /// The validation report with the audit's checks first (family `audit`), the summary and verdict counting
     /// them, and the `audit` member after `distributions`.
@@ -186,10 +194,14 @@ extension Audit {
             func add(_ id: String, _ title: String, _ kind: FindingKind?, checked: Int, violations: Int? = nil,
                      failReason: (Int) -> String, inconclusive: String? = nil, examples given: [Finding]? = nil) {
                 let violations = violations ?? kind.map(total) ?? 0
-                let status: CheckStatus = inconclusive != nil ? .inconclusive : violations > 0 ? .fail : .pass
+                let gate = request.gates.gate(for: id)
+                let allowed = max(0, gate.maxViolations ?? 0)
+                let status: CheckStatus = inconclusive != nil ? .inconclusive : violations > allowed ? .fail : .pass
+                let reason = inconclusive ?? (violations > allowed ? failReason(violations) + (allowed > 0 ? " (at most \(allowed) allowed)" : "")
+                    : violations > 0 ? "\(failReason(violations)), within the \(allowed) allowed" : nil)
                 topicChecks.append(AuditCheck(
                     id: id, topic: topic.name, recordType: topic.type, title: "\(topic.name): \(title)", status: status,
-                    reason: inconclusive ?? (violations > 0 ? failReason(violations) : nil), checked: checked, violations: violations,
+                    reason: reason, gating: gate.gating ?? true, checked: checked, violations: violations, maxViolations: allowed,
                     examples: given ?? kind.map(examples) ?? []))
             }
             let brokers = configuration.brokers

@@ -57,7 +57,8 @@ func printAuditSummary(_ audit: AuditResult, report: JSONValue, examples: Int) {
         let violations = check["violations"]?.intValue ?? 0
         let counts = violations > 0 ? " \(violations) of \(check["checked"]?.intValue ?? 0)" : ""
         let why = violations > 0 && id.hasPrefix("audit.") == false ? "" : ": \(check["reason"]?.stringValue ?? "")"
-        print("  \(status.padding(toLength: 12, withPad: " ", startingAt: 0)) \(id)\(type)\(counts)\(why)")
+        let gating = check["gating"]?.boolValue == false && status == "fail" ? " (not gating)" : ""
+        print("  \(status.padding(toLength: 12, withPad: " ", startingAt: 0)) \(id)\(type)\(counts)\(gating)\(why)")
         for example in (check["examples"]?.arrayValue ?? []).prefix(examples) {
             print("      \(describe(example["location"])): \(example["message"]?.stringValue ?? "")")
         }

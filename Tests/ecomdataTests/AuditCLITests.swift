@@ -118,6 +118,18 @@ func locations(_ check: JSONValue?) -> [String] {
     let xml = try String(contentsOfFile: junit, encoding: .utf8)
     #expect(xml.contains("ecomdata.audit") && xml.contains("audit.missing"))
     #expect(try String(contentsOfFile: html, encoding: .utf8).contains(dropped))
+
+    // Gates apply to audit checks as to the validator's: an at-least-once pipeline may allow duplicates.
+    let gates = dir.appendingPathComponent("gates.yaml")
+    try "audit.duplicate: {max_violations: 1}\naudit.parse: {gating: false}\n".write(to: gates, atomically: true, encoding: .utf8)
+    let gated = try CLI.run(["audit", "--brokers", target.bootstrap, "--manifest", manifest, "--gates", gates.path, "--json", json])
+    #expect(gated.status == 1)
+    let gatedReport = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    #expect(checks(gatedReport, "audit.duplicate").first?["status"]?.stringValue == "pass")
+    #expect(checks(gatedReport, "audit.duplicate").first?["max_violations"]?.intValue == 1)
+    #expect(checks(gatedReport, "audit.parse").first?["gating"]?.boolValue == false)
+    #expect(gatedReport["run"]?["gates"]?.stringValue == gates.path)
+    #expect(try schemaProblems(json).isEmpty)
 }
 
 @Test func auditOfAMissingOrEmptyTopicIsAFindingNotAHangAndAnUnreachableBrokerExitsThree() throws {

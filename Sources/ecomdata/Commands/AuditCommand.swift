@@ -67,6 +67,9 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Directory with users.ndjson and products.ndjson (default: rebuilt from the seed and the configuration).")
     var catalog: String?
 
+    @Option(help: "Gates file (YAML or JSON), as for validate; audit checks too, e.g. audit.duplicate: {max_violations: 10}.")
+    var gates: String?
+
     @Option(help: "Seconds the brokers have to answer (exit 3 after).")
     var timeout: Double = 10
 
@@ -103,8 +106,10 @@ struct AuditCommand: ParsableCommand {
 
     func run() throws {
         let configuration: DataGenerationConfig
+        var gateSet = Gates()
         do {
             configuration = try ConfigLoader.load(path: config, overrides: overrides)
+            if let gates { gateSet = try Gates.load(path: gates) }
         } catch {
             Console.error(error.description)
             throw ExitCode(2)
@@ -135,14 +140,16 @@ struct AuditCommand: ParsableCommand {
         let settings: ValidationSettings
         do {
             let reference = try catalog.map { (directory) throws(EcomValidation.ValidationError) in try ReferenceCatalog(directory: directory) }
-            settings = ValidationSettings(generator: generator, seedKnown: runManifest?.seed != nil || seed != nil, catalog: reference)
+            settings = ValidationSettings(generator: generator, seedKnown: runManifest?.seed != nil || seed != nil, catalog: reference,
+                                          gates: gateSet)
         } catch {
             Console.error(error.description)
             throw ExitCode(3)
         }
         let validator = Validator(settings: settings)
         let (kafkaConfiguration, embedded) = try kafka.resolve()
-        let request = AuditRequest(topics: names, manifest: runManifest, start: start, idleTimeout: idleTimeout, metadataTimeout: timeout)
+        let request = AuditRequest(topics: names, manifest: runManifest, start: start, idleTimeout: idleTimeout, metadataTimeout: timeout,
+                                   gates: gateSet)
         let audit = try auditCall { () throws(AuditError) in try Audit(configuration: kafkaConfiguration, request: request, validator: validator, follow: follow) }
         if let runManifest {
             let (records, note) = ExpectedRecords.regenerate(manifest: runManifest, config: configuration, partitions: audit.partitionCounts)
@@ -159,7 +166,7 @@ struct AuditCommand: ParsableCommand {
         }
         withExtendedLifetime(sources) {}
         let result = audit.finish()
-        let document = result.merged(into: validator.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments)).json())
+        let document = result.merged(into: validator.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments)).json(gatesFile: gates))
         let failedWrites = writeReports(document, json: json, html: report, junit: junit, markdown: markdown)
         printAuditSummary(result, report: document, examples: Console.verbose ? 20 : 3)
         withExtendedLifetime(embedded) {}

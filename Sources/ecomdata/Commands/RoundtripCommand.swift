@@ -57,6 +57,9 @@ struct RoundtripCommand: ParsableCommand {
     @Option(help: "Write a Markdown summary here.")
     var markdown: String?
 
+    @Option(help: "Gates file (YAML or JSON), as for validate; audit checks too, e.g. audit.duplicate: {max_violations: 10}.")
+    var gates: String?
+
     @Option(help: "Seconds the brokers have to answer (exit 3 after).")
     var connectTimeout: Double = 10
 
@@ -76,6 +79,15 @@ struct RoundtripCommand: ParsableCommand {
 
     func run() throws {
         let config = try generation.loadConfig()
+        var gateSet = Gates()
+        if let gates {
+            do {
+                gateSet = try Gates.load(path: gates)
+            } catch {
+                Console.error(error.description)
+                throw ExitCode(2)
+            }
+        }
         let scenario = generation.resolvedScenario
         let types = topics.isEmpty ? RecordType.allCases : topics.compactMap(resolve)
         let start = scenario.defaultWindow(config).start
@@ -104,7 +116,7 @@ struct RoundtripCommand: ParsableCommand {
 
         // The clients live inside this call, so they close before the embedded broker stops.
         let (result, auditResult, document) = try streamAndAudit(generator: generator, types: types, start: start, end: end,
-                                                                configuration: configuration)
+                                                                configuration: configuration, gates: gateSet)
         let failedWrites = writeReports(document, json: json, html: report, junit: junit, markdown: markdown)
 
         let wall = result.finished.timeIntervalSince(result.started)
@@ -132,11 +144,12 @@ struct RoundtripCommand: ParsableCommand {
     }
     /// Streams the scenario while an audit reads it back; the stream's result, the audit's, and the merged report.
     private func streamAndAudit(generator: ECommerceDataGenerator, types: [RecordType], start: Timestamp, end: Timestamp,
-                                configuration: KafkaConfiguration) throws -> (KafkaDataProducer.StreamResult, AuditResult, JSONValue) {
+                                configuration: KafkaConfiguration, gates gateSet: Gates) throws -> (KafkaDataProducer.StreamResult, AuditResult, JSONValue) {
         let scenario = generator.scenario
         // The audit reads from the ends of this moment, so on a cluster with older data it sees only this run's.
-        let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true))
-        let request = AuditRequest(topics: types.map(\.topic), start: .latest, idleTimeout: idleTimeout, metadataTimeout: connectTimeout)
+        let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true, gates: gateSet))
+        let request = AuditRequest(topics: types.map(\.topic), start: .latest, idleTimeout: idleTimeout, metadataTimeout: connectTimeout,
+                                   gates: gateSet)
         let audit = try auditCall { () throws(AuditError) in try Audit(configuration: configuration, request: request, validator: validator, follow: true) }
         let derivedAlerts = types.contains(.transactions) && types.contains(.fraudAlerts)
         let planned = { (type: RecordType) in generator.expectedCount(type: type, start: start, end: end, rateMultiplier: rateMultiplier) }
@@ -173,7 +186,7 @@ struct RoundtripCommand: ParsableCommand {
         }
 
         let auditResult = audit.finish()
-        let document = auditResult.merged(into: validator.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments)).json())
+        let document = auditResult.merged(into: validator.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments)).json(gatesFile: gates))
         return (result, auditResult, document)
     }
 }
