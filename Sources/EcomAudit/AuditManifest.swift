@@ -8,17 +8,23 @@ import Foundation
 public struct AuditManifest: Sendable {
     /// One partition as the producer's delivery reports saw it.
     public struct Partition: Sendable {
+        /// The first and last offsets the delivery reports gave.
         public var firstOffset: Int64
         public var lastOffset: Int64
+        /// Records delivered.
         public var count: Int
+        /// Order-independent digests of the IDs and payloads delivered (see the manifest's `digest_method`).
         public var idDigest: UInt64?
         public var payloadDigest: UInt64?
     }
 
     /// One topic of the run.
     public struct Topic: Sendable {
+        /// The payload field the records were keyed by.
         public var keyField: String
+        /// The payload field digested as the record ID, when the topic has one.
         public var idField: String?
+        /// Records handed to the producer, and records the broker confirmed.
         public var sent: Int
         public var delivered: Int
         /// Records the schedule held (generated runs).
@@ -30,8 +36,10 @@ public struct AuditManifest: Sendable {
 
     /// Where the manifest was read from (nil when built in memory).
     public var path: String?
+    /// `stream`, `produce`, ...
     public var kind: String
     public var runID: String
+    /// Seed, scenario, config digest and simulated window of a generated run.
     public var seed: UInt64?
     public var scenario: Scenario?
     public var configSHA256: String?
@@ -39,6 +47,7 @@ public struct AuditManifest: Sendable {
     public var simulatedEnd: Timestamp?
     /// Why the run stopped early, or nil when it ran to its end.
     public var stopped: String?
+    /// Per topic name.
     public var topics: [String: Topic]
 
     /// Reads a manifest document.

@@ -8,15 +8,21 @@ import Foundation
 public struct AuditCheck: Sendable {
     /// `audit.count`, `audit.missing`, ...
     public let id: String
+    /// The topic it judged.
     public let topic: String
+    /// The topic's record type, when it is one of the seed's topics.
     public let recordType: RecordType?
+    /// One line for a reviewer, starting with the topic.
     public let title: String
     /// `pass`, `fail` or `inconclusive`.
     public let status: CheckStatus
+    /// Why, for `fail` and `inconclusive` (and a pass with violations within those allowed).
     public let reason: String?
     /// Whether a failure fails the run.
     public let gating: Bool
+    /// Records (or partitions, for `audit.count`) looked at.
     public let checked: Int
+    /// Records (or partitions) that broke it.
     public let violations: Int
     /// Violations allowed before it fails.
     public let maxViolations: Int
@@ -40,7 +46,9 @@ public struct AuditCheck: Sendable {
 
 /// Latency percentiles (milliseconds from a record's CreateTime to when the audit read it).
 public struct LatencySummary: Sendable {
+    /// Records with a CreateTime.
     public let count: Int
+    /// Records without one (not in the percentiles).
     public let withoutTimestamp: Int
     /// min, p50, p90, p99, p99.9, max; nil when no record had a timestamp.
     public let percentiles: [(name: String, value: Int64)]?
@@ -70,7 +78,9 @@ public struct AuditResult: Sendable {
     /// Per topic, the counts a verdict table shows.
     public struct TopicSummary: Sendable {
         public let topic: String
+        /// False when the topic is not on the cluster.
         public let exists: Bool
+        /// Records read.
         public let read: Int
         /// Records the manifest says were delivered, when there is a manifest.
         public let expected: Int?
@@ -87,8 +97,11 @@ public struct AuditResult: Sendable {
         public let status: CheckStatus
     }
 
+    /// Every audit check, by id, then topic by topic.
     public let checks: [AuditCheck]
+    /// A row per topic.
     public let topics: [TopicSummary]
+    /// Latency over every topic.
     public let latency: LatencySummary
     /// The report's `audit` member.
     public let member: JSONValue

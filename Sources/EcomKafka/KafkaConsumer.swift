@@ -16,9 +16,13 @@ public struct ConsumedRecord: Sendable {
 public struct ConsumedMessage {
     /// The topic's index in the order topics were first seen by this consumer (see ``KafkaConsumer/topicName(_:)``).
     public let topicIndex: Int
+    /// The partition it was read from.
     public let partition: Int32
+    /// Its offset in the partition.
     public let offset: Int64
+    /// The message key, nil for a record without one.
     public let key: UnsafeBufferPointer<UInt8>?
+    /// The payload.
     public let value: UnsafeBufferPointer<UInt8>
     /// CreateTime in milliseconds since the epoch, when the message has one.
     public let timestamp: Int64?
