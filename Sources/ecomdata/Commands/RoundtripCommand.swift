@@ -142,6 +142,7 @@ struct RoundtripCommand: ParsableCommand {
         }
         if document["verdict"]?.stringValue == "fail" { throw ExitCode(1) }
     }
+
     /// Streams the scenario while an audit reads it back; the stream's result, the audit's, and the merged report.
     private func streamAndAudit(generator: ECommerceDataGenerator, types: [RecordType], start: Timestamp, end: Timestamp,
                                 configuration: KafkaConfiguration, gates gateSet: Gates) throws -> (KafkaDataProducer.StreamResult, AuditResult, JSONValue) {
