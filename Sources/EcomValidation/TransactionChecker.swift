@@ -226,7 +226,8 @@ final class TransactionChecker: TypeChecker {
             if isFraud { frauds += 1 }
             if let score {
                 if isFraud { scoreFraud.add(score) } else { scoreLegit.add(score) }
-                if let id, isFraud || score >= 0.5, let timestamp { flaggedTimes[idHash(id)] = timestamp }
+                // A transaction ID read twice keeps its earliest time, whatever order the two were read in.
+                if let id, isFraud || score >= 0.5, let timestamp { flaggedTimes[idHash(id)] = min(flaggedTimes[idHash(id)] ?? .max, timestamp) }
             }
             let local = city.flatMap { c in timestamp.map { context.local($0, city: c.index) } }
             if !isFraud {
@@ -250,6 +251,41 @@ final class TransactionChecker: TypeChecker {
             labels.record(problem == nil, at: location, id: idText(), problem ?? "")
             if isFraud, let fraudType { fraudTypes.add(index: FraudType.allCases.firstIndex(of: fraudType)!) }
         }
+    }
+
+    func merge(_ other: TypeChecker, order: (RecordLocation) -> ReadOrder) {
+        guard let shard = other as? TransactionChecker else { return }
+        records += shard.records
+        frauds += shard.frauds
+        userReference.merge(shard.userReference, order: order)
+        productReference.merge(shard.productReference, order: order)
+        productDetails.merge(shard.productDetails, order: order)
+        coordinateRange.merge(shard.coordinateRange, order: order)
+        nullIsland.merge(shard.nullIsland, order: order)
+        cityRadius.merge(shard.cityRadius, order: order)
+        consistency.merge(shard.consistency, order: order)
+        totals.merge(shard.totals, order: order)
+        labels.merge(shard.labels, order: order)
+        priceRanges.merge(shard.priceRanges, order: order)
+        regions.merge(shard.regions)
+        userTypes.merge(shard.userTypes)
+        devices.merge(shard.devices)
+        payments.merge(shard.payments)
+        categories.merge(shard.categories)
+        fraudTypes.merge(shard.fraudTypes)
+        firstTime = min(firstTime, shard.firstTime)
+        lastTime = max(lastTime, shard.lastTime)
+        for hour in 0..<24 { localHours[hour] += shard.localHours[hour] }
+        for day in utcDayCounts.indices { utcDayCounts[day] += shard.utcDayCounts[day] }
+        for day in localDayCounts.indices { localDayCounts[day] += shard.localDayCounts[day] }
+        otherUTCDays.merge(shard.otherUTCDays, uniquingKeysWith: +)
+        otherLocalDays.merge(shard.otherLocalDays, uniquingKeysWith: +)
+        for index in amounts.indices { amounts[index].merge(shard.amounts[index]) }
+        scoreFraud.merge(shard.scoreFraud)
+        scoreLegit.merge(shard.scoreLegit)
+        sample.merge(shard.sample)
+        velocity = (velocity + shard.velocity).sorted { order($0.location) < order($1.location) }
+        flaggedTimes.merge(shard.flaggedTimes, uniquingKeysWith: min)
     }
 
     @inline(__always)
