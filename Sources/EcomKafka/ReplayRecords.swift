@@ -186,7 +186,7 @@ public struct ReplayRecords {
         }
         guard requirements.timestamps else { return 0 }
         guard let raw = timestampField.key(in: line) else {
-            throw .invalid(location: location(), problem: "no string field \"timestamp\"; pacing by the records' time, --rebase, --since and --until need it (--rate or --max replay without it)")
+            throw .invalid(location: location(), problem: "no string field \"timestamp\", which pacing by the records' time, --rebase, --since and --until need (--rate and --max do without)")
         }
         guard let milliseconds = parseTimestamp(raw) else {
             throw .invalid(location: location(), problem: "timestamp \"\(String(decoding: raw.prefix(40), as: UTF8.self))\" is not a UTC ISO-8601 time like 2024-09-02T10:00:00.000Z")
@@ -275,7 +275,7 @@ public enum ReplayError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .unreadable(path, reason): "cannot read \(path): \(reason); check the path and permissions"
-        case let .invalid(location, problem): "\(location): \(problem) (or pass --skip-invalid to count and leave such lines out)"
+        case let .invalid(location, problem): "\(location): \(problem); nothing was sent (--skip-invalid counts and lists such lines and replays the rest)"
         case let .empty(why): why
         case let .kafka(message): message
         case let .stopped(reason): reason
