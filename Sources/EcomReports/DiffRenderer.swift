@@ -132,7 +132,8 @@ struct DiffPage {
                 movement = ""
             }
             let measureName = value["measure"]?.stringValue ?? ""
-            let measure = kind == "check" ? "" : "\(measureName.replacingOccurrences(of: "_", with: " ")) \(Format.number(value["value"]?.doubleValue ?? 0)) / \(Format.number(value["tolerance"]?.doubleValue ?? 0))"
+            let judged = kind != "check" && !(value["status"]?.stringValue == "inconclusive" && (value["tolerance"]?.doubleValue ?? 0) == 0)
+            let measure = !judged ? "" : "\(measureName.replacingOccurrences(of: "_", with: " ")) \(Format.number(value["value"]?.doubleValue ?? 0)) / \(Format.number(value["tolerance"]?.doubleValue ?? 0))"
             return Comparison(id: value["id"]?.stringValue ?? "?", title: value["title"]?.stringValue ?? "", kind: kind,
                               status: value["status"]?.stringValue ?? "unknown", gating: value["gating"]?.boolValue ?? false,
                               reason: value["reason"]?.stringValue ?? "", measure: measure, movement: movement, value: value)
