@@ -14,7 +14,7 @@ BIN=${ECOMDATA:-.build/release/ecomdata}
 SPEED=${SPEED:-10}
 SPAN_MINUTES=${SPAN_MINUTES:-10}
 COUNT=${COUNT:-6000}
-RUNS=${RUNS:-1}
+RUNS=${RUNS:-2}
 DIR=$(mktemp -d /tmp/ecomdata-replay-bench.XXXXXX)
 BROKER_PID=
 cleanup() { [ -n "$BROKER_PID" ] && kill "$BROKER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"; }
