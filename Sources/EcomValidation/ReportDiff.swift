@@ -393,7 +393,8 @@ private struct Builder {
         add(id, type, .amounts, title, status, tolerance.gating, reason, "wasserstein", distance, allowed, mean1, mean2, figures: figures)
     }
 
-    /// Check statuses: a check that got worse (pass or inconclusive to warn or fail, warn to fail) drifted.
+    /// Check statuses: a check that got worse (pass or inconclusive to warn or fail, warn to fail) drifted; it
+    /// gates only when it now fails and the check is gating.
     mutating func compareChecks(_ base: [JSONValue], _ current: [JSONValue]) {
         func key(_ check: JSONValue) -> String {
             "\(check["id"]?.stringValue ?? "?")\(check["record_type"]?.stringValue.map { "[\($0)]" } ?? "")"
@@ -415,7 +416,9 @@ private struct Builder {
                 continue
             }
             let worse = severity(s2) > severity(s1)
-            let gating = tolerance.gating && (b?["gating"]?.boolValue ?? true)
+            // A warning is an estimate inside its tolerance whose interval crosses it, which noise alone can cause:
+            // shown as drift, but only a new failure of a gating check fails the diff.
+            let gating = tolerance.gating && (b?["gating"]?.boolValue ?? true) && s2 == "fail"
             add(id, type, .check, title, worse ? .drift : .ok, gating,
                 worse ? "\(s1) -> \(s2)\(v2.flatMap { $0 > 0 ? ", \($0) violation(s)" : nil } ?? "")\(b?["reason"]?.stringValue.map { ": \($0)" } ?? "")" : nil,
                 "status", Double(severity(s2) - severity(s1)), 0, v1.map(Double.init), v2.map(Double.init), figures: figures)
