@@ -20,6 +20,7 @@ public final class Replayer {
 
     /// What a replay does.
     public struct Plan: Sendable {
+        /// How fast records leave.
         public var pace: Pace
         /// The instant (milliseconds) the first record's timestamp is moved to, or nil to keep timestamps;
         /// ``rebaseNow`` moves it to the moment the replay starts.
@@ -40,7 +41,9 @@ public final class Replayer {
 
     /// What a replay did.
     public struct Result: Sendable {
+        /// Records handed to the producer (all passes).
         public var sent = 0
+        /// Wall-clock start of the replay, and its end after the flush.
         public var started = Date()
         public var finished = Date()
         /// Seconds the schedule spans, from the first record's send time to the last one's (0 with `.max`).
@@ -56,7 +59,9 @@ public final class Replayer {
         public var shift: Int64 = 0
         /// Milliseconds of record time between passes.
         public var period: Int64 = 0
+        /// Why the replay ended early (a signal, or a record the producer refused), or nil.
         public var stopReason: String?
+        /// The producer's delivery report after the flush.
         public var report = DeliveryReport()
     }
 
@@ -146,7 +151,11 @@ public final class Replayer {
                     rebase(value, by: shift, into: buffer)
                     value = buffer.bytes
                 }
-                guard let key = keys.key(in: value) else { continue } // checked when loaded
+                guard let key = keys.key(in: value) else {
+                    // Every record's key was checked when it was loaded; a record that lost it is a bug, said so.
+                    result.stopReason = "record \(index + 1) of pass \(loop + 1) has no key after rebasing; please report this"
+                    break passes
+                }
                 do {
                     try producer.send(to: topic, key: key, value: value, copy: true)
                 } catch {
