@@ -42,6 +42,8 @@ final class TransactionChecker: TypeChecker {
     var otherLocalDays: [Int64: Int] = [:]
     var otherUTCDays: [Int64: Int] = [:]
     var amounts: [Histogram]
+    /// `total_amount` of every transaction, for `diff` (amounts above the last edge counted in the last bin).
+    var orderTotals = Histogram(low: 0, high: 5_000, bins: 250)
     var scoreFraud = Histogram(low: 0, high: 1, bins: 20)
     var scoreLegit = Histogram(low: 0, high: 1, bins: 20)
     var sample = BottomSample<(Double, Double, Bool)>(limit: 2_000)
@@ -178,6 +180,7 @@ final class TransactionChecker: TypeChecker {
         } else {
             linesComplete = false
         }
+        if let total = tokens.number(slot: slots, s.total) { orderTotals.add(total) }
         // Totals to the cent.
         if linesComplete, let subtotal = tokens.number(slot: slots, s.subtotal), let tax = tokens.number(slot: slots, s.tax),
            let shipping = tokens.number(slot: slots, s.shipping), let total = tokens.number(slot: slots, s.total) {
@@ -595,6 +598,7 @@ final class TransactionChecker: TypeChecker {
                 let range = config.priceRanges[name]
                 return (name, amounts[index].json(extra: [("expected_range", range.map { .array([.double($0.min), .double($0.max)]) } ?? .null)]))
             })),
+            ("order_totals", orderTotals.json()),
             ("coordinates", .object([("sample", .array(sample.items.map { .array([.double($0.0), .double($0.1), .bool($0.2)]) }))])),
             ("fraud", .object([
                 ("rate", .double(records > 0 ? Double(frauds) / Double(records) : 0)), ("expected_rate", .double(context.settings.generator.fraudRate)),
