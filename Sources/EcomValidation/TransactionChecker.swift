@@ -284,6 +284,7 @@ final class TransactionChecker: TypeChecker {
         otherUTCDays.merge(shard.otherUTCDays, uniquingKeysWith: +)
         otherLocalDays.merge(shard.otherLocalDays, uniquingKeysWith: +)
         for index in amounts.indices { amounts[index].merge(shard.amounts[index]) }
+        orderTotals.merge(shard.orderTotals)
         scoreFraud.merge(shard.scoreFraud)
         scoreLegit.merge(shard.scoreLegit)
         sample.merge(shard.sample)
