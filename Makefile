@@ -4,7 +4,7 @@ APT_PACKAGES := librdkafka-dev libjansson-dev libsimdjson-dev kcat pkg-config tz
 BIN_RELEASE := .build/release/ecomdata
 OUT ?= out
 
-.PHONY: run historical test build release deps bench clean golden
+.PHONY: run historical test build release deps bench bench-replay clean golden
 
 # Installs the Debian packages that are missing (needs root or sudo).
 deps:
@@ -43,6 +43,10 @@ test: deps
 
 bench: release
 	./bench/run.sh
+
+# Replay pacing: two runs of a minute against their schedule, read back with kcat.
+bench-replay: release
+	./bench/replay-pacing.sh
 
 clean:
 	rm -rf .build $(OUT)

@@ -51,26 +51,28 @@ echo "RSS from 1M to 10M transactions (one run each, to /dev/null):"
 for n in 1000000 10000000; do
   /usr/bin/time -f "  $n transactions: %e s, %M KB peak RSS" "$BIN" generate --type transactions --count "$n" --out /dev/null 2>&1 | tail -1
 done
-echo "Validation of 1,000,000 transactions (every family on, one thread), against simdjson parsing the same file alone:"
+echo "Validation of 1,000,000 transactions (every family on), one thread and every core, against simdjson parsing the same file alone:"
 "$BIN" generate --type transactions --count 1000000 --seed 1 --out "$MEM_DIR/validate.ndjson" 2>/dev/null
 vbytes=$(stat -c %s "$MEM_DIR/validate.ndjson")
-vrates=(); vrss=()
-for _ in $(seq "$RUNS"); do
-  /usr/bin/time -o "$MEM_DIR/time.txt" -f "%e %M" "$BIN" validate "$MEM_DIR/validate.ndjson" --seed 1 >/dev/null 2>&1 || true
-  out=$(tail -1 "$MEM_DIR/time.txt")
-  vrates+=("$(awk -v s="${out% *}" 'BEGIN{printf "%.0f", 1000000/s}')"); vrss+=("${out#* }")
+for threads in 1 "$(nproc)"; do
+  vrates=(); vrss=()
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -o "$MEM_DIR/time.txt" -f "%e %M" "$BIN" validate "$MEM_DIR/validate.ndjson" --seed 1 --threads "$threads" >/dev/null 2>&1 || true
+    out=$(tail -1 "$MEM_DIR/time.txt")
+    vrates+=("$(awk -v s="${out% *}" 'BEGIN{printf "%.0f", 1000000/s}')"); vrss+=("${out#* }")
+  done
+  v=$(printf '%s\n' "${vrates[@]}" | median)
+  printf 'ecomdata validate --threads %s %10s records/s  %7.1f MB/s  %5s MB peak RSS  (runs: %s)\n' "$threads" "$v" \
+    "$(awk -v r="$v" -v b="$vbytes" 'BEGIN{print r*b/1000000/1e6}')" "$(( $(printf '%s\n' "${vrss[@]}" | median) / 1024 ))" "${vrates[*]}"
 done
-v=$(printf '%s\n' "${vrates[@]}" | median)
-printf 'ecomdata validate %10s records/s  %7.1f MB/s  %5s MB peak RSS  (runs: %s)\n' "$v" \
-  "$(awk -v r="$v" -v b="$vbytes" 'BEGIN{print r*b/1000000/1e6}')" "$(( $(printf '%s\n' "${vrss[@]}" | median) / 1024 ))" "${vrates[*]}"
 prates=()
 for _ in $(seq "$RUNS"); do
   prates+=("$("$BIN" parse-bench "$MEM_DIR/validate.ndjson" | sed -E 's/.*parsing \(([0-9]+) records.*/\1/')")
 done
 p=$(printf '%s\n' "${prates[@]}" | median)
-printf 'simdjson alone    %10s records/s  %7.1f MB/s  (parse only, file already in memory; runs: %s)\n' "$p" \
+printf 'simdjson alone, one thread %10s records/s  %7.1f MB/s  (parse only, file already in memory; runs: %s)\n' "$p" \
   "$(awk -v r="$p" -v b="$vbytes" 'BEGIN{print r*b/1000000/1e6}')" "${prates[*]}"
-printf 'ratio validate/simdjson: %s\n' "$(awk -v v="$v" -v p="$p" 'BEGIN{printf "%.2f", v/p}')"
+printf 'ratio validate (every core)/simdjson (one thread): %s\n' "$(awk -v v="$v" -v p="$p" 'BEGIN{printf "%.2f", v/p}')"
 if python3 -c 'import pandera, pandas' 2>/dev/null; then
   echo "pandera is installed, but no pandera schema of these records is kept in the repository yet: not compared"
 else

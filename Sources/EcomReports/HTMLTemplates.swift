@@ -5,7 +5,9 @@ import Mustache
 enum HTMLTemplates {
     /// The page template; the others are its partials.
     static let page = "report"
-    static let names = ["report", "style", "check", "chart"]
+    /// The page of `ecomdata diff`.
+    static let diffPage = "diff"
+    static let names = ["report", "style", "check", "chart", "diff"]
 
     static let library: Result<MustacheLibrary, ReportRenderError> = {
         var library = MustacheLibrary()

@@ -38,6 +38,14 @@ public enum RecordLocation: Sendable, Hashable {
         }
     }
 
+    /// The line, or the offset, of the location.
+    var line: Int {
+        switch self {
+        case let .file(_, line): line
+        case let .topic(_, _, offset): Int(offset)
+        }
+    }
+
     var json: JSONValue {
         switch self {
         case let .file(path, line): .object([("file", .string(path)), ("line", .int(Int64(line)))])
@@ -46,6 +54,12 @@ public enum RecordLocation: Sendable, Hashable {
         }
     }
 }
+
+/// A record's place in the order records were read: its input, then its line (or offset).
+typealias ReadOrder = (source: Int, position: Int)
+
+/// Ranks `a` before `b` in read order.
+func < (a: ReadOrder, b: ReadOrder) -> Bool { a.source != b.source ? a.source < b.source : a.position < b.position }
 
 /// One violating record, as a report shows it.
 public struct Example: Sendable {
@@ -173,6 +187,15 @@ public struct Tally: Sendable {
     /// Records a result: pass, or fail when a record broke the check.
     public mutating func record(_ ok: Bool, at location: RecordLocation, id: @autoclosure () -> String?, _ message: @autoclosure () -> String) {
         if ok { pass() } else { fail(at: location, id: id(), message()) }
+    }
+
+    /// Adds another part of the same run's tally (a shard of the input): counts add up, and the examples are
+    /// the first ones in read order, as `order` ranks locations.
+    mutating func merge(_ other: Tally, order: (RecordLocation) -> ReadOrder) {
+        checked += other.checked
+        violations += other.violations
+        guard !other.examples.isEmpty else { return }
+        examples = Array((examples + other.examples).sorted { order($0.location) < order($1.location) }.prefix(Tally.exampleLimit))
     }
 
     /// The result, decided against `maxViolations`; nothing checked is inconclusive with `emptyReason`.

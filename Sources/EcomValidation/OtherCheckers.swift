@@ -68,21 +68,73 @@ final class UserEventChecker: TypeChecker {
             purchases.append((idHash(transaction), location, idText(), transaction.text))
         }
         guard let session = tokens.string(slot: slots, sessionSlot), let user, let timestamp else { return }
-        let key = idHash(session)
-        if var state = sessions[key] {
-            sessionUser.record(state.user == Int32(user), at: location, id: idText(), "session \(session.text) also has another user")
-            sessionOrder.record(timestamp >= state.last, at: location, id: idText(), "event at \(Timestamp(milliseconds: timestamp)) comes after one at \(Timestamp(milliseconds: state.last)) in session \(session.text)")
-            state.last = max(state.last, timestamp)
-            state.steps |= step
-            sessions[key] = state
+        let device = tokens.string(slot: slots, deviceSlot)
+        let deviceIndex = device.flatMap { value in devices.index(of: value) }
+        let sessionEvent = SessionEvent(key: idHash(session), user: Int32(user), timestamp: timestamp, step: step, record: context.record,
+                                        device: deviceIndex.map { Int8($0) } ?? (device == nil ? -1 : -2),
+                                        otherDevice: deviceIndex == nil ? device?.text : nil, location: context.deferred ? location : nil)
+        if context.deferred { deferredEvents.append(sessionEvent) } else { apply(sessionEvent, at: location) }
+    }
+
+    /// A session's event, as the session checks need it. `record` is its line in the input, read again for
+    /// the session and event IDs of a finding.
+    struct SessionEvent {
+        let key: UInt64
+        let user: Int32
+        let timestamp: Int64
+        let step: UInt8
+        let record: UnsafeBufferPointer<UInt8>
+        /// The device type's index in `devices`, -1 when there is none, -2 when it is `otherDevice`.
+        let device: Int8
+        let otherDevice: String?
+        /// Kept when the event waits for the merger.
+        let location: RecordLocation?
+    }
+
+    /// In a shard, the session events read since the merger last took them, in read order.
+    var deferredEvents: [SessionEvent] = []
+
+    /// The deferred events, handed over to the merger.
+    func takeDeferred() -> [SessionEvent] {
+        defer { deferredEvents = [] }
+        return deferredEvents
+    }
+
+    /// Judges a session event against the session's earlier ones: in read order, as records come or in the merger.
+    func apply(_ event: SessionEvent, at location: @autoclosure () -> RecordLocation) {
+        let idText = { self.context.field("event_id", of: event.record) }
+        let session = { self.context.field("session_id", of: event.record) ?? "" }
+        if var state = sessions[event.key] {
+            sessionUser.record(state.user == event.user, at: location(), id: idText(), "session \(session()) also has another user")
+            sessionOrder.record(event.timestamp >= state.last, at: location(), id: idText(),
+                                "event at \(Timestamp(milliseconds: event.timestamp)) comes after one at \(Timestamp(milliseconds: state.last)) in session \(session())")
+            state.last = max(state.last, event.timestamp)
+            state.steps |= event.step
+            sessions[event.key] = state
         } else {
             sessionUser.pass()
             sessionOrder.pass()
-            sessions[key] = (Int32(user), timestamp, step)
+            sessions[event.key] = (event.user, event.timestamp, event.step)
             // A session has one device: counted per session (per event, a session's ten-odd events would
             // count as ten independent draws).
-            if let device = tokens.string(slot: slots, deviceSlot) { devices.add(device) }
+            if event.device >= 0 {
+                devices.add(index: Int(event.device))
+            } else if let other = event.otherDevice {
+                devices.addOther(other)
+            }
         }
+    }
+
+    func merge(_ other: TypeChecker, order: (RecordLocation) -> ReadOrder) {
+        guard let shard = other as? UserEventChecker else { return }
+        records += shard.records
+        userReference.merge(shard.userReference, order: order)
+        productReference.merge(shard.productReference, order: order)
+        sessionUser.merge(shard.sessionUser, order: order)
+        sessionOrder.merge(shard.sessionOrder, order: order)
+        purchases = (purchases + shard.purchases).sorted { order($0.location) < order($1.location) }
+        devices.merge(shard.devices)
+        eventTypes.merge(shard.eventTypes)
     }
 
     func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
@@ -193,6 +245,14 @@ final class ProductUpdateChecker: TypeChecker {
         tallyResults(tallies, gates: gates, empty: "no product updates with these fields")
     }
 
+    func merge(_ other: TypeChecker, order: (RecordLocation) -> ReadOrder) {
+        guard let shard = other as? ProductUpdateChecker else { return }
+        records += shard.records
+        productReference.merge(shard.productReference, order: order)
+        details.merge(shard.details, order: order)
+        updateTypes.merge(shard.updateTypes)
+    }
+
     func distributions() -> JSONValue {
         .object([("count", .int(Int64(records))), ("categorical", .object([("update_types", updateTypes.json(expected: nil))]))])
     }
@@ -265,6 +325,15 @@ final class AlertChecker: TypeChecker {
         return results
     }
 
+    func merge(_ other: TypeChecker, order: (RecordLocation) -> ReadOrder) {
+        guard let shard = other as? AlertChecker else { return }
+        records += shard.records
+        userReference.merge(shard.userReference, order: order)
+        afterTransaction.merge(shard.afterTransaction, order: order)
+        references = (references + shard.references).sorted { order($0.location) < order($1.location) }
+        alertTypes.merge(shard.alertTypes)
+    }
+
     func distributions() -> JSONValue {
         .object([("count", .int(Int64(records))), ("categorical", .object([("alert_types", alertTypes.json(expected: nil))]))])
     }
@@ -318,6 +387,14 @@ final class AnalyticsChecker: TypeChecker {
 
     func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
         tallyResults(tallies, gates: gates, empty: "no analytics results with these fields")
+    }
+
+    func merge(_ other: TypeChecker, order: (RecordLocation) -> ReadOrder) {
+        guard let shard = other as? AnalyticsChecker else { return }
+        records += shard.records
+        windows.merge(shard.windows, order: order)
+        dimensions.merge(shard.dimensions, order: order)
+        metrics.merge(shard.metrics)
     }
 
     func distributions() -> JSONValue {

@@ -42,6 +42,8 @@ final class TransactionChecker: TypeChecker {
     var otherLocalDays: [Int64: Int] = [:]
     var otherUTCDays: [Int64: Int] = [:]
     var amounts: [Histogram]
+    /// `total_amount` of every transaction, for `diff` (amounts above the last edge counted in the last bin).
+    var orderTotals = Histogram(low: 0, high: 5_000, bins: 250)
     var scoreFraud = Histogram(low: 0, high: 1, bins: 20)
     var scoreLegit = Histogram(low: 0, high: 1, bins: 20)
     var sample = BottomSample<(Double, Double, Bool)>(limit: 2_000)
@@ -160,15 +162,14 @@ final class TransactionChecker: TypeChecker {
                     if unknown == nil { unknown = "product_id \(productID.text) is not in the catalog" }
                     continue
                 }
-                let entry = catalog.products[product]
                 let name = nameToken >= 0 && tokens.kind(nameToken) == .string ? tokens.string(nameToken) : nil
                 if mismatch == nil {
-                    if name.map({ !sameBytes($0, entry.nameBytes) }) ?? true {
-                        mismatch = "\(productID.text): name \"\(name?.text ?? "?")\", the catalog says \"\(String(decoding: entry.name, as: UTF8.self))\""
+                    if name.map({ !sameBytes($0, catalog.productNames[product]) }) ?? true {
+                        mismatch = "\(productID.text): name \"\(name?.text ?? "?")\", the catalog says \"\(catalog.productNames[product].text)\""
                     } else if categoryIndex == nil || categoryIndex != productCategory[product] {
-                        mismatch = "\(productID.text): category \(category?.text ?? "?"), the catalog says \(entry.category)"
-                    } else if cents(price) != entry.priceCents {
-                        mismatch = "\(productID.text): price \(price), the catalog says \(Double(entry.priceCents) / 100)"
+                        mismatch = "\(productID.text): category \(category?.text ?? "?"), the catalog says \(catalog.products[product].category)"
+                    } else if cents(price) != catalog.productPrices[product] {
+                        mismatch = "\(productID.text): price \(price), the catalog says \(Double(catalog.productPrices[product]) / 100)"
                     }
                 }
             }
@@ -178,6 +179,7 @@ final class TransactionChecker: TypeChecker {
         } else {
             linesComplete = false
         }
+        if let total = tokens.number(slot: slots, s.total) { orderTotals.add(total) }
         // Totals to the cent.
         if linesComplete, let subtotal = tokens.number(slot: slots, s.subtotal), let tax = tokens.number(slot: slots, s.tax),
            let shipping = tokens.number(slot: slots, s.shipping), let total = tokens.number(slot: slots, s.total) {
@@ -226,7 +228,8 @@ final class TransactionChecker: TypeChecker {
             if isFraud { frauds += 1 }
             if let score {
                 if isFraud { scoreFraud.add(score) } else { scoreLegit.add(score) }
-                if let id, isFraud || score >= 0.5, let timestamp { flaggedTimes[idHash(id)] = timestamp }
+                // A transaction ID read twice keeps its earliest time, whatever order the two were read in.
+                if let id, isFraud || score >= 0.5, let timestamp { flaggedTimes[idHash(id)] = min(flaggedTimes[idHash(id)] ?? .max, timestamp) }
             }
             let local = city.flatMap { c in timestamp.map { context.local($0, city: c.index) } }
             if !isFraud {
@@ -250,6 +253,42 @@ final class TransactionChecker: TypeChecker {
             labels.record(problem == nil, at: location, id: idText(), problem ?? "")
             if isFraud, let fraudType { fraudTypes.add(index: FraudType.allCases.firstIndex(of: fraudType)!) }
         }
+    }
+
+    func merge(_ other: TypeChecker, order: (RecordLocation) -> ReadOrder) {
+        guard let shard = other as? TransactionChecker else { return }
+        records += shard.records
+        frauds += shard.frauds
+        userReference.merge(shard.userReference, order: order)
+        productReference.merge(shard.productReference, order: order)
+        productDetails.merge(shard.productDetails, order: order)
+        coordinateRange.merge(shard.coordinateRange, order: order)
+        nullIsland.merge(shard.nullIsland, order: order)
+        cityRadius.merge(shard.cityRadius, order: order)
+        consistency.merge(shard.consistency, order: order)
+        totals.merge(shard.totals, order: order)
+        labels.merge(shard.labels, order: order)
+        priceRanges.merge(shard.priceRanges, order: order)
+        regions.merge(shard.regions)
+        userTypes.merge(shard.userTypes)
+        devices.merge(shard.devices)
+        payments.merge(shard.payments)
+        categories.merge(shard.categories)
+        fraudTypes.merge(shard.fraudTypes)
+        firstTime = min(firstTime, shard.firstTime)
+        lastTime = max(lastTime, shard.lastTime)
+        for hour in 0..<24 { localHours[hour] += shard.localHours[hour] }
+        for day in utcDayCounts.indices { utcDayCounts[day] += shard.utcDayCounts[day] }
+        for day in localDayCounts.indices { localDayCounts[day] += shard.localDayCounts[day] }
+        otherUTCDays.merge(shard.otherUTCDays, uniquingKeysWith: +)
+        otherLocalDays.merge(shard.otherLocalDays, uniquingKeysWith: +)
+        for index in amounts.indices { amounts[index].merge(shard.amounts[index]) }
+        orderTotals.merge(shard.orderTotals)
+        scoreFraud.merge(shard.scoreFraud)
+        scoreLegit.merge(shard.scoreLegit)
+        sample.merge(shard.sample)
+        velocity = (velocity + shard.velocity).sorted { order($0.location) < order($1.location) }
+        flaggedTimes.merge(shard.flaggedTimes, uniquingKeysWith: min)
     }
 
     @inline(__always)
@@ -559,6 +598,7 @@ final class TransactionChecker: TypeChecker {
                 let range = config.priceRanges[name]
                 return (name, amounts[index].json(extra: [("expected_range", range.map { .array([.double($0.min), .double($0.max)]) } ?? .null)]))
             })),
+            ("order_totals", orderTotals.json()),
             ("coordinates", .object([("sample", .array(sample.items.map { .array([.double($0.0), .double($0.1), .bool($0.2)]) }))])),
             ("fraud", .object([
                 ("rate", .double(records > 0 ? Double(frauds) / Double(records) : 0)), ("expected_rate", .double(context.settings.generator.fraudRate)),

@@ -5,18 +5,37 @@ import EcomModel
 /// What every type's checks share: the settings, the reference catalog and cached zone offsets.
 final class CheckContext {
     let settings: ValidationSettings
+    /// True in a shard of a parallel run: what needs the records before it (sessions) is kept for the merger
+    /// instead of being judged as it comes.
+    let deferred: Bool
     var catalog: ReferenceCatalog { settings.catalog }
     private var zones: [ZoneOffsets?]
     /// Per city, the UTC hour last looked up and its offset (records come in time order, so this mostly hits).
     private var lastHour: [Int64]
     private var lastOffset: [Int64]
 
-    init(settings: ValidationSettings) {
+    init(settings: ValidationSettings, deferred: Bool = false) {
         self.settings = settings
+        self.deferred = deferred
         let cities = settings.catalog.cities.count
         zones = Array(repeating: nil, count: cities)
         lastHour = Array(repeating: .min, count: cities)
         lastOffset = Array(repeating: 0, count: cities)
+    }
+
+    /// The line of the record being checked (in its input).
+    var record = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+
+    /// A parser of its own for reading a record again (``field(_:of:)``), made when first needed.
+    private var rereader: RecordParser?
+
+    /// The string value of the top-level member `name` of `record`, read again from its line (for the message
+    /// of a finding judged after the record's parse is gone: rare, so not worth keeping every record's IDs).
+    func field(_ name: String, of record: UnsafeBufferPointer<UInt8>) -> String? {
+        if rereader == nil { rereader = RecordParser() }
+        guard case let .success(tokens) = rereader!.parse(record, readable: record.count), tokens.kind(0) == .object,
+              let member = tokens.member(0, name.utf8), tokens.kind(member) == .string else { return nil }
+        return tokens.string(member).text
     }
 
     /// The local time of `instant` in city `city`'s zone.
@@ -53,6 +72,9 @@ protocol TypeChecker: AnyObject {
     func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult]
     /// The observed distributions for the report.
     func distributions() -> JSONValue
+    /// Adds what a shard's checker of the same type saw (its own records, in no particular order to this
+    /// one's); `order` ranks locations in read order, so kept examples and lists are the first ones read.
+    func merge(_ other: TypeChecker, order: (RecordLocation) -> ReadOrder)
 }
 
 extension Tokens {
@@ -99,12 +121,36 @@ struct SplitCounter {
         counts = Array(repeating: 0, count: names.count)
     }
 
+    /// Unknown values kept by name; beyond it, the largest names are let go, so the ones kept (the smallest)
+    /// do not depend on the order values came in.
+    static let otherLimit = 1000
+
     mutating func add(_ value: UnsafeBufferPointer<UInt8>) {
         for index in bytes.indices where sameBytes(value, bytes[index]) {
             counts[index] += 1
             return
         }
-        if other.count < 1000 { other[value.text, default: 0] += 1 }
+        addOther(value.text, 1)
+    }
+
+    /// The position of `value` in `names`, if it is one.
+    func index(of value: UnsafeBufferPointer<UInt8>) -> Int? { bytes.indices.first { sameBytes(value, bytes[$0]) } }
+
+    /// Counts a value that is none of the names.
+    mutating func addOther(_ name: String, _ count: Int = 1) {
+        if other.count >= Self.otherLimit, other[name] == nil, let largest = otherLargest, name > largest { return }
+        other[name, default: 0] += count
+        if other.count > Self.otherLimit, let largest = otherLargest ?? other.keys.max() { other[largest] = nil }
+        if other.count >= Self.otherLimit { otherLargest = other.keys.max() }
+    }
+
+    /// The largest kept unknown name, once the limit is reached.
+    private var otherLargest: String?
+
+    /// Adds another shard's counts.
+    mutating func merge(_ shard: SplitCounter) {
+        for index in counts.indices { counts[index] += shard.counts[index] }
+        for (name, count) in shard.other { addOther(name, count) }
     }
 
     /// Counts one value given by its position in `names`.
@@ -142,6 +188,13 @@ struct Histogram {
         let position = (value - low) / (high - low) * Double(counts.count)
         let bin = position.isFinite ? min(max(Int(position), 0), counts.count - 1) : 0
         counts[bin] += 1
+    }
+
+    /// Adds another shard's counts (same bins).
+    mutating func merge(_ shard: Histogram) {
+        for index in counts.indices { counts[index] += shard.counts[index] }
+        minimum = min(minimum, shard.minimum)
+        maximum = max(maximum, shard.maximum)
     }
 
     var edges: [Double] { (0...counts.count).map { low + (high - low) * Double($0) / Double(counts.count) } }
@@ -186,6 +239,11 @@ struct BottomSample<Item> {
                 parent = largest
             }
         }
+    }
+
+    /// Offers another shard's sample: the result is the sample of both shards' items.
+    mutating func merge(_ shard: BottomSample<Item>) {
+        for entry in shard.heap { offer(entry.hash, entry.item) }
     }
 
     /// The sample, in hash order.

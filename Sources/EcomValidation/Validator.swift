@@ -46,6 +46,25 @@ public final class Validator {
         var expectedBytes: Int?
         var lastTimestamp: Int64?
         var lastLocation: RecordLocation?
+        /// Records and bytes whose order-dependent facts were judged (they lag behind `records` in a parallel run).
+        var applied = 0, appliedBytes = 0
+    }
+
+    /// What one record contributes to the checks that need the records read before it (unique IDs, file order):
+    /// judged at once in a whole run, or kept for the merger in a shard. `record` is the record's line in its
+    /// input (a file's mapping, valid until the merger is done with it); `id` the parsed ID, valid only while
+    /// the record is being checked, so nil in a shard (the merger reads it again from the line when needed).
+    struct RecordFact {
+        var type: RecordType
+        var record: UnsafeBufferPointer<UInt8>
+        var hasID = false
+        var hash: UInt64 = 0
+        var id: UnsafeBufferPointer<UInt8>?
+        /// The timestamp when it is inside the window and not in the future, else nil (not judged for order).
+        var timestamp: Int64?
+        var bytes: Int
+        /// The record's line.
+        var line: Int
     }
 
     let settings: ValidationSettings
@@ -93,12 +112,25 @@ public final class Validator {
     /// ID fields, the ones other types also carry (transaction_id on events and alerts) last.
     private let idFieldNames = [RecordType.userEvents, .fraudAlerts, .productUpdates, .analyticsResults, .transactions]
         .map { ($0, Array($0.idField.utf8)) }
+    /// The same names at stable addresses, for the comparison with each record's first key.
+    private lazy var idFieldBytes = idFieldNames.map { ($0.0, idFieldStore.intern($0.1)) }
+    private let idFieldStore = ByteStore()
     /// Records that break a record-level check are written here, when set.
     public var quarantine: Quarantine?
+
+    /// In a shard of a parallel run, the facts for the merger, in read order, since it last took them.
+    var facts: [RecordFact] = []
 
     public init(settings: ValidationSettings) {
         self.settings = settings
         context = CheckContext(settings: settings)
+    }
+
+    /// A shard of a parallel run: checks what it can judge record by record, and keeps the facts that need the
+    /// records before them for the merger (``apply(_:source:at:)`` on the whole run's validator, in read order).
+    init(shardOf settings: ValidationSettings) {
+        self.settings = settings
+        context = CheckContext(settings: settings, deferred: true)
     }
 
     deinit { slots.deallocate() }
@@ -130,7 +162,8 @@ public final class Validator {
     private func recognise(_ tokens: Tokens) -> RecordType? {
         guard tokens.count > 1 else { return nil }
         // Records start with their own ID; otherwise the first ID field found, other types' references last.
-        for (type, name) in idFieldNames where tokens.key(1).elementsEqual(name) { return type }
+        let first = tokens.key(1)
+        for (type, name) in idFieldBytes where sameBytes(first, name) { return type }
         for (type, name) in idFieldNames where tokens.member(0, name) != nil { return type }
         return nil
     }
@@ -189,7 +222,7 @@ public final class Validator {
         let matcher = checker.matcher
         // The ID is usually the first member: its place in the ID set (a random one, rarely cached) is fetched
         // while the schema is checked.
-        if tokens.count > 1, tokens.kind(1) == .string { checker.ids.prefetch(idHash(tokens.string(1))) }
+        if !context.deferred, tokens.count > 1, tokens.kind(1) == .string { checker.ids.prefetch(idHash(tokens.string(1))) }
         if slots.count < matcher.slotCount {
             slots.deallocate()
             slots = .allocate(capacity: matcher.slotCount)
@@ -206,12 +239,10 @@ public final class Validator {
                 state.schema[rule].pass()
             }
         }
-        if sources[source].records == 1024, let total = sources[source].expectedBytes {
-            // The first records tell the size of one: make room for the whole input's IDs in one step.
-            checker.ids.reserve(checker.ids.count + total / max(1, sources[source].bytes / 1024))
-        }
+        var fact = RecordFact(type: type, record: line, id: context.deferred ? nil : id, bytes: line.count + 1, line: location.line)
         if let id {
-            state.unique.record(checker.insertID(idHash(id)), at: location, id: idText(), "\(type.idField) \(id.text) appeared before")
+            fact.hasID = true
+            fact.hash = idHash(id)
         }
         let timestamp = tokens.string(slot: slots, checker.timestampSlot).flatMap(ISOTimestamp.parse)
         if let timestamp {
@@ -222,20 +253,79 @@ public final class Validator {
                                       "\(Timestamp(milliseconds: timestamp)) is outside \(Timestamp(milliseconds: window.start)) - \(Timestamp(milliseconds: window.end))")
             state.future.record(timestamp <= settings.now, at: location, id: idText(), "\(Timestamp(milliseconds: timestamp)) is in the future")
             // Order is judged among records inside the window, so that one stray timestamp is one finding, not a cascade.
-            if inside && timestamp <= settings.now {
-                if let last = sources[source].lastTimestamp {
-                    state.order.record(timestamp >= last, at: location, id: idText(),
-                                        "\(Timestamp(milliseconds: timestamp)) comes after \(Timestamp(milliseconds: last)) (\(sources[source].lastLocation?.description ?? ""))")
-                } else {
-                    state.order.pass()
-                }
-                if timestamp >= sources[source].lastTimestamp ?? .min {
-                    sources[source].lastTimestamp = timestamp
-                    sources[source].lastLocation = location
-                }
+            if inside && timestamp <= settings.now { fact.timestamp = timestamp }
+        }
+        if context.deferred { facts.append(fact) } else { apply(fact, source: source, at: location) }
+        context.record = line
+        checker.check(tokens, slots, timestamp: timestamp, at: location, id: id)
+    }
+
+    /// Starts loading the place of a fact's ID in its type's ID set (the merger looks a few facts ahead).
+    @inline(__always)
+    func prefetch(_ fact: RecordFact) {
+        if fact.hasID, let state = byType[fact.type.ordinal] { state.checker.ids.prefetch(fact.hash) }
+    }
+
+    /// Judges a record's order-dependent facts: its ID against the IDs before it, its time against the latest
+    /// time before it. Called in read order: for each record as it comes, or by the merger of a parallel run.
+    func apply(_ fact: RecordFact, source: Int, at location: @autoclosure () -> RecordLocation) {
+        let state = state(fact.type)
+        let checker = state.checker
+        sources[source].applied += 1
+        sources[source].appliedBytes += fact.bytes
+        if sources[source].applied == 1024, let total = sources[source].expectedBytes {
+            // The first records tell the size of one: make room for the whole input's IDs in one step.
+            checker.ids.reserve(checker.ids.count + total / max(1, sources[source].appliedBytes / 1024))
+        }
+        let idText = { fact.id?.text ?? (fact.hasID ? self.context.field(fact.type.idField, of: fact.record) : nil) }
+        if fact.hasID {
+            state.unique.record(checker.insertID(fact.hash), at: location(), id: idText(), "\(fact.type.idField) \(idText() ?? "") appeared before")
+        }
+        guard let timestamp = fact.timestamp else { return }
+        if let last = sources[source].lastTimestamp {
+            state.order.record(timestamp >= last, at: location(), id: idText(),
+                               "\(Timestamp(milliseconds: timestamp)) comes after \(Timestamp(milliseconds: last)) (\(sources[source].lastLocation?.description ?? ""))")
+            guard timestamp >= last else { return }
+        } else {
+            state.order.pass()
+        }
+        sources[source].lastTimestamp = timestamp
+        sources[source].lastLocation = location()
+    }
+
+    /// Judges session events a shard kept, in read order.
+    func applySessionEvents(_ events: [UserEventChecker.SessionEvent]) {
+        guard let sessions = state(.userEvents).checker as? UserEventChecker else { return }
+        for event in events { sessions.apply(event, at: event.location!) }
+    }
+
+    /// Adds a shard's counts, tallies and checkers once all its facts were applied; `sourceMap` gives, for each
+    /// of the shard's inputs, the index of the same input here.
+    func absorb(_ shard: Validator, sourceMap: [Int]) {
+        var names: [String: Int] = [:]
+        for (index, source) in sources.enumerated() where names[source.name] == nil { names[source.name] = index }
+        let order = { (location: RecordLocation) -> ReadOrder in
+            switch location {
+            case let .file(name, line): (names[name] ?? Int.max, line)
+            case let .topic(name, partition, offset): (names[name] ?? Int.max, Int(partition) << 44 | Int(offset))
             }
         }
-        checker.check(tokens, slots, timestamp: timestamp, at: location, id: id)
+        for (index, part) in shard.sources.enumerated() {
+            sources[sourceMap[index]].records += part.records
+            sources[sourceMap[index]].bytes += part.bytes
+            sources[sourceMap[index]].unparseable += part.unparseable
+        }
+        parse.merge(shard.parse, order: order)
+        recognised.merge(shard.recognised, order: order)
+        for part in shard.byType.compactMap({ $0 }) {
+            let state = state(part.checker.type)
+            for rule in state.schema.indices { state.schema[rule].merge(part.schema[rule], order: order) }
+            state.unique.merge(part.unique, order: order)
+            state.window.merge(part.window, order: order)
+            state.future.merge(part.future, order: order)
+            state.order.merge(part.order, order: order)
+            state.checker.merge(part.checker, order: order)
+        }
     }
 
     /// Every check, decided; then the report.

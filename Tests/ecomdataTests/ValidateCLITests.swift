@@ -53,6 +53,23 @@ func schemaProblems(_ reportPath: String) throws -> String {
     #expect(entries.allSatisfy { !($0["checks"]?.arrayValue ?? []).isEmpty })
 }
 
+/// A file whose name names no type has its records recognised one by one; its input has no type (null),
+/// which the schema allows. Three threads give the report one gives.
+@Test func validateAFileWhoseNameSaysNothing() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("data.ndjson").path
+    try FileManager.default.copyItem(atPath: CLI.root.appendingPathComponent("fixtures/validation/user_events.ndjson").path, toPath: file)
+    let one = try CLI.run(["validate", file, "--seed", "42", "--threads", "1", "--json", dir.appendingPathComponent("one.json").path])
+    let three = try CLI.run(["validate", file, "--seed", "42", "--threads", "3", "--json", dir.appendingPathComponent("three.json").path])
+    #expect(one.status == 1 && three.status == 1, "the fixture's defects fail: \(one.text)")
+    #expect(try schemaProblems(dir.appendingPathComponent("one.json").path).isEmpty)
+    let reports = try ["one.json", "three.json"].map { try JSONValue.parse(String(contentsOfFile: dir.appendingPathComponent($0).path, encoding: .utf8)) }
+    #expect(reports[0]["run"]?["inputs"]?[0]?["type"] == .null)
+    #expect(reports[0]["checks"] == reports[1]["checks"])
+    #expect(reports[0]["distributions"] == reports[1]["distributions"])
+}
+
 @Test func validatePassesCleanDataAndFailsOnAGateOrAWarning() throws {
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

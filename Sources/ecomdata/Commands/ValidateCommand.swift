@@ -66,9 +66,13 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "fail (default): only failed gates exit 1; warn: warnings do too.")
     var failOn: String = "fail"
 
+    @Option(help: "Threads reading each file (the report is the same for any value; a quarantine reads on one).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
     func validate() throws {
         guard Scenario(rawValue: scenario) != nil else { throw ValidationError("unknown scenario '\(scenario)'") }
         guard ["fail", "warn"].contains(failOn) else { throw ValidationError("--fail-on is fail or warn") }
+        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
     }
 
     func run() throws {
@@ -111,7 +115,7 @@ struct ValidateCommand: ParsableCommand {
             ? { records in FileHandle.standardError.write(Data("\rvalidating: \(records) records\u{1B}[K".utf8)) } : nil
         do {
             for path in paths {
-                for file in try FileInput.files(at: path) { try FileInput.validate(file, with: validator, progress: progress) }
+                for file in try FileInput.files(at: path) { try FileInput.validate(file, with: validator, threads: threads, progress: progress) }
             }
             if progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         } catch {

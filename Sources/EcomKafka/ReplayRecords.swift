@@ -1,0 +1,336 @@
+import EcomJSON
+import EcomModel
+import Foundation
+
+/// The records a replay sends, in the order it sends them: read from NDJSON files (or a topic), each line
+/// checked to be a JSON object with the topic's key and, when the replay needs it, a timestamp, and kept
+/// when its timestamp lies inside `[since, until)`.
+///
+/// Files are mapped into memory and indexed (24 bytes per record), so a bad line is found before anything
+/// is sent: either the load stops with its file and line, or (with `skipInvalid`) the line is counted and
+/// reported in ``skipped``, never dropped silently.
+public struct ReplayRecords {
+    /// One record: where its bytes are and its timestamp (milliseconds since the epoch, 0 when not read).
+    struct Entry {
+        var source: Int32
+        var length: Int32
+        var offset: Int
+        var timestamp: Int64
+    }
+
+    /// What a load needs to know of the records.
+    public struct Requirements: Sendable {
+        /// The field each record must have as its Kafka key.
+        public var keyField: String
+        /// The topic the records go to (for error messages).
+        public var topic: String
+        /// Whether each record must carry a parseable `timestamp` (pacing by timestamps, rebasing, filtering).
+        public var timestamps: Bool
+        /// Records before this instant (milliseconds) are left out.
+        public var since: Int64?
+        /// Records at or after this instant are left out.
+        public var until: Int64?
+        /// Count and report bad lines instead of stopping at the first.
+        public var skipInvalid: Bool
+        /// Whether timestamps will be rewritten: every timestamp field a record has must then be readable.
+        public var rebasing = false
+
+        /// Requirements of a replay to `topic` keyed by `keyField`.
+        public init(keyField: String, topic: String, timestamps: Bool, since: Int64? = nil, until: Int64? = nil, skipInvalid: Bool = false) {
+            self.keyField = keyField
+            self.topic = topic
+            self.timestamps = timestamps
+            self.since = since
+            self.until = until
+            self.skipInvalid = skipInvalid
+        }
+    }
+
+    /// A line left out because it was not a record the replay could send.
+    public struct Skipped: Sendable {
+        /// `file:line` or `topic/partition@offset`.
+        public var location: String
+        /// What is wrong with it.
+        public var problem: String
+    }
+
+    var buffers: [ReplayBuffer] = []
+    var entries: [Entry] = []
+    /// Bad lines left out (with `skipInvalid`), the first 20 of them kept with their location.
+    public private(set) var skipped: [Skipped] = []
+    /// How many bad lines were left out.
+    public private(set) var skippedCount = 0
+    /// Records left out by `since`/`until`.
+    public private(set) var outsideWindow = 0
+    /// Where the records came from (paths, or `topic` for a topic).
+    public private(set) var sources: [String] = []
+    let requirements: Requirements
+    private let keys: KeyExtractor
+    private let timestampField = KeyExtractor(field: "timestamp")
+    private let parser = FastJSONParser()
+
+    /// An empty set of records for `requirements`; add files or a topic.
+    public init(requirements: Requirements) {
+        self.requirements = requirements
+        keys = KeyExtractor(field: requirements.keyField)
+    }
+
+    /// Records kept.
+    public var count: Int { entries.count }
+
+    /// The timestamp of the first record to send (milliseconds), when timestamps were read.
+    public var firstTimestamp: Int64? { requirements.timestamps ? entries.first?.timestamp : nil }
+
+    /// The earliest and latest record timestamps (milliseconds), or nil without records or timestamps.
+    public var timeRange: (first: Int64, last: Int64)? {
+        guard requirements.timestamps, let first = entries.first else { return nil }
+        var low = first.timestamp, high = first.timestamp
+        for entry in entries {
+            low = min(low, entry.timestamp)
+            high = max(high, entry.timestamp)
+        }
+        return (low, high)
+    }
+
+    /// Adds the lines of the NDJSON file at `path` (`-` for stdin), in file order.
+    /// - Throws: ``ReplayError``.
+    public mutating func addFile(_ path: String) throws(ReplayError) {
+        let buffer: ReplayBuffer
+        if path == "-" {
+            buffer = ReplayBuffer(copying: Array(FileHandle.standardInput.readDataToEndOfFile()))
+        } else {
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+            defer { close(descriptor) }
+            if let mapping = FileMapping(descriptor: descriptor) {
+                buffer = ReplayBuffer(mapping: mapping)
+            } else {
+                // A pipe, or an empty file.
+                var bytes: [UInt8] = []
+                var chunk = [UInt8](repeating: 0, count: 1 << 20)
+                while true {
+                    let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                    if count < 0 {
+                        if errno == EINTR { continue }
+                        throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+                    }
+                    if count == 0 { break }
+                    bytes.append(contentsOf: chunk[0..<count])
+                }
+                buffer = ReplayBuffer(copying: bytes)
+            }
+        }
+        let source = Int32(buffers.count)
+        buffers.append(buffer)
+        sources.append(path)
+        let bytes = buffer.bytes
+        guard let base = bytes.baseAddress else { return }
+        var start = 0
+        var line = 0
+        while start < bytes.count {
+            let found = memchr(base + start, 0x0A, bytes.count - start)
+            let end = found.map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? bytes.count
+            line += 1
+            var length = end - start
+            while length > 0, base[start + length - 1] == UInt8(ascii: "\r") || base[start + length - 1] == UInt8(ascii: " ") { length -= 1 }
+            if length > 0 {
+                try add(UnsafeBufferPointer(start: base + start, count: length), source: source, offset: start,
+                        location: { "\(path):\(line)" })
+            }
+            start = end + 1
+        }
+    }
+
+    /// Adds records read from a topic: `values` concatenated, `records` their lengths and locations, in the
+    /// order to replay them (the caller orders partitions by timestamp).
+    mutating func addTopic(_ name: String, values: [UInt8], records: [(length: Int, location: String)]) throws(ReplayError) {
+        let source = Int32(buffers.count)
+        let buffer = ReplayBuffer(copying: values)
+        buffers.append(buffer)
+        sources.append(name)
+        var offset = 0
+        for record in records {
+            try add(UnsafeBufferPointer(start: buffer.bytes.baseAddress! + offset, count: record.length), source: source,
+                    offset: offset, location: { record.location })
+            offset += record.length
+        }
+    }
+
+    private mutating func add(_ line: UnsafeBufferPointer<UInt8>, source: Int32, offset: Int, location: () -> String) throws(ReplayError) {
+        do throws(ReplayError) {
+            let timestamp = try check(line, location: location)
+            if let since = requirements.since, timestamp < since { outsideWindow += 1; return }
+            if let until = requirements.until, timestamp >= until { outsideWindow += 1; return }
+            guard line.count <= Int(Int32.max) else { throw .invalid(location: location(), problem: "a record over 2 GB") }
+            entries.append(Entry(source: source, length: Int32(line.count), offset: offset, timestamp: timestamp))
+        } catch {
+            guard requirements.skipInvalid, case let .invalid(place, problem) = error else { throw error }
+            skippedCount += 1
+            if skipped.count < 20 { skipped.append(Skipped(location: place, problem: problem)) }
+        }
+    }
+
+    /// The record's timestamp (0 when not required), after checking it is a JSON object with its key.
+    private func check(_ line: UnsafeBufferPointer<UInt8>, location: () -> String) throws(ReplayError) -> Int64 {
+        let document: FastDocument
+        switch parser.parse(line) {
+        case let .success(parsed): document = parsed
+        case let .failure(error):
+            throw .invalid(location: location(), problem: "not valid JSON (\(error.message)); each line must be one JSON record")
+        }
+        guard document.root.kind == .object else {
+            throw .invalid(location: location(), problem: "a JSON value that is not an object; each line must be one JSON record")
+        }
+        guard keys.key(in: line) != nil else {
+            throw .invalid(location: location(), problem: "no string field \"\(requirements.keyField)\", the key of topic \(requirements.topic); fix the record or pass --key-field")
+        }
+        guard requirements.timestamps else { return 0 }
+        guard let raw = timestampField.key(in: line) else {
+            throw .invalid(location: location(), problem: "no string field \"timestamp\", which pacing by the records' time, --rebase, --since and --until need (--rate and --max do without)")
+        }
+        guard let milliseconds = parseTimestamp(raw) else {
+            throw .invalid(location: location(), problem: "timestamp \"\(String(decoding: raw.prefix(40), as: UTF8.self))\" is not a UTC ISO-8601 time like 2024-09-02T10:00:00.000Z")
+        }
+        if requirements.rebasing {
+            for (name, extractor) in zip(Replayer.timestampFields, Replayer.timestampExtractors) where name != "timestamp" {
+                if let value = extractor.key(in: line), parseTimestamp(value) == nil {
+                    throw .invalid(location: location(), problem: "\(name) \"\(String(decoding: value.prefix(40), as: UTF8.self))\" is not a UTC ISO-8601 time, so --rebase cannot move it")
+                }
+            }
+        }
+        return milliseconds
+    }
+
+    /// The bytes of record `index`.
+    func record(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        let entry = entries[index]
+        return UnsafeBufferPointer(start: buffers[Int(entry.source)].bytes.baseAddress! + entry.offset, count: Int(entry.length))
+    }
+
+    /// The timestamp of record `index` (milliseconds).
+    func timestamp(_ index: Int) -> Int64 { entries[index].timestamp }
+}
+
+/// Parses a timestamp value: `YYYY-MM-DDTHH:MM:SS.mmmZ` without allocating, anything else `Timestamp(parsing:)` reads.
+func parseTimestamp(_ raw: UnsafeBufferPointer<UInt8>) -> Int64? {
+    if raw.count == 24, raw[4] == UInt8(ascii: "-"), raw[7] == UInt8(ascii: "-"), raw[10] == UInt8(ascii: "T"),
+       raw[13] == UInt8(ascii: ":"), raw[16] == UInt8(ascii: ":"), raw[19] == UInt8(ascii: "."), raw[23] == UInt8(ascii: "Z") {
+        func number(_ from: Int, _ digits: Int) -> Int? {
+            var value = 0
+            for index in from..<(from + digits) {
+                let digit = Int(raw[index]) - 48
+                guard (0...9).contains(digit) else { return nil }
+                value = value * 10 + digit
+            }
+            return value
+        }
+        if let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+           let minute = number(14, 2), let second = number(17, 2), let millis = number(20, 3),
+           (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year), hour < 24, minute < 60, second < 60 {
+            let days = CivilDate(year: year, month: month, day: day).daysSinceEpoch
+            return days * Timestamp.millisecondsPerDay + Int64(hour * 3_600_000 + minute * 60_000 + second * 1000 + millis)
+        }
+        return nil
+    }
+    return Timestamp(parsing: String(decoding: raw, as: UTF8.self))?.milliseconds
+}
+
+/// Bytes records are replayed from: a mapped file, or a copy in memory. Lives as long as the replay.
+final class ReplayBuffer: @unchecked Sendable {
+    // Immutable after init.
+    private let mapping: FileMapping?
+    private let owned: UnsafeMutableBufferPointer<UInt8>?
+    let bytes: UnsafeBufferPointer<UInt8>
+
+    init(mapping: FileMapping) {
+        self.mapping = mapping
+        owned = nil
+        bytes = mapping.bytes
+    }
+
+    init(copying array: [UInt8]) {
+        let storage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(array.count, 1))
+        _ = storage.initialize(from: array)
+        owned = storage
+        mapping = nil
+        bytes = UnsafeBufferPointer(start: storage.baseAddress, count: array.count)
+    }
+
+    deinit { owned?.deallocate() }
+}
+
+/// Why a replay cannot go on.
+public enum ReplayError: Error, CustomStringConvertible {
+    /// A file that cannot be read.
+    case unreadable(path: String, reason: String)
+    /// A line that is not a record the replay can send: where and what.
+    case invalid(location: String, problem: String)
+    /// Nothing to replay.
+    case empty(String)
+    /// A broker or consumer failure, in librdkafka's words.
+    case kafka(String)
+    /// Stopped by a signal.
+    case stopped(String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path, reason): "cannot read \(path): \(reason); check the path and permissions"
+        case let .invalid(location, problem): "\(location): \(problem); nothing was sent (--skip-invalid counts and lists such lines and replays the rest)"
+        case let .empty(why): why
+        case let .kafka(message): message
+        case let .stopped(reason): reason
+        }
+    }
+}
+
+extension ReplayRecords {
+    /// Adds the records of topic `name`, every partition read from its first offset to the end it had when
+    /// the read began, ordered by record timestamp (records without one after the rest), ties in partition
+    /// and offset order.
+    /// - Throws: ``ReplayError`` (`kafka` for the broker, `invalid` with `topic/partition@offset`).
+    public mutating func addTopic(_ name: String, configuration: KafkaConfiguration, timeout: Double = 30) throws(ReplayError) {
+        let partitions: Int
+        let consumer: KafkaConsumer
+        var ends: [Int32: (low: Int64, high: Int64)] = [:]
+        do throws(KafkaError) {
+            let admin = try KafkaAdmin(configuration: configuration)
+            guard let topic = try admin.metadata(timeout: timeout).topics.first(where: { $0.name == name }), topic.error == nil, topic.partitions > 0 else {
+                throw KafkaError(.broker, "topic \(name) does not exist on \(configuration.brokers); check --from-topic")
+            }
+            partitions = topic.partitions
+            consumer = try KafkaConsumer(configuration: configuration)
+            for partition in 0..<Int32(partitions) { ends[partition] = try consumer.watermarks(topic: name, partition: partition, timeout: timeout) }
+            try consumer.assign(ends.filter { $0.value.high > $0.value.low }.map { (name, $0.key, $0.value.low) })
+        } catch {
+            throw .kafka(error.description)
+        }
+        struct Read { var partition: Int32; var offset: Int64; var timestamp: Int64; var value: [UInt8] }
+        var read: [Read] = []
+        var remaining = ends.values.reduce(0) { $0 + Int($1.high - $1.low) }
+        var lastProgress = Date()
+        while remaining > 0 {
+            let record: ConsumedRecord?
+            do throws(KafkaError) {
+                record = try consumer.poll(timeout: 1)
+            } catch {
+                throw .kafka(error.description)
+            }
+            guard let record else {
+                if Date().timeIntervalSince(lastProgress) > timeout {
+                    throw .kafka("\(name): no record within \(timeout) s with \(remaining) still to read up to the end offsets; check the brokers")
+                }
+                continue
+            }
+            lastProgress = Date()
+            guard let end = ends[record.partition], record.offset < end.high else { continue }
+            let timestamp = record.value.withUnsafeBufferPointer { bytes in timestampField.key(in: bytes).flatMap(parseTimestamp) } ?? Int64.max
+            read.append(Read(partition: record.partition, offset: record.offset, timestamp: timestamp, value: record.value))
+            remaining -= 1
+        }
+        read.sort { ($0.timestamp, $0.partition, $0.offset) < ($1.timestamp, $1.partition, $1.offset) }
+        var values: [UInt8] = []
+        values.reserveCapacity(read.reduce(0) { $0 + $1.value.count })
+        for record in read { values.append(contentsOf: record.value) }
+        try addTopic(name, values: values, records: read.map { ($0.value.count, "\(name)/\($0.partition)@\($0.offset)") })
+    }
+}

@@ -1,0 +1,229 @@
+import EcomModel
+import Foundation
+
+/// Sends ``ReplayRecords`` to a topic on a schedule (`ecomdata replay`): at the pace of the records' own
+/// timestamps divided by a speed, at a flat rate, or as fast as the broker takes them; optionally with the
+/// timestamps shifted so the first record is at a chosen instant, and several times over.
+///
+/// Each record's send time is computed from the start of the replay (an absolute schedule on the monotonic
+/// clock), never from the previous send, so waiting errors do not add up over a long run.
+public final class Replayer {
+    /// How fast records leave.
+    public enum Pace: Sendable, Equatable {
+        /// Record time divided by this factor (1: as recorded, 60: an hour a minute).
+        case speed(Double)
+        /// A flat number of records per second, whatever their timestamps.
+        case rate(Double)
+        /// As fast as the producer takes them.
+        case max
+    }
+
+    /// What a replay does.
+    public struct Plan: Sendable {
+        /// How fast records leave.
+        public var pace: Pace
+        /// The instant (milliseconds) the first record's timestamp is moved to, or nil to keep timestamps;
+        /// ``rebaseNow`` moves it to the moment the replay starts.
+        public var rebase: Int64?
+        /// Times the records are sent; each pass continues the previous one's timeline (see ``period``).
+        public var loops: Int
+
+        /// A plan; `rebase` in milliseconds since the epoch, or ``rebaseNow``.
+        public init(pace: Pace, rebase: Int64? = nil, loops: Int = 1) {
+            self.pace = pace
+            self.rebase = rebase
+            self.loops = loops
+        }
+
+        /// `rebase` value meaning "the moment the replay starts".
+        public static let rebaseNow = Int64.min
+    }
+
+    /// What a replay did.
+    public struct Result: Sendable {
+        /// Records handed to the producer (all passes).
+        public var sent = 0
+        /// Wall-clock start of the replay, and its end after the flush.
+        public var started = Date()
+        public var finished = Date()
+        /// Seconds the schedule spans, from the first record's send time to the last one's (0 with `.max`).
+        public var scheduledSeconds = 0.0
+        /// Seconds from the first send to the last.
+        public var sendingSeconds = 0.0
+        /// How late records were handed to the producer against their scheduled time: the largest, and the mean (seconds).
+        public var maxLateness = 0.0
+        public var meanLateness = 0.0
+        /// The instant the first record's timestamp was moved to, when rebasing.
+        public var rebasedTo: Int64?
+        /// The shift applied to the timestamps of the first pass (milliseconds).
+        public var shift: Int64 = 0
+        /// Milliseconds of record time between passes.
+        public var period: Int64 = 0
+        /// Why the replay ended early (a signal, or a record the producer refused), or nil.
+        public var stopReason: String?
+        /// The producer's delivery report after the flush.
+        public var report = DeliveryReport()
+    }
+
+    /// The top-level fields holding a time that ``RecordSchema`` declares for any record type (`timestamp`,
+    /// `transaction_timestamp`, `window_start`, `window_end`): a rebase moves them all by the same amount.
+    public static let timestampFields: [String] = {
+        var names: [String] = []
+        for type in RecordType.allCases {
+            for field in RecordSchema.fields(of: type) {
+                if case let .string(format, _, _) = field.type, format == "date-time", !names.contains(field.name) {
+                    names.append(field.name)
+                }
+            }
+        }
+        return names
+    }()
+
+    let producer: KafkaProducer
+    let topic: KafkaProducer.Topic
+    let keys: KeyExtractor
+
+    /// Replays to `topic`, keying each record by `keyField`.
+    public init(producer: KafkaProducer, topic: String, keyField: String) {
+        self.producer = producer
+        self.topic = producer.topic(topic)
+        keys = KeyExtractor(field: keyField)
+    }
+
+    /// Milliseconds of record time from one pass to the next: the records' span plus their mean spacing, so
+    /// that a looped replay keeps its rhythm across the seam (one second for a single record or instant).
+    public static func period(of records: ReplayRecords) -> Int64 {
+        guard let first = records.entries.first, records.count > 1 else { return 1000 }
+        let last = records.entries.reduce(first.timestamp) { max($0, $1.timestamp) }
+        let span = last - first.timestamp
+        return span > 0 ? span + span / Int64(records.count - 1) : 1000
+    }
+
+    /// Sends every record `plan.loops` times, each at its scheduled moment; stops early when `stop` is set
+    /// or the producer refuses a record. Waits for the delivery reports (at most `flushTimeout` seconds).
+    public func replay(_ records: ReplayRecords, plan: Plan, stop: StopSignal, flushTimeout: Double = 60,
+                       progress: ((_ sent: Int, _ elapsed: Double) -> Void)? = nil) -> Result {
+        var result = Result()
+        let count = records.count
+        guard count > 0 else { return result }
+        let firstTimestamp = records.entries[0].timestamp
+        let period = Replayer.period(of: records)
+        result.period = period
+        let rewriting = plan.rebase != nil
+        let buffer = ByteBuffer(capacity: 4096)
+        let start = monotonicNanoseconds()
+        result.started = Date()
+        if let rebase = plan.rebase {
+            let target = rebase == Plan.rebaseNow ? Int64((result.started.timeIntervalSince1970 * 1000).rounded(.down)) : rebase
+            result.rebasedTo = target
+            result.shift = target - firstTimestamp
+        }
+        // Nanoseconds after `start` at which record `index` of pass `loop` is due, or nil for no pacing.
+        func due(_ loop: Int, _ index: Int) -> Int64? {
+            switch plan.pace {
+            case .max: return nil
+            case let .rate(perSecond): return Int64((Double(loop * count + index) / perSecond * 1e9).rounded())
+            case let .speed(speed):
+                let recordTime = Double(Int64(loop) * period + records.entries[index].timestamp - firstTimestamp)
+                return Int64((recordTime / speed * 1e6).rounded())
+            }
+        }
+        if let lastDue = due(plan.loops - 1, count - 1) { result.scheduledSeconds = Double(max(lastDue, 0)) / 1e9 }
+        var latenessSum = 0.0
+        var firstSend: Int64?
+        var lastSend: Int64 = start
+        var lastProgress = start
+        passes: for loop in 0..<plan.loops {
+            let shift = result.shift + Int64(loop) * period
+            for index in 0..<count {
+                if index % 64 == 0, let reason = stop.stopReason {
+                    result.stopReason = reason
+                    break passes
+                }
+                if let offset = due(loop, index) {
+                    if let reason = sleep(until: start + offset, stop: stop) {
+                        result.stopReason = reason
+                        break passes
+                    }
+                }
+                var value = records.record(index)
+                if rewriting {
+                    rebase(value, by: shift, into: buffer)
+                    value = buffer.bytes
+                }
+                guard let key = keys.key(in: value) else {
+                    // Every record's key was checked when it was loaded; a record that lost it is a bug, said so.
+                    result.stopReason = "record \(index + 1) of pass \(loop + 1) has no key after rebasing; please report this"
+                    break passes
+                }
+                do {
+                    try producer.send(to: topic, key: key, value: value, copy: true)
+                } catch {
+                    result.stopReason = error.description
+                    break passes
+                }
+                let now = monotonicNanoseconds()
+                if firstSend == nil { firstSend = now }
+                lastSend = now
+                if let offset = due(loop, index) {
+                    let late = Double(now - start - offset) / 1e9
+                    latenessSum += Swift.max(late, 0)
+                    result.maxLateness = Swift.max(result.maxLateness, late)
+                }
+                result.sent += 1
+                if let progress, now - lastProgress > 1_000_000_000 {
+                    lastProgress = now
+                    progress(result.sent, Double(now - start) / 1e9)
+                }
+            }
+        }
+        result.sendingSeconds = Double(lastSend - (firstSend ?? lastSend)) / 1e9
+        result.meanLateness = result.sent > 0 ? latenessSum / Double(result.sent) : 0
+        producer.flush(timeout: flushTimeout)
+        result.finished = Date()
+        result.report = producer.deliveryReport
+        return result
+    }
+
+    /// Sleeps until the monotonic instant `deadline` (nanoseconds); returns the stop reason when stopped first.
+    private func sleep(until deadline: Int64, stop: StopSignal) -> String? {
+        while true {
+            let wait = deadline - monotonicNanoseconds()
+            if wait <= 0 { return nil }
+            if let reason = stop.stopReason { return reason }
+            // Long waits in slices, so a signal ends them promptly.
+            let slice = min(wait, 200_000_000)
+            var request = timespec(tv_sec: Int(slice / 1_000_000_000), tv_nsec: Int(slice % 1_000_000_000))
+            nanosleep(&request, nil)
+        }
+    }
+
+    /// Writes `record` into `buffer` with every timestamp field moved by `shift` milliseconds, in the
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` form; the rest of the record is kept byte for byte.
+    func rebase(_ record: UnsafeBufferPointer<UInt8>, by shift: Int64, into buffer: ByteBuffer) {
+        buffer.removeAll()
+        var replacements: [(start: Int, end: Int, milliseconds: Int64)] = []
+        for extractor in Replayer.timestampExtractors {
+            guard let value = extractor.key(in: record), let milliseconds = parseTimestamp(value) else { continue }
+            let start = record.baseAddress!.distance(to: value.baseAddress!)
+            replacements.append((start, start + value.count, milliseconds + shift))
+        }
+        replacements.sort { $0.start < $1.start }
+        var cursor = 0
+        for replacement in replacements {
+            buffer.append(UnsafeBufferPointer(rebasing: record[cursor..<replacement.start]))
+            buffer.appendTimestamp(replacement.milliseconds)
+            cursor = replacement.end
+        }
+        buffer.append(UnsafeBufferPointer(rebasing: record[cursor...]))
+    }
+
+    static let timestampExtractors = timestampFields.map(KeyExtractor.init(field:))
+}
+
+/// Nanoseconds on the monotonic clock (unaffected by wall-clock adjustments).
+func monotonicNanoseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+}

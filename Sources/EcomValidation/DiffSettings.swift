@@ -1,0 +1,137 @@
+import EcomJSON
+import EcomModel
+import Foundation
+import Yams
+
+/// How much a figure may move between two reports before `ecomdata diff` calls it drift: a number of
+/// standard errors of the difference (the sampling noise of both samples) plus an effect-size floor.
+public struct DiffTolerance: Sendable, Equatable {
+    /// Standard errors of the difference allowed (k).
+    public var sigmas: Double?
+    /// The effect-size floor added to k standard errors: share points for splits (0.005 is half a point),
+    /// a fraction of the pooled rate for rates, a fraction of the pooled standard deviation for amounts,
+    /// a fraction of the larger count for counts.
+    public var floor: Double?
+    /// Whether drift here fails the diff (exit 1); false reports it only.
+    public var gating: Bool?
+
+    /// A tolerance; nil members fall back to the defaults of the comparison's kind.
+    public init(sigmas: Double? = nil, floor: Double? = nil, gating: Bool? = nil) {
+        self.sigmas = sigmas
+        self.floor = floor
+        self.gating = gating
+    }
+
+    func merged(with other: DiffTolerance) -> DiffTolerance {
+        DiffTolerance(sigmas: other.sigmas ?? sigmas, floor: other.floor ?? floor, gating: other.gating ?? gating)
+    }
+}
+
+/// The tolerances of a diff: defaults per kind of comparison, overridden by a gates file whose keys are a
+/// kind (`split`, `rate`, `amounts`, `count`), a comparison's short name (`regions`, `fraud_rate`) or its
+/// full id (`transactions.regions`, `transactions.regions.Europe` for one category).
+public struct DiffSettings: Sendable, Equatable {
+    /// The kinds of comparison.
+    public enum Kind: String, Sendable, CaseIterable {
+        case split, rate, amounts, count, check
+    }
+
+    /// Defaults: 4 standard errors everywhere (about 1 in 16,000 for one figure of clean data), plus half a
+    /// share point for splits, a tenth of the rate for rates, a twentieth of a standard deviation for
+    /// amounts, and 2 % for counts.
+    public static let defaults: [Kind: (sigmas: Double, floor: Double)] = [
+        .split: (4, 0.005), .rate: (4, 0.1), .amounts: (4, 0.05), .count: (0, 0.02), .check: (0, 0),
+    ]
+
+    /// A split whose noise allowance (k standard errors, without the floor) exceeds this share cannot show a
+    /// meaningful shift: inconclusive.
+    public static let largestUsefulShareTolerance = 0.05
+
+    public private(set) var entries: [String: DiffTolerance] = [:]
+
+    /// Settings with `entries` over the defaults.
+    public init(_ entries: [String: DiffTolerance] = [:]) { self.entries = entries }
+
+    /// The tolerance of comparison `id` (`type.name`, or `type.name.category`) of `kind`.
+    public func tolerance(for id: String, kind: Kind) -> (sigmas: Double, floor: Double, gating: Bool) {
+        let defaults = Self.defaults[kind]!
+        var tolerance = DiffTolerance(sigmas: defaults.sigmas, floor: defaults.floor, gating: true)
+        var names = [kind.rawValue]
+        let parts = id.split(separator: ".").map(String.init)
+        if parts.count >= 2 { names.append(parts[1]) }
+        names.append(parts.prefix(2).joined(separator: "."))
+        if parts.count > 2 { names += ["\(parts[1]).\(parts[2...].joined(separator: "."))", id] }
+        for name in names { if let entry = entries[name] { tolerance = tolerance.merged(with: entry) } }
+        return (tolerance.sigmas!, tolerance.floor!, tolerance.gating!)
+    }
+
+    /// Reads a gates file for `diff` (YAML or JSON): a mapping of names to `{sigmas, floor, gating}`.
+    /// - Throws: ``ConfigError`` with every problem and its line.
+    public static func load(path: String) throws(ConfigError) -> DiffSettings {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, problems: [ConfigProblem(path: "", message: "cannot read the gates file; check the path")])
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
+        } catch {
+            throw ConfigError(file: path, problems: [ConfigProblem(path: "", message: "not valid YAML or JSON: \(error)")])
+        }
+        guard let root else { return DiffSettings() }
+        guard let mapping = root.mapping else {
+            throw ConfigError(file: path, problems: [ConfigProblem(path: "", line: root.mark.map { $0.line },
+                                                                   message: "expected a mapping of names (split, regions, transactions.fraud_rate, ...) to {sigmas, floor, gating}")])
+        }
+        var settings = DiffSettings()
+        var problems: [ConfigProblem] = []
+        for (keyNode, valueNode) in mapping {
+            let name = keyNode.string ?? ""
+            guard let fields = valueNode.mapping else {
+                problems.append(ConfigProblem(path: name, line: keyNode.mark?.line, message: "expected {sigmas, floor, gating}"))
+                continue
+            }
+            var tolerance = DiffTolerance()
+            for (fieldNode, value) in fields {
+                let field = fieldNode.string ?? ""
+                let line = fieldNode.mark?.line
+                func number() -> Double? {
+                    guard let text = value.string, let number = Double(text), number.isFinite, number >= 0 else {
+                        problems.append(ConfigProblem(path: "\(name).\(field)", line: line, message: "expected a number, 0 or more, got \(value.string ?? "a collection")"))
+                        return nil
+                    }
+                    return number
+                }
+                switch field {
+                case "sigmas": tolerance.sigmas = number()
+                case "floor": tolerance.floor = number()
+                case "gating":
+                    switch value.string {
+                    case "true": tolerance.gating = true
+                    case "false": tolerance.gating = false
+                    default: problems.append(ConfigProblem(path: "\(name).gating", line: line, message: "expected true or false"))
+                    }
+                default:
+                    problems.append(ConfigProblem(path: "\(name).\(field)", line: line, message: "unknown setting; use sigmas, floor or gating"))
+                }
+            }
+            settings.entries[name] = (settings.entries[name] ?? DiffTolerance()).merged(with: tolerance)
+        }
+        if !problems.isEmpty { throw ConfigError(file: path, problems: problems) }
+        return settings
+    }
+
+    /// The settings as the diff document records them.
+    var json: JSONValue {
+        .object([
+            ("defaults", .object(Kind.allCases.filter { $0 != .check }.map { kind in
+                let value = Self.defaults[kind]!
+                return (kind.rawValue, .object([("sigmas", .double(value.sigmas)), ("floor", .double(value.floor))]))
+            })),
+            ("overrides", .object(entries.sorted { $0.key < $1.key }.map { name, tolerance in
+                (name, .object([("sigmas", tolerance.sigmas.map { .double($0) } ?? .null),
+                                ("floor", tolerance.floor.map { .double($0) } ?? .null),
+                                ("gating", tolerance.gating.map { .bool($0) } ?? .null)]))
+            })),
+        ])
+    }
+}

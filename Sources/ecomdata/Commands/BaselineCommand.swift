@@ -1,0 +1,68 @@
+import ArgumentParser
+import EcomJSON
+import EcomValidation
+import Foundation
+
+struct BaselineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baseline",
+        abstract: "Manage the committed baselines `ecomdata diff` compares against.",
+        subcommands: [Approve.self]
+    )
+
+    struct Approve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "approve",
+            abstract: "Turn a validation report into a committed baseline (ecomdata.baseline/v1).",
+            discussion: """
+            Keeps the verdict, summary, checks and distributions and the run's seed, scenario, config digest and \
+            window; leaves out what changes between runs and machines (times, durations, the command line, input \
+            paths, the coordinate sample diff does not use), so approving the same data again writes the same \
+            bytes. Commit the file: a generator change then shows up as a reviewed change to it.
+            Example: ecomdata baseline approve reports/validation.json --to fixtures/baseline/transactions-seed7-100k.json
+            """
+        )
+
+        @Argument(help: "The report `ecomdata validate --json` wrote.")
+        var report: String
+
+        @Option(help: "Where to write the baseline (default: fixtures/baseline/<report file name>).")
+        var to: String?
+
+        func run() throws {
+            guard let data = FileManager.default.contents(atPath: report) else {
+                Console.error("cannot read \(report); pass the JSON that `ecomdata validate --json` wrote")
+                throw ExitCode(3)
+            }
+            let document: JSONValue
+            let baseline: JSONValue
+            do {
+                document = try JSONValue.parse(String(decoding: data, as: UTF8.self))
+                baseline = try Baseline.approve(document)
+            } catch {
+                Console.error("\(report): \(error)")
+                throw ExitCode(3)
+            }
+            let path = to ?? "fixtures/baseline/" + (report as NSString).lastPathComponent
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            guard FileManager.default.createFile(atPath: path, contents: Data((baseline.encoded(pretty: true) + "\n").utf8)) else {
+                Console.error("cannot write \(path); check that its directory is writable")
+                throw ExitCode(3)
+            }
+            let types = (baseline["distributions"]?.objectValue ?? []).map(\.0)
+            print("baseline \(path) from \(report): seed \(Report.describe(baseline["run"]?["seed"])), \(baseline["summary"]?["records"]?.intValue ?? 0) records, \(baseline["checks"]?.arrayValue?.count ?? 0) checks, distributions of \(types.isEmpty ? "no type" : types.joined(separator: ", "))")
+            print("review it with `git diff \(path)` and commit it; `ecomdata diff \(path) REPORT.json` compares a new report with it")
+        }
+    }
+}
+
+private enum Report {
+    static func describe(_ value: JSONValue?) -> String {
+        switch value {
+        case let .int(number)?: "\(number)"
+        case let .string(text)?: text
+        default: "unknown"
+        }
+    }
+}

@@ -1,0 +1,244 @@
+import EcomJSON
+import Foundation
+import Testing
+
+/// Milliseconds since the epoch of a `YYYY-MM-DDTHH:MM:SS.mmmZ` timestamp (parsed here with Foundation, not
+/// with the product's parser).
+private func epochMilliseconds(_ text: String?) throws -> Int64 {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    let date = try #require(formatter.date(from: text ?? ""), "not a timestamp: \(text ?? "nil")")
+    return Int64((date.timeIntervalSince1970 * 1000).rounded())
+}
+
+/// The records of a topic as kcat reads them: message timestamp (CreateTime, ms), key, and the record.
+private func kcatRecords(_ broker: BrokerProcess, _ topic: String) throws -> [(sent: Int64, key: String, record: JSONValue, text: String)] {
+    try kcatLines(brokers: broker.bootstrap, topic: topic, format: "%T\t%k\t%s\n").map { line in
+        let fields = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        return (Int64(fields[0]) ?? -1, fields[1], try JSONValue.parse(fields[2]), fields[2])
+    }
+}
+
+private func lines(_ path: String) throws -> [String] {
+    try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+}
+
+private func manifest(_ path: String) throws -> JSONValue {
+    try JSONValue.parse(String(contentsOfFile: path, encoding: .utf8))
+}
+
+/// Forty transactions over 30 s of record time replayed at speed 10 take about 3 s, and each leaves (its
+/// message timestamp, as kcat reads it) at its record time / 10 after the first, in record order.
+@Test func replayIsPacedByTheRecordsOwnTimestamps() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("t.ndjson").path, manifestPath = dir.appendingPathComponent("m.json").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "40", "--seed", "3", "--start", "2024-09-02T10:00:00Z",
+                         "--end", "2024-09-02T10:00:30Z", "--out", file]).status == 0)
+    let started = Date()
+    let run = try CLI.run(["replay", file, "--topic", "transactions", "--speed", "10", "--brokers", broker.bootstrap, "--manifest", manifestPath])
+    let wall = Date().timeIntervalSince(started)
+    #expect(run.status == 0, "\(run.stderr)")
+    let written = try lines(file)
+    let times = try written.map { try epochMilliseconds(JSONValue.parse($0)["timestamp"]?.stringValue) }
+    let span = Double(times.last! - times.first!) / 10 / 1000
+    #expect(span > 2, "the generated records span too little time to judge pacing")
+    // Generous: a loaded machine may start slowly, but the replay cannot be faster than its schedule.
+    #expect(wall >= span && wall < span + 10, "replay took \(wall) s for a \(span) s schedule")
+
+    let entry = try #require(manifest(manifestPath)["topics"]?["transactions"])
+    let read = try expectTopicMatchesManifest(entry, topic: "transactions", brokers: broker.bootstrap, sent: 40)
+    #expect(read.sorted() == written.sorted(), "records altered or lost")
+    let sent = try Dictionary(uniqueKeysWithValues: kcatRecords(broker, "transactions").map { ($0.text, $0.sent) })
+    let firstSent = try #require(sent[written[0]])
+    var previous = firstSent
+    for (line, time) in zip(written, times) {
+        let sentAt = try #require(sent[line])
+        #expect(sentAt >= previous, "records left out of order")
+        previous = sentAt
+        let due = Double(time - times[0]) / 10
+        #expect(abs(Double(sentAt - firstSent) - due) < 300, "sent \(sentAt - firstSent) ms after the first, due at \(due) ms")
+    }
+}
+
+/// --rebase moves every timestamp field of a type by one amount, the rest of each record unchanged; `now`
+/// puts the first record at the send time.
+@Test func rebaseMovesEveryTimestampFieldTogether() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let cases: [(type: String, topic: String, fields: [String])] = [
+        ("fraud_alerts", "fraud-alerts", ["timestamp", "transaction_timestamp"]),
+        ("analytics_results", "analytics-results", ["timestamp", "window_start", "window_end"]),
+    ]
+    for (type, topic, fields) in cases {
+        let file = dir.appendingPathComponent("\(type).ndjson").path
+        #expect(try CLI.run(["generate", "--type", type, "--count", "30", "--seed", "4", "--set", "fraud_rate=0.05",
+                             "--start", "2024-09-02", "--end", "2024-09-03", "--out", file]).status == 0)
+        let run = try CLI.run(["replay", file, "--topic", topic, "--max", "--rebase", "2030-01-01T00:00:00.000Z",
+                               "--brokers", broker.bootstrap, "--manifest", dir.appendingPathComponent("\(type).json").path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let originals = try lines(file).map { try JSONValue.parse($0) }
+        let shift = try epochMilliseconds("2030-01-01T00:00:00.000Z") - epochMilliseconds(originals[0]["timestamp"]?.stringValue)
+        let replayed = try kcatRecords(broker, topic)
+        #expect(replayed.count == originals.count)
+        let idField = type == "fraud_alerts" ? "alert_id" : "result_id"
+        let byID = Dictionary(uniqueKeysWithValues: replayed.map { ($0.record[idField]?.stringValue ?? "", $0.record) })
+        for original in originals {
+            let id = original[idField]?.stringValue ?? ""
+            let moved = try #require(byID[id], "\(type) \(id) not replayed")
+            for field in fields {
+                #expect(try epochMilliseconds(moved[field]?.stringValue) - epochMilliseconds(original[field]?.stringValue) == shift,
+                        "\(type) \(id): \(field) not moved by the rebase")
+            }
+            var unchanged = original.objectValue ?? [], rewritten = moved.objectValue ?? []
+            unchanged.removeAll { fields.contains($0.0) }
+            rewritten.removeAll { fields.contains($0.0) }
+            #expect(JSONValue.object(unchanged) == JSONValue.object(rewritten), "\(type) \(id): other fields changed")
+        }
+    }
+
+    let file = dir.appendingPathComponent("now.ndjson").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "5", "--seed", "4", "--start", "2024-09-02T10:00:00Z",
+                         "--end", "2024-09-02T10:00:01Z", "--out", file]).status == 0)
+    let run = try CLI.run(["replay", file, "--topic", "transactions", "--rebase", "now", "--brokers", broker.bootstrap,
+                           "--manifest", dir.appendingPathComponent("now.json").path])
+    #expect(run.status == 0, "\(run.stderr)")
+    for replayed in try kcatRecords(broker, "transactions") {
+        let stamped = try epochMilliseconds(replayed.record["timestamp"]?.stringValue)
+        #expect(abs(stamped - replayed.sent) < 500, "rebased to now at speed 1: record time \(stamped) and send time \(replayed.sent) differ")
+    }
+}
+
+/// --since/--until keep the records stamped inside the window; --loop 3 sends them three times, each pass
+/// later in record time when rebased; keys are the topic's key field.
+@Test func sinceUntilFilterAndLoopRepeats() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("events.ndjson").path, manifestPath = dir.appendingPathComponent("m.json").path
+    #expect(try CLI.run(["generate", "--type", "user_events", "--count", "300", "--seed", "6", "--start", "2024-09-02T10:00:00Z",
+                         "--end", "2024-09-02T11:00:00Z", "--out", file]).status == 0)
+    let all = try lines(file)
+    let since = try epochMilliseconds("2024-09-02T10:15:00.000Z"), until = try epochMilliseconds("2024-09-02T10:45:00.000Z")
+    let inside = try all.filter { let t = try epochMilliseconds(JSONValue.parse($0)["timestamp"]?.stringValue); return t >= since && t < until }
+    #expect(inside.count > 50 && inside.count < all.count - 50)
+    let run = try CLI.run(["replay", file, "--topic", "user-events", "--max", "--loop", "3", "--rebase", "2030-01-01",
+                           "--since", "2024-09-02T10:15:00Z", "--until", "2024-09-02T10:45:00Z",
+                           "--brokers", broker.bootstrap, "--manifest", manifestPath])
+    #expect(run.status == 0, "\(run.stderr)")
+    let document = try manifest(manifestPath)
+    #expect(document["kind"]?.stringValue == "replay")
+    #expect(document["outside_window"]?.intValue == Int64(all.count - inside.count))
+    #expect(document["records_per_loop"]?.intValue == Int64(inside.count))
+    let period = try #require(document["loop_period_ms"]?.intValue)
+    let entry = try #require(document["topics"]?["user-events"])
+    #expect(entry["sent"]?.intValue == Int64(3 * inside.count))
+    let replayed = try kcatRecords(broker, "user-events")
+    #expect(replayed.count == 3 * inside.count)
+    for record in replayed { #expect(record.key == record.record["session_id"]?.stringValue, "not keyed by session_id") }
+    // Each event three times, 0, 1 and 2 periods after the first pass.
+    var times: [String: [Int64]] = [:]
+    for record in replayed { times[record.record["event_id"]?.stringValue ?? "", default: []].append(try epochMilliseconds(record.record["timestamp"]?.stringValue)) }
+    #expect(times.count == inside.count)
+    for (event, stamps) in times {
+        let sorted = stamps.sorted()
+        #expect(sorted.count == 3 && sorted[1] - sorted[0] == period && sorted[2] - sorted[1] == period, "event \(event): \(sorted)")
+    }
+    #expect(times.values.map { $0.min()! }.min() == (try epochMilliseconds("2030-01-01T00:00:00.000Z")), "first record not at the rebase instant")
+}
+
+/// --rate sends at a flat rate whatever the timestamps: 40 records at 20/s leave over about 2 s, evenly.
+@Test func rateIgnoresTimestampsAndSpacesRecordsEvenly() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("p.ndjson").path
+    // Product updates over a whole day: at speed 1 this would take hours.
+    #expect(try CLI.run(["generate", "--type", "product_updates", "--count", "40", "--seed", "2", "--start", "2024-09-02",
+                         "--end", "2024-09-03", "--out", file]).status == 0)
+    let run = try CLI.run(["replay", file, "--topic", "product-updates", "--rate", "20", "--brokers", broker.bootstrap,
+                           "--manifest", dir.appendingPathComponent("m.json").path])
+    #expect(run.status == 0, "\(run.stderr)")
+    let sent = try kcatRecords(broker, "product-updates").map(\.sent).sorted()
+    #expect(sent.count == 40)
+    let span = Double(sent.last! - sent.first!)
+    #expect(abs(span - 1950) < 400, "40 records at 20/s spread over \(span) ms, 1950 due")
+    for record in try kcatRecords(broker, "product-updates") { #expect(record.key == record.record["product_id"]?.stringValue) }
+}
+
+/// --from-topic reads a topic to its end and replays it into another, keyed the same; the manifest matches
+/// what kcat reads.
+@Test func replayFromATopicIntoAnother() throws {
+    let broker = try BrokerProcess(brokers: 3)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("t.ndjson").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "500", "--seed", "8", "--out", file]).status == 0)
+    #expect(try CLI.run(["produce", file, "--topic", "transactions", "--brokers", broker.bootstrap,
+                         "--manifest", dir.appendingPathComponent("p.json").path]).status == 0)
+    let manifestPath = dir.appendingPathComponent("m.json").path
+    let run = try CLI.run(["replay", "--from-topic", "transactions", "--topic", "transactions-replayed", "--max",
+                           "--brokers", broker.bootstrap, "--manifest", manifestPath])
+    #expect(run.status == 0, "\(run.stderr)")
+    let document = try manifest(manifestPath)
+    #expect(document["from_topic"]?.stringValue == "transactions")
+    let entry = try #require(document["topics"]?["transactions-replayed"])
+    #expect(entry["key_field"]?.stringValue == "user_id")
+    let read = try expectTopicMatchesManifest(entry, topic: "transactions-replayed", brokers: broker.bootstrap, sent: 500)
+    #expect(read.sorted() == (try lines(file)).sorted())
+    for record in try kcatRecords(broker, "transactions-replayed") { #expect(record.key == record.record["user_id"]?.stringValue) }
+
+    let missing = try CLI.run(["replay", "--from-topic", "no-such-topic", "--topic", "transactions", "--max",
+                               "--brokers", broker.bootstrap, "--manifest", manifestPath])
+    #expect(missing.status == 3)
+    #expect(missing.stderr.contains("no-such-topic"), "\(missing.stderr)")
+}
+
+/// A line that is not JSON, or a record without its timestamp, stops the replay before anything is sent,
+/// naming file and line; --skip-invalid counts and lists them and sends the rest.
+@Test func badLinesAreNamedNeverDropped() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("bad.ndjson").path
+    let good = { (n: Int) in "{\"transaction_id\":\"txn_\(n)\",\"user_id\":\"user_\(n)\",\"timestamp\":\"2024-09-02T10:00:0\(n).000Z\"}" }
+    try [good(1), "{\"transaction_id\":\"txn_2\",\"user_id\":", good(3), "{\"transaction_id\":\"txn_4\",\"user_id\":\"user_4\"}", good(5), ""]
+        .joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+    let manifestPath = dir.appendingPathComponent("m.json").path
+
+    let stopped = try CLI.run(["replay", file, "--topic", "transactions", "--speed", "100", "--brokers", broker.bootstrap, "--manifest", manifestPath])
+    #expect(stopped.status == 3)
+    #expect(stopped.stderr.contains("\(file):2: not valid JSON"), "\(stopped.stderr)")
+    #expect(try kcatLines(brokers: broker.bootstrap, topic: "transactions", format: "%o\n").isEmpty, "records sent before the bad line was found")
+
+    let skipped = try CLI.run(["replay", file, "--topic", "transactions", "--speed", "100", "--skip-invalid",
+                               "--brokers", broker.bootstrap, "--manifest", manifestPath])
+    #expect(skipped.status == 0, "\(skipped.stderr)")
+    #expect(skipped.stderr.contains("2 invalid line(s)"), "\(skipped.stderr)")
+    #expect(skipped.stderr.contains("\(file):2:") && skipped.stderr.contains("\(file):4: no string field \"timestamp\""), "\(skipped.stderr)")
+    let document = try manifest(manifestPath)
+    #expect(document["skipped_invalid"]?.intValue == 2)
+    #expect(document["skipped_examples"]?[1]?["location"]?.stringValue == "\(file):4")
+    #expect(try kcatLines(brokers: broker.bootstrap, topic: "transactions", format: "%s\n").sorted() == [good(1), good(3), good(5)])
+
+    // Without pacing by time a record needs no timestamp, but still its key.
+    let flat = try CLI.run(["replay", file, "--topic", "transactions", "--max", "--skip-invalid", "--brokers", broker.bootstrap, "--manifest", manifestPath])
+    #expect(flat.status == 0)
+    #expect(try manifest(manifestPath)["topics"]?["transactions"]?["sent"]?.intValue == 4)
+}
+
+@Test(arguments: [
+    ["replay", "--topic", "transactions"],
+    ["replay", "f.ndjson", "--topic", "transactions", "--speed", "2", "--max"],
+    ["replay", "f.ndjson", "--topic", "transactions", "--speed", "0"],
+    ["replay", "f.ndjson", "--topic", "transactions", "--rebase", "yesterday"],
+    ["replay", "f.ndjson", "--topic", "transactions", "--loop", "0"],
+    ["replay", "f.ndjson", "--topic", "my-topic"],
+])
+func replayUsageErrorsExitTwo(arguments: [String]) throws {
+    let result = try CLI.run(arguments)
+    #expect(result.status == 2, "\(arguments): \(result.stderr)")
+}
