@@ -67,6 +67,12 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Directory with users.ndjson and products.ndjson (default: rebuilt from the seed and the configuration).")
     var catalog: String?
 
+    @Option(help: "Start of the window records must be in (default: the manifest's simulated window, else the configured one).")
+    var start: TimeArgument?
+
+    @Option(help: "End of the window (exclusive).")
+    var end: TimeArgument?
+
     @Option(help: "Gates file (YAML or JSON), as for validate; audit checks too, e.g. audit.duplicate: {max_violations: 10}.")
     var gates: String?
 
@@ -125,7 +131,7 @@ struct AuditCommand: ParsableCommand {
         }
         let names = topics.isEmpty ? (runManifest.map { $0.topics.keys.sorted() } ?? RecordType.allCases.map(\.topic))
             : topics.map { name in RecordType.allCases.first { $0.topic == name || $0.rawValue == name }?.topic ?? RecordType(name: name)?.topic ?? name }
-        let start: AuditRequest.Start? = switch from {
+        let startAt: AuditRequest.Start? = switch from {
         case nil: nil
         case "beginning": .beginning
         case "manifest": .manifest
@@ -137,7 +143,7 @@ struct AuditCommand: ParsableCommand {
         let scenarioUsed = runManifest?.scenario ?? scenario.flatMap(Scenario.init(rawValue:)) ?? .normalTraffic
         let window: (start: Timestamp, end: Timestamp)? = runManifest.flatMap { m in m.simulatedStart.flatMap { s in m.simulatedEnd.map { (s, $0) } } }
         let generator = ECommerceDataGenerator(config: configuration, seed: seedUsed, scenario: scenarioUsed, window: window)
-        let settings: ValidationSettings
+        var settings: ValidationSettings
         do {
             let reference = try catalog.map { (directory) throws(EcomValidation.ValidationError) in try ReferenceCatalog(directory: directory) }
             settings = ValidationSettings(generator: generator, seedKnown: runManifest?.seed != nil || seed != nil, catalog: reference,
@@ -146,9 +152,12 @@ struct AuditCommand: ParsableCommand {
             Console.error(error.description)
             throw ExitCode(3)
         }
+        if start != nil || end != nil {
+            settings.window = (start?.timestamp.milliseconds ?? settings.window.start, end?.timestamp.milliseconds ?? settings.window.end)
+        }
         let validator = Validator(settings: settings)
         let (kafkaConfiguration, embedded) = try kafka.resolve()
-        let request = AuditRequest(topics: names, manifest: runManifest, start: start, idleTimeout: idleTimeout, metadataTimeout: timeout,
+        let request = AuditRequest(topics: names, manifest: runManifest, start: startAt, idleTimeout: idleTimeout, metadataTimeout: timeout,
                                    gates: gateSet)
         let audit = try auditCall { () throws(AuditError) in try Audit(configuration: kafkaConfiguration, request: request, validator: validator, follow: follow) }
         if let runManifest {
