@@ -121,8 +121,9 @@ public final class KafkaConsumer: @unchecked Sendable {
         guard let message = rd_kafka_consumer_poll(handle, Int32(timeout * 1000)) else { return .idle }
         defer { rd_kafka_message_destroy(message) }
         let m = message.pointee
-        let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) }
         if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            // Named only here: a String for every record would be an allocation per record.
+            let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) }
             if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
                 return .endOfPartition(topic: topic ?? "?", partition: m.partition, offset: m.offset)
             }
