@@ -25,6 +25,12 @@ struct Ecomdata: ParsableCommand {
             Console.verbose = true
             arguments.removeFirst()
         }
+        // And after it, for every subcommand (those with a flag of their own read Console.verbose too).
+        let terminator = arguments.firstIndex(of: "--") ?? arguments.endIndex
+        if arguments[..<terminator].contains("--verbose") {
+            Console.verbose = true
+            arguments = arguments[..<terminator].filter { $0 != "--verbose" } + arguments[terminator...]
+        }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

@@ -154,3 +154,16 @@ func sha256(_ data: Data) -> String {
     process.waitUntilExit()
     return String(text.prefix(64))
 }
+
+/// `--verbose` is global: accepted after any subcommand too, not a usage error (exit 2) for those without a flag of their own.
+@Test func verboseIsAcceptedAfterEverySubcommand() throws {
+    let fixture = CLI.root.appendingPathComponent("fixtures/validation/transactions.ndjson").path
+    let quiet = try CLI.run(["validate", fixture, "--seed", "42"])
+    let loud = try CLI.run(["validate", fixture, "--seed", "42", "--verbose"])
+    #expect(quiet.status == 1 && loud.status == 1, "\(loud.stderr)")
+    #expect(loud.text == quiet.text, "the report's text does not change")
+    for command in [["schema", "--type", "transactions"], ["config"]] {
+        let result = try CLI.run(command + ["--verbose"])
+        #expect(result.status == 0, "\(command): \(result.stderr)")
+    }
+}
