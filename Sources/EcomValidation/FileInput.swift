@@ -18,6 +18,8 @@ public enum FileInput {
                   !relative.split(separator: "/").contains("catalog"), name != "manifest.json" else { continue }
             found.append(path.hasSuffix("/") ? path + relative : path + "/" + relative)
         }
+        // An empty directory (or one of other files) would pass with nothing checked: say so instead.
+        guard !found.isEmpty else { throw .unreadable(path, "a directory with no .ndjson, .jsonl or .json files below it (catalog files and manifest.json are not records)") }
         return found.sorted()
     }
 
@@ -33,9 +35,11 @@ public enum FileInput {
         return nil
     }
 
-    /// Validates every line of `path` (`-` for stdin). Lines are split on `\n`; a trailing `\r` is dropped;
-    /// empty lines are skipped. `progress` is told the records validated so far in all inputs, every 64 MB or so.
-    /// - Throws: ``ValidationError/unreadable(_:_:)`` when the file cannot be opened or read.
+    /// Validates every line of `path` (`-` for stdin). Lines are split on `\n`; a trailing `\r` is dropped (and the
+    /// line counted in the input's `crlfLines`); blank lines (empty or only spaces, tabs and `\r`) are counted in
+    /// `blankLines`, not validated, but keep their line number; a UTF-8 byte order mark at the very start of the
+    /// input is skipped and noted (`bom`). A compressed file (gzip, zstd, bzip2, xz, zip) is refused. `progress` is told the records validated so far in all inputs, every 64 MB or so.
+    /// - Throws: ``ValidationError/unreadable(_:_:)`` when the file cannot be opened or read, or is compressed.
     /// With `threads` above 1, a regular file is read by that many shards in parallel (not with a quarantine,
     /// which writes records in read order); the report is the same whatever the thread count.
     public static func validate(_ path: String, with validator: Validator, type: RecordType? = nil, threads: Int = 1,
@@ -57,15 +61,18 @@ public enum FileInput {
             defer { munmap(address, size) }
             madvise(address, size, MADV_SEQUENTIAL)
             let bytes = UnsafeBufferPointer(start: address.assumingMemoryBound(to: UInt8.self), count: size)
+            if let format = compression(of: UnsafeBufferPointer(rebasing: bytes.prefix(8))) { throw .compressed(path, format) }
+            let first = startsWithBOM(bytes) ? 3 : 0
+            if first > 0 { validator.noteBOM(source: source) }
             if threads > 1 && validator.quarantine == nil {
-                ParallelRun(bytes: bytes, path: path, source: source, whole: validator, threads: threads, chunkBytes: chunkBytes,
+                ParallelRun(bytes: bytes, first: first, path: path, source: source, whole: validator, threads: threads, chunkBytes: chunkBytes,
                             progress: progress).run()
                 return
             }
             // In windows of 64 MB: the pages of a window are let go once it is read, so memory does not grow
             // with the file (the validator keeps nothing that points into it).
             let window = 64 << 20
-            var start = 0, line = 1
+            var start = first, line = 1
             while start < size {
                 let stop = min(size, start + window)
                 var end = stop
@@ -79,8 +86,8 @@ public enum FileInput {
                 let done = lines(in: chunk, path: path, firstLine: line, source: source, validator: validator, readable: size - start)
                 line = done.line
                 if done.offset < chunk.count {
-                    validator.validate(trimmed(UnsafeBufferPointer(rebasing: chunk[done.offset...])), readable: size - start - done.offset,
-                                       at: .file(path, line: line), source: source)
+                    take(UnsafeBufferPointer(rebasing: chunk[done.offset...]), unterminated: true, readable: size - start - done.offset,
+                         at: .file(path, line: line), source: source, validator: validator)
                 }
                 let page = Int(sysconf(Int32(_SC_PAGESIZE)))
                 let release = (end / page) * page - (start / page) * page
@@ -93,6 +100,19 @@ public enum FileInput {
         // A pipe: read into a growing buffer, validate the complete lines, keep the partial one.
         var buffer = [UInt8](repeating: 0, count: 4 << 20)
         var filled = 0, line = 1
+        // The first bytes are looked at once there are enough of them (or the input ended).
+        var sniffed = false
+        func sniff() throws(ValidationError) {
+            guard !sniffed else { return }
+            sniffed = true
+            let head = buffer.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[..<min(filled, 8)]) }
+            if let format = compression(of: head) { throw .compressed(path, format) }
+            if buffer.withUnsafeBufferPointer({ startsWithBOM(UnsafeBufferPointer(rebasing: $0[..<filled])) }) {
+                validator.noteBOM(source: source)
+                buffer.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: $0.baseAddress! + 3, count: filled - 3) }
+                filled -= 3
+            }
+        }
         while true {
             if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
             let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
@@ -102,17 +122,59 @@ public enum FileInput {
             }
             if count == 0 { break }
             filled += count
+            if filled < 8 { continue }
+            try sniff()
             let end = buffer.withUnsafeBufferPointer { lines(in: UnsafeBufferPointer(rebasing: $0[..<filled]), path: path, firstLine: line, source: source, validator: validator) }
             line = end.line
             buffer.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: $0.baseAddress! + end.offset, count: filled - end.offset) }
             filled -= end.offset
             progress?(validator.records)
         }
+        try sniff()
         if filled > 0 {
-            buffer.withUnsafeBufferPointer { all in
-                validator.validate(trimmed(UnsafeBufferPointer(rebasing: all[..<filled])), readable: all.count, at: .file(path, line: line), source: source)
+            let end = buffer.withUnsafeBufferPointer { lines(in: UnsafeBufferPointer(rebasing: $0[..<filled]), path: path, firstLine: line, source: source, validator: validator) }
+            line = end.line
+            if end.offset < filled {
+                buffer.withUnsafeBufferPointer { all in
+                    take(UnsafeBufferPointer(rebasing: all[end.offset..<filled]), unterminated: true, readable: all.count - end.offset,
+                         at: .file(path, line: line), source: source, validator: validator)
+                }
             }
         }
+    }
+
+    /// Validates one line (without its `\n`): a trailing `\r` is dropped and counted, a blank line counted and skipped.
+    /// `unterminated` tells that it is the input's last line and has no newline.
+    @inline(__always)
+    static func take(_ raw: UnsafeBufferPointer<UInt8>, unterminated: Bool = false, readable: Int, at location: @autoclosure () -> RecordLocation,
+                     source: Int, validator: Validator) {
+        let record = trimmed(raw)
+        let crlf = record.count < raw.count
+        if isBlank(record) {
+            validator.countLine(source: source, blank: true, crlf: crlf)
+            return
+        }
+        if crlf { validator.countLine(source: source, blank: false, crlf: true) }
+        validator.validate(record, readable: readable, at: location(), source: source, unterminated: unterminated)
+    }
+
+    /// Whether a line holds nothing but JSON whitespace (spaces, tabs, carriage returns), or nothing.
+    @inline(__always)
+    static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Records start with `{`: the loop ends at the first byte for them.
+        for byte in line where byte != 0x20 && byte != 0x09 && byte != 0x0D { return false }
+        return true
+    }
+
+    static func startsWithBOM(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
+    }
+
+    /// The compression format whose magic number `head` (the first bytes of an input) starts with, if any.
+    static func compression(of head: UnsafeBufferPointer<UInt8>) -> String? {
+        let magics: [(String, [UInt8])] = [("gzip", [0x1F, 0x8B]), ("zstd", [0x28, 0xB5, 0x2F, 0xFD]), ("bzip2", [0x42, 0x5A, 0x68]),
+                                           ("xz", [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]), ("zip", [0x50, 0x4B, 0x03, 0x04])]
+        return magics.first { head.starts(with: $0.1) }?.0
     }
 
     /// Validates the newline-terminated lines of `bytes`; returns where the unterminated rest starts and its line number.
@@ -122,8 +184,8 @@ public enum FileInput {
         var start = 0, line = firstLine
         while start < bytes.count, let found = memchr(base + start, 0x0A, bytes.count - start) {
             let end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            let record = trimmed(UnsafeBufferPointer(start: base + start, count: end - start))
-            if !record.isEmpty { validator.validate(record, readable: (readable ?? bytes.count) - start, at: .file(path, line: line), source: source) }
+            take(UnsafeBufferPointer(start: base + start, count: end - start), readable: (readable ?? bytes.count) - start,
+                 at: .file(path, line: line), source: source, validator: validator)
             line += 1
             start = end + 1
         }
@@ -170,9 +232,10 @@ private final class ParallelRun: @unchecked Sendable {
         let sessionEvents: [UserEventChecker.SessionEvent]
     }
 
-    init(bytes: UnsafeBufferPointer<UInt8>, path: String, source: Int, whole: Validator, threads: Int, chunkBytes: Int,
+    init(bytes: UnsafeBufferPointer<UInt8>, first: Int, path: String, source: Int, whole: Validator, threads: Int, chunkBytes: Int,
          progress: ((Int) -> Void)?) {
         self.bytes = bytes
+        cursor = first
         self.path = path
         self.source = source
         self.whole = whole
@@ -242,8 +305,8 @@ private final class ParallelRun: @unchecked Sendable {
         while start < chunk.range.upperBound {
             let end = memchr(base + start, 0x0A, chunk.range.upperBound - start)
                 .map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? chunk.range.upperBound
-            let record = FileInput.trimmed(UnsafeBufferPointer(start: base + start, count: end - start))
-            if !record.isEmpty { shard.validate(record, readable: bytes.count - start, at: .file(name, line: line), source: 0) }
+            FileInput.take(UnsafeBufferPointer(start: base + start, count: end - start), unterminated: end == bytes.count,
+                           readable: bytes.count - start, at: .file(name, line: line), source: 0, validator: shard)
             line += 1
             start = end + 1
         }

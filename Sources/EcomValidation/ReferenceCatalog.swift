@@ -166,11 +166,15 @@ public final class ReferenceCatalog: @unchecked Sendable {
 public enum ValidationError: Error, CustomStringConvertible, Sendable {
     case unreadable(String, String)
     case badCatalog(String, line: Int, String)
+    /// An input that is a compressed file (the format's name), not NDJSON.
+    case compressed(String, String)
 
     public var description: String {
         switch self {
         case let .unreadable(path, why): "\(path): \(why); check the path and permissions"
         case let .badCatalog(path, line, why): "\(path):\(line): \(why); pass the directory `historical` or --catalog-out wrote"
+        case let .compressed(path, format):
+            "\(path):1: a \(format)-compressed file, not NDJSON; decompress it first, e.g. `\(format == "gzip" ? "gzip -dc" : format == "zip" ? "unzip -p" : format + " -dc") \(path) | ecomdata validate -`"
         }
     }
 }
