@@ -23,6 +23,22 @@ public enum FileInput {
         return found.sorted()
     }
 
+    /// The files under every one of `paths`, in order, each once: a file named twice (`out/` and
+    /// `out/transactions.ndjson`, or through a link) is read once, and returned in `repeated` instead, since reading it
+    /// again would only report each of its records as a duplicate of itself.
+    public static func files(at paths: [String]) throws(ValidationError) -> (files: [String], repeated: [String]) {
+        var found: [String] = [], repeated: [String] = []
+        var seen = Set<String>()
+        for path in paths {
+            for file in try Self.files(at: path) {
+                var resolved = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+                let key = file == "-" ? "-" : realpath(file, &resolved) != nil ? String(cString: resolved) : file
+                if seen.insert(key).inserted { found.append(file) } else { repeated.append(file) }
+            }
+        }
+        return (found, repeated)
+    }
+
     /// The record type a path's layout names: a directory or file named after a type or its topic
     /// (`out/transactions/date=.../part-0.ndjson`, `user-events.ndjson`), else nil.
     public static func recordType(of path: String) -> RecordType? {

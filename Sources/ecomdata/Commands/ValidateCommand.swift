@@ -114,9 +114,9 @@ struct ValidateCommand: ParsableCommand {
         let progress: ((Int) -> Void)? = isatty(STDERR_FILENO) != 0
             ? { records in FileHandle.standardError.write(Data("\rvalidating: \(records) records\u{1B}[K".utf8)) } : nil
         do {
-            for path in paths {
-                for file in try FileInput.files(at: path) { try FileInput.validate(file, with: validator, threads: threads, progress: progress) }
-            }
+            let inputs = try FileInput.files(at: paths)
+            for file in inputs.repeated { Console.error("\(file) is named more than once; it is read once") }
+            for file in inputs.files { try FileInput.validate(file, with: validator, threads: threads, progress: progress) }
             if progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         } catch {
             Console.error(error.description)
