@@ -166,13 +166,21 @@ public final class Validator {
         return created
     }
 
-    /// The type of a record that starts with another type's ID field than `type`'s, or nil.
+    /// Per record type, per other type, whether the first has the second's ID field among its own fields.
+    private let carriedIDs: [[Bool]] = RecordType.allCases.map { type in
+        let names = Set(RecordSchema.fields(of: type).map(\.name))
+        return RecordType.allCases.map { names.contains($0.idField) }
+    }
+
+    /// The type of a record that starts with another type's ID field, one `type` does not have, or nil.
     private func otherType(_ tokens: Tokens, than type: RecordType) -> RecordType? {
         guard tokens.count > 1 else { return nil }
         let first = tokens.key(1)
         if first.elementsEqual(type.idField.utf8) { return nil }
-        for (other, name) in idFieldBytes where other != type && sameBytes(first, name) { return other }
-        return nil
+        guard let other = idFieldBytes.first(where: { $0.0 != type && sameBytes(first, $0.1) })?.0 else { return nil }
+        // Only an ID field the input's type does not carry tells another type: a user event may start with its
+        // transaction_id when a pipeline reorders keys, but a transaction never has an event_id.
+        return carriedIDs[type.ordinal][other.ordinal] ? nil : other
     }
 
     /// The record type of a record from its ID field (`transaction_id`, `event_id`, ...).

@@ -168,6 +168,20 @@ private let damages: [Damage] = [
     Damage(name: "user events in a transactions file", bytes: {
         ndjson(Array(cleanTransactions[..<5]) + Array(cleanEvents[..<3]) + Array(cleanTransactions[5...]))
     }, findings: ["schema.record_type": [6, 7, 8]], records: 303, message: ("schema.record_type", "a user_events record")),
+    Damage(name: "user events whose transaction_id comes first", file: "user_events.ndjson", bytes: {
+        ndjson(cleanEvents.map { line in
+            let parts = line.components(separatedBy: ",\"transaction_id\":")
+            guard parts.count == 2 else { return line }
+            let value = parts[1].prefix { $0 != "," && $0 != "}" }
+            return "{\"transaction_id\":\(value)," + String(parts[0].dropFirst()) + parts[1].dropFirst(value.count)
+        })
+    }, records: 10),
+    Damage(name: "transactions with their keys in reverse order", bytes: {
+        ndjson(cleanTransactions.map { line in
+            guard case let .object(members) = try! JSONValue.parse(line) else { return line }
+            return JSONValue.object(members.reversed()).encoded()
+        })
+    }, records: 300),
     Damage(name: "types mixed in a file whose name names none", file: "export.ndjson", bytes: {
         ndjson(Array(cleanTransactions[..<5]) + Array(cleanEvents[..<3]) + Array(cleanTransactions[5...]))
     }, records: 303),
