@@ -4,23 +4,41 @@ import Foundation
 /// Feeds NDJSON files (or stdin) to a ``Validator`` line by line, with file and line as each record's location.
 public enum FileInput {
     /// The files under `path`: the path itself, or the `.ndjson`/`.json`/`.jsonl` files below a directory in
-    /// name order (catalog files left out).
+    /// name order (catalog files left out). Links to directories below it are not followed; a directory below it
+    /// that cannot be listed is an error, not a part of the data left out.
     public static func files(at path: String) throws(ValidationError) -> [String] {
         if path == "-" { return ["-"] }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .unreadable(path, "no such file or directory") }
-        guard isDirectory.boolValue else { return [path] }
-        guard let walker = FileManager.default.enumerator(atPath: path) else { throw .unreadable(path, "cannot list the directory") }
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .unreadable(path, String(cString: strerror(errno))) }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { return [path] }
         var found: [String] = []
-        while let relative = walker.nextObject() as? String {
-            let name = (relative as NSString).lastPathComponent
-            guard [".ndjson", ".jsonl", ".json"].contains(where: { name.hasSuffix($0) }),
-                  !relative.split(separator: "/").contains("catalog"), name != "manifest.json" else { continue }
-            found.append(path.hasSuffix("/") ? path + relative : path + "/" + relative)
-        }
+        try walk(path.hasSuffix("/") ? String(path.dropLast()) : path, into: &found)
         // An empty directory (or one of other files) would pass with nothing checked: say so instead.
         guard !found.isEmpty else { throw .unreadable(path, "a directory with no .ndjson, .jsonl or .json files below it (catalog files and manifest.json are not records)") }
         return found.sorted()
+    }
+
+    /// Adds the data files below `directory` to `found`.
+    private static func walk(_ directory: String, into found: inout [String]) throws(ValidationError) {
+        guard let stream = opendir(directory) else { throw .unreadable(directory, "cannot list the directory (\(String(cString: strerror(errno))))") }
+        defer { closedir(stream) }
+        while let entry = readdir(stream) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+            if name == "." || name == ".." { continue }
+            let full = directory + "/" + name
+            var info = stat()
+            guard lstat(full, &info) == 0 else { throw .unreadable(full, String(cString: strerror(errno))) }
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                if name != "catalog" { try walk(full, into: &found) }
+                continue
+            }
+            if (info.st_mode & S_IFMT) == S_IFLNK {
+                var target = stat()
+                if stat(full, &target) == 0 && (target.st_mode & S_IFMT) == S_IFDIR { continue }
+            }
+            guard [".ndjson", ".jsonl", ".json"].contains(where: { name.hasSuffix($0) }), name != "manifest.json" else { continue }
+            found.append(full)
+        }
     }
 
     /// The files under every one of `paths`, in order, each once: a file named twice (`out/` and

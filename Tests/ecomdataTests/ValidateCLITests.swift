@@ -183,3 +183,40 @@ func schemaProblems(_ reportPath: String) throws -> String {
     #expect(reports[0]["checks"] == reports[1]["checks"])
     #expect(try schemaProblems(path("one.json")).isEmpty)
 }
+
+/// Input the user may not read: a file, and a directory below a directory input (which was left out without a
+/// word, the run passing on the rest). As root, who reads anything, the command runs as nobody through setpriv.
+@Test(.enabled(if: getuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+func validateNamesInputItMayNotRead() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = try CLI.run(["generate", "--type", "transactions", "--count", "20", "--seed", "42", "--out", "-"]).stdout
+    let tree = dir.appendingPathComponent("tree")
+    try FileManager.default.createDirectory(at: tree.appendingPathComponent("hidden"), withIntermediateDirectories: true)
+    #expect(FileManager.default.createFile(atPath: tree.appendingPathComponent("transactions-a.ndjson").path, contents: data))
+    #expect(FileManager.default.createFile(atPath: tree.appendingPathComponent("hidden/transactions.ndjson").path, contents: data))
+    let locked = dir.appendingPathComponent("transactions-locked.ndjson").path
+    #expect(FileManager.default.createFile(atPath: locked, contents: data))
+    let asRoot = getuid() == 0
+    for path in [locked, tree.appendingPathComponent("hidden").path] {
+        try FileManager.default.setAttributes([.posixPermissions: asRoot ? 0o700 : 0], ofItemAtPath: path)
+    }
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+    defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: tree.appendingPathComponent("hidden").path) }
+    func run(_ path: String) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: asRoot ? "/usr/bin/setpriv" : CLI.executable.path)
+        process.arguments = (asRoot ? ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.executable.path] : []) + ["validate", path, "--seed", "42"]
+        let error = Pipe()
+        process.standardError = error
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+    let file = try run(locked)
+    #expect(file.status == 3 && file.stderr.contains(locked) && file.stderr.contains("Permission denied"), "\(file)")
+    let directory = try run(tree.path)
+    #expect(directory.status == 3 && directory.stderr.contains("hidden: cannot list the directory (Permission denied)"), "\(directory)")
+}
