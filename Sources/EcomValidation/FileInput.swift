@@ -95,7 +95,7 @@ public enum FileInput {
             defer { munmap(address, size) }
             madvise(address, size, MADV_SEQUENTIAL)
             let bytes = UnsafeBufferPointer(start: address.assumingMemoryBound(to: UInt8.self), count: size)
-            if let format = compression(of: UnsafeBufferPointer(rebasing: bytes.prefix(8))) { throw .compressed(path, format) }
+            try refuse(UnsafeBufferPointer(rebasing: bytes.prefix(8)), path: path)
             let first = startsWithBOM(bytes) ? 3 : 0
             if first > 0 { validator.noteBOM(source: source) }
             if threads > 1 && validator.quarantine == nil {
@@ -140,7 +140,7 @@ public enum FileInput {
             guard !sniffed else { return }
             sniffed = true
             let head = buffer.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[..<min(filled, 8)]) }
-            if let format = compression(of: head) { throw .compressed(path, format) }
+            try refuse(head, path: path)
             if buffer.withUnsafeBufferPointer({ startsWithBOM(UnsafeBufferPointer(rebasing: $0[..<filled])) }) {
                 validator.noteBOM(source: source)
                 buffer.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: $0.baseAddress! + 3, count: filled - 3) }
@@ -202,6 +202,22 @@ public enum FileInput {
 
     static func startsWithBOM(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
+    }
+
+    /// Throws when an input's first bytes show it is not UTF-8 text: compressed, or UTF-16 or UTF-32 encoded.
+    static func refuse(_ head: UnsafeBufferPointer<UInt8>, path: String) throws(ValidationError) {
+        if let format = compression(of: head) { throw .compressed(path, format) }
+        if let encoding = encoding(of: head) { throw .notUTF8(path, encoding) }
+    }
+
+    /// The UTF-16 or UTF-32 encoding `head` shows by its byte order mark, or by the NUL bytes around a first `{`.
+    static func encoding(of head: UnsafeBufferPointer<UInt8>) -> String? {
+        let brace = UInt8(ascii: "{")
+        if head.starts(with: [0xFF, 0xFE, 0, 0]) || head.starts(with: [brace, 0, 0, 0]) { return "UTF-32LE" }
+        if head.starts(with: [0, 0, 0xFE, 0xFF]) || head.starts(with: [0, 0, 0, brace]) { return "UTF-32BE" }
+        if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [brace, 0]) { return "UTF-16LE" }
+        if head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0, brace]) { return "UTF-16BE" }
+        return nil
     }
 
     /// The compression format whose magic number `head` (the first bytes of an input) starts with, if any.

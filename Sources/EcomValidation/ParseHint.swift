@@ -16,6 +16,9 @@ enum ParseHint {
         if first != UInt8(ascii: "{") && first != UInt8(ascii: "[") {
             return "the line does not start with `{`: the rest of a record split over lines (pretty-printed JSON?), or not JSON"
         }
+        if let end = shape.firstValueEnd, shape.valuesAfterFirst == 0, shape.trailingComma {
+            return "a comma follows the record (byte \(end + 1)): the lines of a JSON array, not NDJSON?"
+        }
         if let end = shape.firstValueEnd, shape.valuesAfterFirst > 0 {
             return "the line holds \(shape.valuesAfterFirst + 1) JSON values (the first ends at byte \(end)): records must be separated by a newline"
         }
@@ -34,6 +37,8 @@ enum ParseHint {
         var firstValueEnd: Int?
         /// Top-level values that start after the first one closed.
         var valuesAfterFirst = 0
+        /// Whether a comma follows the first value at the top level.
+        var trailingComma = false
 
         init(_ line: UnsafeBufferPointer<UInt8>) {
             var depth = 0, inString = false, escaped = false, inScalar = false
@@ -62,6 +67,7 @@ enum ParseHint {
                     if depth == 0 && firstValueEnd == nil { firstValueEnd = offset + 1 }
                     if depth < 0 { return }
                 default:
+                    if depth == 0 && firstValueEnd != nil && byte == UInt8(ascii: ",") { trailingComma = true }
                     if depth == 0 && firstValueEnd != nil && !isSpace && byte != UInt8(ascii: ",") {
                         if !inScalar { valuesAfterFirst += 1 }
                         inScalar = true

@@ -99,6 +99,9 @@ private let damages: [Damage] = [
         let line = cleanTransactions[3]
         return ndjson(replacing(4, with: [String(line.prefix(100)), String(line.dropFirst(100))]))
     }, findings: ["schema.parse": [4, 5]], records: 301, unparseable: 2, message: ("schema.parse", "split over lines")),
+    Damage(name: "a JSON array written one element per line", bytes: {
+        ndjson(["["] + cleanTransactions.dropLast().map { $0 + "," } + [cleanTransactions.last!, "]"])
+    }, findings: ["schema.parse": Array(1...300) + [302]], records: 302, unparseable: 301, message: ("schema.parse", "array is closed")),
     Damage(name: "a pretty-printed record", bytes: {
         let pretty = try! JSONValue.parse(cleanTransactions[3]).encoded(pretty: true).split(separator: "\n").map(String.init)
         return ndjson(replacing(4, with: pretty))
@@ -319,6 +322,21 @@ func aCompressedFileIsRefusedWithWhatToDo(format: String, magic: [UInt8]) throws
         } catch {
             let text = String(describing: error)
             #expect(text.contains("\(format)-compressed") && text.contains(path) && text.contains("ecomdata validate -"), "\(text)")
+        }
+    }
+}
+
+@Test(arguments: [("UTF-16LE", String.Encoding.utf16LittleEndian, [0xFF, 0xFE] as [UInt8]), ("UTF-16BE", .utf16BigEndian, [0xFE, 0xFF]),
+                  ("UTF-16LE", .utf16LittleEndian, []), ("UTF-32LE", .utf32LittleEndian, [0xFF, 0xFE, 0, 0])])
+func aFileInAnotherEncodingIsRefusedWithWhatToDo(encoding: String, swiftEncoding: String.Encoding, bom: [UInt8]) throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-\(UUID().uuidString)-transactions.ndjson").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let text = cleanTransactions[..<3].joined(separator: "\n") + "\n"
+    #expect(FileManager.default.createFile(atPath: path, contents: Data(bom) + text.data(using: swiftEncoding)!))
+    for threads in [1, 2] {
+        #expect { _ = try validated(path, threads: threads) } throws: { error in
+            let text = String(describing: error)
+            return text.contains("\(encoding) text, not UTF-8") && text.contains("iconv -f \(encoding) -t UTF-8 \(path)")
         }
     }
 }
