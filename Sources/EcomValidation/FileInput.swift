@@ -72,8 +72,11 @@ public enum FileInput {
     /// Validates every line of `path` (`-` for stdin). Lines are split on `\n`; a trailing `\r` is dropped (and the
     /// line counted in the input's `crlfLines`); blank lines (empty or only spaces, tabs and `\r`) are counted in
     /// `blankLines`, not validated, but keep their line number; a UTF-8 byte order mark at the very start of the
-    /// input is skipped and noted (`bom`). A compressed file (gzip, zstd, bzip2, xz, zip) is refused. `progress` is told the records validated so far in all inputs, every 64 MB or so.
-    /// - Throws: ``ValidationError/unreadable(_:_:)`` when the file cannot be opened or read, or is compressed.
+    /// input is skipped and noted (`bom`). `progress` is told the records validated so far in all inputs, every 64 MB
+    /// or so.
+    /// - Throws: ``ValidationError/unreadable(_:_:)`` when the file cannot be opened or read,
+    ///   ``ValidationError/compressed(_:_:)`` for a gzip, zstd, bzip2, xz or zip file, ``ValidationError/notUTF8(_:_:)``
+    ///   for UTF-16 or UTF-32 text.
     /// With `threads` above 1, a regular file is read by that many shards in parallel (not with a quarantine,
     /// which writes records in read order); the report is the same whatever the thread count.
     public static func validate(_ path: String, with validator: Validator, type: RecordType? = nil, threads: Int = 1,
@@ -95,7 +98,7 @@ public enum FileInput {
             defer { munmap(address, size) }
             madvise(address, size, MADV_SEQUENTIAL)
             let bytes = UnsafeBufferPointer(start: address.assumingMemoryBound(to: UInt8.self), count: size)
-            try refuse(UnsafeBufferPointer(rebasing: bytes.prefix(8)), path: path)
+            try refuse(Array(bytes.prefix(8)), path: path)
             let first = startsWithBOM(bytes) ? 3 : 0
             if first > 0 { validator.noteBOM(source: source) }
             if threads > 1 && validator.quarantine == nil {
@@ -139,8 +142,7 @@ public enum FileInput {
         func sniff() throws(ValidationError) {
             guard !sniffed else { return }
             sniffed = true
-            let head = buffer.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[..<min(filled, 8)]) }
-            try refuse(head, path: path)
+            try refuse(Array(buffer[..<min(filled, 8)]), path: path)
             if buffer.withUnsafeBufferPointer({ startsWithBOM(UnsafeBufferPointer(rebasing: $0[..<filled])) }) {
                 validator.noteBOM(source: source)
                 buffer.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: $0.baseAddress! + 3, count: filled - 3) }
@@ -205,13 +207,13 @@ public enum FileInput {
     }
 
     /// Throws when an input's first bytes show it is not UTF-8 text: compressed, or UTF-16 or UTF-32 encoded.
-    static func refuse(_ head: UnsafeBufferPointer<UInt8>, path: String) throws(ValidationError) {
+    static func refuse(_ head: [UInt8], path: String) throws(ValidationError) {
         if let format = compression(of: head) { throw .compressed(path, format) }
         if let encoding = encoding(of: head) { throw .notUTF8(path, encoding) }
     }
 
     /// The UTF-16 or UTF-32 encoding `head` shows by its byte order mark, or by the NUL bytes around a first `{`.
-    static func encoding(of head: UnsafeBufferPointer<UInt8>) -> String? {
+    static func encoding(of head: [UInt8]) -> String? {
         let brace = UInt8(ascii: "{")
         if head.starts(with: [0xFF, 0xFE, 0, 0]) || head.starts(with: [brace, 0, 0, 0]) { return "UTF-32LE" }
         if head.starts(with: [0, 0, 0xFE, 0xFF]) || head.starts(with: [0, 0, 0, brace]) { return "UTF-32BE" }
@@ -221,7 +223,7 @@ public enum FileInput {
     }
 
     /// The compression format whose magic number `head` (the first bytes of an input) starts with, if any.
-    static func compression(of head: UnsafeBufferPointer<UInt8>) -> String? {
+    static func compression(of head: [UInt8]) -> String? {
         let magics: [(String, [UInt8])] = [("gzip", [0x1F, 0x8B]), ("zstd", [0x28, 0xB5, 0x2F, 0xFD]), ("bzip2", [0x42, 0x5A, 0x68]),
                                            ("xz", [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]), ("zip", [0x50, 0x4B, 0x03, 0x04])]
         return magics.first { head.starts(with: $0.1) }?.0
