@@ -243,7 +243,10 @@ final class SchemaMatcher: @unchecked Sendable {
         case .missing: return "missing \(path)"
         case .null: return "\(path) is null"
         case .notString: return "\(path) is not a string"
-        case .notInteger: return "\(path) is not an integer"
+        case .notInteger:
+            // 2.0 and 2e0 are integers to JSON Schema, not to Spark's LongType or most typed readers: say which it is.
+            guard tokens.kind(token) == .double else { return "\(path) is not an integer" }
+            return "\(path) is \(value()), written with a fraction or an exponent, not as an integer"
         case .notNumber: return "\(path) is not a number"
         case .notBoolean: return "\(path) is not a boolean"
         case .notObject: return "\(path) is not an object"

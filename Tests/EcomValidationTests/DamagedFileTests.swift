@@ -141,6 +141,14 @@ private let damages: [Damage] = [
         lines[4] = edited(5, "\"total_amount\":\(amount)", "\"total_amount\":\"\(amount)\"")
         return ndjson(lines)
     }, findings: ["schema.types": [4, 5]], records: 300),
+    Damage(name: "integers written as 2.0 and 2e0", bytes: {
+        var lines = cleanTransactions
+        for (number, suffix) in [(4, ".0"), (5, "e0")] {
+            let quantity = lines[number - 1].components(separatedBy: "\"quantity\":")[1].prefix { $0.isNumber }
+            lines[number - 1] = edited(number, "\"quantity\":\(quantity)", "\"quantity\":\(quantity)\(suffix)")
+        }
+        return ndjson(lines)
+    }, findings: ["schema.types": [4, 5]], records: 300, message: ("schema.types", "written with a fraction or an exponent, not as an integer")),
     Damage(name: "missing required and extra unknown fields", bytes: {
         var lines = cleanTransactions
         lines[3] = edited(4, ",\"currency\":\"USD\"", "")
