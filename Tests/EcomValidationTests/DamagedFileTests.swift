@@ -387,3 +387,57 @@ func aFileInAnotherEncodingIsRefusedWithWhatToDo(encoding: String, swiftEncoding
     defer { try? FileManager.default.removeItem(atPath: path) }
     #expect { _ = try validated(path) } throws: { ($0 as? ValidationError)?.description.contains(path) == true }
 }
+
+/// Random damage (bytes cut, newlines, CRs and NULs inserted, lines doubled, swapped or blanked, the end cut off)
+/// in files of transactions and user events: whatever the damage, every line is a record or a blank line and
+/// the report is the same on one thread, on two with 1-byte and 4 KB chunks, and through a pipe.
+@Test(arguments: 0..<24)
+func randomDamageGivesTheSameReportHoweverItIsRead(seed: Int) throws {
+    var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ 1
+    func random(_ bound: Int) -> Int {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Int((state >> 33) % UInt64(max(bound, 1)))
+    }
+    var lines = Array(cleanTransactions[..<120]) + Array(cleanEvents)
+    for _ in 0..<(1 + random(12)) {
+        let index = random(lines.count)
+        switch random(8) {
+        case 0: lines.insert(lines[random(lines.count)], at: index)
+        case 1: lines.swapAt(index, random(lines.count))
+        case 2: lines[index] = random(2) == 0 ? "" : " \t\r"
+        case 3: lines[index] += "\r"
+        case 4:
+            let cut = random(lines[index].utf8.count)
+            let bytes = Array(lines[index].utf8)
+            lines[index] = String(decoding: bytes[..<cut], as: UTF8.self)
+            lines.insert(String(decoding: bytes[cut...], as: UTF8.self), at: index + 1)
+        case 5:
+            var bytes = Array(lines[index].utf8)
+            bytes.remove(at: random(bytes.count))
+            lines[index] = String(decoding: bytes, as: UTF8.self)
+        case 6: lines[index] = String(lines[index].prefix(random(lines[index].count))) + "\u{0}" + String(lines[index].dropFirst(random(lines[index].count)))
+        default: lines[index] = lines[index] + lines[random(lines.count)]
+        }
+    }
+    var bytes = ndjson(lines)
+    if random(3) == 0 { bytes.removeLast(random(bytes.count / 4)) }
+    if random(4) == 0 { bytes = [0xEF, 0xBB, 0xBF] + bytes }
+
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-random-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory.appendingPathComponent("pipe"), withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("export.ndjson").path
+    #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+    let report = try validated(path)
+    let input = try #require(report.sources.first)
+    let content = input.bom ? Array(bytes.dropFirst(3)) : bytes
+    let lineCount = content.split(separator: 0x0A, omittingEmptySubsequences: false).count - (content.last == 0x0A || content.isEmpty ? 1 : 0)
+    #expect(input.records + input.blankLines == lineCount, "records and blank lines account for every line")
+    let serial = comparable(report, path: path, as: "export.ndjson")
+    for chunk in [1, 4096] {
+        #expect(comparable(try validated(path, threads: 2, chunkBytes: chunk), path: path, as: "export.ndjson") == serial,
+                "2 threads, \(chunk)-byte chunks: the report differs from one thread's")
+    }
+    let pipe = directory.appendingPathComponent("pipe/export.ndjson").path
+    #expect(comparable(try validatedThroughPipe(bytes, at: pipe), path: pipe, as: "export.ndjson") == serial, "through a pipe: the report differs")
+}
