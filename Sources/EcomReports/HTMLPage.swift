@@ -40,6 +40,8 @@ struct HTMLPage {
         let inputBytes: String
         let unparseable: String
         let unparseableStyle: String
+        /// What was read but is not a record, or was tolerated: a byte order mark, blank lines, CRLF endings.
+        let inputNotes: String
     }
 
     struct Card {
@@ -165,10 +167,14 @@ extension HTMLPage {
         hasCommandLine = !commandLine.isEmpty
         inputs = (run["inputs"]?.arrayValue ?? []).prefix(100).map { input in
             let unparseable = input["unparseable"]?.intValue ?? 0
+            var notes: [String] = []
+            if input["bom"] == .bool(true) { notes.append("byte order mark skipped") }
+            if let blank = input["blank_lines"]?.intValue, blank > 0 { notes.append("\(Format.integer(blank)) blank lines") }
+            if let crlf = input["crlf_lines"]?.intValue, crlf > 0 { notes.append("\(Format.integer(crlf)) CRLF lines") }
             return InputRow(source: Format.truncated(Report.describe(input["source"]), 200),
                             inputType: Report.describe(input["type"]), inputRecords: Report.describe(input["records"]),
                             inputBytes: Report.describe(input["bytes"]), unparseable: Format.integer(unparseable),
-                            unparseableStyle: unparseable > 0 ? "bad" : "")
+                            unparseableStyle: unparseable > 0 ? "bad" : "", inputNotes: notes.joined(separator: "; "))
         }
         hasInputs = !inputs.isEmpty
 

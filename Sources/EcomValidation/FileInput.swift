@@ -4,21 +4,57 @@ import Foundation
 /// Feeds NDJSON files (or stdin) to a ``Validator`` line by line, with file and line as each record's location.
 public enum FileInput {
     /// The files under `path`: the path itself, or the `.ndjson`/`.json`/`.jsonl` files below a directory in
-    /// name order (catalog files left out).
+    /// name order (catalog files left out). Links to directories below it are not followed; a directory below it
+    /// that cannot be listed is an error, not a part of the data left out.
     public static func files(at path: String) throws(ValidationError) -> [String] {
         if path == "-" { return ["-"] }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .unreadable(path, "no such file or directory") }
-        guard isDirectory.boolValue else { return [path] }
-        guard let walker = FileManager.default.enumerator(atPath: path) else { throw .unreadable(path, "cannot list the directory") }
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .unreadable(path, String(cString: strerror(errno))) }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { return [path] }
         var found: [String] = []
-        while let relative = walker.nextObject() as? String {
-            let name = (relative as NSString).lastPathComponent
-            guard [".ndjson", ".jsonl", ".json"].contains(where: { name.hasSuffix($0) }),
-                  !relative.split(separator: "/").contains("catalog"), name != "manifest.json" else { continue }
-            found.append(path.hasSuffix("/") ? path + relative : path + "/" + relative)
-        }
+        try walk(path.hasSuffix("/") ? String(path.dropLast()) : path, into: &found)
+        // An empty directory (or one of other files) would pass with nothing checked: say so instead.
+        guard !found.isEmpty else { throw .unreadable(path, "a directory with no .ndjson, .jsonl or .json files below it (catalog files and manifest.json are not records)") }
         return found.sorted()
+    }
+
+    /// Adds the data files below `directory` to `found`.
+    private static func walk(_ directory: String, into found: inout [String]) throws(ValidationError) {
+        guard let stream = opendir(directory) else { throw .unreadable(directory, "cannot list the directory (\(String(cString: strerror(errno))))") }
+        defer { closedir(stream) }
+        while let entry = readdir(stream) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+            if name == "." || name == ".." { continue }
+            let full = directory + "/" + name
+            var info = stat()
+            guard lstat(full, &info) == 0 else { throw .unreadable(full, String(cString: strerror(errno))) }
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                if name != "catalog" { try walk(full, into: &found) }
+                continue
+            }
+            if (info.st_mode & S_IFMT) == S_IFLNK {
+                var target = stat()
+                if stat(full, &target) == 0 && (target.st_mode & S_IFMT) == S_IFDIR { continue }
+            }
+            guard [".ndjson", ".jsonl", ".json"].contains(where: { name.hasSuffix($0) }), name != "manifest.json" else { continue }
+            found.append(full)
+        }
+    }
+
+    /// The files under every one of `paths`, in order, each once: a file named twice (`out/` and
+    /// `out/transactions.ndjson`, or through a link) is read once, and returned in `repeated` instead, since reading it
+    /// again would only report each of its records as a duplicate of itself.
+    public static func files(at paths: [String]) throws(ValidationError) -> (files: [String], repeated: [String]) {
+        var found: [String] = [], repeated: [String] = []
+        var seen = Set<String>()
+        for path in paths {
+            for file in try Self.files(at: path) {
+                var resolved = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+                let key = file == "-" ? "-" : realpath(file, &resolved) != nil ? String(cString: resolved) : file
+                if seen.insert(key).inserted { found.append(file) } else { repeated.append(file) }
+            }
+        }
+        return (found, repeated)
     }
 
     /// The record type a path's layout names: a directory or file named after a type or its topic
@@ -33,9 +69,14 @@ public enum FileInput {
         return nil
     }
 
-    /// Validates every line of `path` (`-` for stdin). Lines are split on `\n`; a trailing `\r` is dropped;
-    /// empty lines are skipped. `progress` is told the records validated so far in all inputs, every 64 MB or so.
-    /// - Throws: ``ValidationError/unreadable(_:_:)`` when the file cannot be opened or read.
+    /// Validates every line of `path` (`-` for stdin). Lines are split on `\n`; a trailing `\r` is dropped (and the
+    /// line counted in the input's `crlfLines`); blank lines (empty or only spaces, tabs and `\r`) are counted in
+    /// `blankLines`, not validated, but keep their line number; a UTF-8 byte order mark at the very start of the
+    /// input is skipped and noted (`bom`). `progress` is told the records validated so far in all inputs, every 64 MB
+    /// or so.
+    /// - Throws: ``ValidationError/unreadable(_:_:)`` when the file cannot be opened or read,
+    ///   ``ValidationError/compressed(_:_:)`` for a gzip, zstd, bzip2, xz or zip file, ``ValidationError/notUTF8(_:_:)``
+    ///   for UTF-16 or UTF-32 text.
     /// With `threads` above 1, a regular file is read by that many shards in parallel (not with a quarantine,
     /// which writes records in read order); the report is the same whatever the thread count.
     public static func validate(_ path: String, with validator: Validator, type: RecordType? = nil, threads: Int = 1,
@@ -57,15 +98,18 @@ public enum FileInput {
             defer { munmap(address, size) }
             madvise(address, size, MADV_SEQUENTIAL)
             let bytes = UnsafeBufferPointer(start: address.assumingMemoryBound(to: UInt8.self), count: size)
+            try refuse(Array(bytes.prefix(8)), path: path)
+            let first = startsWithBOM(bytes) ? 3 : 0
+            if first > 0 { validator.noteBOM(source: source) }
             if threads > 1 && validator.quarantine == nil {
-                ParallelRun(bytes: bytes, path: path, source: source, whole: validator, threads: threads, chunkBytes: chunkBytes,
+                ParallelRun(bytes: bytes, first: first, path: path, source: source, whole: validator, threads: threads, chunkBytes: chunkBytes,
                             progress: progress).run()
                 return
             }
             // In windows of 64 MB: the pages of a window are let go once it is read, so memory does not grow
             // with the file (the validator keeps nothing that points into it).
             let window = 64 << 20
-            var start = 0, line = 1
+            var start = first, line = 1
             while start < size {
                 let stop = min(size, start + window)
                 var end = stop
@@ -79,8 +123,8 @@ public enum FileInput {
                 let done = lines(in: chunk, path: path, firstLine: line, source: source, validator: validator, readable: size - start)
                 line = done.line
                 if done.offset < chunk.count {
-                    validator.validate(trimmed(UnsafeBufferPointer(rebasing: chunk[done.offset...])), readable: size - start - done.offset,
-                                       at: .file(path, line: line), source: source)
+                    take(UnsafeBufferPointer(rebasing: chunk[done.offset...]), unterminated: true, readable: size - start - done.offset,
+                         at: .file(path, line: line), source: source, validator: validator)
                 }
                 let page = Int(sysconf(Int32(_SC_PAGESIZE)))
                 let release = (end / page) * page - (start / page) * page
@@ -93,6 +137,18 @@ public enum FileInput {
         // A pipe: read into a growing buffer, validate the complete lines, keep the partial one.
         var buffer = [UInt8](repeating: 0, count: 4 << 20)
         var filled = 0, line = 1
+        // The first bytes are looked at once there are enough of them (or the input ended).
+        var sniffed = false
+        func sniff() throws(ValidationError) {
+            guard !sniffed else { return }
+            sniffed = true
+            try refuse(Array(buffer[..<min(filled, 8)]), path: path)
+            if buffer.withUnsafeBufferPointer({ startsWithBOM(UnsafeBufferPointer(rebasing: $0[..<filled])) }) {
+                validator.noteBOM(source: source)
+                buffer.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: $0.baseAddress! + 3, count: filled - 3) }
+                filled -= 3
+            }
+        }
         while true {
             if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
             let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
@@ -102,17 +158,75 @@ public enum FileInput {
             }
             if count == 0 { break }
             filled += count
+            if filled < 8 { continue }
+            try sniff()
             let end = buffer.withUnsafeBufferPointer { lines(in: UnsafeBufferPointer(rebasing: $0[..<filled]), path: path, firstLine: line, source: source, validator: validator) }
             line = end.line
             buffer.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: $0.baseAddress! + end.offset, count: filled - end.offset) }
             filled -= end.offset
             progress?(validator.records)
         }
+        try sniff()
         if filled > 0 {
-            buffer.withUnsafeBufferPointer { all in
-                validator.validate(trimmed(UnsafeBufferPointer(rebasing: all[..<filled])), readable: all.count, at: .file(path, line: line), source: source)
+            let end = buffer.withUnsafeBufferPointer { lines(in: UnsafeBufferPointer(rebasing: $0[..<filled]), path: path, firstLine: line, source: source, validator: validator) }
+            line = end.line
+            if end.offset < filled {
+                buffer.withUnsafeBufferPointer { all in
+                    take(UnsafeBufferPointer(rebasing: all[end.offset..<filled]), unterminated: true, readable: all.count - end.offset,
+                         at: .file(path, line: line), source: source, validator: validator)
+                }
             }
         }
+    }
+
+    /// Validates one line (without its `\n`): a trailing `\r` is dropped and counted, a blank line counted and skipped.
+    /// `unterminated` tells that it is the input's last line and has no newline.
+    @inline(__always)
+    static func take(_ raw: UnsafeBufferPointer<UInt8>, unterminated: Bool = false, readable: Int, at location: @autoclosure () -> RecordLocation,
+                     source: Int, validator: Validator) {
+        let record = trimmed(raw)
+        let crlf = record.count < raw.count
+        if isBlank(record) {
+            validator.countLine(source: source, blank: true, crlf: crlf)
+            return
+        }
+        if crlf { validator.countLine(source: source, blank: false, crlf: true) }
+        validator.validate(record, readable: readable, at: location(), source: source, unterminated: unterminated)
+    }
+
+    /// Whether a line holds nothing but JSON whitespace (spaces, tabs, carriage returns), or nothing.
+    @inline(__always)
+    static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Records start with `{`: the loop ends at the first byte for them.
+        for byte in line where byte != 0x20 && byte != 0x09 && byte != 0x0D { return false }
+        return true
+    }
+
+    static func startsWithBOM(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
+    }
+
+    /// Throws when an input's first bytes show it is not UTF-8 text: compressed, or UTF-16 or UTF-32 encoded.
+    static func refuse(_ head: [UInt8], path: String) throws(ValidationError) {
+        if let format = compression(of: head) { throw .compressed(path, format) }
+        if let encoding = encoding(of: head) { throw .notUTF8(path, encoding) }
+    }
+
+    /// The UTF-16 or UTF-32 encoding `head` shows by its byte order mark, or by the NUL bytes around a first `{`.
+    static func encoding(of head: [UInt8]) -> String? {
+        let brace = UInt8(ascii: "{")
+        if head.starts(with: [0xFF, 0xFE, 0, 0]) || head.starts(with: [brace, 0, 0, 0]) { return "UTF-32LE" }
+        if head.starts(with: [0, 0, 0xFE, 0xFF]) || head.starts(with: [0, 0, 0, brace]) { return "UTF-32BE" }
+        if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [brace, 0]) { return "UTF-16LE" }
+        if head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0, brace]) { return "UTF-16BE" }
+        return nil
+    }
+
+    /// The compression format whose magic number `head` (the first bytes of an input) starts with, if any.
+    static func compression(of head: [UInt8]) -> String? {
+        let magics: [(String, [UInt8])] = [("gzip", [0x1F, 0x8B]), ("zstd", [0x28, 0xB5, 0x2F, 0xFD]), ("bzip2", [0x42, 0x5A, 0x68]),
+                                           ("xz", [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]), ("zip", [0x50, 0x4B, 0x03, 0x04])]
+        return magics.first { head.starts(with: $0.1) }?.0
     }
 
     /// Validates the newline-terminated lines of `bytes`; returns where the unterminated rest starts and its line number.
@@ -122,8 +236,8 @@ public enum FileInput {
         var start = 0, line = firstLine
         while start < bytes.count, let found = memchr(base + start, 0x0A, bytes.count - start) {
             let end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            let record = trimmed(UnsafeBufferPointer(start: base + start, count: end - start))
-            if !record.isEmpty { validator.validate(record, readable: (readable ?? bytes.count) - start, at: .file(path, line: line), source: source) }
+            take(UnsafeBufferPointer(start: base + start, count: end - start), readable: (readable ?? bytes.count) - start,
+                 at: .file(path, line: line), source: source, validator: validator)
             line += 1
             start = end + 1
         }
@@ -170,9 +284,10 @@ private final class ParallelRun: @unchecked Sendable {
         let sessionEvents: [UserEventChecker.SessionEvent]
     }
 
-    init(bytes: UnsafeBufferPointer<UInt8>, path: String, source: Int, whole: Validator, threads: Int, chunkBytes: Int,
+    init(bytes: UnsafeBufferPointer<UInt8>, first: Int, path: String, source: Int, whole: Validator, threads: Int, chunkBytes: Int,
          progress: ((Int) -> Void)?) {
         self.bytes = bytes
+        cursor = first
         self.path = path
         self.source = source
         self.whole = whole
@@ -242,8 +357,8 @@ private final class ParallelRun: @unchecked Sendable {
         while start < chunk.range.upperBound {
             let end = memchr(base + start, 0x0A, chunk.range.upperBound - start)
                 .map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? chunk.range.upperBound
-            let record = FileInput.trimmed(UnsafeBufferPointer(start: base + start, count: end - start))
-            if !record.isEmpty { shard.validate(record, readable: bytes.count - start, at: .file(name, line: line), source: 0) }
+            FileInput.take(UnsafeBufferPointer(start: base + start, count: end - start), unterminated: end == bytes.count,
+                           readable: bytes.count - start, at: .file(name, line: line), source: 0, validator: shard)
             line += 1
             start = end + 1
         }

@@ -166,11 +166,19 @@ public final class ReferenceCatalog: @unchecked Sendable {
 public enum ValidationError: Error, CustomStringConvertible, Sendable {
     case unreadable(String, String)
     case badCatalog(String, line: Int, String)
+    /// An input that is a compressed file (the format's name), not NDJSON.
+    case compressed(String, String)
+    /// An input in another encoding than UTF-8 (its name).
+    case notUTF8(String, String)
 
     public var description: String {
         switch self {
         case let .unreadable(path, why): "\(path): \(why); check the path and permissions"
         case let .badCatalog(path, line, why): "\(path):\(line): \(why); pass the directory `historical` or --catalog-out wrote"
+        case let .notUTF8(path, encoding):
+            "\(path):1: \(encoding) text, not UTF-8 (NDJSON is UTF-8); convert it first, e.g. `iconv -f \(encoding) -t UTF-8 \(path) | ecomdata validate -`"
+        case let .compressed(path, format):
+            "\(path):1: a \(format)-compressed file, not NDJSON; decompress it first, e.g. `\(format == "gzip" ? "gzip -dc" : format == "zip" ? "unzip -p" : format + " -dc") \(path) | ecomdata validate -`"
         }
     }
 }

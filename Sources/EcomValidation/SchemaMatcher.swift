@@ -8,7 +8,7 @@ final class SchemaMatcher: @unchecked Sendable {
     // Immutable after init; the buffers are only read, and freed in deinit.
     /// The schema rules a record can break, one check each.
     enum Rule: Int, CaseIterable {
-        case required, types, formats, enums, ranges, unknownFields
+        case required, types, formats, enums, ranges, unknownFields, duplicateFields
 
         var id: String {
             switch self {
@@ -18,6 +18,7 @@ final class SchemaMatcher: @unchecked Sendable {
             case .enums: "schema.enums"
             case .ranges: "schema.ranges"
             case .unknownFields: "schema.unknown_fields"
+            case .duplicateFields: "schema.duplicate_fields"
             }
         }
 
@@ -29,6 +30,7 @@ final class SchemaMatcher: @unchecked Sendable {
             case .enums: "enumerated fields hold one of their values"
             case .ranges: "numbers are inside their ranges and arrays are not shorter than allowed"
             case .unknownFields: "no field the schema does not define"
+            case .duplicateFields: "no field appears twice in one object (readers disagree on which value counts)"
             }
         }
     }
@@ -193,13 +195,13 @@ final class SchemaMatcher: @unchecked Sendable {
     struct Findings {
         enum Problem: UInt8 {
             case missing, null, notString, notInteger, notNumber, notBoolean, notObject, notArray
-            case notInEnum, badFormat, belowMinimum, aboveMaximum, tooFewItems, unknownField
+            case notInEnum, badFormat, belowMinimum, aboveMaximum, tooFewItems, unknownField, duplicateField
         }
 
         typealias Finding = (problem: Problem, node: Int32, token: Int32)
 
         private static let none: Finding = (.missing, -1, -1)
-        private var entries: (Finding, Finding, Finding, Finding, Finding, Finding) = (none, none, none, none, none, none)
+        private var entries: (Finding, Finding, Finding, Finding, Finding, Finding, Finding) = (none, none, none, none, none, none, none)
         /// Bit `rule` is set when the rule has a finding.
         private(set) var broken: UInt8 = 0
 
@@ -241,7 +243,10 @@ final class SchemaMatcher: @unchecked Sendable {
         case .missing: return "missing \(path)"
         case .null: return "\(path) is null"
         case .notString: return "\(path) is not a string"
-        case .notInteger: return "\(path) is not an integer"
+        case .notInteger:
+            // 2.0 and 2e0 are integers to JSON Schema, not to Spark's LongType or most typed readers: say which it is.
+            guard tokens.kind(token) == .double else { return "\(path) is not an integer" }
+            return "\(path) is \(value()), written with a fraction or an exponent, not as an integer"
         case .notNumber: return "\(path) is not a number"
         case .notBoolean: return "\(path) is not a boolean"
         case .notObject: return "\(path) is not an object"
@@ -254,6 +259,8 @@ final class SchemaMatcher: @unchecked Sendable {
         case .aboveMaximum: return "\(path) is \(value()), above \(node.maximum)"
         case .tooFewItems: return "\(path) has \(tokens.base[token].count) items, at least \(node.minItems) required"
         case .unknownField: return "unknown field \(path.isEmpty || path == "(record)" ? "" : path + ".")\(tokens.key(token).text)"
+        case .duplicateField:
+            return "field \(path.isEmpty || path == "(record)" ? "" : path + ".")\(tokens.key(token).text) appears more than once (this check and jansson read the last value, other readers the first)"
         }
     }
 
@@ -286,7 +293,10 @@ final class SchemaMatcher: @unchecked Sendable {
             }
             if fieldIndex >= 0 {
                 let field = Int(children[first + fieldIndex])
-                if fieldIndex < 64 { seen |= 1 << UInt64(fieldIndex) }
+                if fieldIndex < 64 {
+                    if seen & (1 << UInt64(fieldIndex)) != 0 { findings.add(.duplicateFields, .duplicateField, object, child) }
+                    seen |= 1 << UInt64(fieldIndex)
+                }
                 let slot = Int(nodes[field].slot)
                 if slot >= 0 { slots[slot] = Int32(child) }
                 checkValue(field, tokens, child, slots, &findings)

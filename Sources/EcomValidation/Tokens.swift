@@ -64,15 +64,16 @@ struct Tokens {
         }
     }
 
-    /// The child of object `index` whose name is the bytes `wanted`, or nil.
+    /// The child of object `index` whose name is the bytes `wanted`, or nil. With a duplicate name the last one,
+    /// as jansson keeps it and as the schema's slots see it.
     func member(_ index: Int, _ wanted: some Collection<UInt8>) -> Int? {
-        var child = index + 1
+        var child = index + 1, found: Int?
         let stop = end(index)
         while child < stop {
-            if key(child).elementsEqual(wanted) { return child }
+            if key(child).elementsEqual(wanted) { found = child }
             child = end(child)
         }
-        return nil
+        return found
     }
 }
 

@@ -50,7 +50,8 @@ public struct ValidationReport: Sendable {
                 ("inputs", .array(sources.map { source in
                     .object([("source", .string(source.name)), ("type", source.type.map { .string($0.rawValue) } ?? .null),
                              ("records", .int(Int64(source.records))), ("bytes", .int(Int64(source.bytes))),
-                             ("unparseable", .int(Int64(source.unparseable)))])
+                             ("unparseable", .int(Int64(source.unparseable))), ("blank_lines", .int(Int64(source.blankLines))),
+                             ("crlf_lines", .int(Int64(source.crlfLines))), ("bom", .bool(source.bom))])
                 })),
                 ("config_sha256", .string(generator.config.digest)),
                 ("scenario", .string(generator.scenario.rawValue)),

@@ -42,10 +42,18 @@ public final class Validator {
         public var records = 0
         public var bytes = 0
         public var unparseable = 0
+        /// Lines that were empty or held only spaces, tabs and carriage returns: not records, not validated.
+        public var blankLines = 0
+        /// Lines that ended in `\r\n` (the `\r` is dropped), blank ones included.
+        public var crlfLines = 0
+        /// Whether the input started with a UTF-8 byte order mark (skipped).
+        public var bom = false
         /// The input's size when known in advance (a file), to size the ID sets once.
         var expectedBytes: Int?
-        var lastTimestamp: Int64?
-        var lastLocation: RecordLocation?
+        /// Per record type (by ordinal), the latest time judged for file order and where it was: a file that mixes
+        /// types is in order when each type is.
+        var lastTimestamp = [Int64?](repeating: nil, count: RecordType.allCases.count)
+        var lastLocation = [RecordLocation?](repeating: nil, count: RecordType.allCases.count)
         /// Records and bytes whose order-dependent facts were judged (they lag behind `records` in a parallel run).
         var applied = 0, appliedBytes = 0
     }
@@ -85,7 +93,7 @@ public final class Validator {
     /// Why the current record broke the schema or parsing (kept only with a quarantine).
     private var lastMessages: [String] = []
     private var parse = Tally("schema.parse", .schema, nil, "every line is one JSON object (valid UTF-8, valid JSON)")
-    private var recognised = Tally("schema.record_type", .schema, nil, "every record is of a known type (by its file or its ID field)")
+    private var recognised = Tally("schema.record_type", .schema, nil, "every record is of a known type (by its file or its ID field), the type its input's name gives when it gives one")
 
     /// A type's checker and the tallies every type has.
     final class TypeState {
@@ -158,6 +166,23 @@ public final class Validator {
         return created
     }
 
+    /// Per record type, per other type, whether the first has the second's ID field among its own fields.
+    private let carriedIDs: [[Bool]] = RecordType.allCases.map { type in
+        let names = Set(RecordSchema.fields(of: type).map(\.name))
+        return RecordType.allCases.map { names.contains($0.idField) }
+    }
+
+    /// The type of a record that starts with another type's ID field, one `type` does not have, or nil.
+    private func otherType(_ tokens: Tokens, than type: RecordType) -> RecordType? {
+        guard tokens.count > 1 else { return nil }
+        let first = tokens.key(1)
+        if first.elementsEqual(type.idField.utf8) { return nil }
+        guard let other = idFieldBytes.first(where: { $0.0 != type && sameBytes(first, $0.1) })?.0 else { return nil }
+        // Only an ID field the input's type does not carry tells another type: a user event may start with its
+        // transaction_id when a pipeline reorders keys, but a transaction never has an event_id.
+        return carriedIDs[type.ordinal][other.ordinal] ? nil : other
+    }
+
     /// The record type of a record from its ID field (`transaction_id`, `event_id`, ...).
     private func recognise(_ tokens: Tokens) -> RecordType? {
         guard tokens.count > 1 else { return nil }
@@ -168,12 +193,22 @@ public final class Validator {
         return nil
     }
 
+    /// Counts a line of input `source` that is not a record (`blank`), or a record's line that ended in `\r\n`.
+    func countLine(source: Int, blank: Bool, crlf: Bool) {
+        if blank { sources[source].blankLines += 1 }
+        if crlf { sources[source].crlfLines += 1 }
+    }
+
+    /// Notes that input `source` started with a UTF-8 byte order mark.
+    func noteBOM(source: Int) { sources[source].bom = true }
+
     /// Checks one record. `line` is the record's bytes without the newline; `readable` how many bytes may be
-    /// read from its start (a larger buffer lets the parser skip a copy).
-    public func validate(_ line: UnsafeBufferPointer<UInt8>, readable: Int, at location: RecordLocation, source: Int) {
-        guard let quarantine else { return check(line, readable: readable, at: location, source: source) }
+    /// read from its start (a larger buffer lets the parser skip a copy); `unterminated` tells that it is the last
+    /// line of a file and has no newline (a message about a record cut short then says the file looks truncated).
+    public func validate(_ line: UnsafeBufferPointer<UInt8>, readable: Int, at location: RecordLocation, source: Int, unterminated: Bool = false) {
+        guard let quarantine else { return check(line, readable: readable, at: location, source: source, unterminated: unterminated) }
         let before = allTallies.map(\.violations)
-        check(line, readable: readable, at: location, source: source)
+        check(line, readable: readable, at: location, source: source, unterminated: unterminated)
         let after = allTallies
         guard after.count != before.count || zip(before, after).contains(where: { $0 != $1.violations }) else { return }
         var broken: [String] = []
@@ -191,7 +226,7 @@ public final class Validator {
         return tallies
     }
 
-    private func check(_ line: UnsafeBufferPointer<UInt8>, readable: Int, at location: RecordLocation, source: Int) {
+    private func check(_ line: UnsafeBufferPointer<UInt8>, readable: Int, at location: RecordLocation, source: Int, unterminated: Bool) {
         if quarantine != nil { lastMessages.removeAll(keepingCapacity: true) }
         findings.removeAll()
         sources[source].records += 1
@@ -200,23 +235,42 @@ public final class Validator {
         switch parser.parse(line, readable: readable) {
         case let .failure(message):
             sources[source].unparseable += 1
-            parse.fail(at: location, id: nil, message)
-            if quarantine != nil { lastMessages.append(message) }
+            let explained = { ParseHint.explain(line, unterminated: unterminated).map { "\(message); \($0)" } ?? message }
+            parse.fail(at: location, id: nil, explained())
+            if quarantine != nil { lastMessages.append(explained()) }
             return
         case let .success(parsed):
             tokens = parsed
         }
         guard tokens.kind(0) == .object else {
             sources[source].unparseable += 1
-            parse.fail(at: location, id: nil, "a JSON value that is not an object")
+            let kind = tokens.kind(0)
+            let what = switch kind {
+            case .array: "an array"
+            case .string: "a string"
+            case .int64, .uint64, .double: "a number"
+            case .null: "null"
+            default: "a boolean"
+            }
+            parse.fail(at: location, id: nil, "a JSON value that is not an object: \(what), where a record should be")
+            if quarantine != nil { lastMessages.append("a JSON value that is not an object: \(what)") }
             return
         }
         parse.pass()
-        guard let type = sources[source].type ?? recognise(tokens) else {
+        guard var type = sources[source].type ?? recognise(tokens) else {
             recognised.fail(at: location, id: nil, "no transaction_id, event_id, update_id, alert_id or result_id: not a record ecomdata knows")
             return
         }
-        recognised.pass()
+        if sources[source].type != nil, let other = otherType(tokens, than: type) {
+            // A record of another type in an input named for one (a mixed-up export): said once, as what it is,
+            // and checked as the record it is rather than as a broken one of the input's type.
+            recognised.fail(at: location, id: tokens.kind(1) == .string ? tokens.string(1).text : nil,
+                            "a \(other.rawValue) record (it starts with \(other.idField)) in an input of \(type.rawValue)")
+            if quarantine != nil { lastMessages.append("a \(other.rawValue) record in an input of \(type.rawValue)") }
+            type = other
+        } else {
+            recognised.pass()
+        }
         let state = state(type)
         let checker = state.checker
         let matcher = checker.matcher
@@ -282,15 +336,16 @@ public final class Validator {
             state.unique.record(checker.insertID(fact.hash), at: location(), id: idText(), "\(fact.type.idField) \(idText() ?? "") appeared before")
         }
         guard let timestamp = fact.timestamp else { return }
-        if let last = sources[source].lastTimestamp {
+        let ordinal = fact.type.ordinal
+        if let last = sources[source].lastTimestamp[ordinal] {
             state.order.record(timestamp >= last, at: location(), id: idText(),
-                               "\(Timestamp(milliseconds: timestamp)) comes after \(Timestamp(milliseconds: last)) (\(sources[source].lastLocation?.description ?? ""))")
+                               "\(Timestamp(milliseconds: timestamp)) comes after \(Timestamp(milliseconds: last)) (\(sources[source].lastLocation[ordinal]?.description ?? ""))")
             guard timestamp >= last else { return }
         } else {
             state.order.pass()
         }
-        sources[source].lastTimestamp = timestamp
-        sources[source].lastLocation = location()
+        sources[source].lastTimestamp[ordinal] = timestamp
+        sources[source].lastLocation[ordinal] = location()
     }
 
     /// Judges session events a shard kept, in read order.
@@ -314,6 +369,8 @@ public final class Validator {
             sources[sourceMap[index]].records += part.records
             sources[sourceMap[index]].bytes += part.bytes
             sources[sourceMap[index]].unparseable += part.unparseable
+            sources[sourceMap[index]].blankLines += part.blankLines
+            sources[sourceMap[index]].crlfLines += part.crlfLines
         }
         parse.merge(shard.parse, order: order)
         recognised.merge(shard.recognised, order: order)
@@ -333,6 +390,13 @@ public final class Validator {
         let gates = settings.gates
         var results: [CheckResult] = []
         results += tallyResults([parse, recognised], gates: gates, empty: "no input records")
+        if records == 0 {
+            // Nothing read is not data that passed: a gate on an empty export must not be green.
+            let blank = sources.reduce(0) { $0 + $1.blankLines }
+            results[0].status = .fail
+            results[0].reason = "no records in \(sources.count) input(s)\(blank > 0 ? " (\(blank) blank lines)" : ""): nothing was validated; check that the export wrote its data"
+            results[0].gating = gates.gate(for: parse.id).gating ?? true
+        }
         let all = checkers
         for state in byType.compactMap({ $0 }) {
             results += tallyResults(state.tallies, gates: gates, empty: "no \(state.checker.type.rawValue) with the fields this check reads")

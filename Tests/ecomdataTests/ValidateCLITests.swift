@@ -128,3 +128,97 @@ func schemaProblems(_ reportPath: String) throws -> String {
     #expect(broken.status == 3)
     #expect(broken.stderr.contains("users.ndjson:1"), "\(broken.stderr)")
 }
+
+/// Damaged inputs from the command line: what exits 1 (no records), what exits 3 (compressed, a directory without
+/// data), a file named twice read once, and the notes for what was tolerated; one and two threads agree.
+@Test func validateDamagedInputsExitCodesAndNotes() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = { (name: String) in dir.appendingPathComponent(name).path }
+    let empty = path("transactions.ndjson")
+    #expect(FileManager.default.createFile(atPath: empty, contents: Data("\n\n".utf8)))
+    let nothing = try CLI.run(["validate", empty, "--seed", "42"])
+    #expect(nothing.status == 1, "no records must not pass: \(nothing.text)")
+    #expect(nothing.text.contains("no records in 1 input(s) (2 blank lines)"), "\(nothing.text)")
+
+    try FileManager.default.createDirectory(atPath: path("nothing-here"), withIntermediateDirectories: true)
+    let noFiles = try CLI.run(["validate", path("nothing-here"), "--seed", "42"])
+    #expect(noFiles.status == 3 && noFiles.stderr.contains("nothing-here") && noFiles.stderr.contains("no .ndjson"), "\(noFiles.stderr)")
+
+    let clean = try CLI.run(["generate", "--type", "transactions", "--count", "50", "--seed", "42", "--out", "-"])
+    let gzip = Process()
+    gzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    gzip.arguments = ["gzip", "-c"]
+    let input = Pipe(), output = Pipe()
+    gzip.standardInput = input
+    gzip.standardOutput = output
+    try gzip.run()
+    input.fileHandleForWriting.write(clean.stdout)
+    try input.fileHandleForWriting.close()
+    let compressed = output.fileHandleForReading.readDataToEndOfFile()
+    gzip.waitUntilExit()
+    #expect(FileManager.default.createFile(atPath: path("transactions.ndjson.gz.ndjson"), contents: compressed))
+    let zipped = try CLI.run(["validate", path("transactions.ndjson.gz.ndjson"), "--seed", "42"])
+    #expect(zipped.status == 3 && zipped.stderr.contains("gzip-compressed") && zipped.stderr.contains("gzip -dc"), "\(zipped.stderr)")
+
+    let damaged = path("transactions-damaged.ndjson")
+    var bytes = Data([0xEF, 0xBB, 0xBF]) + clean.stdout
+    bytes.append(Data("  \r\n{\"transaction_id\":\"txn_1\"}{\"transaction_id\":\"txn_2\"}\r\n".utf8))
+    #expect(FileManager.default.createFile(atPath: damaged, contents: bytes))
+    let one = try CLI.run(["validate", damaged, dir.path, "--seed", "42", "--threads", "1", "--json", path("one.json")])
+    #expect(one.status == 3, "the compressed file in the directory stops the run")
+    try FileManager.default.removeItem(atPath: path("transactions.ndjson.gz.ndjson"))
+    try FileManager.default.removeItem(atPath: empty)
+    let first = try CLI.run(["validate", damaged, dir.path, "--seed", "42", "--threads", "1", "--json", path("one.json"), "--report", path("one.html")])
+    let html = try String(contentsOfFile: path("one.html"), encoding: .utf8)
+    #expect(html.contains("byte order mark skipped; 1 blank lines; 2 CRLF lines"), "the HTML report names what was tolerated")
+    let second = try CLI.run(["validate", damaged, "--seed", "42", "--threads", "2", "--json", path("two.json")])
+    #expect(first.status == 1 && second.status == 1, "\(first.text)")
+    #expect(first.stderr.contains("transactions-damaged.ndjson is named more than once"), "\(first.stderr)")
+    #expect(first.text.contains("starts with a UTF-8 byte order mark (skipped); 1 blank line(s) skipped; 2 line(s) end in CRLF"), "\(first.text)")
+    #expect(first.text.contains("transactions-damaged.ndjson:52:") && first.text.contains("holds 2 JSON values"), "\(first.text)")
+    let reports = try ["one.json", "two.json"].map { try JSONValue.parse(String(contentsOfFile: path($0), encoding: .utf8)) }
+    #expect(reports[0]["run"]?["inputs"]?.arrayValue?.count == 1)
+    #expect(reports[0]["run"]?["inputs"]?[0]?["records"]?.intValue == 51)
+    #expect(reports[0]["run"]?["inputs"]?[0]?["blank_lines"]?.intValue == 1)
+    #expect(reports[0]["run"]?["inputs"]?[0]?["bom"] == .bool(true))
+    #expect(reports[0]["checks"] == reports[1]["checks"])
+    #expect(try schemaProblems(path("one.json")).isEmpty)
+}
+
+/// Input the user may not read: a file, and a directory below a directory input (which was left out without a
+/// word, the run passing on the rest). As root, who reads anything, the command runs as nobody through setpriv.
+@Test(.enabled(if: getuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+func validateNamesInputItMayNotRead() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = try CLI.run(["generate", "--type", "transactions", "--count", "20", "--seed", "42", "--out", "-"]).stdout
+    let tree = dir.appendingPathComponent("tree")
+    try FileManager.default.createDirectory(at: tree.appendingPathComponent("hidden"), withIntermediateDirectories: true)
+    #expect(FileManager.default.createFile(atPath: tree.appendingPathComponent("transactions-a.ndjson").path, contents: data))
+    #expect(FileManager.default.createFile(atPath: tree.appendingPathComponent("hidden/transactions.ndjson").path, contents: data))
+    let locked = dir.appendingPathComponent("transactions-locked.ndjson").path
+    #expect(FileManager.default.createFile(atPath: locked, contents: data))
+    let asRoot = getuid() == 0
+    for path in [locked, tree.appendingPathComponent("hidden").path] {
+        try FileManager.default.setAttributes([.posixPermissions: asRoot ? 0o700 : 0], ofItemAtPath: path)
+    }
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+    defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: tree.appendingPathComponent("hidden").path) }
+    func run(_ path: String) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: asRoot ? "/usr/bin/setpriv" : CLI.executable.path)
+        process.arguments = (asRoot ? ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.executable.path] : []) + ["validate", path, "--seed", "42"]
+        let error = Pipe()
+        process.standardError = error
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+    let file = try run(locked)
+    #expect(file.status == 3 && file.stderr.contains(locked) && file.stderr.contains("Permission denied"), "\(file)")
+    let directory = try run(tree.path)
+    #expect(directory.status == 3 && directory.stderr.contains("hidden: cannot list the directory (Permission denied)"), "\(directory)")
+}

@@ -114,9 +114,9 @@ struct ValidateCommand: ParsableCommand {
         let progress: ((Int) -> Void)? = isatty(STDERR_FILENO) != 0
             ? { records in FileHandle.standardError.write(Data("\rvalidating: \(records) records\u{1B}[K".utf8)) } : nil
         do {
-            for path in paths {
-                for file in try FileInput.files(at: path) { try FileInput.validate(file, with: validator, threads: threads, progress: progress) }
-            }
+            let inputs = try FileInput.files(at: paths)
+            for file in inputs.repeated { Console.error("\(file) is named more than once; it is read once") }
+            for file in inputs.files { try FileInput.validate(file, with: validator, threads: threads, progress: progress) }
             if progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         } catch {
             Console.error(error.description)
@@ -141,6 +141,14 @@ struct ValidateCommand: ParsableCommand {
     private func printSummary(_ result: ValidationReport) {
         let checks = result.checks
         print("\(result.records) records from \(result.sources.count) input(s): \(result.verdict.rawValue.uppercased())")
+        // What was read but is not a record, or was tolerated, so that no line goes unaccounted for.
+        for source in result.sources {
+            var notes: [String] = []
+            if source.bom { notes.append("starts with a UTF-8 byte order mark (skipped)") }
+            if source.blankLines > 0 { notes.append("\(source.blankLines) blank line(s) skipped") }
+            if source.crlfLines > 0 { notes.append("\(source.crlfLines) line(s) end in CRLF (the CR is dropped)") }
+            if !notes.isEmpty { print("  note \(source.name): \(notes.joined(separator: "; "))") }
+        }
         let notPassing = checks.filter { $0.status != .pass }.sorted { $0.status > $1.status }
         for check in notPassing {
             let type = check.recordType.map { " [\($0.rawValue)]" } ?? ""

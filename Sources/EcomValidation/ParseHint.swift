@@ -1,0 +1,81 @@
+/// Says in a user's words what is wrong with a line the JSON parser rejected, when the line's shape shows it: a
+/// byte order mark or a NUL byte, two records on one line, a record cut short or split over lines. Runs only for
+/// rejected lines, so it may take its time.
+enum ParseHint {
+    /// A sentence to add to the parser's message, or nil when the shape says nothing more. `unterminated` tells
+    /// that the line is the last of its file and has no newline.
+    static func explain(_ line: UnsafeBufferPointer<UInt8>, unterminated: Bool) -> String? {
+        if FileInput.startsWithBOM(line) {
+            return "the line starts with a UTF-8 byte order mark (EF BB BF), which is only skipped at the start of a file"
+        }
+        if let nul = line.firstIndex(of: 0) {
+            return "byte \(nul + 1) of the line is a NUL (0x00): binary data or a damaged write"
+        }
+        let shape = Shape(line)
+        guard let first = shape.firstByte else { return nil }
+        if first != UInt8(ascii: "{") && first != UInt8(ascii: "[") {
+            return "the line does not start with `{`: the rest of a record split over lines (pretty-printed JSON?), or not JSON"
+        }
+        if let end = shape.firstValueEnd, shape.valuesAfterFirst == 0, shape.trailingComma {
+            return "a comma follows the record (byte \(end + 1)): the lines of a JSON array, not NDJSON?"
+        }
+        if let end = shape.firstValueEnd, shape.valuesAfterFirst > 0 {
+            return "the line holds \(shape.valuesAfterFirst + 1) JSON values (the first ends at byte \(end)): records must be separated by a newline"
+        }
+        if shape.firstValueEnd == nil {
+            let cut = "the record ends before its \(first == UInt8(ascii: "{") ? "object" : "array") is closed"
+            return unterminated ? "\(cut), and the file's last line has no newline: the file looks truncated"
+                : "\(cut): a record cut short, or the start of a record split over lines"
+        }
+        return nil
+    }
+
+    /// The bracket structure of a line, strings skipped.
+    private struct Shape {
+        var firstByte: UInt8?
+        /// The byte (1-based) where the first top-level value closes, nil when it never does.
+        var firstValueEnd: Int?
+        /// Top-level values that start after the first one closed.
+        var valuesAfterFirst = 0
+        /// Whether a comma follows the first value at the top level.
+        var trailingComma = false
+
+        init(_ line: UnsafeBufferPointer<UInt8>) {
+            var depth = 0, inString = false, escaped = false, inScalar = false
+            for (offset, byte) in line.enumerated() {
+                if inString {
+                    if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false }
+                    continue
+                }
+                let isSpace = byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
+                if firstByte == nil {
+                    if isSpace { continue }
+                    firstByte = byte
+                }
+                switch byte {
+                case 0x22:
+                    if depth == 0 && !inScalar && firstValueEnd != nil { valuesAfterFirst += 1 }
+                    inString = true
+                    inScalar = false
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    if depth == 0 && firstValueEnd != nil { valuesAfterFirst += 1 }
+                    depth += 1
+                    inScalar = false
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    inScalar = false
+                    if depth == 0 && firstValueEnd == nil { firstValueEnd = offset + 1 }
+                    if depth < 0 { return }
+                default:
+                    if depth == 0 && firstValueEnd != nil && byte == UInt8(ascii: ",") { trailingComma = true }
+                    if depth == 0 && firstValueEnd != nil && !isSpace && byte != UInt8(ascii: ",") {
+                        if !inScalar { valuesAfterFirst += 1 }
+                        inScalar = true
+                    } else {
+                        inScalar = false
+                    }
+                }
+            }
+        }
+    }
+}
