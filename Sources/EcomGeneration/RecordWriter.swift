@@ -189,16 +189,19 @@ final class OrderedMerger {
         }
     }
 
-    /// Moves the waiting records to the front of a fresh arena (their heap order does not change).
+    /// Moves the waiting records to the front of the arena, in place (their heap order does not change).
     private func compact() {
-        var packed: [UInt8] = []
-        packed.reserveCapacity(max(arena.capacity, waitingBytes * 2))
-        for index in heap.indices {
-            let start = heap[index].start
-            heap[index].start = packed.count
-            packed.append(contentsOf: arena[start..<start + heap[index].count])
+        let order = heap.indices.sorted { heap[$0].start < heap[$1].start }
+        var cursor = 0
+        arena.withUnsafeMutableBufferPointer { bytes in
+            for index in order {
+                let start = heap[index].start, count = heap[index].count
+                if start != cursor { memmove(bytes.baseAddress! + cursor, bytes.baseAddress! + start, count) }
+                heap[index].start = cursor
+                cursor += count
+            }
         }
-        arena = packed
+        arena.removeSubrange(cursor...)
     }
 
     private func pop() -> Waiting {
