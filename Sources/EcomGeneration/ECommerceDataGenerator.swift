@@ -84,7 +84,14 @@ public final class ECommerceDataGenerator: Sendable {
     }
 
     /// The number of records of `type` the configured rates give over [start, end) under the scenario.
+    /// Under a `rateMultiplier` other than 1, transactions are those the expected user events hold the purchase
+    /// sessions of by default (``transactionCount(forEvents:start:end:)``, within a record of the rate's), so
+    /// that a scaled stream or historical run links its two streams however the events are generated again.
     public func expectedCount(type: RecordType, start: Timestamp, end: Timestamp, rateMultiplier: Double = 1) -> Int {
+        if type == .transactions, rateMultiplier != 1 {
+            let events = expectedCount(type: .userEvents, start: start, end: end, rateMultiplier: rateMultiplier)
+            if events > 0 { return transactionCount(forEvents: events, start: start, end: end) }
+        }
         var rate = type.baseRate(in: config) * scenario.rateMultiplier * rateMultiplier
         if type == .fraudAlerts {
             // Alerts follow transactions: every fraud plus the model's false positives.
@@ -102,7 +109,11 @@ public final class ECommerceDataGenerator: Sendable {
     /// count, the one `historical` writes).
     public func transactionCount(forEvents events: Int, start: Timestamp, end: Timestamp) -> Int {
         let expectedEvents = expectedCount(type: .userEvents, start: start, end: end)
-        guard expectedEvents > 0 else { return 0 }
+        guard expectedEvents > 0 else {
+            // A window too short for one expected event: the configured ratio.
+            guard config.baseEventRate > 0 else { return 0 }
+            return Int((Double(events) * config.baseTransactionRate / config.baseEventRate).rounded())
+        }
         let expectedTransactions = expectedCount(type: .transactions, start: start, end: end)
         return Int((Double(expectedTransactions) * Double(events) / Double(expectedEvents)).rounded())
     }
