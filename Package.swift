@@ -46,6 +46,11 @@ let package = Package(
             swiftSettings: hotPath + optimisedInTests
         ),
         .target(name: "EcomKafka", dependencies: ["CRdKafka", "EcomModel", "EcomGeneration", "EcomJSON"]),
+        // Reads topics back and reconciles them with what was produced, then validates what was read.
+        .target(
+            name: "EcomAudit",
+            dependencies: ["EcomKafka", "EcomValidation", "EcomGeneration", "EcomModel", "EcomJSON"]
+        ),
         .target(
             name: "EcomReports",
             dependencies: ["EcomJSON", .product(name: "Mustache", package: "swift-mustache")],
@@ -54,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "ecomdata",
             dependencies: [
-                "EcomGeneration", "EcomModel", "EcomJSON", "EcomKafka", "EcomValidation", "EcomReports",
+                "EcomGeneration", "EcomModel", "EcomJSON", "EcomKafka", "EcomValidation", "EcomAudit", "EcomReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,6 +68,7 @@ let package = Package(
         .testTarget(name: "EcomGenerationTests", dependencies: ["EcomGeneration", "EcomModel", "EcomJSON"]),
         .testTarget(name: "EcomValidationTests", dependencies: ["EcomValidation", "EcomGeneration", "EcomModel", "EcomJSON"]),
         .testTarget(name: "EcomKafkaTests", dependencies: ["EcomKafka", "EcomGeneration", "EcomModel"]),
+        .testTarget(name: "EcomAuditTests", dependencies: ["EcomAudit", "EcomKafka", "EcomValidation", "EcomGeneration", "EcomModel", "EcomJSON"]),
         .testTarget(name: "EcomReportsTests", dependencies: ["EcomReports", "EcomJSON"]),
         .testTarget(name: "ecomdataTests", dependencies: ["EcomJSON"]),
     ],

@@ -121,6 +121,37 @@ printf 'ecomdata produce  %10s records/s  %7.1f MB/s  %5s MB peak RSS  (runs: %s
 printf 'kcat -P           %10s records/s  %7.1f MB/s  %5s MB peak RSS  (runs: %s)\n' "$t" \
   "$(awk -v r="$t" -v b="$bytes" 'BEGIN{print r*b/500000/1e6}')" "$(( $(printf '%s\n' "${theirs_rss[@]}" | median) / 1024 ))" "${theirs[*]}"
 printf 'ratio ecomdata/kcat: %s\n' "$(awk -v o="$o" -v t="$t" 'BEGIN{printf "%.2f", o/t}')"
+AUDIT_COUNT=${AUDIT_COUNT:-1000000}
+echo "Kafka: ecomdata audit against kcat -C -e, same topic ($AUDIT_COUNT transactions on an embedded broker with 64 partitions):"
+# 64 partitions: the embedded broker keeps about 20 MB a partition and deletes older records beyond that.
+"$BIN" generate --type transactions --count "$AUDIT_COUNT" --seed 1 --out "$MEM_DIR/audit.ndjson" 2>/dev/null
+rm -f "$MEM_DIR/bootstrap"
+"$BIN" broker --partitions 64 --bootstrap-file "$MEM_DIR/bootstrap" >/dev/null 2>&1 &
+BROKER_PID=$!
+for _ in $(seq 100); do [ -s "$MEM_DIR/bootstrap" ] && break; sleep 0.1; done
+BOOT=$(cat "$MEM_DIR/bootstrap")
+"$BIN" produce "$MEM_DIR/audit.ndjson" --topic transactions --brokers "$BOOT" --manifest "$MEM_DIR/audit-manifest.json" >/dev/null 2>&1
+ours=(); theirs=(); ours_rss=()
+for run in $(seq "$RUNS"); do
+  for who in $( [ $((run % 2)) -eq 0 ] && echo "ours kcat" || echo "kcat ours"); do
+    if [ "$who" = ours ]; then
+      /usr/bin/time -o "$MEM_DIR/time.txt" -f "%e %M" "$BIN" audit --brokers "$BOOT" --manifest "$MEM_DIR/audit-manifest.json" \
+        --seed 1 --json "$MEM_DIR/audit.json" >/dev/null 2>&1 || true
+    else
+      /usr/bin/time -o "$MEM_DIR/time.txt" -f "%e %M" kcat -C -b "$BOOT" -t transactions -o beginning -e -q >/dev/null 2>&1
+    fi
+    out=$(tail -1 "$MEM_DIR/time.txt")
+    rate=$(awk -v s="${out% *}" -v n="$AUDIT_COUNT" 'BEGIN{printf "%.0f", n/s}')
+    if [ "$who" = ours ]; then ours+=("$rate"); ours_rss+=("${out#* }"); else theirs+=("$rate"); fi
+  done
+done
+kill "$BROKER_PID" 2>/dev/null; wait "$BROKER_PID" 2>/dev/null || true
+echo "  audit verdict of the last run: $(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["verdict"], r["summary"]["records"], "records")' "$MEM_DIR/audit.json" 2>/dev/null || echo 'no report')"
+o=$(printf '%s\n' "${ours[@]}" | median); t=$(printf '%s\n' "${theirs[@]}" | median)
+printf 'ecomdata audit    %10s records/s  %5s MB peak RSS  (every check on; runs: %s)\n' "$o" "$(( $(printf '%s\n' "${ours_rss[@]}" | median) / 1024 ))" "${ours[*]}"
+printf 'kcat -C -e        %10s records/s  (to /dev/null; runs: %s)\n' "$t" "${theirs[*]}"
+printf 'ratio audit/kcat: %s\n' "$(awk -v o="$o" -v t="$t" 'BEGIN{printf "%.2f", o/t}')"
+rm -f "$MEM_DIR/audit.ndjson"
 echo "disk reference: dd of 1 GB to $DISK_DIR:"
 dd if=/dev/zero of="$DISK_DIR/dd.bin" bs=1M count=1024 conv=fdatasync 2>&1 | tail -1
 rm -rf "$MEM_DIR" "$DISK_DIR"

@@ -25,6 +25,27 @@ public struct KafkaConfiguration: Sendable {
         }
     }
 
+    /// A command line with the values of secret-looking `-X` properties replaced by `***`, for reports and logs.
+    public static func redactingSecrets(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        var afterX = false
+        for argument in arguments {
+            var text = argument
+            var property: Substring?
+            if afterX {
+                property = Substring(argument)
+            } else if argument.hasPrefix("-X"), argument.count > 2 {
+                property = argument.dropFirst(2)
+            }
+            if let property, let equals = property.firstIndex(of: "="), isSecret(String(property[..<equals])) {
+                text = (afterX ? "" : "-X") + property[...equals] + "***"
+            }
+            afterX = argument == "-X"
+            result.append(text)
+        }
+        return result
+    }
+
     /// Property names whose values are never printed.
     static func isSecret(_ key: String) -> Bool {
         let lowered = key.lowercased()

@@ -7,6 +7,7 @@ import EcomJSON
 /// the enclosing object instead.
 struct HTMLPage {
     let title: String
+    let heading: String
     let verdict: String
     let verdictLabel: String
     let verdictSentence: String
@@ -22,6 +23,10 @@ struct HTMLPage {
     let hasFamilies: Bool
     let recordTypes: [RecordTypeSection]
     let hasRecordTypes: Bool
+    /// Audit and roundtrip reports: a row per topic read back from Kafka, and the latency and reading facts.
+    let auditRows: [AuditRow]
+    let auditFacts: [Fact]
+    let hasAudit: Bool
 
     struct Fact {
         let label: String
@@ -93,6 +98,16 @@ struct HTMLPage {
         let message: String
     }
 
+    struct AuditRow {
+        let auditTopic: String
+        let auditCells: [AuditCell]
+    }
+
+    struct AuditCell {
+        let cellText: String
+        let cellStyle: String
+    }
+
     struct RecordTypeSection {
         let recordTypeName: String
         let recordTypeAnchor: String
@@ -115,6 +130,7 @@ extension HTMLPage {
         self.verdict = ["pass", "warn", "fail"].contains(verdict) ? verdict : "unknown"
         verdictLabel = verdict.uppercased()
         title = "ecomdata report: \(verdictLabel)"
+        heading = report.audit == nil ? "ecomdata validation report" : "ecomdata audit and validation report"
         let summary = report.summary
         verdictSentence = switch verdict {
         case "fail": "\(summary.gatesFailed) gating check\(summary.gatesFailed == 1 ? "" : "s") failed."
@@ -188,7 +204,44 @@ extension HTMLPage {
                 hasSmall: !charts.small.isEmpty, hasNoCharts: charts.wide.isEmpty && charts.small.isEmpty)
         }
         hasRecordTypes = !recordTypes.isEmpty
+
+        let audit = report.audit ?? .null
+        auditRows = (audit["topics"]?.arrayValue ?? []).prefix(100).map { topic in
+            let exists = topic["exists"]?.boolValue ?? true
+            var cells = [AuditCell(cellText: exists ? Report.describe(topic["records"]) : "absent", cellStyle: exists ? "" : "bad"),
+                         AuditCell(cellText: Report.describe(topic["expected"]), cellStyle: "")]
+            for kind in HTMLPage.auditKinds {
+                let count = topic["findings"]?[kind]?.intValue ?? 0
+                cells.append(AuditCell(cellText: Format.integer(count), cellStyle: count > 0 ? "bad" : ""))
+            }
+            for percentile in ["p50_ms", "p99_ms"] { cells.append(AuditCell(cellText: Report.describe(topic["latency_ms"]?[percentile]), cellStyle: "")) }
+            return AuditRow(auditTopic: Format.truncated(Report.describe(topic["topic"]), 200), auditCells: cells)
+        }
+        var auditFacts: [Fact] = []
+        func auditFact(_ label: String, _ value: JSONValue?) {
+            let text = Report.describe(value)
+            if !text.isEmpty { auditFacts.append(Fact(label: label, value: Format.truncated(text, 300))) }
+        }
+        auditFact("brokers", audit["brokers"])
+        auditFact("manifest", audit["manifest"])
+        auditFact("read from", audit["from"])
+        if let named = audit["records_named"]?.boolValue {
+            auditFacts.append(Fact(label: "records compared", value: named ? "one by one, regenerated from the seed"
+                                   : Format.truncated("by count and digest: " + Report.describe(audit["records_named_note"]), 300)))
+        }
+        if let latency = audit["latency_ms"], let p50 = latency["p50_ms"]?.intValue {
+            auditFacts.append(Fact(label: "latency (CreateTime to read)",
+                                   value: "p50 \(Format.integer(p50)) ms, p90 \(Report.describe(latency["p90_ms"])) ms, p99 \(Report.describe(latency["p99_ms"])) ms, max \(Report.describe(latency["max_ms"])) ms over \(Report.describe(latency["count"])) records"))
+        }
+        if let rate = audit["records_per_second"]?.doubleValue {
+            auditFacts.append(Fact(label: "read", value: "\(Report.describe(audit["records"])) records in \(Format.fixed(audit["seconds"]?.doubleValue ?? 0, 1)) s (\(Format.integer(Int64(rate))) records/s)"))
+        }
+        self.auditFacts = auditFacts
+        hasAudit = report.audit != nil
     }
+
+    /// The finding kinds of the audit table, in its column order.
+    static let auditKinds = ["missing", "duplicate", "altered", "unexpected", "misplaced", "key_mismatch", "unparseable", "order"]
 
     /// A fragment identifier made of `[a-z0-9_-]` only, so that no data reaches an `id` or `href` unvetted;
     /// falls back to the position when the name has nothing usable.

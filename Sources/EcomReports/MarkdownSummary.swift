@@ -13,9 +13,20 @@ struct MarkdownSummary {
         case "fail": "❌"
         default: "❔"
         }
-        var lines = ["## \(marker) ecomdata validation: \(Self.escape(report.verdict.uppercased()))", ""]
+        var lines = ["## \(marker) ecomdata \(report.audit == nil ? "validation" : "audit and validation"): \(Self.escape(report.verdict.uppercased()))", ""]
         lines.append("\(Format.integer(summary.records)) records, \(summary.checks) checks: **\(summary.fail) fail** "
             + "(\(summary.gatesFailed) gating), \(summary.warn) warn, \(summary.inconclusive) inconclusive, \(summary.pass) pass.")
+        if let audit = report.audit, let topics = audit["topics"]?.arrayValue, !topics.isEmpty {
+            lines += ["", "| topic | read | expected | missing | duplicate | altered | unexpected | misplaced | key ≠ payload | unparseable | order | p50 ms | p99 ms |",
+                      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+            for topic in topics.prefix(Self.maxRows) {
+                let counts = HTMLPage.auditKinds.map { Format.integer(topic["findings"]?[$0]?.intValue ?? 0) }
+                let latency = ["p50_ms", "p99_ms"].map { Report.describe(topic["latency_ms"]?[$0]) }
+                let read = topic["exists"]?.boolValue == false ? "absent" : Report.describe(topic["records"])
+                lines.append("| " + ([Report.describe(topic["topic"]), read, Report.describe(topic["expected"])] + counts + latency)
+                    .map(Self.escape).joined(separator: " | ") + " |")
+            }
+        }
         let notPassing = report.checks.enumerated().filter { $0.element.status != "pass" }
             .sorted { ($0.element.severityRank, $0.offset) < ($1.element.severityRank, $1.offset) }.map(\.element)
         if notPassing.isEmpty {

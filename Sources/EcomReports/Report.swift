@@ -4,7 +4,7 @@ import EcomJSON
 /// missing, so that a partial or newer report still renders (v1 only ever adds fields).
 struct Report {
     /// The check families in the order the reports show them; families the format may add later come after.
-    static let familyOrder = ["schema", "referential", "temporal", "coordinates", "distribution", "business"]
+    static let familyOrder = ["audit", "schema", "referential", "temporal", "coordinates", "distribution", "business"]
 
     /// The most examples any check shows, as the format promises.
     static let maxExamples = 20
@@ -15,6 +15,8 @@ struct Report {
     let summary: Summary
     let checks: [Check]
     let distributions: [(recordType: String, value: JSONValue)]
+    /// The `audit` member of audit and roundtrip reports.
+    let audit: JSONValue?
 
     struct Summary {
         let records: Int64
@@ -77,6 +79,7 @@ struct Report {
                 examples: check["examples"]?.arrayValue ?? [])
         }
         distributions = (json["distributions"]?.objectValue ?? []).map { (recordType: $0.0, value: $0.1) }
+        audit = json["audit"].flatMap { $0 == .null ? nil : $0 }
     }
 
     /// The checks grouped by family in `familyOrder` (unknown families after, in document order), each family's

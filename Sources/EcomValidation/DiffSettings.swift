@@ -68,55 +68,21 @@ public struct DiffSettings: Sendable, Equatable {
     /// Reads a gates file for `diff` (YAML or JSON): a mapping of names to `{sigmas, floor, gating}`.
     /// - Throws: ``ConfigError`` with every problem and its line.
     public static func load(path: String) throws(ConfigError) -> DiffSettings {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(file: path, problems: [ConfigProblem(path: "", message: "cannot read the gates file; check the path")])
-        }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
-        } catch {
-            throw ConfigError(file: path, problems: [ConfigProblem(path: "", message: "not valid YAML or JSON: \(error)")])
-        }
-        guard let root else { return DiffSettings() }
-        guard let mapping = root.mapping else {
-            throw ConfigError(file: path, problems: [ConfigProblem(path: "", line: root.mark.map { $0.line },
-                                                                   message: "expected a mapping of names (split, regions, transactions.fraud_rate, ...) to {sigmas, floor, gating}")])
-        }
+        var file = try SettingsFile(path: path, shape: "{sigmas, floor, gating}", example: "names (split, regions, transactions.fraud_rate, ...)")
         var settings = DiffSettings()
-        var problems: [ConfigProblem] = []
-        for (keyNode, valueNode) in mapping {
-            let name = keyNode.string ?? ""
-            guard let fields = valueNode.mapping else {
-                problems.append(ConfigProblem(path: name, line: keyNode.mark?.line, message: "expected {sigmas, floor, gating}"))
-                continue
-            }
+        for entry in file.entries {
             var tolerance = DiffTolerance()
-            for (fieldNode, value) in fields {
-                let field = fieldNode.string ?? ""
-                let line = fieldNode.mark?.line
-                func number() -> Double? {
-                    guard let text = value.string, let number = Double(text), number.isFinite, number >= 0 else {
-                        problems.append(ConfigProblem(path: "\(name).\(field)", line: line, message: "expected a number, 0 or more, got \(value.string ?? "a collection")"))
-                        return nil
-                    }
-                    return number
-                }
-                switch field {
-                case "sigmas": tolerance.sigmas = number()
-                case "floor": tolerance.floor = number()
-                case "gating":
-                    switch value.string {
-                    case "true": tolerance.gating = true
-                    case "false": tolerance.gating = false
-                    default: problems.append(ConfigProblem(path: "\(name).gating", line: line, message: "expected true or false"))
-                    }
-                default:
-                    problems.append(ConfigProblem(path: "\(name).\(field)", line: line, message: "unknown setting; use sigmas, floor or gating"))
+            for setting in entry.settings {
+                switch setting.name {
+                case "sigmas": tolerance.sigmas = file.number(setting, of: entry, minimum: 0)
+                case "floor": tolerance.floor = file.number(setting, of: entry, minimum: 0)
+                case "gating": tolerance.gating = file.bool(setting, of: entry)
+                default: file.problem(setting, of: entry, "unknown setting; use sigmas, floor or gating")
                 }
             }
-            settings.entries[name] = (settings.entries[name] ?? DiffTolerance()).merged(with: tolerance)
+            settings.entries[entry.name] = (settings.entries[entry.name] ?? DiffTolerance()).merged(with: tolerance)
         }
-        if !problems.isEmpty { throw ConfigError(file: path, problems: problems) }
+        try file.finish()
         return settings
     }
 

@@ -59,62 +59,26 @@ public struct Gates: Sendable, Equatable {
     /// gating, min_sample}`.
     /// - Throws: ``ConfigError`` with every problem and its line.
     public static func load(path: String) throws(ConfigError) -> Gates {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(file: path, problems: [ConfigProblem(path: "", message: "cannot read the gates file; check the path")])
-        }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
-        } catch {
-            throw ConfigError(file: path, problems: [ConfigProblem(path: "", message: "not valid YAML or JSON: \(error)")])
-        }
-        guard let root else { return Gates() }
-        guard let mapping = root.mapping else {
-            throw ConfigError(file: path, problems: [ConfigProblem(path: "", line: root.mark.map { $0.line }, message: "expected a mapping of check names to gates")])
-        }
+        var file = try SettingsFile(path: path, shape: "{expected, tolerance, max_violations, gating, min_sample}", example: "check names")
         var gates = Gates()
-        var problems: [ConfigProblem] = []
-        for (keyNode, valueNode) in mapping {
-            let name = keyNode.string ?? ""
-            let line = keyNode.mark?.line
-            guard let fields = valueNode.mapping else {
-                problems.append(ConfigProblem(path: name, line: line, message: "expected {expected, tolerance, max_violations, gating, min_sample}"))
-                continue
-            }
+        for entry in file.entries {
             var gate = Gate()
-            for (fieldNode, value) in fields {
-                let field = fieldNode.string ?? ""
-                let fieldLine = fieldNode.mark?.line
-                func number() -> Double? {
-                    guard let text = value.string, let number = Double(text), number.isFinite else {
-                        problems.append(ConfigProblem(path: "\(name).\(field)", line: fieldLine, message: "expected a number, got \(value.string ?? "a collection")"))
-                        return nil
-                    }
-                    return number
-                }
-                switch field {
-                case "expected": gate.expected = number()
+            for setting in entry.settings {
+                switch setting.name {
+                case "expected": gate.expected = file.number(setting, of: entry)
                 case "tolerance":
-                    gate.tolerance = number()
-                    if let tolerance = gate.tolerance, tolerance < 0 {
-                        problems.append(ConfigProblem(path: "\(name).tolerance", line: fieldLine, message: "must not be negative"))
-                    }
-                case "max_violations": gate.maxViolations = number().map { Int($0) }
-                case "min_sample": gate.minimumSample = number().map { Int($0) }
-                case "gating":
-                    switch value.string {
-                    case "true": gate.gating = true
-                    case "false": gate.gating = false
-                    default: problems.append(ConfigProblem(path: "\(name).gating", line: fieldLine, message: "expected true or false"))
-                    }
+                    gate.tolerance = file.number(setting, of: entry)
+                    if let tolerance = gate.tolerance, tolerance < 0 { file.problem(setting, of: entry, "must not be negative") }
+                case "max_violations": gate.maxViolations = file.number(setting, of: entry).map { Int($0) }
+                case "min_sample": gate.minimumSample = file.number(setting, of: entry).map { Int($0) }
+                case "gating": gate.gating = file.bool(setting, of: entry)
                 default:
-                    problems.append(ConfigProblem(path: "\(name).\(field)", line: fieldLine,
-                                                  message: "unknown gate setting; use expected, tolerance, max_violations, gating or min_sample"))
+                    file.problem(setting, of: entry, "unknown gate setting; use expected, tolerance, max_violations, gating or min_sample")
                 }
             }
-            gates.set(name, gate)
+            gates.set(entry.name, gate)
         }
-        if !problems.isEmpty { throw ConfigError(file: path, problems: problems) }
+        try file.finish()
         return gates
     }
 

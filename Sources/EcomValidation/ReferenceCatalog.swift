@@ -29,6 +29,10 @@ public final class ReferenceCatalog: @unchecked Sendable {
 
     public private(set) var users: [UserEntry] = []
     public private(set) var products: [ProductEntry] = []
+    /// Each product's name (at a stable address) and price, apart: read for every line item without copying
+    /// the entry (whose strings would be retained and released each time).
+    private(set) var productNames: [UnsafeBufferPointer<UInt8>] = []
+    private(set) var productPrices: [Int64] = []
     private var userIndex = IDIndex()
     private var productIndex = IDIndex()
     private let store = ByteStore()
@@ -107,6 +111,8 @@ public final class ReferenceCatalog: @unchecked Sendable {
         var entry = entry
         entry.nameBytes = store.intern(entry.name)
         products.append(entry)
+        productNames.append(entry.nameBytes)
+        productPrices.append(entry.priceCents)
         addID(id, Int32(products.count - 1), to: &productIndex)
     }
 

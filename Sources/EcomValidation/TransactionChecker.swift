@@ -162,15 +162,14 @@ final class TransactionChecker: TypeChecker {
                     if unknown == nil { unknown = "product_id \(productID.text) is not in the catalog" }
                     continue
                 }
-                let entry = catalog.products[product]
                 let name = nameToken >= 0 && tokens.kind(nameToken) == .string ? tokens.string(nameToken) : nil
                 if mismatch == nil {
-                    if name.map({ !sameBytes($0, entry.nameBytes) }) ?? true {
-                        mismatch = "\(productID.text): name \"\(name?.text ?? "?")\", the catalog says \"\(String(decoding: entry.name, as: UTF8.self))\""
+                    if name.map({ !sameBytes($0, catalog.productNames[product]) }) ?? true {
+                        mismatch = "\(productID.text): name \"\(name?.text ?? "?")\", the catalog says \"\(catalog.productNames[product].text)\""
                     } else if categoryIndex == nil || categoryIndex != productCategory[product] {
-                        mismatch = "\(productID.text): category \(category?.text ?? "?"), the catalog says \(entry.category)"
-                    } else if cents(price) != entry.priceCents {
-                        mismatch = "\(productID.text): price \(price), the catalog says \(Double(entry.priceCents) / 100)"
+                        mismatch = "\(productID.text): category \(category?.text ?? "?"), the catalog says \(catalog.products[product].category)"
+                    } else if cents(price) != catalog.productPrices[product] {
+                        mismatch = "\(productID.text): price \(price), the catalog says \(Double(catalog.productPrices[product]) / 100)"
                     }
                 }
             }

@@ -112,6 +112,9 @@ public final class Validator {
     /// ID fields, the ones other types also carry (transaction_id on events and alerts) last.
     private let idFieldNames = [RecordType.userEvents, .fraudAlerts, .productUpdates, .analyticsResults, .transactions]
         .map { ($0, Array($0.idField.utf8)) }
+    /// The same names at stable addresses, for the comparison with each record's first key.
+    private lazy var idFieldBytes = idFieldNames.map { ($0.0, idFieldStore.intern($0.1)) }
+    private let idFieldStore = ByteStore()
     /// Records that break a record-level check are written here, when set.
     public var quarantine: Quarantine?
 
@@ -159,7 +162,8 @@ public final class Validator {
     private func recognise(_ tokens: Tokens) -> RecordType? {
         guard tokens.count > 1 else { return nil }
         // Records start with their own ID; otherwise the first ID field found, other types' references last.
-        for (type, name) in idFieldNames where tokens.key(1).elementsEqual(name) { return type }
+        let first = tokens.key(1)
+        for (type, name) in idFieldBytes where sameBytes(first, name) { return type }
         for (type, name) in idFieldNames where tokens.member(0, name) != nil { return type }
         return nil
     }
@@ -218,7 +222,7 @@ public final class Validator {
         let matcher = checker.matcher
         // The ID is usually the first member: its place in the ID set (a random one, rarely cached) is fetched
         // while the schema is checked.
-        if tokens.count > 1, tokens.kind(1) == .string { checker.ids.prefetch(idHash(tokens.string(1))) }
+        if !context.deferred, tokens.count > 1, tokens.kind(1) == .string { checker.ids.prefetch(idHash(tokens.string(1))) }
         if slots.count < matcher.slotCount {
             slots.deallocate()
             slots = .allocate(capacity: matcher.slotCount)
@@ -254,6 +258,12 @@ public final class Validator {
         if context.deferred { facts.append(fact) } else { apply(fact, source: source, at: location) }
         context.record = line
         checker.check(tokens, slots, timestamp: timestamp, at: location, id: id)
+    }
+
+    /// Starts loading the place of a fact's ID in its type's ID set (the merger looks a few facts ahead).
+    @inline(__always)
+    func prefetch(_ fact: RecordFact) {
+        if fact.hasID, let state = byType[fact.type.ordinal] { state.checker.ids.prefetch(fact.hash) }
     }
 
     /// Judges a record's order-dependent facts: its ID against the IDs before it, its time against the latest

@@ -124,24 +124,7 @@ struct ValidateCommand: ParsableCommand {
         }
         let result = validator.finish(command: CommandLine.arguments)
         let document = result.json(failOnWarn: failOn == "warn", gatesFile: gates)
-        var failedWrites: [String] = []
-        func write(_ text: String, to path: String?) {
-            guard let path else { return }
-            let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-            if !FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) { failedWrites.append(path) }
-        }
-        write(document.encoded(pretty: true) + "\n", to: json)
-        if let report {
-            do {
-                write(try ReportRenderer.html(document), to: report)
-            } catch {
-                Console.error("cannot render the HTML report: \(error)")
-                failedWrites.append(report)
-            }
-        }
-        write(ReportRenderer.junit(document), to: junit)
-        write(ReportRenderer.markdown(document), to: markdown)
+        let failedWrites = writeReports(document, json: json, html: report, junit: junit, markdown: markdown)
         printSummary(result)
         if let quarantine = validator.quarantine, quarantine.count > 0 {
             print("quarantine: \(quarantine.count) records in \(quarantine.path)")

@@ -1,0 +1,424 @@
+import EcomJSON
+import EcomKafka
+import EcomModel
+import EcomValidation
+import Foundation
+
+/// What to audit and against what.
+public struct AuditRequest {
+    /// Where each partition is read from.
+    public enum Start: Sendable {
+        /// The partition's first retained offset.
+        case beginning
+        /// The manifest's first offset for the partition (its start when the manifest has none for it).
+        case manifest
+        /// The first record whose CreateTime is at or after this instant (milliseconds since the epoch).
+        case timestamp(Int64)
+        /// Given offsets: for a topic (or every topic, when nil) and partition; other partitions from their start.
+        case offsets([(topic: String?, partition: Int32, offset: Int64)])
+        /// The partition's end when the audit begins: only records written after it (a round trip's own).
+        case latest
+    }
+
+    /// Topics to read.
+    public var topics: [String]
+    /// The producing run's manifest, for counts, digests and (from a seeded stream) the records themselves.
+    public var manifest: AuditManifest?
+    public var start: Start
+    /// Seconds without a record before a partition short of its end is given up on (a finding, not a hang).
+    public var idleTimeout: Double
+    /// Seconds the brokers have to answer the metadata request (exit 3 after).
+    public var metadataTimeout: Double
+    /// Violations allowed and whether a check gates, by check id (`audit.duplicate: {max_violations: 10}` for an
+    /// at-least-once pipeline), as for the validator's checks.
+    public var gates: Gates
+
+    /// A request; `start` defaults to the manifest's first offsets when there is a manifest, else the beginning.
+    public init(topics: [String], manifest: AuditManifest? = nil, start: Start? = nil, idleTimeout: Double = 30, metadataTimeout: Double = 10,
+                gates: Gates = Gates()) {
+        self.gates = gates
+        self.topics = topics
+        self.manifest = manifest
+        self.start = start ?? (manifest == nil ? .beginning : .manifest)
+        self.idleTimeout = idleTimeout
+        self.metadataTimeout = metadataTimeout
+    }
+}
+
+/// Tells a following audit to stop following: it reads on to the end offsets of that moment, then ends.
+public final class FollowControl: @unchecked Sendable {
+    // `requested` is only touched under `lock`.
+    private let lock = NSLock()
+    private var requested = false
+
+    /// Following until ``finish()``.
+    public init() {}
+
+    /// Read to the partitions' current ends, then stop.
+    public func finish() {
+        lock.lock()
+        requested = true
+        lock.unlock()
+    }
+
+    var isFinishing: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return requested
+    }
+}
+
+/// Kinds of defect the audit finds on a partition.
+enum FindingKind: Int, CaseIterable {
+    case missing, duplicate, altered, unexpected, misplaced, keyMismatch, unparseable, order
+}
+
+/// One defect, where it is.
+struct Finding {
+    var partition: Int32
+    /// Nil for a record that is missing.
+    var offset: Int64?
+    var id: String?
+    var message: String
+}
+
+/// Reads topics with explicit assignment from their start to the end offsets seen when it began (or follows),
+/// and proves per topic and partition what arrived: counts against the manifest, nothing missing, duplicated or
+/// altered (named when the manifest comes from a seeded run), order kept per key, keys on the partition Kafka's
+/// default partitioner gives them and equal to the payload's key field, payloads that parse; every record also
+/// goes through the validator with its topic, partition and offset as its location.
+// Read and finished from one thread at a time (the roundtrip hands it to a reader thread, then joins it).
+public final class Audit: @unchecked Sendable {
+    /// One partition being read.
+    final class PartitionState {
+        let number: Int32
+        var low: Int64 = 0
+        var high: Int64 = 0
+        var start: Int64 = 0
+        /// Nil while following.
+        var end: Int64?
+        var next: Int64 = 0
+        var records = 0
+        /// Records with an ID seen for the first time: the digests sum over these.
+        var distinct = 0
+        var idDigest: UInt64 = 0
+        var payloadDigest: UInt64 = 0
+        var source = 0
+        var stalled = false
+        /// Records with an earlier CreateTime are skipped until the first one at or after it (`--from` a time,
+        /// on a broker that cannot look offsets up by time).
+        var notBefore: Int64?
+        var counts = Array(repeating: 0, count: FindingKind.allCases.count)
+        var examples: [[Finding]] = Array(repeating: [], count: FindingKind.allCases.count)
+        /// Per key hash: the latest payload timestamp (as YYYYMMDDhhmmssSSS) and its offset.
+        var lastByKey: [UInt64: (stamp: Int64, offset: Int64)] = [:]
+
+        init(number: Int32) { self.number = number }
+
+        var done: Bool { end.map { next >= $0 } ?? false }
+
+        func add(_ kind: FindingKind, _ finding: @autoclosure () -> Finding) {
+            counts[kind.rawValue] += 1
+            if examples[kind.rawValue].count < 20 { examples[kind.rawValue].append(finding()) }
+        }
+    }
+
+    /// One topic being read.
+    final class TopicState {
+        let name: String
+        let type: RecordType?
+        let keyField: String?
+        let idField: String?
+        let keys: KeyExtractor?
+        let ids: KeyExtractor?
+        var exists = false
+        var partitionCount = 0
+        var partitions: [PartitionState] = []
+        var expected: ExpectedRecords?
+        /// First place each ID was read, by the ID's hash.
+        var firstSeen: [UInt64: (partition: Int32, offset: Int64)] = [:]
+        /// Milliseconds from CreateTime to the moment the record was read.
+        var latencies: [Int64] = []
+        var withoutTimestamp = 0
+        /// Parsed records that had their ID field, and that had a key and a `timestamp` (what the ID and order checks saw).
+        var withID = 0
+        var withKeyAndTimestamp = 0
+
+        init(name: String, type: RecordType?, keyField: String?, idField: String?) {
+            self.name = name
+            self.type = type
+            self.keyField = keyField
+            self.idField = idField
+            keys = keyField.map(KeyExtractor.init(field:))
+            ids = idField.map(KeyExtractor.init(field:))
+        }
+    }
+
+    let configuration: KafkaConfiguration
+    let request: AuditRequest
+    let validator: Validator
+    let consumer: KafkaConsumer
+    let topics: [TopicState]
+    /// The producing run's manifest; may be set after reading when the run ends while it is read (roundtrip).
+    public var manifest: AuditManifest?
+    private var byConsumerIndex: [Int: Int] = [:]
+    /// Where each partition is read from, assigned when reading begins.
+    private var assignment: [(topic: String, partition: Int32, offset: Int64)] = []
+    var expectedNote: String?
+    private let timestamps = KeyExtractor(field: "timestamp")
+    let started = Date()
+    /// When reading ended.
+    private(set) var finishedReading: Date?
+
+    /// Connects, finds each topic's partitions and where to read them from and to, and assigns them.
+    /// - Throws: ``AuditError`` (kafka) when the brokers do not answer within the request's metadata timeout.
+    public init(configuration: KafkaConfiguration, request: AuditRequest, validator: Validator, follow: Bool = false) throws(AuditError) {
+        self.configuration = configuration
+        self.request = request
+        self.validator = validator
+        manifest = request.manifest
+        do {
+            let admin = try KafkaAdmin(configuration: configuration)
+            // Metadata for every topic, so that asking about a missing topic does not create it.
+            let metadata = try admin.metadata(timeout: request.metadataTimeout)
+            // Fetches answered within 100 ms (the embedded broker holds an empty fetch for the whole wait), unless -X says otherwise.
+            var consumerConfiguration = configuration
+            consumerConfiguration.properties.insert(("fetch.wait.max.ms", "100"), at: 0)
+            consumer = try KafkaConsumer(configuration: consumerConfiguration, partitionEOF: true)
+            var states: [TopicState] = []
+            var assignment: [(topic: String, partition: Int32, offset: Int64)] = []
+            var seen = Set<String>()
+            for name in request.topics where seen.insert(name).inserted {
+                let type = RecordType.allCases.first { $0.topic == name }
+                let entry = request.manifest?.topics[name]
+                let state = TopicState(name: name, type: type, keyField: entry?.keyField ?? type?.keyField,
+                                       idField: entry?.idField ?? type?.idField)
+                states.append(state)
+                guard let topic = metadata.topics.first(where: { $0.name == name }), topic.error == nil, topic.partitions > 0 else { continue }
+                state.exists = true
+                state.partitionCount = topic.partitions
+                let numbers = (0..<Int32(topic.partitions)).map { $0 }
+                let lows = try consumer.watermarks(numbers.map { (name, $0) }, high: false, timeout: request.metadataTimeout)[name] ?? [:]
+                let highs = try consumer.watermarks(numbers.map { (name, $0) }, high: true, timeout: request.metadataTimeout)[name] ?? [:]
+                let byTime: [Int32: Int64]? = if case let .timestamp(time) = request.start {
+                    try consumer.offsets(topic: name, partitions: numbers, atOrAfter: time, timeout: request.metadataTimeout)
+                } else { nil }
+                for number in numbers {
+                    let partition = PartitionState(number: number)
+                    partition.low = lows[number] ?? 0
+                    partition.high = highs[number] ?? 0
+                    var start = partition.low
+                    switch request.start {
+                    case .beginning: break
+                    case .latest: start = partition.high
+                    case .manifest: start = entry?.partitions[number]?.firstOffset ?? partition.low
+                    case let .timestamp(time):
+                        if let offset = byTime?[number], offset >= 0 {
+                            start = offset
+                        } else {
+                            partition.notBefore = time
+                        }
+                    case let .offsets(list):
+                        if let given = list.last(where: { ($0.topic == nil || $0.topic == name) && $0.partition == number }) { start = given.offset }
+                    }
+                    partition.start = max(start, partition.low)
+                    partition.next = partition.start
+                    partition.end = follow ? nil : partition.high
+                    partition.source = validator.addSource("\(name)/\(number)", type: type)
+                    state.partitions.append(partition)
+                    if follow || partition.start < partition.high { assignment.append((name, number, partition.start)) }
+                }
+            }
+            topics = states
+            self.assignment = assignment
+        } catch {
+            throw .kafka(error)
+        }
+    }
+
+    /// Partitions per topic, as the metadata said (missing topics are absent).
+    public var partitionCounts: [String: Int] {
+        Dictionary(uniqueKeysWithValues: topics.filter(\.exists).map { ($0.name, $0.partitionCount) })
+    }
+
+    /// The records the run sent, per topic, to compare each record read with (see ``ExpectedRecords``); `note`
+    /// says why records cannot be named when they are not known.
+    public func expect(_ records: [String: ExpectedRecords], note: String?) {
+        for topic in topics { topic.expected = records[topic.name] }
+        expectedNote = note
+    }
+
+    /// Reads until every partition reaches its end (with `follow`, until `follow` is told to finish, then to the
+    /// ends of that moment); a partition that brings nothing for the idle timeout is given up on and reported.
+    /// `progress` is called about every `interval` seconds with a line on what was read.
+    /// - Throws: ``AuditError`` (kafka) for a consumer error.
+    public func read(follow: FollowControl? = nil, interval: Double = 10, progress: ((String) -> Void)? = nil) throws(AuditError) {
+        var lastProgress = Date()
+        var lastReport = Date()
+        var following = follow != nil
+        var checkEnds = true
+        var sinceCheck = 0
+        func remaining() -> [PartitionState] { topics.flatMap { $0.partitions.filter { !$0.done && !$0.stalled } } }
+        do {
+            if !assignment.isEmpty { try consumer.assign(assignment) }
+            while true {
+                if following, let follow, follow.isFinishing {
+                    following = false
+                    let ends = try consumer.watermarks(topics.flatMap { topic in topic.partitions.map { (topic.name, $0.number) } },
+                                                       high: true, timeout: request.metadataTimeout)
+                    for topic in topics {
+                        for partition in topic.partitions { partition.end = ends[topic.name]?[partition.number] ?? partition.next }
+                    }
+                    lastProgress = Date()
+                }
+                // Partitions end with a record or an end-of-partition event; looking after every record would cost.
+                if !following && (checkEnds || sinceCheck >= 4096) {
+                    if remaining().isEmpty { break }
+                    sinceCheck = 0
+                }
+                var accepted = false
+                let outcome = try consumer.consume(timeout: 0.1) { message in accepted = handle(message) }
+                let now = Date()
+                checkEnds = outcome != .record
+                switch outcome {
+                case .record:
+                    sinceCheck += 1
+                    // Only records inside a partition's range count as progress: others may stream on past their ends.
+                    if accepted { lastProgress = now }
+                case let .endOfPartition(topic, number, offset):
+                    if let partition = topics.first(where: { $0.name == topic })?.partitions.first(where: { $0.number == number }),
+                       offset > partition.next {
+                        // Offsets past the last record read hold no records (compaction, transaction markers).
+                        partition.next = offset
+                        lastProgress = now
+                    }
+                case .idle:
+                    if !following && now.timeIntervalSince(lastProgress) > request.idleTimeout {
+                        for partition in remaining() { partition.stalled = true }
+                    }
+                }
+                if let progress, now.timeIntervalSince(lastReport) >= interval {
+                    lastReport = now
+                    progress(topics.map { topic in
+                        let read = topic.partitions.reduce(0) { $0 + $1.records }
+                        let found = topic.partitions.reduce(0) { $0 + $1.counts.reduce(0, +) }
+                        return "\(topic.name) \(read) read\(found > 0 ? " (\(found) findings)" : "")"
+                    }.joined(separator: ", "))
+                }
+            }
+        } catch {
+            throw .kafka(error)
+        }
+        finishedReading = Date()
+    }
+
+    /// Checks one record; false when it is outside what this audit reads.
+    private func handle(_ message: ConsumedMessage) -> Bool {
+        let topicIndex: Int
+        if let known = byConsumerIndex[message.topicIndex] {
+            topicIndex = known
+        } else {
+            let name = consumer.topicName(message.topicIndex)
+            guard let found = topics.firstIndex(where: { $0.name == name }) else { return false }
+            byConsumerIndex[message.topicIndex] = found
+            topicIndex = found
+        }
+        let topic = topics[topicIndex]
+        guard Int(message.partition) < topic.partitions.count else { return false }
+        let partition = topic.partitions[Int(message.partition)]
+        let offset = message.offset
+        // Records before the start, past the end, or read again after a fetch retry are not this audit's.
+        guard offset >= partition.next, partition.end.map({ offset < $0 }) ?? true else { return false }
+        partition.next = offset + 1
+        if let notBefore = partition.notBefore {
+            if (message.timestamp ?? notBefore) < notBefore { return true }
+            partition.notBefore = nil
+            partition.start = offset
+        }
+        partition.records += 1
+        if let created = message.timestamp {
+            topic.latencies.append(Int64(Date().timeIntervalSince1970 * 1000) - created)
+        } else {
+            topic.withoutTimestamp += 1
+        }
+        let value = message.value
+        let location = RecordLocation.topic(topic.name, partition: partition.number, offset: offset)
+        let unparseable = validator.sources[partition.source].unparseable
+        validator.validate(value, readable: value.count, at: location, source: partition.source)
+        let parsed = validator.sources[partition.source].unparseable == unparseable
+
+        if let key = message.key {
+            let expected = KafkaPartitioner.partition(of: key, partitions: topic.partitionCount)
+            if expected != partition.number {
+                partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: nil,
+                                                  message: "key \(Self.text(key)) belongs on partition \(expected) (murmur2), not \(partition.number)"))
+            }
+        } else {
+            partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: nil, message: "no key"))
+        }
+        guard parsed else {
+            partition.add(.unparseable, Finding(partition: partition.number, offset: offset, id: nil,
+                                                message: "not a JSON object: \(Self.text(UnsafeBufferPointer(rebasing: value.prefix(80))))"))
+            return true
+        }
+        let payloadKey = topic.keys?.key(in: value)
+        if let keys = topic.keys {
+            if payloadKey == nil || message.key == nil || !payloadKey!.elementsEqual(message.key!) {
+                let field = topic.keyField ?? ""
+                partition.add(.keyMismatch, Finding(partition: partition.number, offset: offset, id: topic.ids?.key(in: value).map(Self.text),
+                                                    message: "message key \(message.key.map(Self.text) ?? "(none)") is not the payload's \(field) \(payloadKey.map(Self.text) ?? "(none)")"))
+            }
+            _ = keys
+        }
+        guard let ids = topic.ids, let idBytes = ids.key(in: value) else { return true }
+        topic.withID += 1
+        let idHash = fnv1a(idBytes)
+        let id = { Self.text(idBytes) }
+        if let first = topic.firstSeen[idHash] {
+            partition.add(.duplicate, Finding(partition: partition.number, offset: offset, id: id(),
+                                              message: "\(topic.idField ?? "ID") \(id()) was read before at \(topic.name)/\(first.partition)@\(first.offset)"))
+        } else {
+            topic.firstSeen[idHash] = (partition.number, offset)
+            let payloadHash = fnv1a(value)
+            partition.distinct += 1
+            partition.idDigest &+= idHash
+            partition.payloadDigest &+= payloadHash
+            if let expected = topic.expected {
+                if let position = expected.position(ofID: idHash) {
+                    expected.seen[position] = true
+                    if expected.payloadHashes[position] != payloadHash {
+                        partition.add(.altered, Finding(partition: partition.number, offset: offset, id: id(),
+                                                        message: "the payload of \(id()) is not the one the run sent (regenerated from the seed)"))
+                    }
+                } else {
+                    partition.add(.unexpected, Finding(partition: partition.number, offset: offset, id: id(),
+                                                       message: "\(id()) is not among the records the run sent"))
+                }
+            }
+        }
+        // Order per key per partition: payload timestamps of one key never go back.
+        if let stampBytes = timestamps.key(in: value), let keyBytes = message.key ?? payloadKey {
+            topic.withKeyAndTimestamp += 1
+            let stamp = Self.digits(stampBytes)
+            let keyHash = fnv1a(keyBytes)
+            if let last = partition.lastByKey[keyHash], stamp < last.stamp {
+                partition.add(.order, Finding(partition: partition.number, offset: offset, id: id(),
+                                              message: "\(Self.text(stampBytes)) of key \(Self.text(keyBytes)) comes after a later one at offset \(last.offset)"))
+            } else {
+                partition.lastByKey[keyHash] = (stamp, offset)
+            }
+        }
+        return true
+    }
+
+    /// An ISO-8601 timestamp's digits as one integer (YYYYMMDDhhmmssSSS), which orders as the time does.
+    private static func digits(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
+        var value: Int64 = 0
+        for byte in bytes where byte >= 48 && byte <= 57 { value = value &* 10 &+ Int64(byte - 48) }
+        return value
+    }
+
+    /// Bytes from the data as text for a message (invalid UTF-8 replaced).
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+}
+

@@ -1,0 +1,108 @@
+import EcomGeneration
+import EcomJSON
+import EcomModel
+import Foundation
+
+/// What an audit needs from a run's `ecomdata.manifest/v1` (see ``EcomKafka/RunManifest``): per topic and
+/// partition the delivered offsets, counts and digests, and for a generated run what regenerates its records.
+public struct AuditManifest: Sendable {
+    /// One partition as the producer's delivery reports saw it.
+    public struct Partition: Sendable {
+        /// The first and last offsets the delivery reports gave.
+        public var firstOffset: Int64
+        public var lastOffset: Int64
+        /// Records delivered.
+        public var count: Int
+        /// Order-independent digests of the IDs and payloads delivered (see the manifest's `digest_method`).
+        public var idDigest: UInt64?
+        public var payloadDigest: UInt64?
+    }
+
+    /// One topic of the run.
+    public struct Topic: Sendable {
+        /// The payload field the records were keyed by.
+        public var keyField: String
+        /// The payload field digested as the record ID, when the topic has one.
+        public var idField: String?
+        /// Records handed to the producer, and records the broker confirmed.
+        public var sent: Int
+        public var delivered: Int
+        /// Records the schedule held (generated runs).
+        public var planned: Int?
+        /// Alerts raised by the streamed transactions rather than generated on their own.
+        public var derivedFromTransactions: Bool
+        public var partitions: [Int32: Partition]
+    }
+
+    /// Where the manifest was read from (nil when built in memory).
+    public var path: String?
+    /// `stream`, `produce`, ...
+    public var kind: String
+    public var runID: String
+    /// Seed, scenario, config digest and simulated window of a generated run.
+    public var seed: UInt64?
+    public var scenario: Scenario?
+    public var configSHA256: String?
+    public var simulatedStart: Timestamp?
+    public var simulatedEnd: Timestamp?
+    /// Why the run stopped early, or nil when it ran to its end.
+    public var stopped: String?
+    /// Per topic name.
+    public var topics: [String: Topic]
+
+    /// Reads a manifest document.
+    /// - Throws: ``AuditError/manifest(path:problem:)`` naming what is wrong.
+    public init(json: JSONValue, path: String? = nil) throws(AuditError) {
+        let name = path ?? "manifest"
+        guard json["format"]?.stringValue == "ecomdata.manifest/v1" else {
+            throw .manifest(path: name, problem: "not an ecomdata.manifest/v1 document (format is \(json["format"]?.stringValue ?? "missing"))")
+        }
+        self.path = path
+        kind = json["kind"]?.stringValue ?? "unknown"
+        runID = json["run_id"]?.stringValue ?? ""
+        seed = json["seed"]?.intValue.map { UInt64(bitPattern: $0) }
+        scenario = json["scenario"]?.stringValue.flatMap(Scenario.init(rawValue:))
+        configSHA256 = json["config_sha256"]?.stringValue
+        simulatedStart = json["simulated_start"]?.stringValue.flatMap(Timestamp.init(parsing:))
+        simulatedEnd = json["simulated_end"]?.stringValue.flatMap(Timestamp.init(parsing:))
+        stopped = json["stopped"]?.stringValue
+        guard let topicMembers = json["topics"]?.objectValue else { throw .manifest(path: name, problem: "no topics") }
+        func digest(_ value: JSONValue?) -> UInt64? { value?.stringValue.flatMap { UInt64($0, radix: 16) } }
+        var topics: [String: Topic] = [:]
+        for (topicName, entry) in topicMembers {
+            var partitions: [Int32: Partition] = [:]
+            for partition in entry["partitions"]?.arrayValue ?? [] {
+                guard let number = partition["partition"]?.intValue, let first = partition["first_offset"]?.intValue,
+                      let last = partition["last_offset"]?.intValue, let count = partition["count"]?.intValue else {
+                    throw .manifest(path: name, problem: "topic \(topicName): a partition entry without partition, first_offset, last_offset or count")
+                }
+                partitions[Int32(number)] = Partition(firstOffset: first, lastOffset: last, count: Int(count),
+                                                      idDigest: digest(partition["id_digest"]), payloadDigest: digest(partition["payload_digest"]))
+            }
+            topics[topicName] = Topic(
+                keyField: entry["key_field"]?.stringValue ?? RecordType.allCases.first { $0.topic == topicName }?.keyField ?? "",
+                idField: entry["id_field"]?.stringValue, sent: Int(entry["sent"]?.intValue ?? 0),
+                delivered: Int(entry["delivered"]?.intValue ?? 0), planned: entry["planned"]?.intValue.map { Int($0) },
+                derivedFromTransactions: entry["derived_from_transactions"]?.boolValue ?? false, partitions: partitions)
+        }
+        self.topics = topics
+    }
+
+    /// Reads the manifest at `path`.
+    /// - Throws: ``AuditError/manifest(path:problem:)``.
+    public static func load(path: String) throws(AuditError) -> AuditManifest {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .manifest(path: path, problem: "cannot read the file")
+        }
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(String(decoding: data, as: UTF8.self))
+        } catch {
+            throw .manifest(path: path, problem: "not JSON: \(error)")
+        }
+        return try AuditManifest(json: json, path: path)
+    }
+
+    /// Whether the run's records can be generated again: a stream run with its seed, scenario and window.
+    public var isRegenerable: Bool { kind == "stream" && seed != nil && scenario != nil && simulatedStart != nil && simulatedEnd != nil }
+}

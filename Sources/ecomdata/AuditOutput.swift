@@ -1,0 +1,60 @@
+import EcomAudit
+import EcomJSON
+import EcomReports
+import Foundation
+
+/// Prints the audit's verdict table (a row per topic), then every check of the report that did not pass with
+/// its first examples, then the counts and the verdict.
+func printAuditSummary(_ audit: AuditResult, report: JSONValue, examples: Int) {
+    func column(_ text: String, _ width: Int, left: Bool = false) -> String {
+        let pad = String(repeating: " ", count: max(0, width - text.count))
+        return left ? text + pad : pad + text
+    }
+    print(column("topic", 18, left: true) + column("read", 9) + column("expected", 10) + column("missing", 9) + column("dup", 6)
+          + column("altered", 9) + column("unexpected", 12) + column("misplaced", 11) + column("key!=", 7) + column("unparsed", 10)
+          + column("order", 7) + column("p50 ms", 8) + column("p99 ms", 8) + "  audit")
+    for topic in audit.topics {
+        let latency = { (name: String) in topic.latency.value(name).map(String.init) ?? "-" }
+        print(column(topic.topic, 18, left: true) + column(topic.exists ? "\(topic.read)" : "absent", 9)
+              + column(topic.expected.map(String.init) ?? "-", 10) + column("\(topic.missing)", 9) + column("\(topic.duplicated)", 6)
+              + column("\(topic.altered)", 9) + column("\(topic.unexpected)", 12) + column("\(topic.misplaced)", 11)
+              + column("\(topic.keyMismatches)", 7) + column("\(topic.unparseable)", 10) + column("\(topic.orderBreaks)", 7)
+              + column(latency("p50"), 8) + column(latency("p99"), 8) + "  " + topic.status.rawValue.uppercased())
+    }
+    let checks = report["checks"]?.arrayValue ?? []
+    let rank = ["fail": 0, "warn": 1, "inconclusive": 2]
+    let notPassing = checks.enumerated().filter { $0.element["status"]?.stringValue != "pass" }
+        .sorted { (rank[$0.element["status"]?.stringValue ?? ""] ?? 3, $0.offset) < (rank[$1.element["status"]?.stringValue ?? ""] ?? 3, $1.offset) }
+        .map(\.element)
+    for check in notPassing {
+        let status = check["status"]?.stringValue ?? "?"
+        let id = check["id"]?.stringValue ?? "?"
+        let type = check["record_type"]?.stringValue.map { " [\($0)]" } ?? ""
+        let violations = check["violations"]?.intValue ?? 0
+        let counts = violations > 0 ? " \(violations) of \(check["checked"]?.intValue ?? 0)" : ""
+        let why = violations > 0 && id.hasPrefix("audit.") == false ? "" : ": \(check["reason"]?.stringValue ?? "")"
+        let gating = check["gating"]?.boolValue == false && status == "fail" ? " (not gating)" : ""
+        print("  \(status.padding(toLength: 12, withPad: " ", startingAt: 0)) \(id)\(type)\(counts)\(gating)\(why)")
+        for example in (check["examples"]?.arrayValue ?? []).prefix(examples) {
+            print("      \(describe(example["location"])): \(example["message"]?.stringValue ?? "")")
+        }
+    }
+    let summary = report["summary"]
+    let number = { (key: String) in summary?[key]?.intValue ?? 0 }
+    print("\(number("checks")) checks: \(number("pass")) pass, \(number("warn")) warn, \(number("fail")) fail, \(number("inconclusive")) inconclusive")
+    let latency = audit.latency
+    if let p50 = latency.value("p50"), let p99 = latency.value("p99"), let max = latency.value("max") {
+        print("end-to-end latency (CreateTime to read) over \(latency.count) records: p50 \(p50) ms, p99 \(p99) ms, max \(max) ms")
+    }
+    print(String(format: "audit read %d records in %.1f s", audit.records, audit.seconds))
+    print("verdict: \((report["verdict"]?.stringValue ?? "?").uppercased())")
+}
+
+/// `topic/partition@offset` (`@?` for a record that was never read), or `file:line`.
+private func describe(_ location: JSONValue?) -> String {
+    guard let location else { return "" }
+    if let topic = location["topic"]?.stringValue {
+        return "\(topic)/\(location["partition"]?.intValue ?? 0)@\(location["offset"]?.intValue.map(String.init) ?? "?")"
+    }
+    return "\(location["file"]?.stringValue ?? ""):\(location["line"]?.intValue ?? 0)"
+}

@@ -1,0 +1,27 @@
+import EcomJSON
+import EcomReports
+import Foundation
+
+/// Writes a report document as JSON, HTML, JUnit XML and Markdown (each when a path is given); returns the
+/// paths that could not be written.
+func writeReports(_ document: JSONValue, json: String?, html: String?, junit: String?, markdown: String?) -> [String] {
+    var failed: [String] = []
+    func write(_ text: String, to path: String?) {
+        guard let path else { return }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        if !FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) { failed.append(path) }
+    }
+    write(document.encoded(pretty: true) + "\n", to: json)
+    if let html {
+        do {
+            write(try ReportRenderer.html(document), to: html)
+        } catch {
+            Console.error("cannot render the HTML report: \(error)")
+            failed.append(html)
+        }
+    }
+    write(ReportRenderer.junit(document), to: junit)
+    write(ReportRenderer.markdown(document), to: markdown)
+    return failed
+}

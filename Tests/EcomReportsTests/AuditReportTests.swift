@@ -1,0 +1,46 @@
+import EcomJSON
+@testable import EcomReports
+import Foundation
+import Testing
+
+/// A minimal audit report: one topic named by the data (hostile), its findings and latency, and one audit check.
+private func auditReport(topic: String) -> JSONValue {
+    let findings: [(String, JSONValue)] = HTMLPage.auditKinds.map { ($0, .int($0 == "missing" ? 3 : 0)) }
+    return .object([
+        ("format", .string("ecomdata.report/v1")), ("run", .object([])), ("verdict", .string("fail")),
+        ("summary", .object([("records", .int(10)), ("checks", .int(1)), ("pass", .int(0)), ("warn", .int(0)), ("fail", .int(1)),
+                             ("inconclusive", .int(0)), ("gates_failed", .int(1))])),
+        ("checks", .array([.object([
+            ("id", .string("audit.missing")), ("family", .string("audit")), ("record_type", .null), ("title", .string("\(topic): missing")),
+            ("status", .string("fail")), ("reason", .string("3 records delivered were not read")), ("gating", .bool(true)),
+            ("checked", .int(13)), ("violations", .int(3)), ("max_violations", .int(0)), ("statistic", .null),
+            ("examples", .array([.object([("location", .object([("topic", .string(topic)), ("partition", .int(2)), ("offset", .null)])),
+                                          ("id", .string("txn_1")), ("message", .string("txn_1 was sent and not read"))])])),
+        ])])),
+        ("distributions", .object([])),
+        ("audit", .object([
+            ("brokers", .string("127.0.0.1:9092")), ("manifest", .null), ("from", .string("beginning")), ("records_named", .bool(true)),
+            ("records", .int(10)), ("seconds", .double(0.5)), ("records_per_second", .double(20)),
+            ("latency_ms", .object([("count", .int(10)), ("p50_ms", .int(41)), ("p90_ms", .int(50)), ("p99_ms", .int(77)), ("max_ms", .int(80))])),
+            ("topics", .array([.object([("topic", .string(topic)), ("exists", .bool(true)), ("records", .int(10)), ("expected", .int(13)),
+                                        ("findings", .object(findings)), ("latency_ms", .object([("p50_ms", .int(41)), ("p99_ms", .int(77))]))])])),
+        ])),
+    ])
+}
+
+@Test func auditReportsShowWhatWasReadBackWithTheDataEscaped() throws {
+    let report = auditReport(topic: SampleReport.script)
+    let html = try ReportRenderer.html(report)
+    #expect(html.contains("ecomdata audit and validation report"))
+    #expect(html.contains("Read back from Kafka"))
+    #expect(html.contains("p50 41 ms"))
+    #expect(!html.contains(SampleReport.script) && html.contains(SampleReport.scriptEscaped))
+    // The audit family comes first, and a missing record's location has no offset.
+    #expect(html.contains("data-family=\"audit\""))
+    #expect(html.contains("@?"))
+    let markdown = ReportRenderer.markdown(report)
+    #expect(markdown.hasPrefix("## ❌ ecomdata audit and validation: FAIL"))
+    #expect(markdown.contains("| 10 | 13 | 3 | 0 |"))
+    #expect(!markdown.contains(SampleReport.script))
+    #expect(ReportRenderer.junit(report).contains("classname=\"ecomdata.audit\""))
+}
