@@ -20,7 +20,7 @@ struct SessionGenerator {
     let browsePlan: GenerationPlan
     /// The transactions whose purchase sessions these are.
     let transactions: TransactionGenerator
-    /// No event lies before it: a purchase session that began earlier is cut there.
+    /// No event lies before it: a purchase session that would begin earlier is squeezed in after it.
     let windowStart: Int64
 
     enum Kind: String, CaseIterable {
@@ -129,7 +129,7 @@ struct SessionGenerator {
 
     // MARK: Purchase sessions
 
-    /// The purchase sessions of a block of transactions, in time order, cut at the window's start.
+    /// The purchase sessions of a block of transactions, in time order.
     private func purchaseEvents(_ block: GenerationPlan.Block) -> [Event] {
         let (purchases, products) = transactions.purchases(block)
         var stream = RandomStream(key: context.seed, SessionGenerator.purchaseStream, UInt64(bitPattern: block.start), UInt64(block.part))
@@ -171,11 +171,19 @@ struct SessionGenerator {
                 steps[index].offset = offset
                 offset += Int64(steps[index].duration) * 1000 + (bot ? 200 + Int64(stream.below(1_000)) : 500 + Int64(stream.below(4_500)))
             }
-            let sessionStart = purchase.timestamp - steps[steps.count - 1].offset
+            let span = steps[steps.count - 1].offset
+            var sessionStart = purchase.timestamp - span
+            var scale = 1.0
+            if sessionStart < windowStart {
+                // It would begin before the window: squeezed in between the window's start and the purchase, so
+                // that every transaction's session is whole (a cut one would lose its cart and checkout).
+                scale = Double(purchase.timestamp - windowStart) / Double(span)
+                sessionStart = windowStart
+            }
             let suspicious = purchase.suspiciousDevice
-            // A session that began before the window is cut at its start, as the window cuts real traffic.
-            for step in steps where sessionStart + step.offset >= windowStart {
-                events.append(Event(timestamp: sessionStart + step.offset, session: purchase.session, user: purchase.user, kind: step.kind,
+            for step in steps {
+                let time = step.kind == .purchase ? purchase.timestamp : sessionStart + Int64(Double(step.offset) * scale)
+                events.append(Event(timestamp: time, session: purchase.session, user: purchase.user, kind: step.kind,
                                     product: step.product, duration: step.duration, device: purchase.device,
                                     suspicious: Int32(suspicious?.signature ?? -1), suspiciousID: suspicious?.id ?? 0,
                                     transaction: step.kind == .purchase ? purchase.serial : 0))

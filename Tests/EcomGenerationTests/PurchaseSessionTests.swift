@@ -79,10 +79,9 @@ struct PurchaseSessionTests {
             if events.last?.string("event_type") != "purchase" || events.last?.timestamp != time {
                 problems.append("\(id): its session does not end with the purchase at \(time)")
             }
-            // Every line was viewed and carted before checkout, unless the window cut the session's beginning.
+            // Every line was viewed and carted before checkout, the first sessions of the window included.
             let kinds = events.map { ($0.string("event_type") ?? "", $0.string("product_id") ?? "") }
-            let cut = events.first.flatMap(\.timestamp).map { $0.milliseconds - windowStart.milliseconds < 3_600_000 } ?? true
-            guard !cut else { continue }
+            if let first = events.first?.timestamp, first < windowStart { problems.append("\(id): its session begins before the window") }
             for product in (transaction["products"]?.arrayValue ?? []).compactMap({ $0.string("product_id") }) {
                 guard let cart = kinds.firstIndex(where: { $0 == ("add_to_cart", product) }),
                       kinds[..<cart].contains(where: { $0 == ("product_view", product) }),
@@ -134,6 +133,35 @@ struct PurchaseSessionTests {
         }
         expectNoProblems(problems, "\(name): devices of purchase sessions")
         if name == "fraud_testing" { #expect(newDevices > 0, "no device fraud among \(data.transactions.count) transactions") }
+    }
+
+    /// Three minutes from midnight: the sessions of its first transactions would begin before the window; they
+    /// are squeezed in after its start, whole, so the funnel narrows even here (cut sessions would reach purchase
+    /// without their checkout).
+    @Test func theFirstMinutesOfAWindowHoldWholeSessions() throws {
+        let generator = TestData.standard
+        let start = try #require(Timestamp(parsing: "2024-09-04T00:00:00Z"))
+        let end = start.adding(milliseconds: 180_000)
+        let collector = RecordCollector()
+        try generator.write(type: .userEvents, count: generator.expectedCount(type: .userEvents, start: start, end: end),
+                            start: start, end: end, to: collector)
+        let events = TestData.parse(collector.lines)
+        var kinds: [String: [String]] = [:]
+        var problems: [String] = []
+        for event in events {
+            if let time = event.timestamp, time < start || time >= end { problems.append("\(event.string("event_id") ?? "?") at \(time)") }
+            kinds[event.string("session_id") ?? "?", default: []].append(event.string("event_type") ?? "")
+        }
+        var reached = [0, 0, 0, 0]
+        for (session, steps) in kinds {
+            for (index, step) in ["product_view", "add_to_cart", "checkout", "purchase"].enumerated() where steps.contains(step) { reached[index] += 1 }
+            if let purchase = steps.firstIndex(of: "purchase"), !steps[..<purchase].contains("checkout") || !steps[..<purchase].contains("add_to_cart") {
+                problems.append("\(session): \(steps)")
+            }
+        }
+        expectNoProblems(problems, "sessions of the window's first minutes")
+        #expect(reached[3] > 50, "\(reached)")
+        #expect(zip(reached, reached.dropFirst()).allSatisfy { $0 >= $1 }, "funnel \(reached)")
     }
 
     /// `generate --type user_events --count N` alone holds the sessions of the transactions `historical` writes

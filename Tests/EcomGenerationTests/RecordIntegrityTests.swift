@@ -130,14 +130,13 @@ struct RecordIntegrityTests {
                 problems.append("\(session): timestamps decrease or do not parse")
             }
             let kinds = events.map { $0.string("event_type") ?? "" }
-            // A session starts on a landing page, unless the window cut its beginning (a purchase session that
-            // began before it) or it is a card-testing bot's (straight to the product, paid within a minute).
-            let cut = times.first.map { $0.milliseconds - TestData.standard.window.start.milliseconds < 3_600_000 } ?? false
+            // A session starts on a landing page, unless it is a card-testing bot's (straight to the product,
+            // paid within a minute).
             let bot = kinds.first == "product_view" && kinds.last == "purchase" && times.count == events.count
                 && times.last!.milliseconds - times.first!.milliseconds < 60_000
-            if kinds.first != "page_view" && !cut && !bot { problems.append("\(session): starts with \(kinds.first ?? "nil")") }
+            if kinds.first != "page_view" && !bot { problems.append("\(session): starts with \(kinds.first ?? "nil")") }
             if kinds.filter({ $0 == "purchase" }).count > 1 { problems.append("\(session): several purchases") }
-            for (position, kind) in kinds.enumerated() where kind == "purchase" && !cut {
+            for (position, kind) in kinds.enumerated() where kind == "purchase" {
                 purchases += 1
                 let before = kinds[..<position]
                 guard let checkout = before.lastIndex(of: "checkout") else { problems.append("\(session): purchase without checkout"); continue }
