@@ -84,7 +84,14 @@ public final class ECommerceDataGenerator: Sendable {
     }
 
     /// The number of records of `type` the configured rates give over [start, end) under the scenario.
+    /// Under a `rateMultiplier` other than 1, transactions are those the expected user events hold the purchase
+    /// sessions of by default (``transactionCount(forEvents:start:end:)``, within a record of the rate's), so
+    /// that a scaled stream or historical run links its two streams however the events are generated again.
     public func expectedCount(type: RecordType, start: Timestamp, end: Timestamp, rateMultiplier: Double = 1) -> Int {
+        if type == .transactions, rateMultiplier != 1 {
+            let events = expectedCount(type: .userEvents, start: start, end: end, rateMultiplier: rateMultiplier)
+            if events > 0 { return transactionCount(forEvents: events, start: start, end: end) }
+        }
         var rate = type.baseRate(in: config) * scenario.rateMultiplier * rateMultiplier
         if type == .fraudAlerts {
             // Alerts follow transactions: every fraud plus the model's false positives.
@@ -96,17 +103,44 @@ public final class ECommerceDataGenerator: Sendable {
         return Int(expected.rounded())
     }
 
+    /// The number of transactions whose purchase sessions `events` user events over [start, end) hold when no
+    /// number is given: the transactions the configured rates give over the window, in the proportion of the
+    /// events asked for to the events the rates give (so the expected event count gets the expected transaction
+    /// count, the one `historical` writes).
+    public func transactionCount(forEvents events: Int, start: Timestamp, end: Timestamp) -> Int {
+        let expectedEvents = expectedCount(type: .userEvents, start: start, end: end)
+        guard expectedEvents > 0 else {
+            // A window too short for one expected event: the configured ratio.
+            guard config.baseEventRate > 0 else { return 0 }
+            return Int((Double(events) * config.baseTransactionRate / config.baseEventRate).rounded())
+        }
+        let expectedTransactions = expectedCount(type: .transactions, start: start, end: end)
+        return Int((Double(expectedTransactions) * Double(events) / Double(expectedEvents)).rounded())
+    }
+
     /// Writes `count` records of `type` over [start, end) to `target`, in timestamp order.
     /// With `alerts` (transactions only), the alerts raised by the transactions go there, each block's
     /// alerts (up to the next block's start) before the block's transactions.
+    /// User events hold the purchase session of each of the `transactions` transactions that
+    /// `write(type: .transactions, count: transactions)` writes over the same window (nil: as many as
+    /// ``transactionCount(forEvents:start:end:)`` says), and browsing sessions for the rest of `count`.
+    /// - Throws: ``GenerationError/invalidRequest`` for an empty window, or user events too few for the purchase sessions.
     @discardableResult
     public func write(type: RecordType, count: Int, start: Timestamp, end: Timestamp, to target: RecordTarget,
-                      alerts: RecordTarget? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                      alerts: RecordTarget? = nil, transactions: Int? = nil,
+                      threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                       progress: Progress? = nil) throws(GenerationError) -> Int {
         guard end > start else { throw .invalidRequest("the window is empty: --end must be after --start") }
+        if type == .userEvents {
+            let linked = transactions ?? transactionCount(forEvents: count, start: start, end: end)
+            let transactionPlan = plan(type: .transactions, count: linked, start: start, end: end)
+            let (sessions, blocks) = try SessionGenerator.plan(
+                context: context, transactions: TransactionGenerator(context: context, plan: transactionPlan), count: count,
+                windowStart: start.milliseconds, threads: threads) { rest in self.plan(type: .userEvents, count: rest, start: start, end: end) }
+            return try run(blocks: blocks, start: { $0.start }, count: count, to: target, alerts: nil, threads: threads,
+                           progress: progress) { (block: SessionGenerator.Block) in [sessions.generate(block)] }
+        }
         let plan = plan(type: type, count: count, start: start, end: end)
-        let merger = OrderedMerger(sink: target)
-        let alertMerger = alerts.map(OrderedMerger.init(sink:))
         let context = self.context
         let generate: @Sendable (GenerationPlan.Block) -> [BlockOutput]
         switch type {
@@ -117,8 +151,7 @@ public final class ECommerceDataGenerator: Sendable {
             let generator = TransactionGenerator(context: context, plan: plan, alertsOnly: true)
             generate = { block in [generator.generate(block).alerts] }
         case .userEvents:
-            let generator = SessionGenerator(context: context, plan: plan)
-            generate = { block in [generator.generate(block)] }
+            preconditionFailure("user events are planned with their transactions above")
         case .productUpdates:
             let generator = ProductUpdateGenerator(context: context, plan: plan)
             generate = { block in [generator.generate(block)] }
@@ -126,8 +159,17 @@ public final class ECommerceDataGenerator: Sendable {
             let generator = AnalyticsGenerator(context: context, plan: plan)
             generate = { block in [generator.generate(block)] }
         }
+        return try run(blocks: plan.blocks, start: { $0.start }, count: count, to: target, alerts: alerts, threads: threads,
+                       progress: progress, generate: generate)
+    }
+
+    private func run<Block: Sendable>(blocks: [Block], start: (Block) -> Int64, count: Int, to target: RecordTarget, alerts: RecordTarget?,
+                                      threads: Int, progress: Progress?,
+                                      generate: @escaping @Sendable (Block) -> [BlockOutput]) throws(GenerationError) -> Int {
+        let merger = OrderedMerger(sink: target)
+        let alertMerger = alerts.map(OrderedMerger.init(sink:))
         var lastReport = 0
-        try BlockRunner.run(blocks: plan.blocks, threads: threads, generate: generate) { (outputs, horizon) throws(GenerationError) in
+        try BlockRunner.run(blocks: blocks, start: start, threads: threads, generate: generate) { (outputs, horizon) throws(GenerationError) in
             // A block's alerts go first, so that a target pacing the transactions can send each alert at its
             // time between them rather than after the whole block.
             if let alertMerger, outputs.count > 1 { try alertMerger.add(outputs[1], horizon: horizon) }
@@ -137,13 +179,13 @@ public final class ECommerceDataGenerator: Sendable {
                 progress(merger.written, count)
             }
         }
-        if plan.blocks.isEmpty, let alertMerger { try alertMerger.add(BlockOutput(), horizon: nil) }
+        if blocks.isEmpty, let alertMerger { try alertMerger.add(BlockOutput(), horizon: nil) }
         progress?(merger.written, count)
         return merger.written
     }
 
     /// Generates records in memory and parses them with libjansson: the seed's `generate_transactions`
-    /// for programmatic use and tests. Prefer ``write(type:count:start:end:to:alerts:threads:progress:)`` for volume.
+    /// for programmatic use and tests. Prefer ``write(type:count:start:end:to:alerts:transactions:threads:progress:)`` for volume.
     public func generateRecords(type: RecordType, count: Int, startTime: Timestamp? = nil, endTime: Timestamp? = nil) throws -> [JSONValue] {
         let collector = RecordCollector()
         try write(type: type, count: count, start: startTime ?? window.start, end: endTime ?? window.end, to: collector)

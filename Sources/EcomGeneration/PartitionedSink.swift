@@ -89,7 +89,7 @@ public final class PartitionedSink: RecordTarget {
 extension ECommerceDataGenerator {
     /// Every type over `days` days from `start` at the configured rates, partitioned by day under `directory`,
     /// with catalogs and a `manifest.json` (counts and digests per type and day). Alerts are the ones the
-    /// transactions raised. Returns the manifest.
+    /// transactions raised; every transaction is the purchase of a session of the user events. Returns the manifest.
     public func generateHistorical(days: Int, start: Timestamp, directory: String, rateMultiplier: Double = 1,
                                    threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                                    progress: ((RecordType, Int, Int) -> Void)? = nil) throws(GenerationError) -> JSONValue {
@@ -100,10 +100,12 @@ extension ECommerceDataGenerator {
         let lastDay = Timestamp.floorDiv(end.milliseconds - 1, Timestamp.millisecondsPerDay)
         var sinks: [RecordType: PartitionedSink] = [:]
         for type in RecordType.allCases { sinks[type] = PartitionedSink(root: directory, type: type) }
+        // User events hold the purchase session of every transaction written here.
+        let transactions = expectedCount(type: .transactions, start: start, end: end, rateMultiplier: rateMultiplier)
         for type in RecordType.allCases where type != .fraudAlerts {
             let count = expectedCount(type: type, start: start, end: end, rateMultiplier: rateMultiplier)
             try write(type: type, count: count, start: start, end: end, to: sinks[type]!,
-                      alerts: type == .transactions ? sinks[.fraudAlerts] : nil, threads: threads,
+                      alerts: type == .transactions ? sinks[.fraudAlerts] : nil, transactions: transactions, threads: threads,
                       progress: progress.map { report in { written, planned in report(type, written, planned) } })
         }
         var types: [(String, JSONValue)] = []

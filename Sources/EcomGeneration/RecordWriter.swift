@@ -97,9 +97,21 @@ public final class RecordSink: RecordTarget {
 }
 
 /// Merges blocks into one timestamp-ordered stream. A block's records are ordered, and records that spill
-/// past the next block's start (late fraud alerts, sessions running on) wait in a heap until their turn.
+/// past the next block's start (late fraud alerts, sessions running on, purchase sessions that began before
+/// their block of transactions) wait in a heap until their turn. Waiting records are copied into one arena
+/// and the heap holds plain values, so a record that waits costs a copy and no reference counting.
 final class OrderedMerger {
-    private var heap: [(timestamp: Int64, sequence: Int, bytes: [UInt8])] = []
+    private struct Waiting {
+        var timestamp: Int64
+        var sequence: Int
+        var start: Int
+        var count: Int
+    }
+
+    private var heap: [Waiting] = []
+    private var arena: [UInt8] = []
+    /// Bytes of the arena still waiting; the rest is garbage, reclaimed when the heap empties or by compaction.
+    private var waitingBytes = 0
     private var sequence = 0
     private let sink: RecordTarget
     /// Records written so far.
@@ -133,7 +145,7 @@ final class OrderedMerger {
             try drain(upTo: min(entry.timestamp, limit - 1), inclusive: true)
             let record = output.bytes(of: entry)
             if entry.timestamp >= limit {
-                push(entry.timestamp, Array(record))
+                push(entry.timestamp, record)
             } else {
                 written += 1
                 try sink.write(record, timestamp: entry.timestamp)
@@ -149,19 +161,24 @@ final class OrderedMerger {
     private func drain(upTo limit: Int64, inclusive: Bool) throws(GenerationError) {
         while let top = heap.first, inclusive ? top.timestamp <= limit : top.timestamp < limit {
             let item = pop()
-            try item.bytes.withUnsafeBufferPointer { (record) throws(GenerationError) in
+            try arena.withUnsafeBufferPointer { (bytes) throws(GenerationError) in
                 written += 1
-                try sink.write(record, timestamp: item.timestamp)
+                try sink.write(UnsafeBufferPointer(rebasing: bytes[item.start..<item.start + item.count]), timestamp: item.timestamp)
             }
+            waitingBytes -= item.count
         }
+        if heap.isEmpty { arena.removeAll(keepingCapacity: true) }
     }
 
     private func less(_ a: Int, _ b: Int) -> Bool {
         (heap[a].timestamp, heap[a].sequence) < (heap[b].timestamp, heap[b].sequence)
     }
 
-    private func push(_ timestamp: Int64, _ bytes: [UInt8]) {
-        heap.append((timestamp, sequence, bytes))
+    private func push(_ timestamp: Int64, _ record: UnsafeBufferPointer<UInt8>) {
+        if arena.count >= 1 << 23 && waitingBytes * 2 < arena.count { compact() }
+        heap.append(Waiting(timestamp: timestamp, sequence: sequence, start: arena.count, count: record.count))
+        arena.append(contentsOf: record)
+        waitingBytes += record.count
         sequence += 1
         var child = heap.count - 1
         while child > 0 {
@@ -172,7 +189,22 @@ final class OrderedMerger {
         }
     }
 
-    private func pop() -> (timestamp: Int64, sequence: Int, bytes: [UInt8]) {
+    /// Moves the waiting records to the front of the arena, in place (their heap order does not change).
+    private func compact() {
+        let order = heap.indices.sorted { heap[$0].start < heap[$1].start }
+        var cursor = 0
+        arena.withUnsafeMutableBufferPointer { bytes in
+            for index in order {
+                let start = heap[index].start, count = heap[index].count
+                if start != cursor { memmove(bytes.baseAddress! + cursor, bytes.baseAddress! + start, count) }
+                heap[index].start = cursor
+                cursor += count
+            }
+        }
+        arena.removeSubrange(cursor...)
+    }
+
+    private func pop() -> Waiting {
         heap.swapAt(0, heap.count - 1)
         let top = heap.removeLast()
         var parent = 0
@@ -267,9 +299,11 @@ enum BlockRunner {
         }
     }
 
-    static func run(
-        blocks: [GenerationPlan.Block], threads: Int,
-        generate: @escaping @Sendable (GenerationPlan.Block) -> [BlockOutput],
+    /// Generates `blocks` (ordered by `start`, no record of a block before its start) and hands each block's
+    /// outputs to `consume` in order, with the next block's start as the horizon (nil for the last).
+    static func run<Block: Sendable>(
+        blocks: [Block], start: (Block) -> Int64, threads: Int,
+        generate: @escaping @Sendable (Block) -> [BlockOutput],
         consume: (_ outputs: [BlockOutput], _ horizon: Int64?) throws(GenerationError) -> Void
     ) throws(GenerationError) {
         guard !blocks.isEmpty else { return }
@@ -288,7 +322,7 @@ enum BlockRunner {
         for index in blocks.indices {
             let outputs = pipeline.take(index) { generate(blocks[$0]) }
             do {
-                try consume(outputs, index + 1 < blocks.count ? blocks[index + 1].start : nil)
+                try consume(outputs, index + 1 < blocks.count ? start(blocks[index + 1]) : nil)
             } catch {
                 pipeline.cancelAndWait()
                 throw error

@@ -20,8 +20,40 @@ struct TransactionGenerator {
 
     static let recordStream: UInt64 = 0x7A11
 
+    /// What the purchase session of one transaction needs: who bought what, when, in which session, on
+    /// which device. Drawn by the same code and stream that write the transaction, so the two agree.
+    struct Purchase {
+        var serial: UInt64
+        var timestamp: Int64
+        var user: Int32
+        var session: UInt64
+        /// Index in `DeviceType.allCases`.
+        var device: Int
+        /// For device fraud: the suspicious signature (index in `DeviceProfiles.suspicious`) and the new device's ID.
+        var suspiciousDevice: (signature: Int, id: UInt64)?
+        var fraud: FraudType?
+        /// The basket's products: `products[firstLine..<firstLine + lines]` of the block's purchases.
+        var firstLine: Int
+        var lines: Int
+    }
+
     /// Returns the block's transactions and its alerts (alerts may run past the block's end).
     func generate(_ block: GenerationPlan.Block) -> (transactions: BlockOutput, alerts: BlockOutput) {
+        var unused: (purchases: [Purchase], products: [Int32])?
+        return run(block, keep: !alertsOnly, purchases: &unused)
+    }
+
+    /// The block's transactions as purchases, in timestamp order, and the products of their baskets (nothing is written).
+    func purchases(_ block: GenerationPlan.Block) -> (purchases: [Purchase], products: [Int32]) {
+        var collected: (purchases: [Purchase], products: [Int32])? = ([], [])
+        collected!.purchases.reserveCapacity(block.count)
+        collected!.products.reserveCapacity(block.count * 2)
+        _ = run(block, keep: false, purchases: &collected)
+        return collected!
+    }
+
+    private func run(_ block: GenerationPlan.Block, keep: Bool,
+                     purchases: inout (purchases: [Purchase], products: [Int32])?) -> (transactions: BlockOutput, alerts: BlockOutput) {
         var stream = RandomStream(key: context.seed, TransactionGenerator.recordStream, UInt64(bitPattern: block.start), UInt64(block.part))
         let leaf = plan.leaves[block.leaf]
         let zoneTable = AliasTable(weights: leaf.zoneWeights)
@@ -93,7 +125,7 @@ struct TransactionGenerator {
         }
         items = items.sortedByTime(\.timestamp)
 
-        let transactions = BlockOutput(records: alertsOnly ? 2 : items.count, bytesPerRecord: 820)
+        let transactions = BlockOutput(records: keep ? items.count : 2, bytesPerRecord: 820)
         let flagged = items.reduce(0) { $0 + ($1.flagged ? 1 : 0) }
         let alerts = BlockOutput(records: flagged, bytesPerRecord: 360)
         var lineScratch: [(product: Int, quantity: Int64)] = []
@@ -102,7 +134,13 @@ struct TransactionGenerator {
             let serial = UInt64(block.firstSerial) + UInt64(offset) + 1
             let fraud: FraudType? = item.fraud > 0 ? fraudKinds[Int(item.fraud) - 1] : nil
             let facts = writeTransaction(item: item, lineScratch: &lineScratch, serial: serial, fraud: fraud, leaf: leaf,
-                                         to: transactions, keep: !alertsOnly, stream: &stream)
+                                         to: transactions, keep: keep, stream: &stream)
+            if purchases != nil {
+                purchases!.purchases.append(Purchase(
+                    serial: serial, timestamp: item.timestamp, user: item.user, session: facts.session, device: facts.device,
+                    suspiciousDevice: facts.suspiciousDevice, fraud: fraud, firstLine: purchases!.products.count, lines: lineScratch.count))
+                for line in lineScratch { purchases!.products.append(Int32(line.product)) }
+            }
             if item.flagged {
                 writeAlert(serial: serial, timestamp: item.timestamp, user: Int(item.user), fraud: fraud, facts: facts,
                            to: alerts, stream: &stream)
@@ -131,6 +169,9 @@ struct TransactionGenerator {
         var totalCents: Int64
         var score: Int64
         var city: Int
+        var session: UInt64
+        var device: Int
+        var suspiciousDevice: (signature: Int, id: UInt64)?
     }
 
     /// Writes one transaction (kept, or dropped again when only alerts are wanted) and returns what its alert needs.
@@ -189,7 +230,7 @@ struct TransactionGenerator {
         let deviceIndex = context.deviceIndexes[context.deviceTable.sample(&stream)]
         let paymentIndex = context.paymentIndexes[context.paymentTable.sample(&stream)]
         let session = stream.next() & 0xFFFF_FFFF_FFFF
-        let suspiciousDevice = fraud == .device ? (DeviceProfiles.suspicious[stream.below(DeviceProfiles.suspicious.count)], stream.next() & 0xFFFF_FFFF_FFFF) : nil
+        let suspiciousDevice = fraud == .device ? (stream.below(DeviceProfiles.suspicious.count), stream.next() & 0xFFFF_FFFF_FFFF) : nil
 
         let b = output.buffer
         b.append("{\"transaction_id\":"); b.appendID("txn_", serial, digits: 9)
@@ -210,7 +251,8 @@ struct TransactionGenerator {
         b.append(",\"currency\":\"USD\",\"payment_method\":\""); Vocabulary.payments.write(paymentIndex, to: b)
         b.append("\","); context.writeLocation(city: city, to: b, stream: &stream)
         b.append(UInt8(ascii: ","))
-        if let (signature, id) = suspiciousDevice {
+        if let (signatureIndex, id) = suspiciousDevice {
+            let signature = DeviceProfiles.suspicious[signatureIndex]
             b.append("\"device_info\":{\"device_id\":"); b.appendHexID("dev_", id, digits: 12)
             b.append(",\"device_type\":\""); Vocabulary.devices.write(deviceIndex, to: b)
             b.append("\",\"os\":"); b.appendJSONString(signature.os)
@@ -233,7 +275,7 @@ struct TransactionGenerator {
             // Alerts only: the transaction is drawn in full (same stream, same alert) but not kept.
             output.buffer.truncate(to: Int(start))
         }
-        return Facts(totalCents: total, score: score, city: city)
+        return Facts(totalCents: total, score: score, city: city, session: session, device: deviceIndex, suspiciousDevice: suspiciousDevice)
     }
 
     private func writeAlert(serial: UInt64, timestamp: Int64, user: Int, fraud: FraudType?, facts: Facts,

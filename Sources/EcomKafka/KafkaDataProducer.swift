@@ -95,6 +95,9 @@ public final class KafkaDataProducer: @unchecked Sendable {
         // Alerts follow the streamed transactions (their transaction_id exists in the transactions topic);
         // only without transactions are they generated on their own.
         let derivedAlerts = topics.contains(.transactions) && topics.contains(.fraudAlerts)
+        // User events hold the purchase sessions of the transactions the rates give, streamed or not, so the
+        // two topics link whenever both are streamed (and the events are the same when they are not).
+        let transactions = generator.expectedCount(type: .transactions, start: simulatedStart, end: simulatedEnd, rateMultiplier: rateMultiplier)
         let alertIndex = topics.firstIndex(of: .fraudAlerts)
         if derivedAlerts, let alertIndex { results.markDerived(alertIndex) }
         for (index, type) in topics.enumerated() where !(derivedAlerts && type == .fraudAlerts) {
@@ -110,7 +113,7 @@ public final class KafkaDataProducer: @unchecked Sendable {
                 pacer.followers = alerts
                 do {
                     try generator.write(type: type, count: results.planned(index), start: simulatedStart, end: simulatedEnd,
-                                        to: pacer, alerts: alerts, threads: 1)
+                                        to: pacer, alerts: alerts, transactions: transactions, threads: 1)
                     // Alerts raised near the end fall after it: they are sent at their time too.
                     try alerts?.send(upTo: Int64.max)
                     if !max { pacer.sleep(untilSimulated: simulatedEnd.milliseconds) }

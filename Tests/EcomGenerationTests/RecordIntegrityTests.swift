@@ -130,7 +130,12 @@ struct RecordIntegrityTests {
                 problems.append("\(session): timestamps decrease or do not parse")
             }
             let kinds = events.map { $0.string("event_type") ?? "" }
-            if kinds.first != "page_view" { problems.append("\(session): starts with \(kinds.first ?? "nil")") }
+            // A session starts on a landing page, unless it is a card-testing bot's (straight to the product,
+            // paid within a minute).
+            let bot = kinds.first == "product_view" && kinds.last == "purchase" && times.count == events.count
+                && times.last!.milliseconds - times.first!.milliseconds < 60_000
+            if kinds.first != "page_view" && !bot { problems.append("\(session): starts with \(kinds.first ?? "nil")") }
+            if kinds.filter({ $0 == "purchase" }).count > 1 { problems.append("\(session): several purchases") }
             for (position, kind) in kinds.enumerated() where kind == "purchase" {
                 purchases += 1
                 let before = kinds[..<position]

@@ -113,6 +113,32 @@ func badUsageExitsWithTwo(arguments: [String]) throws {
     #expect((manifest["types"]?["transactions"]?["records"]?.intValue ?? 0) > 3_000)
 }
 
+/// `generate --type T` alone writes the bytes `historical` writes for T over the same day, so user events hold
+/// the sessions of the same transactions whether or not these are written beside them, at the configured rates
+/// and scaled by a multiplier; `--transactions` with historical's count writes the same bytes.
+@Test(arguments: [[String](), ["--rate-multiplier", "0.5"]])
+func generateAloneWritesWhatHistoricalWrites(_ extra: [String]) throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let common = ["--seed", "5", "--set", "base_transaction_rate=300", "--set", "base_event_rate=3000"]
+    let historical = try CLI.run(["historical", "--days", "1", "--start", "2024-09-02", "--out", dir.path] + common + extra)
+    #expect(historical.status == 0, "\(historical.stderr)")
+    let manifest = try JSONValue.parse(String(contentsOf: dir.appendingPathComponent("manifest.json"), encoding: .utf8))
+    let transactions = try #require(manifest["types"]?["transactions"]?["records"]?.intValue)
+    for type in ["transactions", "user_events"] {
+        let day = try #require(manifest["types"]?[type]?["days"]?[0])
+        let count = try #require(day["records"]?.intValue)
+        let written = try Data(contentsOf: dir.appendingPathComponent(try #require(day["path"]?.stringValue)))
+        let links: [[String]] = type == "user_events" ? [[], ["--transactions", "\(transactions)"]] : [[]]
+        for link in links {
+            let alone = try CLI.run(["generate", "--type", type, "--count", "\(count)", "--start", "2024-09-02", "--end", "2024-09-03",
+                                     "--threads", "1"] + common + link)
+            #expect(alone.status == 0, "\(alone.stderr)")
+            #expect(alone.stdout == written, "\(type) \(extra) \(link): generate alone differs from historical")
+        }
+    }
+}
+
 @Test func schemaCommandPrintsJSONSchemaAndSparkStructType() throws {
     let schemaOutput = try CLI.run(["schema", "--type", "transactions"])
     let jsonSchema = try JSONValue.parse(schemaOutput.text)

@@ -10,6 +10,9 @@ struct GenerateCommand: ParsableCommand {
         discussion: """
         The window defaults to the configured one (28 days from 2024-09-02), or the scenario's.
         Example: ecomdata generate --type transactions --count 200000 --seed 7 --out txns.ndjson --catalog-out catalog/
+        User events hold a purchase session for every transaction of the same seed, window and count
+        (--transactions), and browsing sessions for the rest:
+        ecomdata generate --type user_events --count 2000000 --transactions 200000 --seed 7 --out events.ndjson
         """
     )
 
@@ -25,6 +28,11 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Window end (UTC, exclusive).")
     var end: TimeArgument?
 
+    @Option(help: ArgumentHelp(
+        "user_events: the transactions whose purchase sessions the events hold, as `--type transactions --count N` writes them over the same window.",
+        discussion: "Default: the configured rates' transactions for the events asked for (for the day's expected events, the day's expected transactions, as historical writes them)."))
+    var transactions: Int?
+
     @Option(help: "Output file, or - for stdout.")
     var out: String = "-"
 
@@ -39,6 +47,10 @@ struct GenerateCommand: ParsableCommand {
     func validate() throws {
         guard count >= 0 else { throw ValidationError("--count must not be negative") }
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
+        if let transactions {
+            guard transactions >= 0 else { throw ValidationError("--transactions must not be negative") }
+            guard type == .userEvents else { throw ValidationError("--transactions applies to --type user_events only") }
+        }
         if let start, let end, end.timestamp <= start.timestamp { throw ValidationError("--end must be after --start") }
     }
 
@@ -58,7 +70,8 @@ struct GenerateCommand: ParsableCommand {
             if let catalogOut { try generator.catalog.write(to: catalogOut) }
             let sink = try RecordSink(path: out)
             let progress = out == "-" ? nil : Console.progress(label: type.rawValue)
-            let written = try generator.write(type: type, count: count, start: startTime, end: endTime, to: sink, threads: threads, progress: progress)
+            let written = try generator.write(type: type, count: count, start: startTime, end: endTime, to: sink, transactions: transactions,
+                                              threads: threads, progress: progress)
             _ = try sink.finish()
             if generation.verbose || out != "-" {
                 Console.info("wrote \(written) \(type.rawValue) (\(sink.bytes) bytes) to \(out == "-" ? "stdout" : out)")

@@ -11,7 +11,7 @@ struct HistoricalCommand: ParsableCommand {
         discussion: """
         Writes DIR/<type>/date=YYYY-MM-DD/part-00000.ndjson, DIR/catalog/{users,products,cities}.ndjson and \
         DIR/manifest.json with counts and SHA-256 digests per type and day. Fraud alerts are those the \
-        transactions raised.
+        transactions raised; every transaction is the purchase that ends a session of the user events.
         Example: ecomdata historical --days 7 --out history/ --seed 42
         """
     )

@@ -13,7 +13,8 @@ struct StreamCommand: ParsableCommand {
         Records are generated for [--start, --start + --duration hours) of simulated time at the configured \
         rates (x the scenario's and --rate-multiplier), following the hourly, weekly and seasonal patterns, and \
         leave at their timestamps, --speedup times faster than the wall clock. --max sends as fast as the \
-        broker takes them. SIGINT or SIGTERM stops the stream cleanly: outstanding deliveries are flushed, \
+        broker takes them. Every streamed transaction is the purchase that ends a session of user-events (its \
+        transaction_id, user, session and timestamp). SIGINT or SIGTERM stops the stream cleanly: outstanding deliveries are flushed, \
         the final counts printed and the manifest written.
         Example: ecomdata stream --scenario peak_traffic --duration 1 --speedup 60 --brokers embedded
         """
