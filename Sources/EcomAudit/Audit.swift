@@ -136,7 +136,9 @@ public final class Audit: @unchecked Sendable {
         var partitions: [PartitionState] = []
         var expected: ExpectedRecords?
         /// First place each ID was read, by the ID's hash.
-        var firstSeen: [UInt64: (partition: Int32, offset: Int64)] = [:]
+        var firstSeen: [UInt64: (partition: Int32, offset: Int64, payloadHash: UInt64)] = [:]
+        /// Partitions the manifest has records for that the topic no longer has (it has fewer partitions now).
+        var gone: [PartitionState] = []
         /// Milliseconds from CreateTime to the moment the record was read.
         var latencies: [Int64] = []
         var withoutTimestamp = 0
@@ -347,68 +349,90 @@ public final class Audit: @unchecked Sendable {
         validator.validate(value, readable: value.count, at: location, source: partition.source)
         let parsed = validator.sources[partition.source].unparseable == unparseable
 
-        if let key = message.key {
+        if let key = message.key, key.count > 0 {
             let expected = KafkaPartitioner.partition(of: key, partitions: topic.partitionCount)
             if expected != partition.number {
                 partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: nil,
                                                   message: "key \(Self.text(key)) belongs on partition \(expected) (murmur2), not \(partition.number)"))
             }
         } else {
-            partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: nil, message: "no key"))
+            partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: topic.ids?.key(in: value).map(Self.text),
+                                              message: message.key == nil ? "no key (null)" : "empty key"))
         }
         guard parsed else {
-            partition.add(.unparseable, Finding(partition: partition.number, offset: offset, id: nil,
-                                                message: "not a JSON object: \(Self.text(UnsafeBufferPointer(rebasing: value.prefix(80))))"))
+            let what = message.valueIsNull ? "null value (a tombstone)" : value.isEmpty ? "empty value"
+                : "not a JSON object: \(Self.text(UnsafeBufferPointer(rebasing: value.prefix(80))))"
+            // A damaged payload whose ID can still be found (a BOM, invalid UTF-8, a truncated tail) is that record
+            // arrived altered, not a record missing.
+            let idBytes = topic.ids?.key(in: value)
+            partition.add(.unparseable, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text), message: what))
+            if let idBytes { _ = identify(idBytes, value, topic: topic, partition: partition, offset: offset) }
             return true
         }
         let payloadKey = topic.keys?.key(in: value)
-        if let keys = topic.keys {
-            if payloadKey == nil || message.key == nil || !payloadKey!.elementsEqual(message.key!) {
-                let field = topic.keyField ?? ""
-                partition.add(.keyMismatch, Finding(partition: partition.number, offset: offset, id: topic.ids?.key(in: value).map(Self.text),
-                                                    message: "message key \(message.key.map(Self.text) ?? "(none)") is not the payload's \(field) \(payloadKey.map(Self.text) ?? "(none)")"))
-            }
-            _ = keys
+        if topic.keys != nil, payloadKey == nil || message.key == nil || !payloadKey!.elementsEqual(message.key!) {
+            let field = topic.keyField ?? ""
+            partition.add(.keyMismatch, Finding(partition: partition.number, offset: offset, id: topic.ids?.key(in: value).map(Self.text),
+                                                message: "message key \(message.key.map(Self.text) ?? "(none)") is not the payload's \(field) \(payloadKey.map(Self.text) ?? "(none)")"))
         }
-        guard let ids = topic.ids, let idBytes = ids.key(in: value) else { return true }
+        guard let ids = topic.ids else { return true }
+        guard let idBytes = ids.key(in: value) else {
+            // Not a record of this topic's type (a user event on transactions, ...): the run sent no such record.
+            if topic.expected != nil {
+                partition.add(.unexpected, Finding(partition: partition.number, offset: offset, id: nil,
+                                                   message: "no string \(topic.idField ?? "ID"): not a record the run sent to \(topic.name)"))
+            }
+            return true
+        }
         topic.withID += 1
-        let idHash = fnv1a(idBytes)
-        let id = { Self.text(idBytes) }
-        if let first = topic.firstSeen[idHash] {
-            partition.add(.duplicate, Finding(partition: partition.number, offset: offset, id: id(),
-                                              message: "\(topic.idField ?? "ID") \(id()) was read before at \(topic.name)/\(first.partition)@\(first.offset)"))
-        } else {
-            topic.firstSeen[idHash] = (partition.number, offset)
-            let payloadHash = fnv1a(value)
-            partition.distinct += 1
-            partition.idDigest &+= idHash
-            partition.payloadDigest &+= payloadHash
-            if let expected = topic.expected {
-                if let position = expected.position(ofID: idHash) {
-                    expected.seen[position] = true
-                    if expected.payloadHashes[position] != payloadHash {
-                        partition.add(.altered, Finding(partition: partition.number, offset: offset, id: id(),
-                                                        message: "the payload of \(id()) is not the one the run sent (regenerated from the seed)"))
-                    }
-                } else {
-                    partition.add(.unexpected, Finding(partition: partition.number, offset: offset, id: id(),
-                                                       message: "\(id()) is not among the records the run sent"))
-                }
-            }
-        }
+        // A record whose ID was read before is a duplicate; its timestamp is not held against the key's order.
+        guard identify(idBytes, value, topic: topic, partition: partition, offset: offset) else { return true }
         // Order per key per partition: payload timestamps of one key never go back.
         if let stampBytes = timestamps.key(in: value), let keyBytes = message.key ?? payloadKey {
             topic.withKeyAndTimestamp += 1
             let stamp = Self.digits(stampBytes)
             let keyHash = fnv1a(keyBytes)
             if let last = partition.lastByKey[keyHash], stamp < last.stamp {
-                partition.add(.order, Finding(partition: partition.number, offset: offset, id: id(),
+                partition.add(.order, Finding(partition: partition.number, offset: offset, id: Self.text(idBytes),
                                               message: "\(Self.text(stampBytes)) of key \(Self.text(keyBytes)) comes after a later one at offset \(last.offset)"))
             } else {
                 partition.lastByKey[keyHash] = (stamp, offset)
             }
         }
         return true
+    }
+
+    /// Records a read record's ID: a duplicate when read before (true only the first time), and, when the run's
+    /// records are known, unexpected when the run did not send it or altered when its payload is not the one sent.
+    private func identify(_ idBytes: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, topic: TopicState,
+                          partition: PartitionState, offset: Int64) -> Bool {
+        let idHash = fnv1a(idBytes)
+        let payloadHash = fnv1a(value)
+        let id = Self.text(idBytes)
+        let first = topic.firstSeen[idHash]
+        if let first {
+            let same = first.payloadHash == payloadHash ? "the same payload: a redelivery" : "a different payload"
+            partition.add(.duplicate, Finding(partition: partition.number, offset: offset, id: id,
+                                              message: "\(topic.idField ?? "ID") \(id) was read before at \(topic.name)/\(first.partition)@\(first.offset), with \(same)"))
+        } else {
+            topic.firstSeen[idHash] = (partition.number, offset, payloadHash)
+            partition.distinct += 1
+            partition.idDigest &+= idHash
+            partition.payloadDigest &+= payloadHash
+        }
+        if let expected = topic.expected {
+            if let position = expected.position(ofID: idHash) {
+                expected.seen[position] = true
+                if expected.payloadHashes[position] != payloadHash {
+                    partition.add(.altered, Finding(partition: partition.number, offset: offset, id: id,
+                                                    message: "the payload of \(id) is not the one the run sent (regenerated from the seed)"))
+                }
+            } else {
+                partition.add(.unexpected, Finding(partition: partition.number, offset: offset, id: id,
+                                                   message: "\(id) is not among the records the run sent"))
+            }
+        }
+        return first == nil
     }
 
     /// An ISO-8601 timestamp's digits as one integer (YYYYMMDDhhmmssSSS), which orders as the time does.

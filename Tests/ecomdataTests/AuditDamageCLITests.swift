@@ -1,0 +1,220 @@
+import EcomJSON
+import Foundation
+import Testing
+
+/// One message as kcat writes it: a nil key is sent without one, a nil value as null (a tombstone).
+private struct Message {
+    var key: String?
+    var value: [UInt8]?
+
+    init(_ key: String?, _ value: String?) {
+        self.key = key
+        self.value = value.map { Array($0.utf8) }
+    }
+
+    init(_ key: String?, bytes: [UInt8]) {
+        self.key = key
+        value = bytes
+    }
+}
+
+/// Writes messages to one partition with kcat (an independent producer), in order, batch by batch: messages are
+/// separated by 0x1e so that payloads may hold newlines; a run of null values goes through `kcat -Z`.
+private func kcatWrite(_ brokers: String, _ topic: String, partition: Int, _ messages: [Message], options: [String] = []) throws {
+    var index = 0
+    while index < messages.count {
+        let null = messages[index].value == nil
+        var batch: [Message] = []
+        while index < messages.count && (messages[index].value == nil) == null {
+            batch.append(messages[index])
+            index += 1
+        }
+        let keyed = batch.map { $0.key != nil }
+        var runs: [[Message]] = []
+        for (offset, message) in batch.enumerated() {
+            if offset > 0 && keyed[offset] == keyed[offset - 1] { runs[runs.count - 1].append(message) } else { runs.append([message]) }
+        }
+        for run in runs {
+            let produce = Process()
+            produce.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+            produce.arguments = ["-P", "-b", brokers, "-t", topic, "-p", "\(partition)", "-D", "\u{1e}"]
+                + (run[0].key != nil ? ["-K", "\t"] : []) + (null ? ["-Z"] : []) + options
+            let input = Pipe()
+            produce.standardInput = input
+            produce.standardError = FileHandle.nullDevice
+            try produce.run()
+            var data: [UInt8] = []
+            for message in run {
+                if let key = message.key { data += Array(key.utf8) + [9] }
+                data += (message.value ?? []) + [0x1e]
+            }
+            input.fileHandleForWriting.write(Data(data))
+            try input.fileHandleForWriting.close()
+            produce.waitUntilExit()
+            #expect(produce.terminationStatus == 0, "kcat -P failed")
+        }
+    }
+}
+
+/// A seeded stream of transactions on a broker of its own, its manifest, and its records per partition as kcat reads them.
+private struct StreamedRun {
+    let source: BrokerProcess
+    let dir: URL
+    let manifest: String
+    /// Per partition, key and payload in offset order.
+    let partitions: [[(key: String, value: String)]]
+
+    init() throws {
+        source = try BrokerProcess(brokers: 1)
+        try #require(!source.bootstrap.isEmpty)
+        dir = try CLI.temporaryDirectory()
+        manifest = dir.appendingPathComponent("manifest.json").path
+        let stream = try CLI.run(["stream", "--duration", "0.05", "--max", "--topics", "transactions", "--seed", "5",
+                                  "--brokers", source.bootstrap, "--manifest", manifest])
+        #expect(stream.status == 0, "\(stream.stderr)")
+        var partitions: [[(key: String, value: String)]] = Array(repeating: [], count: 4)
+        for line in try kcatLines(brokers: source.bootstrap, topic: "transactions", format: "%p\t%k\t%s\n") {
+            let fields = line.split(separator: "\t", maxSplits: 2).map(String.init)
+            partitions[Int(fields[0])!].append((fields[1], fields[2]))
+        }
+        try #require(partitions.allSatisfy { $0.count > 20 })
+        self.partitions = partitions
+    }
+
+    func id(_ partition: Int, _ index: Int) -> String {
+        (try? JSONValue.parse(partitions[partition][index].value)["transaction_id"]?.stringValue) ?? "?"
+    }
+
+    func clean(_ partition: Int) -> [Message] { partitions[partition].map { Message($0.key, $0.value) } }
+
+    /// Audits `brokers` against the run's manifest (or `manifest`), returning the exit status and the report.
+    func audit(_ brokers: String, manifest: String? = nil, _ arguments: [String] = []) throws -> (status: Int32, report: JSONValue, output: String) {
+        let json = dir.appendingPathComponent("audit-\(UUID().uuidString).json").path
+        let result = try CLI.run(["audit", "--brokers", brokers, "--manifest", manifest ?? self.manifest, "--json", json] + arguments)
+        let report = (try? JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))) ?? .null
+        if report != .null { #expect(try schemaProblems(json).isEmpty) }
+        return (result.status, report, result.text + result.stderr)
+    }
+}
+
+/// The violations of each audit check, by id without `audit.`.
+private func auditViolations(_ report: JSONValue) -> [String: Int] {
+    var result: [String: Int] = [:]
+    for check in report["checks"]?.arrayValue ?? [] where check["family"]?.stringValue == "audit" {
+        result[String((check["id"]?.stringValue ?? "").dropFirst(6))] = Int(check["violations"]?.intValue ?? -1)
+    }
+    return result
+}
+
+/// Examples of a check as `partition@offset id: message`.
+private func examples(_ report: JSONValue, _ id: String) -> [String] {
+    (checks(report, id).first?["examples"]?.arrayValue ?? []).map { example in
+        let location = example["location"]
+        return "\(location?["partition"]?.intValue ?? -1)@\(location?["offset"]?.intValue.map(String.init) ?? "?") "
+            + "\(example["id"]?.stringValue ?? "-"): \(example["message"]?.stringValue ?? "")"
+    }
+}
+
+/// Damage a real pipeline does to records, planted with kcat on a copy of a seeded stream, each counted once per kind
+/// it is, at its partition and offset: tombstones and empty values, a redelivery without a key, a key that is not the
+/// payload's, a BOM, a trailing newline or CRLF, invalid UTF-8, a truncated payload, a user event on `transactions`,
+/// IDs the run never sent, an identical redelivery, a redelivery with another payload, and a key's timestamps going back.
+@Test func auditCountsEachKindOfRecordDamageAtItsOffset() throws {
+    let run = try StreamedRun()
+    defer { try? FileManager.default.removeItem(at: run.dir) }
+    let target = try BrokerProcess(brokers: 1)
+    try #require(!target.bootstrap.isEmpty)
+    let p = run.partitions
+
+    // Partition 0: a tombstone and an empty value in place of two records (lost: their IDs are gone), then the sixth
+    // record again without a key.
+    var zero = run.clean(0)
+    zero[3] = Message(p[0][3].key, nil)
+    zero[4] = Message(p[0][4].key, "")
+    zero.append(Message(nil, p[0][5].value))
+    // Partition 1: records arrive damaged but recognisable by their ID: altered, and unparseable where JSON breaks.
+    var one = run.clean(1)
+    one[2] = Message(p[1][2].key, bytes: [0xEF, 0xBB, 0xBF] + Array(p[1][2].value.utf8))
+    one[3] = Message(p[1][3].key, p[1][3].value + "\n")
+    one[4] = Message(p[1][4].key, p[1][4].value + "\r\n")
+    let invalid = Array(p[1][5].value.utf8), field = Array("\"currency\":\"".utf8)
+    let at = try #require((0..<(invalid.count - field.count)).first { Array(invalid[$0..<($0 + field.count)]) == field }) + field.count
+    one[5] = Message(p[1][5].key, bytes: Array(invalid[..<at]) + [0xFF, 0xFE] + Array(invalid[at...]))
+    one[6] = Message(p[1][6].key, String(p[1][6].value.prefix(100)))
+    // Partition 2: a message key that is not the payload's user_id (both land on partition 2), a user event on
+    // transactions, and a transaction with an ID the run never sent.
+    var two = run.clean(2)
+    let otherKey = p[2][0].key
+    try #require(otherKey != p[2][2].key)
+    two[2] = Message(otherKey, p[2][2].value)
+    let event = try #require(CLI.run(["generate", "--type", "user_events", "--count", "1", "--seed", "9", "--out", "-"]).text
+        .split(separator: "\n").first.map(String.init))
+    let eventUser = try #require(JSONValue.parse(event)["user_id"]?.stringValue)
+    two.append(Message(otherKey, event.replacingOccurrences(of: "\"user_id\":\"\(eventUser)\"", with: "\"user_id\":\"\(otherKey)\"")))
+    let stranger = p[2][0].value.replacingOccurrences(of: run.id(2, 0), with: "txn_999999999")
+        .replacingOccurrences(of: #""timestamp":"[^"]*""#, with: #""timestamp":"2024-09-02T23:59:59.000Z""#, options: .regularExpression)
+    two.append(Message(otherKey, stranger))
+    // Partition 3: an identical redelivery, a redelivery with another payment method, and a record of the tenth
+    // record's key with an earlier timestamp and an ID the run never sent (the key's time goes back).
+    var three = run.clean(3)
+    three.append(Message(p[3][5].key, p[3][5].value))
+    let method = try #require(JSONValue.parse(p[3][6].value)["payment_method"]?.stringValue)
+    three.append(Message(p[3][6].key, p[3][6].value.replacingOccurrences(
+        of: "\"payment_method\":\"\(method)\"", with: "\"payment_method\":\"\(method == "paypal" ? "debit_card" : "paypal")\"")))
+    let late = p[3][10].value.replacingOccurrences(of: run.id(3, 10), with: "txn_999999998")
+        .replacingOccurrences(of: #""timestamp":"[^"]*""#, with: #""timestamp":"2024-09-02T00:00:00.000Z""#, options: .regularExpression)
+    three.append(Message(p[3][10].key, late))
+    for (partition, messages) in [zero, one, two, three].enumerated() {
+        try kcatWrite(target.bootstrap, "transactions", partition: partition, messages)
+    }
+
+    let (status, report, output) = try run.audit(target.bootstrap)
+    #expect(status == 1, "\(output)")
+    let end = [zero.count, one.count, two.count, three.count]
+    #expect(auditViolations(report) == ["count": 3, "missing": 2, "parse": 5, "altered": 6, "duplicate": 3, "partitioning": 1,
+                                        "key_matches_payload": 2, "unexpected": 3, "order_per_key": 1], "\(output)")
+    #expect(examples(report, "audit.missing").sorted() == ["0@? \(run.id(0, 3)): \(run.id(0, 3)) was sent (to partition 0) and not read",
+                                                           "0@? \(run.id(0, 4)): \(run.id(0, 4)) was sent (to partition 0) and not read"])
+    let parse = examples(report, "audit.parse")
+    #expect(parse.count == 5)
+    #expect(parse.contains("0@3 -: null value (a tombstone)") && parse.contains("0@4 -: empty value"), "\(parse)")
+    for offset in [2, 5, 6] { #expect(parse.contains { $0.hasPrefix("1@\(offset) \(run.id(1, offset)): not a JSON object") }, "\(parse)") }
+    #expect(examples(report, "audit.altered").map { String($0.prefix(while: { $0 != " " })) } == ["1@2", "1@3", "1@4", "1@5", "1@6", "3@\(end[3] - 2)"])
+    let duplicates = examples(report, "audit.duplicate")
+    #expect(duplicates == [
+        "0@\(end[0] - 1) \(run.id(0, 5)): transaction_id \(run.id(0, 5)) was read before at transactions/0@5, with the same payload: a redelivery",
+        "3@\(end[3] - 3) \(run.id(3, 5)): transaction_id \(run.id(3, 5)) was read before at transactions/3@5, with the same payload: a redelivery",
+        "3@\(end[3] - 2) \(run.id(3, 6)): transaction_id \(run.id(3, 6)) was read before at transactions/3@6, with a different payload",
+    ])
+    #expect(examples(report, "audit.partitioning") == ["0@\(end[0] - 1) \(run.id(0, 5)): no key (null)"])
+    #expect(examples(report, "audit.key_matches_payload").map { String($0.prefix(while: { $0 != " " })) } == ["0@\(end[0] - 1)", "2@2"])
+    let unexpected = examples(report, "audit.unexpected")
+    #expect(unexpected.map { String($0.prefix(while: { $0 != " " })) } == ["2@\(end[2] - 2)", "2@\(end[2] - 1)", "3@\(end[3] - 1)"])
+    #expect(unexpected[0].contains("no string transaction_id"), "\(unexpected)")
+    #expect(examples(report, "audit.order_per_key").map { String($0.prefix(while: { $0 != " " })) } == ["3@\(end[3] - 1)"])
+    let counts = (report["audit"]?["topics"]?[0]?["partitions"]?.arrayValue ?? []).map { Int($0["records"]?.intValue ?? -1) }
+    #expect(counts == end, "every message read once")
+    #expect(report["audit"]?["topics"]?[0]?["findings"]?["altered"]?.intValue == 6)
+}
+
+/// Compressed batches (gzip, lz4, zstd, snappy), message headers and a message of 900 KB are read like any other:
+/// the copy passes every audit check but for the one large record the run never sent.
+@Test func auditReadsCompressedBatchesHeadersAndLargeMessages() throws {
+    let run = try StreamedRun()
+    defer { try? FileManager.default.removeItem(at: run.dir) }
+    let target = try BrokerProcess(brokers: 1)
+    try #require(!target.bootstrap.isEmpty)
+    for (partition, codec) in ["gzip", "lz4", "zstd", "snappy"].enumerated() {
+        try kcatWrite(target.bootstrap, "transactions", partition: partition, run.clean(partition),
+                      options: ["-z", codec, "-H", "trace=\(codec)", "-H", "origin=kcat"])
+    }
+    let key = run.partitions[3][0].key
+    let large = "{\"transaction_id\":\"txn_999999997\",\"user_id\":\"\(key)\",\"note\":\"\(String(repeating: "x", count: 900_000))\"}"
+    try kcatWrite(target.bootstrap, "transactions", partition: 3, [Message(key, large)])
+    let (status, report, output) = try run.audit(target.bootstrap)
+    #expect(status == 1, "\(output)")
+    #expect(auditViolations(report) == ["count": 1, "missing": 0, "parse": 0, "altered": 0, "duplicate": 0, "partitioning": 0,
+                                        "key_matches_payload": 0, "unexpected": 1, "order_per_key": 0], "\(output)")
+    #expect(examples(report, "audit.unexpected") == ["3@\(run.partitions[3].count) txn_999999997: txn_999999997 is not among the records the run sent"])
+    #expect(!output.contains(String(repeating: "x", count: 200)), "a large payload is not printed whole")
+}
