@@ -236,11 +236,32 @@ public final class Audit: @unchecked Sendable {
         } catch {
             throw .kafka(error)
         }
+        // Offsets given for a partition no audited topic has would be ignored in silence.
+        if case let .offsets(list) = request.start {
+            for given in list {
+                let named = topics.filter { given.topic == nil || $0.name == given.topic }
+                guard let topic = named.first(where: { $0.exists }) else {
+                    throw .invalidRequest("--from \(given.topic ?? "")\(given.topic == nil ? "" : "/")\(given.partition):\(given.offset): \(given.topic.map { "topic \($0) is not audited or does not exist" } ?? "no audited topic exists")")
+                }
+                guard named.contains(where: { $0.exists && Int(given.partition) < $0.partitionCount }) else {
+                    throw .invalidRequest("--from \(given.topic.map { "\($0)/" } ?? "")\(given.partition):\(given.offset): \(topic.name) has partitions 0-\(topic.partitionCount - 1)")
+                }
+            }
+        }
     }
 
     /// Partitions per topic, as the metadata said (missing topics are absent).
     public var partitionCounts: [String: Int] {
         Dictionary(uniqueKeysWithValues: topics.filter(\.exists).map { ($0.name, $0.partitionCount) })
+    }
+
+    /// Partitions per topic the run's keys were spread over: the topic's count, or more when the manifest has records
+    /// on partitions the topic no longer has (to name the partition a missing record was sent to).
+    public var producedPartitionCounts: [String: Int] {
+        partitionCounts.reduce(into: [:]) { counts, topic in
+            let highest = manifest?.topics[topic.key]?.partitions.keys.max().map { Int($0) + 1 } ?? 0
+            counts[topic.key] = max(topic.value, highest)
+        }
     }
 
     /// The records the run sent, per topic, to compare each record read with (see ``ExpectedRecords``); `note`

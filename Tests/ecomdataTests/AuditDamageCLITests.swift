@@ -218,3 +218,48 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     #expect(examples(report, "audit.unexpected") == ["3@\(run.partitions[3].count) txn_999999997: txn_999999997 is not among the records the run sent"])
     #expect(!output.contains(String(repeating: "x", count: 200)), "a large payload is not printed whole")
 }
+
+/// Damage to a topic as a whole: fewer partitions than the run wrote to (counted missing, named or by digest), a
+/// `--from` past a partition's end (nothing read there, said so), a `--from` partition the topic does not have (a
+/// usage error), and a topic left empty while the manifest says records were delivered.
+@Test func auditCountsWhatATopicWithFewerPartitionsOrNoRecordsLost() throws {
+    let run = try StreamedRun()
+    defer { try? FileManager.default.removeItem(at: run.dir) }
+    let narrow = try BrokerProcess(brokers: 1, arguments: ["--partitions", "2"])
+    try #require(!narrow.bootstrap.isEmpty)
+    for partition in 0..<2 { try kcatWrite(narrow.bootstrap, "transactions", partition: partition, run.clean(partition)) }
+    let lost = run.partitions[2].count + run.partitions[3].count
+    let (status, named, output) = try run.audit(narrow.bootstrap)
+    #expect(status == 1, "\(output)")
+    #expect(auditViolations(named)["count"] == 2 && auditViolations(named)["missing"] == lost, "\(output)")
+    #expect(examples(named, "audit.count").first?.contains("transactions has 2 partitions now") == true)
+    #expect(examples(named, "audit.missing").first == "2@? \(run.id(2, 0)): \(run.id(2, 0)) was sent (to partition 2) and not read")
+
+    // The same manifest as a produce run's: no records to name, counted from the manifest per partition.
+    var text = try String(contentsOfFile: run.manifest, encoding: .utf8)
+    text = text.replacingOccurrences(of: "\"kind\": \"stream\"", with: "\"kind\": \"produce\"")
+    let produced = run.dir.appendingPathComponent("produce-manifest.json").path
+    try text.write(toFile: produced, atomically: true, encoding: .utf8)
+    let (digestStatus, digest, digestOutput) = try run.audit(narrow.bootstrap, manifest: produced)
+    #expect(digestStatus == 1, "\(digestOutput)")
+    #expect(digest["audit"]?["records_named"]?.boolValue == false)
+    #expect(auditViolations(digest)["missing"] == lost && auditViolations(digest)["count"] == 2, "\(digestOutput)")
+    #expect(examples(digest, "audit.missing") == [
+        "2@? -: \(run.partitions[2].count) records delivered to transactions/2 were not read: the topic has 2 partitions now",
+        "3@? -: \(run.partitions[3].count) records delivered to transactions/3 were not read: the topic has 2 partitions now",
+    ])
+
+    let (pastStatus, past, pastOutput) = try run.audit(narrow.bootstrap, ["--from", "1:100000"])
+    #expect(pastStatus == 1)
+    #expect(auditViolations(past)["missing"] == lost + run.partitions[1].count, "\(pastOutput)")
+    #expect(examples(past, "audit.count").contains { $0.hasPrefix("1@? -: no records read (from offset 100000; the partition's end offset is \(run.partitions[1].count))") },
+            "\(examples(past, "audit.count"))")
+    let (badStatus, _, badOutput) = try run.audit(narrow.bootstrap, ["--from", "7:0"])
+    #expect(badStatus == 2 && badOutput.contains("partitions 0-1"), "\(badOutput)")
+
+    let empty = try BrokerProcess(brokers: 1)
+    try #require(!empty.bootstrap.isEmpty)
+    let (emptyStatus, nothing, emptyOutput) = try run.audit(empty.bootstrap)
+    #expect(emptyStatus == 1)
+    #expect(auditViolations(nothing)["count"] == 4 && auditViolations(nothing)["missing"] == run.partitions.reduce(0) { $0 + $1.count }, "\(emptyOutput)")
+}

@@ -161,7 +161,7 @@ struct AuditCommand: ParsableCommand {
                                    gates: gateSet)
         let audit = try auditCall { () throws(AuditError) in try Audit(configuration: kafkaConfiguration, request: request, validator: validator, follow: follow) }
         if let runManifest {
-            let (records, note) = ExpectedRecords.regenerate(manifest: runManifest, config: configuration, partitions: audit.partitionCounts)
+            let (records, note) = ExpectedRecords.regenerate(manifest: runManifest, config: configuration, partitions: audit.producedPartitionCounts)
             audit.expect(records, note: note)
             if let note { Console.info("note: \(note)") }
         }
