@@ -133,6 +133,9 @@ public final class Audit: @unchecked Sendable {
         let ids: KeyExtractor?
         var exists = false
         var partitionCount = 0
+        /// The partition count keys are judged by: the manifest's, when it has one (what the run's producer spread
+        /// the keys over), else the topic's.
+        var keyPartitions = 0
         var partitions: [PartitionState] = []
         var expected: ExpectedRecords?
         /// First place each ID was read, by the ID's hash.
@@ -199,6 +202,7 @@ public final class Audit: @unchecked Sendable {
                 guard let topic = metadata.topics.first(where: { $0.name == name }), topic.error == nil, topic.partitions > 0 else { continue }
                 state.exists = true
                 state.partitionCount = topic.partitions
+                state.keyPartitions = entry?.partitionCount ?? topic.partitions
                 let numbers = (0..<Int32(topic.partitions)).map { $0 }
                 let lows = try consumer.watermarks(numbers.map { (name, $0) }, high: false, timeout: request.metadataTimeout)[name] ?? [:]
                 let highs = try consumer.watermarks(numbers.map { (name, $0) }, high: true, timeout: request.metadataTimeout)[name] ?? [:]
@@ -259,8 +263,9 @@ public final class Audit: @unchecked Sendable {
     /// on partitions the topic no longer has (to name the partition a missing record was sent to).
     public var producedPartitionCounts: [String: Int] {
         partitionCounts.reduce(into: [:]) { counts, topic in
-            let highest = manifest?.topics[topic.key]?.partitions.keys.max().map { Int($0) + 1 } ?? 0
-            counts[topic.key] = max(topic.value, highest)
+            let entry = manifest?.topics[topic.key]
+            let highest = entry?.partitions.keys.max().map { Int($0) + 1 } ?? 0
+            counts[topic.key] = entry?.partitionCount ?? max(topic.value, highest)
         }
     }
 
@@ -371,10 +376,11 @@ public final class Audit: @unchecked Sendable {
         let parsed = validator.sources[partition.source].unparseable == unparseable
 
         if let key = message.key, key.count > 0 {
-            let expected = KafkaPartitioner.partition(of: key, partitions: topic.partitionCount)
+            let expected = KafkaPartitioner.partition(of: key, partitions: topic.keyPartitions)
             if expected != partition.number {
+                let over = topic.keyPartitions == topic.partitionCount ? "" : " of the \(topic.keyPartitions) the run wrote to"
                 partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: nil,
-                                                  message: "key \(Self.text(key)) belongs on partition \(expected) (murmur2), not \(partition.number)"))
+                                                  message: "key \(Self.text(key)) belongs on partition \(expected)\(over) (murmur2), not \(partition.number)"))
             }
         } else {
             partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: topic.ids?.key(in: value).map(Self.text),

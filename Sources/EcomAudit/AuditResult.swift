@@ -160,7 +160,8 @@ extension Audit {
         for topic in topics {
             let entry = manifest?.topics[topic.name]
             if topic.exists, let entry, topic.gone.isEmpty {
-                topic.gone = entry.partitions.keys.filter { Int($0) >= topic.partitionCount }.sorted().map { Audit.PartitionState(number: $0) }
+                let wrote = Set(entry.partitions.keys).union((0..<Int32(entry.partitionCount ?? 0)).map { $0 })
+                topic.gone = wrote.filter { Int($0) >= topic.partitionCount }.sorted().map { Audit.PartitionState(number: $0) }
             }
             // A run stopped early sent a prefix of each topic's records (alerts raised by the transactions excepted).
             if let expected = topic.expected, let entry, manifest?.stopped != nil {
@@ -232,7 +233,8 @@ extension Audit {
             // Count: per partition against the manifest; a missing or empty topic, or a partition given up on, fails.
             var countExamples: [Finding] = []
             var badPartitions = 0
-            for partition in topic.partitions {
+            // Partitions added after the run are reported below, once each.
+            for partition in topic.partitions where Int(partition.number) < entry?.partitionCount ?? Int.max {
                 if partition.stalled {
                     badPartitions += 1
                     countExamples.append(Finding(partition: partition.number, offset: partition.next, id: nil,
@@ -262,6 +264,13 @@ extension Audit {
                 badPartitions += 1
                 countExamples.append(Finding(partition: partition.number, offset: nil, id: nil,
                                              message: "the manifest says \(entry?.partitions[partition.number]?.count ?? 0) records were delivered to partition \(partition.number); \(topic.name) has \(topic.partitionCount) partitions now (was the topic re-created with fewer?)"))
+            }
+            if let wrote = entry?.partitionCount, wrote < topic.partitionCount {
+                for partition in topic.partitions where Int(partition.number) >= wrote {
+                    badPartitions += 1
+                    countExamples.append(Finding(partition: partition.number, offset: nil, id: nil,
+                                                 message: "partition \(partition.number) was added after the run: the manifest says \(topic.name) had \(wrote) partitions (keys are judged by \(wrote)); \(partition.records) records read from it"))
+                }
             }
             let delivered = entry.map { $0.partitions.values.reduce(0) { $0 + $1.count } }
             if !topic.exists {

@@ -219,7 +219,7 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     #expect(!output.contains(String(repeating: "x", count: 200)), "a large payload is not printed whole")
 }
 
-/// Damage to a topic as a whole: fewer partitions than the run wrote to (counted missing, named or by digest), a
+/// Damage to a topic as a whole: fewer partitions than the run wrote to (counted missing, named or by digest), more, a
 /// `--from` past a partition's end (nothing read there, said so), a `--from` partition the topic does not have (a
 /// usage error), and a topic left empty while the manifest says records were delivered.
 @Test func auditCountsWhatATopicWithFewerPartitionsOrNoRecordsLost() throws {
@@ -257,9 +257,51 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     let (badStatus, _, badOutput) = try run.audit(narrow.bootstrap, ["--from", "7:0"])
     #expect(badStatus == 2 && badOutput.contains("partitions 0-1"), "\(badOutput)")
 
+    // More partitions than the run wrote to (the manifest's partition_count): the added ones are count findings and
+    // keys are still judged by the run's count, so the records copied where the run put them are not misplaced.
+    let wide = try BrokerProcess(brokers: 1, arguments: ["--partitions", "6"])
+    try #require(!wide.bootstrap.isEmpty)
+    for partition in 0..<4 { try kcatWrite(wide.bootstrap, "transactions", partition: partition, run.clean(partition)) }
+    let (wideStatus, wider, wideOutput) = try run.audit(wide.bootstrap)
+    #expect(wideStatus == 1)
+    #expect(auditViolations(wider) == ["count": 2, "missing": 0, "parse": 0, "altered": 0, "duplicate": 0, "partitioning": 0,
+                                       "key_matches_payload": 0, "unexpected": 0, "order_per_key": 0], "\(wideOutput)")
+    #expect(examples(wider, "audit.count").first?.hasPrefix("4@? -: partition 4 was added after the run: the manifest says transactions had 4 partitions") == true)
+
     let empty = try BrokerProcess(brokers: 1)
     try #require(!empty.bootstrap.isEmpty)
     let (emptyStatus, nothing, emptyOutput) = try run.audit(empty.bootstrap)
     #expect(emptyStatus == 1)
     #expect(auditViolations(nothing)["count"] == 4 && auditViolations(nothing)["missing"] == run.partitions.reduce(0) { $0 + $1.count }, "\(emptyOutput)")
+}
+
+/// Records produced to a partition before the run are not the run's: read from the manifest's first offsets they are
+/// not looked at; read from the beginning they are unexpected, each at its offset.
+@Test func auditSeparatesRecordsFromBeforeTheRun() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let older = try CLI.run(["generate", "--type", "transactions", "--count", "3", "--seed", "77", "--out", "-"]).text
+        .split(separator: "\n").enumerated().map { index, line in
+            Message("user_000001", line.replacingOccurrences(of: #""transaction_id":"txn_[0-9]*""#, with: "\"transaction_id\":\"txn_old_\(index)\"",
+                                                             options: .regularExpression))
+        }
+    try kcatWrite(broker.bootstrap, "transactions", partition: 0, older)
+    let manifest = dir.appendingPathComponent("m.json").path
+    #expect(try CLI.run(["stream", "--duration", "0.05", "--max", "--topics", "transactions", "--seed", "5",
+                         "--brokers", broker.bootstrap, "--manifest", manifest]).status == 0)
+    let first = try JSONValue.parse(String(contentsOfFile: manifest, encoding: .utf8))["topics"]?["transactions"]?["partitions"]?[0]
+    #expect(first?["partition"]?.intValue == 0 && first?["first_offset"]?.intValue == 3)
+    let json = dir.appendingPathComponent("r.json").path
+    let fromManifest = try CLI.run(["audit", "--brokers", broker.bootstrap, "--manifest", manifest, "--json", json])
+    #expect(fromManifest.status == 0, "\(fromManifest.text)")
+    let clean = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    #expect(clean["audit"]?["topics"]?[0]?["partitions"]?[0]?["start_offset"]?.intValue == 3)
+    let fromStart = try CLI.run(["audit", "--brokers", broker.bootstrap, "--manifest", manifest, "--from", "beginning", "--json", json])
+    #expect(fromStart.status == 1)
+    let report = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    #expect(auditViolations(report)["unexpected"] == 3 && auditViolations(report)["missing"] == 0 && auditViolations(report)["count"] == 1,
+            "\(fromStart.text)")
+    #expect(examples(report, "audit.unexpected").map { String($0.prefix(while: { $0 != " " })) } == ["0@0", "0@1", "0@2"])
 }
