@@ -462,10 +462,21 @@ public final class Audit: @unchecked Sendable {
         return first == nil
     }
 
-    /// An ISO-8601 timestamp's digits as one integer (YYYYMMDDhhmmssSSS), which orders as the time does.
-    private static func digits(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
+    /// An ISO-8601 timestamp's digits as one integer (YYYYMMDDhhmmssSSS), which orders as the time does: digits
+    /// up to the zone (`Z`, `+hh:mm`, `-hh:mm`), milliseconds padded when absent, finer digits dropped.
+    static func digits(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
         var value: Int64 = 0
-        for byte in bytes where byte >= 48 && byte <= 57 { value = value &* 10 &+ Int64(byte - 48) }
+        var count = 0
+        for (index, byte) in bytes.enumerated() {
+            if byte == UInt8(ascii: "Z") || byte == UInt8(ascii: "+") || (byte == UInt8(ascii: "-") && index > 10) { break }
+            guard byte >= 48 && byte <= 57, count < 17 else { continue }
+            value = value &* 10 &+ Int64(byte - 48)
+            count += 1
+        }
+        while count < 17 {
+            value = value &* 10
+            count += 1
+        }
         return value
     }
 

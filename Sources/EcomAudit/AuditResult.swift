@@ -285,7 +285,10 @@ extension Audit {
             } else {
                 let partitionsChecked = topic.partitions.count + topic.gone.count
                 add("audit.count", "records read equal the records delivered, per partition", nil, checked: partitionsChecked,
-                    violations: badPartitions, failReason: { "\($0) of \(partitionsChecked) partitions differ from the manifest" },
+                    violations: badPartitions, failReason: { bad in
+                        (read == 0 ? "topic \(topic.name) is empty from the start offsets to its end\(delivered.map { "; the manifest says \($0) records were delivered" } ?? ""): " : "")
+                            + "\(bad) of \(partitionsChecked) partitions differ from the manifest"
+                    },
                     examples: countExamples)
             }
             let canName = topic.expected != nil

@@ -273,6 +273,7 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     let (emptyStatus, nothing, emptyOutput) = try run.audit(empty.bootstrap)
     #expect(emptyStatus == 1)
     #expect(auditViolations(nothing)["count"] == 4 && auditViolations(nothing)["missing"] == run.partitions.reduce(0) { $0 + $1.count }, "\(emptyOutput)")
+    #expect(checks(nothing, "audit.count").first?["reason"]?.stringValue?.hasPrefix("topic transactions is empty from the start offsets to its end; the manifest says") == true)
 }
 
 /// Records produced to a partition before the run are not the run's: read from the manifest's first offsets they are
