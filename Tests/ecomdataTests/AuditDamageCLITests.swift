@@ -195,6 +195,19 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     let counts = (report["audit"]?["topics"]?[0]?["partitions"]?.arrayValue ?? []).map { Int($0["records"]?.intValue ?? -1) }
     #expect(counts == end, "every message read once")
     #expect(report["audit"]?["topics"]?[0]?["findings"]?["altered"]?.intValue == 6)
+
+    // The same topic against the manifest as a produce run's (no records to name): counted per partition from the
+    // manifest and the digests of each ID's first record, so partition 1's damage is one altered partition and the
+    // altered second copy on partition 3 is seen only as a duplicate.
+    let produced = run.dir.appendingPathComponent("produce-manifest.json").path
+    try String(contentsOfFile: run.manifest, encoding: .utf8).replacingOccurrences(of: "\"kind\": \"stream\"", with: "\"kind\": \"produce\"")
+        .write(toFile: produced, atomically: true, encoding: .utf8)
+    let (digestStatus, digest, digestOutput) = try run.audit(target.bootstrap, manifest: produced)
+    #expect(digestStatus == 1)
+    #expect(auditViolations(digest) == ["count": 3, "missing": 2, "parse": 5, "altered": 1, "duplicate": 3, "partitioning": 1,
+                                        "key_matches_payload": 2, "unexpected": 0, "order_per_key": 1], "\(digestOutput)")
+    #expect(examples(digest, "audit.altered").map { String($0.prefix(while: { $0 != " " })) } == ["1@?"])
+    #expect(checks(digest, "audit.unexpected").first?["status"]?.stringValue == "inconclusive")
 }
 
 /// Compressed batches (gzip, lz4, zstd, snappy), message headers and a message of 900 KB are read like any other:
