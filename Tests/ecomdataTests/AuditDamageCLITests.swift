@@ -275,6 +275,8 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
             "\(examples(past, "audit.count"))")
     let (badStatus, _, badOutput) = try run.audit(narrow.bootstrap, ["--from", "7:0"])
     #expect(badStatus == 2 && badOutput.contains("partitions 0-1"), "\(badOutput)")
+    #expect(try run.audit(narrow.bootstrap, ["--from", "elsewhere/0:5"]).status == 2, "a topic not audited")
+    #expect(try run.audit(narrow.bootstrap, ["--topics", ""]).status == 2, "an empty topic name")
 
     // More partitions than the run wrote to (the manifest's partition_count): the added ones are count findings and
     // keys are still judged by the run's count, so the records copied where the run put them are not misplaced.
