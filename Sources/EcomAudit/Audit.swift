@@ -393,7 +393,10 @@ public final class Audit: @unchecked Sendable {
             // arrived altered, not a record missing.
             let idBytes = topic.ids?.key(in: value)
             partition.add(.unparseable, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text), message: what))
-            if let idBytes { _ = identify(idBytes, value, topic: topic, partition: partition, offset: offset) }
+            if let idBytes {
+                topic.withID += 1
+                _ = identify(idBytes, value, topic: topic, partition: partition, offset: offset)
+            }
             return true
         }
         let payloadKey = topic.keys?.key(in: value)

@@ -200,6 +200,8 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     #expect(examples(report, "audit.order_per_key").map { String($0.prefix(while: { $0 != " " })) } == ["2@\(pair.1)", "3@\(end[3] - 1)"])
     let counts = (report["audit"]?["topics"]?[0]?["partitions"]?.arrayValue ?? []).map { Int($0["records"]?.intValue ?? -1) }
     #expect(counts == end, "every message read once")
+    #expect(checks(report, "audit.duplicate").first?["checked"]?.intValue == Int64(end.reduce(0, +) - 3),
+            "every message with an ID, parsed or not, is looked at for duplicates (the tombstone, the empty value and the user event have none)")
     #expect(report["audit"]?["topics"]?[0]?["findings"]?["altered"]?.intValue == 6)
 
     // The same topic against the manifest as a produce run's (no records to name): counted per partition from the
