@@ -403,7 +403,7 @@ public final class Audit: @unchecked Sendable {
         if topic.keys != nil, payloadKey == nil || message.key == nil || !payloadKey!.elementsEqual(message.key!) {
             let field = topic.keyField ?? ""
             partition.add(.keyMismatch, Finding(partition: partition.number, offset: offset, id: topic.ids?.key(in: value).map(Self.text),
-                                                message: "message key \(message.key.map(Self.text) ?? "(none)") is not the payload's \(field) \(payloadKey.map(Self.text) ?? "(none)")"))
+                                                message: "message key \(message.key.map { $0.isEmpty ? "(empty)" : Self.text($0) } ?? "(none)") is not the payload's \(field) \(payloadKey.map(Self.text) ?? "(none)")"))
         }
         guard let ids = topic.ids else { return true }
         guard let idBytes = ids.key(in: value) else {
