@@ -254,6 +254,8 @@ extension Audit {
                             why = "; the run's first offset \(sent.firstOffset) is at or past the partition's end \(partition.high): this log is not the one the run wrote to (was the topic re-created?)"
                         } else if let sent, partition.start > sent.firstOffset {
                             why = "; reading started at offset \(partition.start), after the run's first offset \(sent.firstOffset)"
+                        } else if partition.start > partition.low && partition.records < count {
+                            why = "; offsets \(partition.low)-\(partition.start - 1), before where reading started, were not read (is this a copy of the topic, with other offsets? --from beginning reads them)"
                         }
                         countExamples.append(Finding(partition: partition.number, offset: nil, id: nil,
                                                      message: "\(read), the manifest says \(count) were delivered\(why)"))
