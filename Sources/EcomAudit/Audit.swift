@@ -133,10 +133,15 @@ public final class Audit: @unchecked Sendable {
         let ids: KeyExtractor?
         var exists = false
         var partitionCount = 0
+        /// The partition count keys are judged by: the manifest's, when it has one (what the run's producer spread
+        /// the keys over), else the topic's.
+        var keyPartitions = 0
         var partitions: [PartitionState] = []
         var expected: ExpectedRecords?
         /// First place each ID was read, by the ID's hash.
-        var firstSeen: [UInt64: (partition: Int32, offset: Int64)] = [:]
+        var firstSeen: [UInt64: (partition: Int32, offset: Int64, payloadHash: UInt64)] = [:]
+        /// Partitions the manifest has records for that the topic no longer has (it has fewer partitions now).
+        var gone: [PartitionState] = []
         /// Milliseconds from CreateTime to the moment the record was read.
         var latencies: [Int64] = []
         var withoutTimestamp = 0
@@ -197,6 +202,7 @@ public final class Audit: @unchecked Sendable {
                 guard let topic = metadata.topics.first(where: { $0.name == name }), topic.error == nil, topic.partitions > 0 else { continue }
                 state.exists = true
                 state.partitionCount = topic.partitions
+                state.keyPartitions = entry?.partitionCount ?? topic.partitions
                 let numbers = (0..<Int32(topic.partitions)).map { $0 }
                 let lows = try consumer.watermarks(numbers.map { (name, $0) }, high: false, timeout: request.metadataTimeout)[name] ?? [:]
                 let highs = try consumer.watermarks(numbers.map { (name, $0) }, high: true, timeout: request.metadataTimeout)[name] ?? [:]
@@ -234,11 +240,33 @@ public final class Audit: @unchecked Sendable {
         } catch {
             throw .kafka(error)
         }
+        // Offsets given for a partition no audited topic has would be ignored in silence.
+        if case let .offsets(list) = request.start {
+            for given in list {
+                let named = topics.filter { given.topic == nil || $0.name == given.topic }
+                guard let topic = named.first(where: { $0.exists }) else {
+                    throw .invalidRequest("--from \(given.topic ?? "")\(given.topic == nil ? "" : "/")\(given.partition):\(given.offset): \(given.topic.map { "topic \($0) is not audited or does not exist" } ?? "no audited topic exists")")
+                }
+                guard named.contains(where: { $0.exists && Int(given.partition) < $0.partitionCount }) else {
+                    throw .invalidRequest("--from \(given.topic.map { "\($0)/" } ?? "")\(given.partition):\(given.offset): \(topic.name) has partitions 0-\(topic.partitionCount - 1)")
+                }
+            }
+        }
     }
 
     /// Partitions per topic, as the metadata said (missing topics are absent).
     public var partitionCounts: [String: Int] {
         Dictionary(uniqueKeysWithValues: topics.filter(\.exists).map { ($0.name, $0.partitionCount) })
+    }
+
+    /// Partitions per topic the run's keys were spread over: the topic's count, or more when the manifest has records
+    /// on partitions the topic no longer has (to name the partition a missing record was sent to).
+    public var producedPartitionCounts: [String: Int] {
+        partitionCounts.reduce(into: [:]) { counts, topic in
+            let entry = manifest?.topics[topic.key]
+            let highest = entry?.partitions.keys.max().map { Int($0) + 1 } ?? 0
+            counts[topic.key] = entry?.partitionCount ?? max(topic.value, highest)
+        }
     }
 
     /// The records the run sent, per topic, to compare each record read with (see ``ExpectedRecords``); `note`
@@ -347,62 +375,55 @@ public final class Audit: @unchecked Sendable {
         validator.validate(value, readable: value.count, at: location, source: partition.source)
         let parsed = validator.sources[partition.source].unparseable == unparseable
 
-        if let key = message.key {
-            let expected = KafkaPartitioner.partition(of: key, partitions: topic.partitionCount)
+        if let key = message.key, key.count > 0 {
+            let expected = KafkaPartitioner.partition(of: key, partitions: topic.keyPartitions)
             if expected != partition.number {
+                let over = topic.keyPartitions == topic.partitionCount ? "" : " of the \(topic.keyPartitions) the run wrote to"
                 partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: nil,
-                                                  message: "key \(Self.text(key)) belongs on partition \(expected) (murmur2), not \(partition.number)"))
+                                                  message: "key \(Self.text(key)) belongs on partition \(expected)\(over) (murmur2), not \(partition.number)"))
             }
         } else {
-            partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: nil, message: "no key"))
+            partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: topic.ids?.key(in: value).map(Self.text),
+                                              message: message.key == nil ? "no key (null)" : "empty key"))
         }
         guard parsed else {
-            partition.add(.unparseable, Finding(partition: partition.number, offset: offset, id: nil,
-                                                message: "not a JSON object: \(Self.text(UnsafeBufferPointer(rebasing: value.prefix(80))))"))
+            let what = message.valueIsNull ? "null value (a tombstone)" : value.isEmpty ? "empty value"
+                : "not a JSON object: \(Self.text(UnsafeBufferPointer(rebasing: value.prefix(80))))"
+            // A damaged payload whose ID can still be found (a BOM, invalid UTF-8, a truncated tail) is that record
+            // arrived altered, not a record missing.
+            let idBytes = topic.ids?.key(in: value)
+            partition.add(.unparseable, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text), message: what))
+            if let idBytes {
+                topic.withID += 1
+                _ = identify(idBytes, value, topic: topic, partition: partition, offset: offset)
+            }
             return true
         }
         let payloadKey = topic.keys?.key(in: value)
-        if let keys = topic.keys {
-            if payloadKey == nil || message.key == nil || !payloadKey!.elementsEqual(message.key!) {
-                let field = topic.keyField ?? ""
-                partition.add(.keyMismatch, Finding(partition: partition.number, offset: offset, id: topic.ids?.key(in: value).map(Self.text),
-                                                    message: "message key \(message.key.map(Self.text) ?? "(none)") is not the payload's \(field) \(payloadKey.map(Self.text) ?? "(none)")"))
-            }
-            _ = keys
+        if topic.keys != nil, payloadKey == nil || message.key == nil || !payloadKey!.elementsEqual(message.key!) {
+            let field = topic.keyField ?? ""
+            partition.add(.keyMismatch, Finding(partition: partition.number, offset: offset, id: topic.ids?.key(in: value).map(Self.text),
+                                                message: "message key \(message.key.map { $0.isEmpty ? "(empty)" : Self.text($0) } ?? "(none)") is not the payload's \(field) \(payloadKey.map(Self.text) ?? "(none)")"))
         }
-        guard let ids = topic.ids, let idBytes = ids.key(in: value) else { return true }
+        guard let ids = topic.ids else { return true }
+        guard let idBytes = ids.key(in: value) else {
+            // Not a record of this topic's type (a user event on transactions, ...): the run sent no such record.
+            if topic.expected != nil {
+                partition.add(.unexpected, Finding(partition: partition.number, offset: offset, id: nil,
+                                                   message: "no string \(topic.idField ?? "ID"): not a record the run sent to \(topic.name)"))
+            }
+            return true
+        }
         topic.withID += 1
-        let idHash = fnv1a(idBytes)
-        let id = { Self.text(idBytes) }
-        if let first = topic.firstSeen[idHash] {
-            partition.add(.duplicate, Finding(partition: partition.number, offset: offset, id: id(),
-                                              message: "\(topic.idField ?? "ID") \(id()) was read before at \(topic.name)/\(first.partition)@\(first.offset)"))
-        } else {
-            topic.firstSeen[idHash] = (partition.number, offset)
-            let payloadHash = fnv1a(value)
-            partition.distinct += 1
-            partition.idDigest &+= idHash
-            partition.payloadDigest &+= payloadHash
-            if let expected = topic.expected {
-                if let position = expected.position(ofID: idHash) {
-                    expected.seen[position] = true
-                    if expected.payloadHashes[position] != payloadHash {
-                        partition.add(.altered, Finding(partition: partition.number, offset: offset, id: id(),
-                                                        message: "the payload of \(id()) is not the one the run sent (regenerated from the seed)"))
-                    }
-                } else {
-                    partition.add(.unexpected, Finding(partition: partition.number, offset: offset, id: id(),
-                                                       message: "\(id()) is not among the records the run sent"))
-                }
-            }
-        }
+        // A record whose ID was read before is a duplicate; its timestamp is not held against the key's order.
+        guard identify(idBytes, value, topic: topic, partition: partition, offset: offset) else { return true }
         // Order per key per partition: payload timestamps of one key never go back.
         if let stampBytes = timestamps.key(in: value), let keyBytes = message.key ?? payloadKey {
             topic.withKeyAndTimestamp += 1
             let stamp = Self.digits(stampBytes)
             let keyHash = fnv1a(keyBytes)
             if let last = partition.lastByKey[keyHash], stamp < last.stamp {
-                partition.add(.order, Finding(partition: partition.number, offset: offset, id: id(),
+                partition.add(.order, Finding(partition: partition.number, offset: offset, id: Self.text(idBytes),
                                               message: "\(Self.text(stampBytes)) of key \(Self.text(keyBytes)) comes after a later one at offset \(last.offset)"))
             } else {
                 partition.lastByKey[keyHash] = (stamp, offset)
@@ -411,10 +432,54 @@ public final class Audit: @unchecked Sendable {
         return true
     }
 
-    /// An ISO-8601 timestamp's digits as one integer (YYYYMMDDhhmmssSSS), which orders as the time does.
-    private static func digits(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
+    /// Records a read record's ID: a duplicate when read before (true only the first time), and, when the run's
+    /// records are known, unexpected when the run did not send it or altered when its payload is not the one sent.
+    private func identify(_ idBytes: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, topic: TopicState,
+                          partition: PartitionState, offset: Int64) -> Bool {
+        let idHash = fnv1a(idBytes)
+        let payloadHash = fnv1a(value)
+        let id = Self.text(idBytes)
+        let first = topic.firstSeen[idHash]
+        if let first {
+            let same = first.payloadHash == payloadHash ? "the same payload: a redelivery" : "a different payload"
+            partition.add(.duplicate, Finding(partition: partition.number, offset: offset, id: id,
+                                              message: "\(topic.idField ?? "ID") \(id) was read before at \(topic.name)/\(first.partition)@\(first.offset), with \(same)"))
+        } else {
+            topic.firstSeen[idHash] = (partition.number, offset, payloadHash)
+            partition.distinct += 1
+            partition.idDigest &+= idHash
+            partition.payloadDigest &+= payloadHash
+        }
+        if let expected = topic.expected {
+            if let position = expected.position(ofID: idHash) {
+                expected.seen[position] = true
+                if expected.payloadHashes[position] != payloadHash {
+                    partition.add(.altered, Finding(partition: partition.number, offset: offset, id: id,
+                                                    message: "the payload of \(id) is not the one the run sent (regenerated from the seed)"))
+                }
+            } else {
+                partition.add(.unexpected, Finding(partition: partition.number, offset: offset, id: id,
+                                                   message: "\(id) is not among the records the run sent"))
+            }
+        }
+        return first == nil
+    }
+
+    /// An ISO-8601 timestamp's digits as one integer (YYYYMMDDhhmmssSSS), which orders as the time does: digits
+    /// up to the zone (`Z`, `+hh:mm`, `-hh:mm`), milliseconds padded when absent, finer digits dropped.
+    static func digits(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
         var value: Int64 = 0
-        for byte in bytes where byte >= 48 && byte <= 57 { value = value &* 10 &+ Int64(byte - 48) }
+        var count = 0
+        for (index, byte) in bytes.enumerated() {
+            if byte == UInt8(ascii: "Z") || byte == UInt8(ascii: "+") || (byte == UInt8(ascii: "-") && index > 10) { break }
+            guard byte >= 48 && byte <= 57, count < 17 else { continue }
+            value = value &* 10 &+ Int64(byte - 48)
+            count += 1
+        }
+        while count < 17 {
+            value = value &* 10
+            count += 1
+        }
         return value
     }
 

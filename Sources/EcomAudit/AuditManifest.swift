@@ -31,6 +31,8 @@ public struct AuditManifest: Sendable {
         public var planned: Int?
         /// Alerts raised by the streamed transactions rather than generated on their own.
         public var derivedFromTransactions: Bool
+        /// The topic's partition count when the run ended (manifests written before it was recorded have none).
+        public var partitionCount: Int?
         public var partitions: [Int32: Partition]
     }
 
@@ -83,7 +85,8 @@ public struct AuditManifest: Sendable {
                 keyField: entry["key_field"]?.stringValue ?? RecordType.allCases.first { $0.topic == topicName }?.keyField ?? "",
                 idField: entry["id_field"]?.stringValue, sent: Int(entry["sent"]?.intValue ?? 0),
                 delivered: Int(entry["delivered"]?.intValue ?? 0), planned: entry["planned"]?.intValue.map { Int($0) },
-                derivedFromTransactions: entry["derived_from_transactions"]?.boolValue ?? false, partitions: partitions)
+                derivedFromTransactions: entry["derived_from_transactions"]?.boolValue ?? false,
+                partitionCount: entry["partition_count"]?.intValue.map { Int($0) }, partitions: partitions)
         }
         self.topics = topics
     }

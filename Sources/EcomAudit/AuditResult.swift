@@ -159,6 +159,10 @@ extension Audit {
         var namedNote = expectedNote
         for topic in topics {
             let entry = manifest?.topics[topic.name]
+            if topic.exists, let entry, topic.gone.isEmpty {
+                let wrote = Set(entry.partitions.keys).union((0..<Int32(entry.partitionCount ?? 0)).map { $0 })
+                topic.gone = wrote.filter { Int($0) >= topic.partitionCount }.sorted().map { Audit.PartitionState(number: $0) }
+            }
             // A run stopped early sent a prefix of each topic's records (alerts raised by the transactions excepted).
             if let expected = topic.expected, let entry, manifest?.stopped != nil {
                 if entry.derivedFromTransactions {
@@ -176,11 +180,18 @@ extension Audit {
             if let expected = topic.expected {
                 for index in 0..<expected.count where !expected.seen[index] {
                     let number = expected.partitions[index]
-                    let partition = topic.partitions.first { $0.number == number } ?? topic.partitions.first
+                    let partition = topic.partitions.first { $0.number == number } ?? topic.gone.first { $0.number == number } ?? topic.partitions.first
                     partition?.add(.missing, Finding(partition: max(0, number), offset: nil, id: expected.ids[index],
                                                      message: "\(expected.ids[index]) was sent (to partition \(number)) and not read"))
                 }
             } else if let entry {
+                for partition in topic.gone {
+                    let count = entry.partitions[partition.number]?.count ?? 0
+                    partition.counts[FindingKind.missing.rawValue] += count
+                    partition.examples[FindingKind.missing.rawValue].append(Finding(
+                        partition: partition.number, offset: nil, id: nil,
+                        message: "\(count) records delivered to \(topic.name)/\(partition.number) were not read: the topic has \(topic.partitionCount) partitions now"))
+                }
                 for partition in topic.partitions {
                     let sent = entry.partitions[partition.number]
                     let count = sent?.count ?? 0
@@ -201,8 +212,8 @@ extension Audit {
             }
             let read = topic.partitions.reduce(0) { $0 + $1.records }
             let parsed = read - topic.partitions.reduce(0) { $0 + $1.counts[FindingKind.unparseable.rawValue] }
-            func total(_ kind: FindingKind) -> Int { topic.partitions.reduce(0) { $0 + $1.counts[kind.rawValue] } }
-            func examples(_ kind: FindingKind) -> [Finding] { Array(topic.partitions.flatMap { $0.examples[kind.rawValue] }.prefix(20)) }
+            func total(_ kind: FindingKind) -> Int { (topic.partitions + topic.gone).reduce(0) { $0 + $1.counts[kind.rawValue] } }
+            func examples(_ kind: FindingKind) -> [Finding] { Array((topic.partitions + topic.gone).flatMap { $0.examples[kind.rawValue] }.prefix(20)) }
             var topicChecks: [AuditCheck] = []
             func add(_ id: String, _ title: String, _ kind: FindingKind?, checked: Int, violations: Int? = nil,
                      failReason: (Int) -> String, inconclusive: String? = nil, examples given: [Finding]? = nil) {
@@ -222,7 +233,8 @@ extension Audit {
             // Count: per partition against the manifest; a missing or empty topic, or a partition given up on, fails.
             var countExamples: [Finding] = []
             var badPartitions = 0
-            for partition in topic.partitions {
+            // Partitions added after the run are reported below, once each.
+            for partition in topic.partitions where Int(partition.number) < entry?.partitionCount ?? Int.max {
                 if partition.stalled {
                     badPartitions += 1
                     countExamples.append(Finding(partition: partition.number, offset: partition.next, id: nil,
@@ -232,11 +244,34 @@ extension Audit {
                     let count = sent?.count ?? 0
                     if partition.records != count {
                         badPartitions += 1
-                        let retention = sent.map { partition.low > $0.firstOffset } ?? false
-                            ? "; the partition's log now starts at offset \(partition.low), after the run's first offset \(sent!.firstOffset): the records before it were deleted (retention)" : ""
+                        let read = partition.records == 0
+                            ? "no records read (from offset \(partition.start); the partition's end offset is \(partition.end ?? partition.high))"
+                            : "\(partition.records) records read from offsets \(partition.start)-\(max(partition.start, partition.next) - 1)"
+                        var why = ""
+                        if let sent, partition.low > sent.firstOffset {
+                            why = "; the partition's log now starts at offset \(partition.low), after the run's first offset \(sent.firstOffset): the records before it were deleted (retention)"
+                        } else if let sent, sent.firstOffset >= partition.high, count > 0 {
+                            why = "; the run's first offset \(sent.firstOffset) is at or past the partition's end \(partition.high): this log is not the one the run wrote to (was the topic re-created?)"
+                        } else if let sent, partition.start > sent.firstOffset {
+                            why = "; reading started at offset \(partition.start), after the run's first offset \(sent.firstOffset)"
+                        } else if partition.start > partition.low && partition.records < count {
+                            why = "; offsets \(partition.low)-\(partition.start - 1), before where reading started, were not read (is this a copy of the topic, with other offsets? --from beginning reads them)"
+                        }
                         countExamples.append(Finding(partition: partition.number, offset: nil, id: nil,
-                                                     message: "\(partition.records) records read from offsets \(partition.start)-\(max(partition.start, partition.next) - 1), the manifest says \(count) were delivered\(retention)"))
+                                                     message: "\(read), the manifest says \(count) were delivered\(why)"))
                     }
+                }
+            }
+            for partition in topic.gone {
+                badPartitions += 1
+                countExamples.append(Finding(partition: partition.number, offset: nil, id: nil,
+                                             message: "the manifest says \(entry?.partitions[partition.number]?.count ?? 0) records were delivered to partition \(partition.number); \(topic.name) has \(topic.partitionCount) partitions now (was the topic re-created with fewer?)"))
+            }
+            if let wrote = entry?.partitionCount, wrote < topic.partitionCount {
+                for partition in topic.partitions where Int(partition.number) >= wrote {
+                    badPartitions += 1
+                    countExamples.append(Finding(partition: partition.number, offset: nil, id: nil,
+                                                 message: "partition \(partition.number) was added after the run: the manifest says \(topic.name) had \(wrote) partitions (keys are judged by \(wrote)); \(partition.records) records read from it"))
                 }
             }
             let delivered = entry.map { $0.partitions.values.reduce(0) { $0 + $1.count } }
@@ -250,8 +285,12 @@ extension Audit {
                 add("audit.count", "records read equal the records delivered", nil, checked: topic.partitions.count, failReason: { _ in "" },
                     inconclusive: "no manifest \(manifest == nil ? "given" : "entry for \(topic.name)"): \(read) records read, nothing to compare them with; pass --manifest")
             } else {
-                add("audit.count", "records read equal the records delivered, per partition", nil, checked: topic.partitions.count,
-                    violations: badPartitions, failReason: { "\($0) of \(topic.partitions.count) partitions differ from the manifest" },
+                let partitionsChecked = topic.partitions.count + topic.gone.count
+                add("audit.count", "records read equal the records delivered, per partition", nil, checked: partitionsChecked,
+                    violations: badPartitions, failReason: { bad in
+                        (read == 0 ? "topic \(topic.name) is empty from the start offsets to its end\(delivered.map { "; the manifest says \($0) records were delivered" } ?? ""): " : "")
+                            + "\(bad) of \(partitionsChecked) partitions differ from the manifest"
+                    },
                     examples: countExamples)
             }
             let canName = topic.expected != nil
@@ -259,10 +298,10 @@ extension Audit {
             add("audit.missing", "every record delivered was read\(canName ? " (named, regenerated from the seed)" : "")", .missing,
                 checked: delivered ?? 0, violations: topic.exists ? nil : delivered ?? 0,
                 failReason: { "\($0) records delivered were not read" }, inconclusive: entry == nil ? absent ?? noManifest : nil)
-            add("audit.unexpected", "every record read is one the run sent", .unexpected, checked: parsed,
+            add("audit.unexpected", "every record read is one the run sent", .unexpected, checked: read,
                 failReason: { "\($0) records read are not among those the run sent" },
                 inconclusive: absent ?? (canName ? nil : "the records the run sent are not known one by one (\(namedNote ?? "no seeded stream manifest"))"))
-            add("audit.altered", "every payload is the one sent", .altered, checked: parsed, failReason: { "\($0) payloads differ from those sent" },
+            add("audit.altered", "every payload is the one sent", .altered, checked: read, failReason: { "\($0) payloads differ from those sent" },
                 inconclusive: absent ?? noManifest)
             let noID = topic.idField == nil ? "topic \(topic.name) has no known ID field"
                 : topic.withID == 0 ? "no record read from \(topic.name) has a string \(topic.idField!)" : nil
@@ -351,7 +390,7 @@ extension Audit {
                 ("findings", .object(findings)),
             ])
         }
-        func total(_ kind: FindingKind) -> JSONValue { .int(Int64(topic.partitions.reduce(0) { $0 + $1.counts[kind.rawValue] })) }
+        func total(_ kind: FindingKind) -> JSONValue { .int(Int64((topic.partitions + topic.gone).reduce(0) { $0 + $1.counts[kind.rawValue] })) }
         return .object([
             ("topic", .string(topic.name)),
             ("record_type", topic.type.map { .string($0.rawValue) } ?? .null),

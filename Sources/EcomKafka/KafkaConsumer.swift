@@ -22,8 +22,10 @@ public struct ConsumedMessage {
     public let offset: Int64
     /// The message key, nil for a record without one.
     public let key: UnsafeBufferPointer<UInt8>?
-    /// The payload.
+    /// The payload (empty for a null value).
     public let value: UnsafeBufferPointer<UInt8>
+    /// Whether the value is null (a tombstone), not merely empty.
+    public let valueIsNull: Bool
     /// CreateTime in milliseconds since the epoch, when the message has one.
     public let timestamp: Int64?
 }
@@ -141,7 +143,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         let value = UnsafeBufferPointer(start: m.payload?.assumingMemoryBound(to: UInt8.self), count: m.payload == nil ? 0 : m.len)
         let key = m.key.map { UnsafeBufferPointer(start: $0.assumingMemoryBound(to: UInt8.self), count: m.key_len) }
         body(ConsumedMessage(topicIndex: index, partition: m.partition, offset: m.offset, key: key, value: value,
-                             timestamp: Self.createTime(message)))
+                             valueIsNull: m.payload == nil, timestamp: Self.createTime(message)))
         return .record
     }
 

@@ -160,7 +160,7 @@ public final class KafkaDataProducer: @unchecked Sendable {
     /// The run's manifest: run id, tool version, seed, config digest, times, and per topic and partition
     /// the offsets, counts and order-independent digests of IDs and payloads from the delivery reports.
     public func manifest(for result: StreamResult, runID: String = UUID().uuidString.lowercased()) -> JSONValue {
-        RunManifest(
+        var manifest = RunManifest(
             kind: "stream", brokers: configuration.brokers, started: result.started, finished: result.finished,
             report: result.report, stopReason: result.stopReason,
             generation: [
@@ -174,7 +174,9 @@ public final class KafkaDataProducer: @unchecked Sendable {
                 RunManifest.Topic(name: topic.type.topic, keyField: topic.type.keyField, idField: topic.type.idField, sent: topic.sent,
                                   extra: [("planned", .int(Int64(topic.planned))), ("target_rate", .double(topic.targetRate)),
                                           ("achieved_rate", .double(topic.achievedRate)), ("derived_from_transactions", .bool(topic.derived))])
-            }).json(runID: runID)
+            })
+        manifest.partitionCounts = RunManifest.partitionCounts(on: configuration)
+        return manifest.json(runID: runID)
     }
 }
 

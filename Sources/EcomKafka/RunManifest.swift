@@ -34,6 +34,9 @@ public struct RunManifest {
     /// Seed, scenario, config digest and simulated window, for generated runs.
     public var generation: [(String, JSONValue)]
     public var topics: [Topic]
+    /// Partitions per topic when the run ended, as the cluster said (see ``partitionCounts(on:timeout:)``): the
+    /// count the run's keys were spread over, so that an audit can tell a topic whose partitions changed since.
+    public var partitionCounts: [String: Int] = [:]
 
     public init(kind: String, brokers: String, started: Date, finished: Date, report: DeliveryReport, stopReason: String?,
                 generation: [(String, JSONValue)], topics: [Topic]) {
@@ -73,7 +76,8 @@ public struct RunManifest {
                 ("delivered", .int(Int64(report.delivered[topic.name] ?? 0))),
                 ("failed", .int(Int64(report.failed[topic.name] ?? 0))),
                 ("last_error", report.lastError[topic.name].map { .string($0) } ?? .null),
-            ] + topic.extra + [("partitions", .array(partitions))]))
+            ] + topic.extra + [("partition_count", partitionCounts[topic.name].map { .int(Int64($0)) } ?? .null),
+                               ("partitions", .array(partitions))]))
         }
         return .object([
             ("format", .string("ecomdata.manifest/v1")),
@@ -88,6 +92,14 @@ public struct RunManifest {
             ("stopped", stopReason.map { .string($0) } ?? .null),
             ("topics", .object(topicMembers)),
         ])
+    }
+
+    /// Each topic's partition count on the cluster, for the manifest; empty when it does not answer within `timeout`.
+    public static func partitionCounts(on configuration: KafkaConfiguration, timeout: Double = 3) -> [String: Int] {
+        guard let admin = try? KafkaAdmin(configuration: configuration), let metadata = try? admin.metadata(timeout: timeout) else { return [:] }
+        var counts: [String: Int] = [:]
+        for topic in metadata.topics where topic.error == nil && topic.partitions > 0 { counts[topic.name] = topic.partitions }
+        return counts
     }
 
     /// Writes `document` to `path`, creating the directory.

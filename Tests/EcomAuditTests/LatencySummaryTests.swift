@@ -22,3 +22,15 @@ import Testing
     #expect(redacted == ["ecomdata", "audit", "-X", "sasl.password=***", "-Xssl.key.password=***", "-X", "client.id=me",
                          "--brokers", "b:9092", "-X", "sasl.oauthbearer.token=***"])
 }
+
+/// The order check compares timestamps as YYYYMMDDhhmmssSSS: one without milliseconds or with microseconds orders by
+/// its time, not by how many digits it has, and the zone's digits are not taken for the time's.
+@Test func timestampOrderKeysIgnoreTheirPrecisionAndZone() {
+    func key(_ text: String) -> Int64 { Array(text.utf8).withUnsafeBufferPointer { Audit.digits($0) } }
+    #expect(key("2024-09-02T00:00:02.500Z") == 20240902000002500)
+    #expect(key("2024-09-02T00:00:03Z") == 20240902000003000)
+    #expect(key("2024-09-02T00:00:02.500Z") < key("2024-09-02T00:00:03Z"), "was 20240902000003 < 20240902000002500")
+    #expect(key("2024-09-02T00:00:02.500123Z") == key("2024-09-02T00:00:02.500Z"))
+    #expect(key("2024-09-02T00:00:03+02:00") == 20240902000003000)
+    #expect(key("2024-09-02T00:00:03.250-05:00") == 20240902000003250)
+}

@@ -7,10 +7,10 @@ final class BrokerProcess {
     let process = Process()
     let bootstrap: String
 
-    init(brokers: Int) throws {
+    init(brokers: Int, arguments: [String] = []) throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-bootstrap-\(UUID().uuidString)")
         process.executableURL = CLI.executable
-        process.arguments = ["broker", "--brokers-count", "\(brokers)", "--bootstrap-file", file.path]
+        process.arguments = ["broker", "--brokers-count", "\(brokers)", "--bootstrap-file", file.path] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

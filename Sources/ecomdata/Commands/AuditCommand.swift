@@ -86,6 +86,7 @@ struct AuditCommand: ParsableCommand {
 
     func validate() throws {
         if let scenario, Scenario(rawValue: scenario) == nil { throw ValidationError("unknown scenario '\(scenario)'") }
+        if topics.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) { throw ValidationError("--topics: a topic name is empty") }
         if from == "manifest" && manifest == nil { throw ValidationError("--from manifest needs --manifest") }
         if let from, !["beginning", "manifest"].contains(from), Timestamp(parsing: from) == nil, Self.offsets(from) == nil {
             throw ValidationError("--from \(from): write beginning, manifest, a time (2024-09-02T10:00:00Z) or offsets such as 0:100,1:250 or transactions/0:100")
@@ -161,7 +162,7 @@ struct AuditCommand: ParsableCommand {
                                    gates: gateSet)
         let audit = try auditCall { () throws(AuditError) in try Audit(configuration: kafkaConfiguration, request: request, validator: validator, follow: follow) }
         if let runManifest {
-            let (records, note) = ExpectedRecords.regenerate(manifest: runManifest, config: configuration, partitions: audit.partitionCounts)
+            let (records, note) = ExpectedRecords.regenerate(manifest: runManifest, config: configuration, partitions: audit.producedPartitionCounts)
             audit.expect(records, note: note)
             if let note { Console.info("note: \(note)") }
         }

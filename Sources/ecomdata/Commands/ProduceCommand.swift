@@ -68,10 +68,12 @@ struct ProduceCommand: ParsableCommand {
         let delivered = report.delivered[topic] ?? 0
         let failed = report.failed[topic] ?? 0
         withExtendedLifetime(sources) {}
-        let document = RunManifest(
+        var run = RunManifest(
             kind: "produce", brokers: configuration.brokers, started: started, finished: finished, report: report,
             stopReason: failure, generation: [("files", .array(files.map { .string($0) }))],
-            topics: [RunManifest.Topic(name: topic, keyField: field, idField: seedType?.idField, sent: sent)]).json()
+            topics: [RunManifest.Topic(name: topic, keyField: field, idField: seedType?.idField, sent: sent)])
+        run.partitionCounts = RunManifest.partitionCounts(on: configuration)
+        let document = run.json()
         if !RunManifest.write(document, to: manifest) {
             Console.error("cannot write the manifest \(manifest); check that the directory is writable")
         }

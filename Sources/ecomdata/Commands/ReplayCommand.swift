@@ -152,7 +152,7 @@ struct ReplayCommand: ParsableCommand {
         let report = result.report
         let delivered = report.delivered[topic] ?? 0, failed = report.failed[topic] ?? 0
         let remaining = producer.inFlight
-        let document = RunManifest(
+        var run = RunManifest(
             kind: "replay", brokers: configuration.brokers, started: result.started, finished: result.finished,
             report: report, stopReason: result.stopReason, generation: manifestMembers(records, result),
             topics: [RunManifest.Topic(name: topic, keyField: field, idField: type?.idField, sent: result.sent, extra: [
@@ -161,7 +161,9 @@ struct ReplayCommand: ParsableCommand {
                 ("sending_seconds", .double(result.sendingSeconds)),
                 ("max_lateness_seconds", .double(result.maxLateness)),
                 ("mean_lateness_seconds", .double(result.meanLateness)),
-            ])]).json()
+            ])])
+        run.partitionCounts = RunManifest.partitionCounts(on: configuration)
+        let document = run.json()
         let manifestWritten = RunManifest.write(document, to: manifest)
 
         let seconds = result.finished.timeIntervalSince(result.started)

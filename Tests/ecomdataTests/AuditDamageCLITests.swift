@@ -1,0 +1,352 @@
+import EcomJSON
+import Foundation
+import Testing
+
+/// One message as kcat writes it: a nil key is sent without one, a nil value as null (a tombstone).
+private struct Message {
+    var key: String?
+    var value: [UInt8]?
+
+    init(_ key: String?, _ value: String?) {
+        self.key = key
+        self.value = value.map { Array($0.utf8) }
+    }
+
+    init(_ key: String?, bytes: [UInt8]) {
+        self.key = key
+        value = bytes
+    }
+}
+
+/// Writes messages to one partition with kcat (an independent producer), in order, batch by batch: messages are
+/// separated by 0x1e so that payloads may hold newlines; a run of null values goes through `kcat -Z`.
+private func kcatWrite(_ brokers: String, _ topic: String, partition: Int, _ messages: [Message], options: [String] = []) throws {
+    var index = 0
+    while index < messages.count {
+        let null = messages[index].value == nil
+        var batch: [Message] = []
+        while index < messages.count && (messages[index].value == nil) == null {
+            batch.append(messages[index])
+            index += 1
+        }
+        let keyed = batch.map { $0.key != nil }
+        var runs: [[Message]] = []
+        for (offset, message) in batch.enumerated() {
+            if offset > 0 && keyed[offset] == keyed[offset - 1] { runs[runs.count - 1].append(message) } else { runs.append([message]) }
+        }
+        for run in runs {
+            let produce = Process()
+            produce.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+            produce.arguments = ["-P", "-b", brokers, "-t", topic, "-p", "\(partition)", "-D", "\u{1e}"]
+                + (run[0].key != nil ? ["-K", "\t"] : []) + (null ? ["-Z"] : []) + options
+            let input = Pipe()
+            produce.standardInput = input
+            produce.standardError = FileHandle.nullDevice
+            try produce.run()
+            var data: [UInt8] = []
+            for message in run {
+                if let key = message.key { data += Array(key.utf8) + [9] }
+                data += (message.value ?? []) + [0x1e]
+            }
+            input.fileHandleForWriting.write(Data(data))
+            try input.fileHandleForWriting.close()
+            produce.waitUntilExit()
+            #expect(produce.terminationStatus == 0, "kcat -P failed")
+        }
+    }
+}
+
+/// A seeded stream of transactions on a broker of its own, its manifest, and its records per partition as kcat reads them.
+private struct StreamedRun {
+    let source: BrokerProcess
+    let dir: URL
+    let manifest: String
+    /// Per partition, key and payload in offset order.
+    let partitions: [[(key: String, value: String)]]
+
+    init() throws {
+        source = try BrokerProcess(brokers: 1)
+        try #require(!source.bootstrap.isEmpty)
+        dir = try CLI.temporaryDirectory()
+        manifest = dir.appendingPathComponent("manifest.json").path
+        let stream = try CLI.run(["stream", "--duration", "0.05", "--max", "--topics", "transactions", "--seed", "5",
+                                  "--brokers", source.bootstrap, "--manifest", manifest])
+        #expect(stream.status == 0, "\(stream.stderr)")
+        var partitions: [[(key: String, value: String)]] = Array(repeating: [], count: 4)
+        for line in try kcatLines(brokers: source.bootstrap, topic: "transactions", format: "%p\t%k\t%s\n") {
+            let fields = line.split(separator: "\t", maxSplits: 2).map(String.init)
+            partitions[Int(fields[0])!].append((fields[1], fields[2]))
+        }
+        try #require(partitions.allSatisfy { $0.count > 20 })
+        self.partitions = partitions
+    }
+
+    func id(_ partition: Int, _ index: Int) -> String {
+        (try? JSONValue.parse(partitions[partition][index].value)["transaction_id"]?.stringValue) ?? "?"
+    }
+
+    func clean(_ partition: Int) -> [Message] { partitions[partition].map { Message($0.key, $0.value) } }
+
+    /// Audits `brokers` against the run's manifest (or `manifest`), returning the exit status and the report.
+    func audit(_ brokers: String, manifest: String? = nil, _ arguments: [String] = []) throws -> (status: Int32, report: JSONValue, output: String) {
+        let json = dir.appendingPathComponent("audit-\(UUID().uuidString).json").path
+        let result = try CLI.run(["audit", "--brokers", brokers, "--manifest", manifest ?? self.manifest, "--json", json] + arguments)
+        let report = (try? JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))) ?? .null
+        if report != .null { #expect(try schemaProblems(json).isEmpty) }
+        return (result.status, report, result.text + result.stderr)
+    }
+}
+
+/// The violations of each audit check, by id without `audit.`.
+private func auditViolations(_ report: JSONValue) -> [String: Int] {
+    var result: [String: Int] = [:]
+    for check in report["checks"]?.arrayValue ?? [] where check["family"]?.stringValue == "audit" {
+        result[String((check["id"]?.stringValue ?? "").dropFirst(6))] = Int(check["violations"]?.intValue ?? -1)
+    }
+    return result
+}
+
+/// Examples of a check as `partition@offset id: message`.
+private func examples(_ report: JSONValue, _ id: String) -> [String] {
+    (checks(report, id).first?["examples"]?.arrayValue ?? []).map { example in
+        let location = example["location"]
+        return "\(location?["partition"]?.intValue ?? -1)@\(location?["offset"]?.intValue.map(String.init) ?? "?") "
+            + "\(example["id"]?.stringValue ?? "-"): \(example["message"]?.stringValue ?? "")"
+    }
+}
+
+/// Damage a real pipeline does to records, planted with kcat on a copy of a seeded stream, each counted once per kind
+/// it is, at its partition and offset: tombstones and empty values, a redelivery without a key, a key that is not the
+/// payload's, a BOM, a trailing newline or CRLF, invalid UTF-8, a truncated payload, a user event on `transactions`,
+/// IDs the run never sent, an identical redelivery, a redelivery with another payload, two records of a key swapped,
+/// and a record whose timestamp goes back.
+@Test func auditCountsEachKindOfRecordDamageAtItsOffset() throws {
+    let run = try StreamedRun()
+    defer { try? FileManager.default.removeItem(at: run.dir) }
+    let target = try BrokerProcess(brokers: 1)
+    try #require(!target.bootstrap.isEmpty)
+    let p = run.partitions
+
+    // Partition 0: a tombstone and an empty value in place of two records (lost: their IDs are gone), then the sixth
+    // record again without a key.
+    var zero = run.clean(0)
+    zero[3] = Message(p[0][3].key, nil)
+    zero[4] = Message(p[0][4].key, "")
+    zero.append(Message(nil, p[0][5].value))
+    // Partition 1: records arrive damaged but recognisable by their ID: altered, and unparseable where JSON breaks.
+    var one = run.clean(1)
+    one[2] = Message(p[1][2].key, bytes: [0xEF, 0xBB, 0xBF] + Array(p[1][2].value.utf8))
+    one[3] = Message(p[1][3].key, p[1][3].value + "\n")
+    one[4] = Message(p[1][4].key, p[1][4].value + "\r\n")
+    let invalid = Array(p[1][5].value.utf8), field = Array("\"currency\":\"".utf8)
+    let at = try #require((0..<(invalid.count - field.count)).first { Array(invalid[$0..<($0 + field.count)]) == field }) + field.count
+    one[5] = Message(p[1][5].key, bytes: Array(invalid[..<at]) + [0xFF, 0xFE] + Array(invalid[at...]))
+    one[6] = Message(p[1][6].key, String(p[1][6].value.prefix(100)))
+    // Partition 2: a message key that is not the payload's user_id (both land on partition 2), a user event on
+    // transactions, and a transaction with an ID the run never sent.
+    var two = run.clean(2)
+    let otherKey = p[2][0].key
+    try #require(otherKey != p[2][2].key)
+    two[2] = Message(otherKey, p[2][2].value)
+    // Two records of one key swapped: the later one's timestamp comes first, nothing else changes.
+    let byKey = Dictionary(grouping: p[2].indices.dropFirst(3), by: { p[2][$0].key })
+    let pair = try #require(byKey.values.filter { $0.count == 2 && p[2][$0[0]].key != otherKey }.map { ($0[0], $0[1]) }.min { $0.0 < $1.0 })
+    try #require(p[2].prefix(3).allSatisfy { $0.key != p[2][pair.0].key })
+    two.swapAt(pair.0, pair.1)
+    let event = try #require(CLI.run(["generate", "--type", "user_events", "--count", "1", "--seed", "9", "--out", "-"]).text
+        .split(separator: "\n").first.map(String.init))
+    let eventUser = try #require(JSONValue.parse(event)["user_id"]?.stringValue)
+    two.append(Message(otherKey, event.replacingOccurrences(of: "\"user_id\":\"\(eventUser)\"", with: "\"user_id\":\"\(otherKey)\"")))
+    let stranger = p[2][0].value.replacingOccurrences(of: run.id(2, 0), with: "txn_999999999")
+        .replacingOccurrences(of: #""timestamp":"[^"]*""#, with: #""timestamp":"2024-09-02T23:59:59.000Z""#, options: .regularExpression)
+    two.append(Message(otherKey, stranger))
+    // Partition 3: an identical redelivery, a redelivery with another payment method, and a record of the tenth
+    // record's key with an earlier timestamp and an ID the run never sent (the key's time goes back).
+    var three = run.clean(3)
+    three.append(Message(p[3][5].key, p[3][5].value))
+    let method = try #require(JSONValue.parse(p[3][6].value)["payment_method"]?.stringValue)
+    three.append(Message(p[3][6].key, p[3][6].value.replacingOccurrences(
+        of: "\"payment_method\":\"\(method)\"", with: "\"payment_method\":\"\(method == "paypal" ? "debit_card" : "paypal")\"")))
+    let late = p[3][10].value.replacingOccurrences(of: run.id(3, 10), with: "txn_999999998")
+        .replacingOccurrences(of: #""timestamp":"[^"]*""#, with: #""timestamp":"2024-09-02T00:00:00.000Z""#, options: .regularExpression)
+    three.append(Message(p[3][10].key, late))
+    for (partition, messages) in [zero, one, two, three].enumerated() {
+        try kcatWrite(target.bootstrap, "transactions", partition: partition, messages)
+    }
+
+    let (status, report, output) = try run.audit(target.bootstrap)
+    #expect(status == 1, "\(output)")
+    let end = [zero.count, one.count, two.count, three.count]
+    #expect(auditViolations(report) == ["count": 3, "missing": 2, "parse": 5, "altered": 6, "duplicate": 3, "partitioning": 1,
+                                        "key_matches_payload": 2, "unexpected": 3, "order_per_key": 2], "\(output)")
+    #expect(examples(report, "audit.missing").sorted() == ["0@? \(run.id(0, 3)): \(run.id(0, 3)) was sent (to partition 0) and not read",
+                                                           "0@? \(run.id(0, 4)): \(run.id(0, 4)) was sent (to partition 0) and not read"])
+    let parse = examples(report, "audit.parse")
+    #expect(parse.count == 5)
+    #expect(parse.contains("0@3 -: null value (a tombstone)") && parse.contains("0@4 -: empty value"), "\(parse)")
+    for offset in [2, 5, 6] { #expect(parse.contains { $0.hasPrefix("1@\(offset) \(run.id(1, offset)): not a JSON object") }, "\(parse)") }
+    #expect(examples(report, "audit.altered").map { String($0.prefix(while: { $0 != " " })) } == ["1@2", "1@3", "1@4", "1@5", "1@6", "3@\(end[3] - 2)"])
+    let duplicates = examples(report, "audit.duplicate")
+    #expect(duplicates == [
+        "0@\(end[0] - 1) \(run.id(0, 5)): transaction_id \(run.id(0, 5)) was read before at transactions/0@5, with the same payload: a redelivery",
+        "3@\(end[3] - 3) \(run.id(3, 5)): transaction_id \(run.id(3, 5)) was read before at transactions/3@5, with the same payload: a redelivery",
+        "3@\(end[3] - 2) \(run.id(3, 6)): transaction_id \(run.id(3, 6)) was read before at transactions/3@6, with a different payload",
+    ])
+    #expect(examples(report, "audit.partitioning") == ["0@\(end[0] - 1) \(run.id(0, 5)): no key (null)"])
+    #expect(examples(report, "audit.key_matches_payload").map { String($0.prefix(while: { $0 != " " })) } == ["0@\(end[0] - 1)", "2@2"])
+    let unexpected = examples(report, "audit.unexpected")
+    #expect(unexpected.map { String($0.prefix(while: { $0 != " " })) } == ["2@\(end[2] - 2)", "2@\(end[2] - 1)", "3@\(end[3] - 1)"])
+    #expect(unexpected[0].contains("no string transaction_id"), "\(unexpected)")
+    #expect(examples(report, "audit.order_per_key").map { String($0.prefix(while: { $0 != " " })) } == ["2@\(pair.1)", "3@\(end[3] - 1)"])
+    let counts = (report["audit"]?["topics"]?[0]?["partitions"]?.arrayValue ?? []).map { Int($0["records"]?.intValue ?? -1) }
+    #expect(counts == end, "every message read once")
+    #expect(checks(report, "audit.duplicate").first?["checked"]?.intValue == Int64(end.reduce(0, +) - 3),
+            "every message with an ID, parsed or not, is looked at for duplicates (the tombstone, the empty value and the user event have none)")
+    #expect(report["audit"]?["topics"]?[0]?["findings"]?["altered"]?.intValue == 6)
+
+    // The same topic against the manifest as a produce run's (no records to name): counted per partition from the
+    // manifest and the digests of each ID's first record, so partition 1's damage is one altered partition and the
+    // altered second copy on partition 3 is seen only as a duplicate.
+    let produced = run.dir.appendingPathComponent("produce-manifest.json").path
+    try String(contentsOfFile: run.manifest, encoding: .utf8).replacingOccurrences(of: "\"kind\": \"stream\"", with: "\"kind\": \"produce\"")
+        .write(toFile: produced, atomically: true, encoding: .utf8)
+    let (digestStatus, digest, digestOutput) = try run.audit(target.bootstrap, manifest: produced)
+    #expect(digestStatus == 1)
+    #expect(auditViolations(digest) == ["count": 3, "missing": 2, "parse": 5, "altered": 1, "duplicate": 3, "partitioning": 1,
+                                        "key_matches_payload": 2, "unexpected": 0, "order_per_key": 2], "\(digestOutput)")
+    #expect(examples(digest, "audit.altered").map { String($0.prefix(while: { $0 != " " })) } == ["1@?"])
+    #expect(checks(digest, "audit.unexpected").first?["status"]?.stringValue == "inconclusive")
+}
+
+/// Compressed batches (gzip, lz4, zstd, snappy), message headers and a message of 900 KB are read like any other:
+/// the copy passes every audit check but for the one large record, which the run never sent, with an empty key.
+@Test func auditReadsCompressedBatchesHeadersAndLargeMessages() throws {
+    let run = try StreamedRun()
+    defer { try? FileManager.default.removeItem(at: run.dir) }
+    let target = try BrokerProcess(brokers: 1)
+    try #require(!target.bootstrap.isEmpty)
+    for (partition, codec) in ["gzip", "lz4", "zstd", "snappy"].enumerated() {
+        try kcatWrite(target.bootstrap, "transactions", partition: partition, run.clean(partition),
+                      options: ["-z", codec, "-H", "trace=\(codec)", "-H", "origin=kcat"])
+    }
+    let key = run.partitions[3][0].key
+    let large = "{\"transaction_id\":\"txn_999999997\",\"user_id\":\"\(key)\",\"note\":\"\(String(repeating: "x", count: 900_000))\"}"
+    try kcatWrite(target.bootstrap, "transactions", partition: 3, [Message("", large)])
+    let (status, report, output) = try run.audit(target.bootstrap)
+    #expect(status == 1, "\(output)")
+    #expect(auditViolations(report) == ["count": 1, "missing": 0, "parse": 0, "altered": 0, "duplicate": 0, "partitioning": 1,
+                                        "key_matches_payload": 1, "unexpected": 1, "order_per_key": 0], "\(output)")
+    let at = "3@\(run.partitions[3].count) txn_999999997: "
+    #expect(examples(report, "audit.partitioning") == [at + "empty key"])
+    #expect(examples(report, "audit.key_matches_payload") == [at + "message key (empty) is not the payload's user_id \(key)"])
+    #expect(examples(report, "audit.unexpected") == ["3@\(run.partitions[3].count) txn_999999997: txn_999999997 is not among the records the run sent"])
+    #expect(!output.contains(String(repeating: "x", count: 200)), "a large payload is not printed whole")
+}
+
+/// Damage to a topic as a whole: fewer partitions than the run wrote to (counted missing, named or by digest), more, a
+/// `--from` past a partition's end (nothing read there, said so), a `--from` partition the topic does not have (a
+/// usage error), and a topic left empty while the manifest says records were delivered.
+@Test func auditCountsWhatATopicWithFewerPartitionsOrNoRecordsLost() throws {
+    let run = try StreamedRun()
+    defer { try? FileManager.default.removeItem(at: run.dir) }
+    let narrow = try BrokerProcess(brokers: 1, arguments: ["--partitions", "2"])
+    try #require(!narrow.bootstrap.isEmpty)
+    for partition in 0..<2 { try kcatWrite(narrow.bootstrap, "transactions", partition: partition, run.clean(partition)) }
+    let lost = run.partitions[2].count + run.partitions[3].count
+    let (status, named, output) = try run.audit(narrow.bootstrap)
+    #expect(status == 1, "\(output)")
+    #expect(auditViolations(named)["count"] == 2 && auditViolations(named)["missing"] == lost, "\(output)")
+    #expect(examples(named, "audit.count").first?.contains("transactions has 2 partitions now") == true)
+    #expect(examples(named, "audit.missing").first == "2@? \(run.id(2, 0)): \(run.id(2, 0)) was sent (to partition 2) and not read")
+
+    // The same manifest as a produce run's: no records to name, counted from the manifest per partition.
+    var text = try String(contentsOfFile: run.manifest, encoding: .utf8)
+    text = text.replacingOccurrences(of: "\"kind\": \"stream\"", with: "\"kind\": \"produce\"")
+    let produced = run.dir.appendingPathComponent("produce-manifest.json").path
+    try text.write(toFile: produced, atomically: true, encoding: .utf8)
+    let (digestStatus, digest, digestOutput) = try run.audit(narrow.bootstrap, manifest: produced)
+    #expect(digestStatus == 1, "\(digestOutput)")
+    #expect(digest["audit"]?["records_named"]?.boolValue == false)
+    #expect(auditViolations(digest)["missing"] == lost && auditViolations(digest)["count"] == 2, "\(digestOutput)")
+    #expect(examples(digest, "audit.missing") == [
+        "2@? -: \(run.partitions[2].count) records delivered to transactions/2 were not read: the topic has 2 partitions now",
+        "3@? -: \(run.partitions[3].count) records delivered to transactions/3 were not read: the topic has 2 partitions now",
+    ])
+
+    let (pastStatus, past, pastOutput) = try run.audit(narrow.bootstrap, ["--from", "1:100000"])
+    #expect(pastStatus == 1)
+    #expect(auditViolations(past)["missing"] == lost + run.partitions[1].count, "\(pastOutput)")
+    #expect(examples(past, "audit.count").contains { $0.hasPrefix("1@? -: no records read (from offset 100000; the partition's end offset is \(run.partitions[1].count))") },
+            "\(examples(past, "audit.count"))")
+    let (badStatus, _, badOutput) = try run.audit(narrow.bootstrap, ["--from", "7:0"])
+    #expect(badStatus == 2 && badOutput.contains("partitions 0-1"), "\(badOutput)")
+    #expect(try run.audit(narrow.bootstrap, ["--from", "elsewhere/0:5"]).status == 2, "a topic not audited")
+    #expect(try run.audit(narrow.bootstrap, ["--topics", ""]).status == 2, "an empty topic name")
+
+    // More partitions than the run wrote to (the manifest's partition_count): the added ones are count findings and
+    // keys are still judged by the run's count, so the records copied where the run put them are not misplaced.
+    let wide = try BrokerProcess(brokers: 1, arguments: ["--partitions", "6"])
+    try #require(!wide.bootstrap.isEmpty)
+    for partition in 0..<4 { try kcatWrite(wide.bootstrap, "transactions", partition: partition, run.clean(partition)) }
+    let (wideStatus, wider, wideOutput) = try run.audit(wide.bootstrap)
+    #expect(wideStatus == 1)
+    #expect(auditViolations(wider) == ["count": 2, "missing": 0, "parse": 0, "altered": 0, "duplicate": 0, "partitioning": 0,
+                                       "key_matches_payload": 0, "unexpected": 0, "order_per_key": 0], "\(wideOutput)")
+    #expect(examples(wider, "audit.count").first?.hasPrefix("4@? -: partition 4 was added after the run: the manifest says transactions had 4 partitions") == true)
+
+    let empty = try BrokerProcess(brokers: 1)
+    try #require(!empty.bootstrap.isEmpty)
+    let (emptyStatus, nothing, emptyOutput) = try run.audit(empty.bootstrap)
+    #expect(emptyStatus == 1)
+    #expect(auditViolations(nothing)["count"] == 4 && auditViolations(nothing)["missing"] == run.partitions.reduce(0) { $0 + $1.count }, "\(emptyOutput)")
+    #expect(checks(nothing, "audit.count").first?["reason"]?.stringValue?.hasPrefix("topic transactions is empty from the start offsets to its end; the manifest says") == true)
+}
+
+/// Records produced to a partition before the run are not the run's: read from the manifest's first offsets they are
+/// not looked at; read from the beginning they are unexpected, each at its offset.
+@Test func auditSeparatesRecordsFromBeforeTheRun() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let older = try CLI.run(["generate", "--type", "transactions", "--count", "3", "--seed", "77", "--out", "-"]).text
+        .split(separator: "\n").enumerated().map { index, line in
+            Message("user_000001", line.replacingOccurrences(of: #""transaction_id":"txn_[0-9]*""#, with: "\"transaction_id\":\"txn_old_\(index)\"",
+                                                             options: .regularExpression))
+        }
+    try kcatWrite(broker.bootstrap, "transactions", partition: 0, older)
+    let manifest = dir.appendingPathComponent("m.json").path
+    #expect(try CLI.run(["stream", "--duration", "0.05", "--max", "--topics", "transactions", "--seed", "5",
+                         "--brokers", broker.bootstrap, "--manifest", manifest]).status == 0)
+    let first = try JSONValue.parse(String(contentsOfFile: manifest, encoding: .utf8))["topics"]?["transactions"]?["partitions"]?[0]
+    #expect(first?["partition"]?.intValue == 0 && first?["first_offset"]?.intValue == 3)
+    let json = dir.appendingPathComponent("r.json").path
+    let fromManifest = try CLI.run(["audit", "--brokers", broker.bootstrap, "--manifest", manifest, "--json", json])
+    #expect(fromManifest.status == 0, "\(fromManifest.text)")
+    let clean = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    #expect(clean["audit"]?["topics"]?[0]?["partitions"]?[0]?["start_offset"]?.intValue == 3)
+    let fromStart = try CLI.run(["audit", "--brokers", broker.bootstrap, "--manifest", manifest, "--from", "beginning", "--json", json])
+    #expect(fromStart.status == 1)
+    let report = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    #expect(auditViolations(report)["unexpected"] == 3 && auditViolations(report)["missing"] == 0 && auditViolations(report)["count"] == 1,
+            "\(fromStart.text)")
+    #expect(examples(report, "audit.unexpected").map { String($0.prefix(while: { $0 != " " })) } == ["0@0", "0@1", "0@2"])
+
+    // A copy of the run's records alone (a re-created topic) has them at lower offsets than the manifest says: read
+    // from the manifest's offsets the first three are missing, and the count says where they may be.
+    let copy = try BrokerProcess(brokers: 1)
+    try #require(!copy.bootstrap.isEmpty)
+    var partitions: [Int: [Message]] = [:]
+    for line in try kcatLines(brokers: broker.bootstrap, topic: "transactions", format: "%p\t%k\t%s\n") {
+        let fields = line.split(separator: "\t", maxSplits: 2).map(String.init)
+        if !fields[2].contains("txn_old_") { partitions[Int(fields[0])!, default: []].append(Message(fields[1], fields[2])) }
+    }
+    for (partition, messages) in partitions { try kcatWrite(copy.bootstrap, "transactions", partition: partition, messages) }
+    let shifted = try CLI.run(["audit", "--brokers", copy.bootstrap, "--manifest", manifest, "--json", json])
+    #expect(shifted.status == 1)
+    let shiftedReport = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    #expect(auditViolations(shiftedReport)["missing"] == 3 && auditViolations(shiftedReport)["count"] == 1, "\(shifted.text)")
+    #expect(examples(shiftedReport, "audit.count").first?.contains("offsets 0-2, before where reading started, were not read") == true,
+            "\(examples(shiftedReport, "audit.count"))")
+    #expect(try CLI.run(["audit", "--brokers", copy.bootstrap, "--manifest", manifest, "--from", "beginning"]).status == 0)
+}
