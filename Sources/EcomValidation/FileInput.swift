@@ -32,11 +32,14 @@ public enum FileInput {
                 if name != "catalog" { try walk(full, into: &found) }
                 continue
             }
-            if (info.st_mode & S_IFMT) == S_IFLNK {
-                var target = stat()
-                if stat(full, &target) == 0 && (target.st_mode & S_IFMT) == S_IFDIR { continue }
-            }
+            var target = info
+            if (info.st_mode & S_IFMT) == S_IFLNK, stat(full, &target) == 0, (target.st_mode & S_IFMT) == S_IFDIR { continue }
             guard [".ndjson", ".jsonl", ".json"].contains(where: { name.hasSuffix($0) }), name != "manifest.json" else { continue }
+            // A pipe found in a directory would block the run until something writes to it.
+            if (info.st_mode & S_IFMT) == S_IFLNK, stat(full, &target) != 0 { throw .unreadable(full, String(cString: strerror(errno))) }
+            guard (target.st_mode & S_IFMT) == S_IFREG else {
+                throw .unreadable(full, "not a regular file (a pipe, socket or device) in a directory input; name it on its own if it is meant to be read")
+            }
             found.append(full)
         }
     }

@@ -218,7 +218,11 @@ final class TransactionChecker: TypeChecker {
                     consistency.fail(at: location, id: idText(), "no city \(name.text) in \(country.text) in the cities fixture")
                 }
             }
-            if let id, inRange { sample.offer(idHash(id).mixed, (latitude, longitude, tokens.bool(slot: slots, s.isFraud) ?? false)) }
+            if let id, inRange {
+                let fraud = tokens.bool(slot: slots, s.isFraud) ?? false
+                let content = (latitude.bitPattern.mixed ^ longitude.bitPattern) &+ (fraud ? 1 : 0)
+                sample.offer(idHash(id).mixed, tiebreak: content.mixed, (latitude, longitude, fraud))
+            }
         }
         // Fraud labels and distributions.
         let isFraud = tokens.bool(slot: slots, s.isFraud)

@@ -209,31 +209,37 @@ struct Histogram {
 }
 
 /// A deterministic sample of at most `limit` items: those with the smallest hashes (a bottom-k sketch), so
-/// the sample does not depend on record order.
+/// the sample does not depend on record order. Items with the same hash (records sharing an ID) are ranked by a
+/// second hash of their own content, so that neither the order of a run nor its thread count decides between them.
 struct BottomSample<Item> {
     let limit: Int
-    private var heap: [(hash: UInt64, item: Item)] = []
+    private var heap: [(hash: UInt64, tiebreak: UInt64, item: Item)] = []
 
     init(limit: Int) { self.limit = limit }
 
-    mutating func offer(_ hash: UInt64, _ item: @autoclosure () -> Item) {
+    @inline(__always)
+    private func above(_ a: (hash: UInt64, tiebreak: UInt64, item: Item), _ b: (hash: UInt64, tiebreak: UInt64, item: Item)) -> Bool {
+        a.hash != b.hash ? a.hash > b.hash : a.tiebreak > b.tiebreak
+    }
+
+    mutating func offer(_ hash: UInt64, tiebreak: UInt64, _ item: @autoclosure () -> Item) {
         if heap.count < limit {
-            heap.append((hash, item()))
+            heap.append((hash, tiebreak, item()))
             var child = heap.count - 1
             while child > 0 {
                 let parent = (child - 1) / 2
-                guard heap[child].hash > heap[parent].hash else { break }
+                guard above(heap[child], heap[parent]) else { break }
                 heap.swapAt(child, parent)
                 child = parent
             }
-        } else if hash < heap[0].hash {
-            heap[0] = (hash, item())
+        } else if hash < heap[0].hash || (hash == heap[0].hash && tiebreak < heap[0].tiebreak) {
+            heap[0] = (hash, tiebreak, item())
             var parent = 0
             while true {
                 let left = 2 * parent + 1, right = left + 1
                 var largest = parent
-                if left < heap.count, heap[left].hash > heap[largest].hash { largest = left }
-                if right < heap.count, heap[right].hash > heap[largest].hash { largest = right }
+                if left < heap.count, above(heap[left], heap[largest]) { largest = left }
+                if right < heap.count, above(heap[right], heap[largest]) { largest = right }
                 if largest == parent { break }
                 heap.swapAt(parent, largest)
                 parent = largest
@@ -243,9 +249,9 @@ struct BottomSample<Item> {
 
     /// Offers another shard's sample: the result is the sample of both shards' items.
     mutating func merge(_ shard: BottomSample<Item>) {
-        for entry in shard.heap { offer(entry.hash, entry.item) }
+        for entry in shard.heap { offer(entry.hash, tiebreak: entry.tiebreak, entry.item) }
     }
 
-    /// The sample, in hash order.
-    var items: [Item] { heap.sorted { $0.hash < $1.hash }.map(\.item) }
+    /// The sample, in hash order (then tie-break order).
+    var items: [Item] { heap.sorted { above($1, $0) }.map(\.item) }
 }

@@ -235,7 +235,9 @@ public final class Validator {
         switch parser.parse(line, readable: readable) {
         case let .failure(message):
             sources[source].unparseable += 1
-            let explained = { ParseHint.explain(line, unterminated: unterminated).map { "\(message); \($0)" } ?? message }
+            let explained = {
+                ParseHint.explain(line, unterminated: unterminated).map { "\(message.hasSuffix(".") ? String(message.dropLast()) : message); \($0)" } ?? message
+            }
             parse.fail(at: location, id: nil, explained())
             if quarantine != nil { lastMessages.append(explained()) }
             return

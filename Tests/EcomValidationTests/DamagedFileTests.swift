@@ -380,6 +380,18 @@ func aFileInAnotherEncodingIsRefusedWithWhatToDo(encoding: String, swiftEncoding
     }
 }
 
+/// A named pipe in a directory input would block the run until something writes to it: it is named instead.
+@Test func aPipeInADirectoryInputIsNamedNotWaitedFor() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-fifo-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    #expect(FileManager.default.createFile(atPath: directory.appendingPathComponent("a.ndjson").path, contents: Data(ndjson(Array(cleanTransactions[..<3])))))
+    #expect(mkfifo(directory.appendingPathComponent("b.ndjson").path, 0o600) == 0)
+    #expect { _ = try FileInput.files(at: directory.path) } throws: { error in
+        String(describing: error).contains("b.ndjson: not a regular file")
+    }
+}
+
 /// Without read permission (when the tests do not run as root, who reads anything).
 @Test(.enabled(if: getuid() != 0)) func anUnreadableFileIsNamed() throws {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-\(UUID().uuidString)-transactions.ndjson").path
@@ -440,4 +452,22 @@ func randomDamageGivesTheSameReportHoweverItIsRead(seed: Int) throws {
     }
     let pipe = directory.appendingPathComponent("pipe/export.ndjson").path
     #expect(comparable(try validatedThroughPipe(bytes, at: pipe), path: pipe, as: "export.ndjson") == serial, "through a pipe: the report differs")
+}
+
+/// Records that share an ID (a duplicate, or a key given twice) share the coordinate sample's hash: which of them
+/// the sample keeps, and in which order, must not depend on the order they came in (on two threads it varied, and
+/// the report with it).
+@Test func theSampleRanksItemsWithOneHashByTheirContent() {
+    let offers: [(UInt64, UInt64, Int)] = [(5, 9, 50), (5, 2, 20), (7, 1, 70), (5, 4, 40), (3, 3, 30)]
+    var forward = BottomSample<Int>(limit: 3), backward = BottomSample<Int>(limit: 3)
+    for offer in offers { forward.offer(offer.0, tiebreak: offer.1, offer.2) }
+    for offer in offers.reversed() { backward.offer(offer.0, tiebreak: offer.1, offer.2) }
+    var shards = (BottomSample<Int>(limit: 3), BottomSample<Int>(limit: 3))
+    for (index, offer) in offers.enumerated() {
+        if index % 2 == 0 { shards.0.offer(offer.0, tiebreak: offer.1, offer.2) } else { shards.1.offer(offer.0, tiebreak: offer.1, offer.2) }
+    }
+    var merged = shards.1
+    merged.merge(shards.0)
+    #expect(forward.items == [30, 20, 40])
+    #expect(backward.items == forward.items && merged.items == forward.items)
 }
