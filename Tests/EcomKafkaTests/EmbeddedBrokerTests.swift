@@ -3,10 +3,10 @@ import Foundation
 import Testing
 
 /// Reads a topic from its start to its end with kcat, an independent client: one `key partition offset` line per record.
-func kcatRead(brokers: String, topic: String) throws -> [(key: String, partition: Int, value: String)] {
+func kcatRead(brokers: String, topic: String) throws -> [(key: String, partition: Int, value: String, offset: Int)] {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-    process.arguments = ["-C", "-b", brokers, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%p\t%s\n"]
+    process.arguments = ["-C", "-b", brokers, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%p\t%o\t%s\n"]
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
@@ -14,8 +14,8 @@ func kcatRead(brokers: String, topic: String) throws -> [(key: String, partition
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
-        let fields = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
-        return (String(fields[0]), Int(fields[1]) ?? -1, fields.count > 2 ? String(fields[2]) : "")
+        let fields = line.split(separator: "\t", maxSplits: 3, omittingEmptySubsequences: false)
+        return (String(fields[0]), Int(fields[1]) ?? -1, fields.count > 3 ? String(fields[3]) : "", fields.count > 2 ? Int(fields[2]) ?? -1 : -1)
     }
 }
 
