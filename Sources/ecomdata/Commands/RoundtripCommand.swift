@@ -147,6 +147,10 @@ struct RoundtripCommand: ParsableCommand {
     private func streamAndAudit(generator: ECommerceDataGenerator, types: [RecordType], start: Timestamp, end: Timestamp,
                                 configuration: KafkaConfiguration, gates gateSet: Gates) throws -> (KafkaDataProducer.StreamResult, AuditResult, JSONValue) {
         let scenario = generator.scenario
+        // SIGINT and SIGTERM stop the run from here on (regenerating the records can take seconds: a signal then
+        // would otherwise end the process without a report).
+        let stop = StopSignal()
+        let sources = onTermination { name in stop.stop("stopped by \(name)") }
         // The audit reads from the ends of this moment, so on a cluster with older data it sees only this run's.
         let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true, gates: gateSet))
         let request = AuditRequest(topics: types.map(\.topic), start: .latest, idleTimeout: idleTimeout, metadataTimeout: connectTimeout,
@@ -168,8 +172,6 @@ struct RoundtripCommand: ParsableCommand {
         let reader = ReaderThread(audit: audit, follow: follow)
         reader.start()
         let streamer = try kafkaCall { () throws(KafkaError) in try KafkaDataProducer(generator: generator, configuration: configuration) }
-        let stop = StopSignal()
-        let sources = onTermination { name in stop.stop("stopped by \(name)") }
         Console.info("roundtrip: streaming \(types.map(\.topic).joined(separator: ", ")) to \(configuration.brokers): \(duration) simulated hour(s) of \(scenario.rawValue) from \(start), speedup x\(speedup), reading them back as they arrive")
         let result = streamer.startStreaming(topics: types, durationHours: duration, rateMultiplier: rateMultiplier, speedup: speedup,
                                              simulatedStart: start, stop: stop)
