@@ -83,7 +83,7 @@ struct SessionGenerator {
                      browsePlan: (Int) -> GenerationPlan) throws(GenerationError) -> (SessionGenerator, [Block]) {
         let transactionBlocks = transactions.plan.blocks
         let probe = SessionGenerator(context: context, browsePlan: browsePlan(0), transactions: transactions, windowStart: windowStart)
-        let extents = Slots<(count: Int, start: Int64)>(transactionBlocks.count)
+        let extents = WorkerResults<(count: Int, start: Int64)>(transactionBlocks.count)
         let workers = max(1, min(threads, transactionBlocks.count))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             for index in stride(from: worker, to: transactionBlocks.count, by: workers) {
@@ -323,19 +323,19 @@ struct SessionGenerator {
 
 /// Results of `DispatchQueue.concurrentPerform` workers: each slot is written once, under the lock, and the
 /// values are read after `concurrentPerform` returned.
-final class Slots<Value>: @unchecked Sendable {
+public final class WorkerResults<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [Value?]
 
-    init(_ count: Int) { slots = Array(repeating: nil, count: count) }
+    public init(_ count: Int) { slots = Array(repeating: nil, count: count) }
 
-    func store(_ index: Int, _ value: Value) {
+    public func store(_ index: Int, _ value: Value) {
         lock.lock()
         slots[index] = value
         lock.unlock()
     }
 
-    var values: [Value] {
+    public var values: [Value] {
         lock.lock()
         defer { lock.unlock() }
         return slots.map { $0! }

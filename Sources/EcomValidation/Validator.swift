@@ -364,7 +364,8 @@ public final class Validator {
         let order = { (location: RecordLocation) -> ReadOrder in
             switch location {
             case let .file(name, line): (names[name] ?? Int.max, line)
-            case let .topic(name, partition, offset): (names[name] ?? Int.max, Int(partition) << 44 | Int(offset))
+            // A topic partition is its own input, named `topic/partition` (as the audit adds them).
+            case let .topic(name, partition, offset): (names["\(name)/\(partition)"] ?? names[name] ?? Int.max, Int(offset))
             }
         }
         for (index, part) in shard.sources.enumerated() {

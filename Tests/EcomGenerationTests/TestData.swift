@@ -41,7 +41,7 @@ enum TestData {
     /// (The five single-threaded runs are independent, so they run side by side.)
     static let referenceLines: [RecordType: [String]] = {
         let types = RecordType.allCases
-        let results = Slots<[String]>(types.count)
+        let results = WorkerResults<[String]>(types.count)
         DispatchQueue.concurrentPerform(iterations: types.count) { index in
             results.store(index, lines(standard, type: types[index], count: referenceCount, threads: 1))
         }
@@ -60,7 +60,7 @@ enum TestData {
     /// Parses NDJSON lines with libjansson (`JSONValue.parse`), on all cores, keeping their order.
     static func parse(_ lines: [String]) -> [JSONValue] {
         let chunks = 16
-        let parts = Slots<[JSONValue]>(chunks)
+        let parts = WorkerResults<[JSONValue]>(chunks)
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let slice = lines[(lines.count * chunk / chunks)..<(lines.count * (chunk + 1) / chunks)]
             parts.store(chunk, slice.map { line in
@@ -68,24 +68,6 @@ enum TestData {
             })
         }
         return parts.values.flatMap { $0 }
-    }
-}
-
-/// Results of `DispatchQueue.concurrentPerform` workers: each slot is written once, under the lock, and the
-/// values are read after `concurrentPerform` returned.
-final class Slots<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Value?]
-    init(_ count: Int) { slots = Array(repeating: nil, count: count) }
-    func store(_ index: Int, _ value: Value) {
-        lock.lock()
-        slots[index] = value
-        lock.unlock()
-    }
-    var values: [Value] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots.map { $0! }
     }
 }
 

@@ -188,7 +188,8 @@ func schemaProblems(_ reportPath: String) throws -> String {
 
 /// Input the user may not read: a file, and a directory below a directory input (which was left out without a
 /// word, the run passing on the rest). As root, who reads anything, the command runs as nobody through setpriv.
-@Test(.enabled(if: getuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+@Test(.enabled(if: getuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+               "as root the command must run as nobody, which needs setpriv (util-linux)"))
 func validateNamesInputItMayNotRead() throws {
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
