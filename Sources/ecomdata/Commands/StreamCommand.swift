@@ -119,10 +119,12 @@ struct StreamCommand: ParsableCommand {
             let delivered = result.report.delivered[name] ?? 0
             let failed = result.report.failed[name] ?? 0
             failedTotal += failed + (topic.sent - delivered - failed)
-            let deviation = topic.targetRate > 0 ? (topic.achievedRate / topic.targetRate - 1) * 100 : 0
+            // Flat out (--max) there is no pace to deviate from.
+            let deviation = max || topic.targetRate <= 0 ? String(repeating: " ", count: 9) + "-"
+                : String(format: "%+9.2f%%", (topic.achievedRate / topic.targetRate - 1) * 100)
             print(name.padding(toLength: 20, withPad: " ", startingAt: 0)
-                  + String(format: "%9d %9d %10d %7d %11.1f %11.1f %+9.2f%%", topic.planned, topic.sent, delivered, failed,
-                           topic.targetRate, topic.achievedRate, deviation)
+                  + String(format: "%9d %9d %10d %7d %11.1f %11.1f ", topic.planned, topic.sent, delivered, failed,
+                           topic.targetRate, topic.achievedRate) + deviation
                   + (topic.derived ? "  (raised by the transactions, not paced)" : ""))
         }
         let within = result.topics.allSatisfy { $0.derived || $0.targetRate == 0 || abs($0.achievedRate / $0.targetRate - 1) <= 0.01 }
