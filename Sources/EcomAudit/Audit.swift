@@ -32,6 +32,9 @@ public struct AuditRequest {
     /// Violations allowed and whether a check gates, by check id (`audit.duplicate: {max_violations: 10}` for an
     /// at-least-once pipeline), as for the validator's checks.
     public var gates: Gates
+    /// The consumer group this audit is a member of, sharing the partitions with the group's other members (each
+    /// writes a partial; `merge` combines them); nil to read every partition with explicit assignment.
+    public var group: String?
 
     /// A request; `start` defaults to the manifest's first offsets when there is a manifest, else the beginning.
     public init(topics: [String], manifest: AuditManifest? = nil, start: Start? = nil, idleTimeout: Double = 30, metadataTimeout: Double = 10,
@@ -105,6 +108,13 @@ public final class Audit: @unchecked Sendable {
         var payloadDigest: UInt64 = 0
         var source = 0
         var stalled = false
+        /// In a group, whether the partition is this member's now.
+        var owned = false
+        /// In a group, the offset ranges this member read ([from, to)), and where the one being read began.
+        var pieces: [(from: Int64, to: Int64)] = []
+        var pieceStart: Int64?
+        /// In a group, the offset this member last committed for the partition.
+        var committed: Int64?
         /// Records with an earlier CreateTime are skipped until the first one at or after it (`--from` a time,
         /// on a broker that cannot look offsets up by time).
         var notBefore: Int64?
@@ -117,9 +127,26 @@ public final class Audit: @unchecked Sendable {
 
         var done: Bool { end.map { next >= $0 } ?? false }
 
+        /// Counts a finding and keeps it when it is among the first 20 by offset (a duplicate may be found after
+        /// later offsets were, when the copy read first turns out to be the second by partition and offset).
         func add(_ kind: FindingKind, _ finding: @autoclosure () -> Finding) {
             counts[kind.rawValue] += 1
-            if examples[kind.rawValue].count < 20 { examples[kind.rawValue].append(finding()) }
+            let kept = examples[kind.rawValue]
+            guard kept.count < 20 || (kept.last?.offset ?? .min) > (finding().offset ?? .max) else { return }
+            let new = finding()
+            if let offset = new.offset, let index = kept.firstIndex(where: { $0.offset.map { $0 > offset } ?? false }) {
+                examples[kind.rawValue].insert(new, at: index)
+            } else {
+                examples[kind.rawValue].append(new)
+            }
+            if examples[kind.rawValue].count > 20 { examples[kind.rawValue].removeLast() }
+        }
+
+        /// Takes a first-seen ID's digests from (`sign` -1) or gives them to (+1) this partition.
+        func count(id idHash: UInt64, payload payloadHash: UInt64, _ sign: Int) {
+            distinct += sign
+            idDigest = sign > 0 ? idDigest &+ idHash : idDigest &- idHash
+            payloadDigest = sign > 0 ? payloadDigest &+ payloadHash : payloadDigest &- payloadHash
         }
     }
 
@@ -149,6 +176,32 @@ public final class Audit: @unchecked Sendable {
         var withID = 0
         var withKeyAndTimestamp = 0
 
+        /// Counts an ID read at `partition`@`offset`: the first copy of an ID is the one first by partition and
+        /// offset, whatever order the partitions were read in (so that one reader, or a group's members merged, name
+        /// the same copies); every other copy is a duplicate at its own place.
+        func identify(idHash: UInt64, id: @autoclosure () -> String, payloadHash: UInt64, partition: PartitionState, offset: Int64) {
+            guard let first = firstSeen[idHash] else {
+                firstSeen[idHash] = (partition.number, offset, payloadHash)
+                partition.count(id: idHash, payload: payloadHash, 1)
+                return
+            }
+            let same = first.payloadHash == payloadHash ? "the same payload: a redelivery" : "a different payload"
+            let field = idField ?? "ID"
+            if (partition.number, offset) > (first.partition, first.offset) {
+                let message = first.partition == partition.number ? "\(field) \(id()) was read before at \(name)/\(first.partition)@\(first.offset), with \(same)"
+                    : "\(field) \(id()) is also at \(name)/\(first.partition)@\(first.offset), with \(same)"
+                partition.add(.duplicate, Finding(partition: partition.number, offset: offset, id: id(), message: message))
+                return
+            }
+            // This copy comes first: the one counted before becomes the duplicate.
+            guard let earlier = partitions.first(where: { $0.number == first.partition }) else { return }
+            earlier.count(id: idHash, payload: first.payloadHash, -1)
+            partition.count(id: idHash, payload: payloadHash, 1)
+            firstSeen[idHash] = (partition.number, offset, payloadHash)
+            earlier.add(.duplicate, Finding(partition: earlier.number, offset: first.offset, id: id(),
+                                            message: "\(field) \(id()) is also at \(name)/\(partition.number)@\(offset), with \(same)"))
+        }
+
         init(name: String, type: RecordType?, keyField: String?, idField: String?) {
             self.name = name
             self.type = type
@@ -162,7 +215,19 @@ public final class Audit: @unchecked Sendable {
     let configuration: KafkaConfiguration
     let request: AuditRequest
     let validator: Validator
-    let consumer: KafkaConsumer
+    /// The reader; nil for an audit merged from a group's partials, which reads nothing.
+    let consumer: KafkaConsumer?
+    private var kafka: KafkaConsumer {
+        guard let consumer else { preconditionFailure("a merged audit reads nothing") }
+        return consumer
+    }
+    /// In a group: whether the group has given this member its partitions yet (an empty share counts).
+    private var joined = false
+    /// Whether partitions are read without an end (until a follow control finishes).
+    private var following = false
+    /// Where ``read(follow:interval:progress:)`` reports what it does.
+    private var progress: ((String) -> Void)?
+    private let relay = RebalanceRelay()
     let topics: [TopicState]
     /// The producing run's manifest; may be set after reading when the run ends while it is read (roundtrip).
     public var manifest: AuditManifest?
@@ -182,6 +247,7 @@ public final class Audit: @unchecked Sendable {
         self.request = request
         self.validator = validator
         manifest = request.manifest
+        following = follow
         do {
             let admin = try KafkaAdmin(configuration: configuration)
             // Metadata for every topic, so that asking about a missing topic does not create it.
@@ -189,7 +255,15 @@ public final class Audit: @unchecked Sendable {
             // Fetches answered within 100 ms (the embedded broker holds an empty fetch for the whole wait), unless -X says otherwise.
             var consumerConfiguration = configuration
             consumerConfiguration.properties.insert(("fetch.wait.max.ms", "100"), at: 0)
-            consumer = try KafkaConsumer(configuration: consumerConfiguration, partitionEOF: true)
+            let relay = relay
+            let consumer: KafkaConsumer
+            if let group = request.group {
+                consumer = try KafkaConsumer(configuration: consumerConfiguration, group: group, partitionEOF: true) { change in
+                    relay.audit?.rebalance(change) ?? []
+                }
+            } else {
+                consumer = try KafkaConsumer(configuration: consumerConfiguration, partitionEOF: true)
+            }
             var states: [TopicState] = []
             var assignment: [(topic: String, partition: Int32, offset: Int64)] = []
             var seen = Set<String>()
@@ -232,14 +306,16 @@ public final class Audit: @unchecked Sendable {
                     partition.end = follow ? nil : partition.high
                     partition.source = validator.addSource("\(name)/\(number)", type: type)
                     state.partitions.append(partition)
-                    if follow || partition.start < partition.high { assignment.append((name, number, partition.start)) }
+                    if request.group == nil && (follow || partition.start < partition.high) { assignment.append((name, number, partition.start)) }
                 }
             }
             topics = states
+            self.consumer = consumer
             self.assignment = assignment
         } catch {
             throw .kafka(error)
         }
+        relay.audit = self
         // Offsets given for a partition no audited topic has would be ignored in silence.
         if case let .offsets(list) = request.start {
             for given in list {
@@ -283,16 +359,26 @@ public final class Audit: @unchecked Sendable {
     public func read(follow: FollowControl? = nil, interval: Double = 10, progress: ((String) -> Void)? = nil) throws(AuditError) {
         var lastProgress = Date()
         var lastReport = Date()
-        var following = follow != nil
+        following = follow != nil
+        self.progress = progress
         var checkEnds = true
         var sinceCheck = 0
-        func remaining() -> [PartitionState] { topics.flatMap { $0.partitions.filter { !$0.done && !$0.stalled } } }
-        do {
-            if !assignment.isEmpty { try consumer.assign(assignment) }
+        var commitFailingSince: Date?
+        let grouped = request.group != nil
+        func remaining() -> [PartitionState] { topics.flatMap { $0.partitions.filter { (!grouped || $0.owned) && !$0.done && !$0.stalled } } }
+        let began = Date()
+        do throws(KafkaError) {
+            if let group = request.group {
+                // Every topic, also one that does not exist yet: its absence is the report's finding, not the group's.
+                try kafka.subscribe(topics.filter(\.exists).map(\.name))
+                progress?("joining consumer group \(group)")
+            } else if !assignment.isEmpty {
+                try kafka.assign(assignment)
+            }
             while true {
                 if following, let follow, follow.isFinishing {
                     following = false
-                    let ends = try consumer.watermarks(topics.flatMap { topic in topic.partitions.map { (topic.name, $0.number) } },
+                    let ends = try kafka.watermarks(topics.flatMap { topic in topic.partitions.map { (topic.name, $0.number) } },
                                                        high: true, timeout: request.metadataTimeout)
                     for topic in topics {
                         for partition in topic.partitions { partition.end = ends[topic.name]?[partition.number] ?? partition.next }
@@ -300,12 +386,20 @@ public final class Audit: @unchecked Sendable {
                     lastProgress = Date()
                 }
                 // Partitions end with a record or an end-of-partition event; looking after every record would cost.
-                if !following && (checkEnds || sinceCheck >= 4096) {
-                    if remaining().isEmpty { break }
+                if !following && (checkEnds || sinceCheck >= 4096) && (!grouped || joined) {
+                    // A partition read to its end is committed at once, while the group is most likely settled (it
+                    // refuses commits while it rebalances, as when a member that finished leaves).
+                    if grouped { commitFinished() }
+                    if remaining().isEmpty {
+                        // A member commits where it stopped before it leaves; during a rebalance the commit is refused
+                        // and polling (which may bring more partitions) goes on until the group has settled.
+                        if !grouped { break }
+                        if try committedEnds(since: &commitFailingSince) { break }
+                    }
                     sinceCheck = 0
                 }
                 var accepted = false
-                let outcome = try consumer.consume(timeout: 0.1) { message in accepted = handle(message) }
+                let outcome = try kafka.consume(timeout: 0.1) { message in accepted = handle(message) }
                 let now = Date()
                 checkEnds = outcome != .record
                 switch outcome {
@@ -321,7 +415,13 @@ public final class Audit: @unchecked Sendable {
                         lastProgress = now
                     }
                 case .idle:
-                    if !following && now.timeIntervalSince(lastProgress) > request.idleTimeout {
+                    if grouped && !joined {
+                        // The group hands out partitions after its members joined (about 3 s on the embedded broker).
+                        if now.timeIntervalSince(began) > max(request.idleTimeout, request.metadataTimeout) + 45 {
+                            throw KafkaError(.broker, "consumer group \(request.group ?? ""): no partitions were given to this member within \(Int(max(request.idleTimeout, request.metadataTimeout)) + 45) s (is the group rebalancing without end? start the members together, with a new group name)")
+                        }
+                        lastProgress = now
+                    } else if !following && now.timeIntervalSince(lastProgress) > request.idleTimeout {
                         for partition in remaining() { partition.stalled = true }
                     }
                 }
@@ -334,10 +434,99 @@ public final class Audit: @unchecked Sendable {
                     }.joined(separator: ", "))
                 }
             }
+            if grouped { leaveGroup() }
         } catch {
             throw .kafka(error)
         }
         finishedReading = Date()
+    }
+
+    /// Where each partition the group gives this member is read from: the group's committed offset (where a member
+    /// that had it stopped), else the audit's start; read to the end offset of this moment, or followed.
+    fileprivate func rebalance(_ change: GroupRebalance) -> [Int64?] {
+        joined = true
+        switch change {
+        case let .assigned(list):
+            let states = list.map { entry in topics.first { $0.name == entry.topic }?.partitions.first { $0.number == entry.partition } }
+            let committed = (try? kafka.committed(list, timeout: request.metadataTimeout)) ?? list.map { _ in nil }
+            let ends = following ? [:] : ((try? kafka.watermarks(list, high: true, timeout: request.metadataTimeout)) ?? [:])
+            return zip(list, zip(states, committed)).map { entry, pair in
+                guard let partition = pair.0 else { return nil }
+                let begin = max(pair.1 ?? partition.start, partition.low)
+                progress?("given \(entry.topic)/\(entry.partition) from offset \(begin)\(pair.1 == nil ? "" : " (committed)")")
+                partition.owned = true
+                partition.stalled = false
+                partition.next = begin
+                partition.pieceStart = begin
+                partition.end = following ? nil : ends[entry.topic]?[entry.partition] ?? partition.high
+                if let end = partition.end { partition.high = max(partition.high, end) }
+                return begin
+            }
+        case let .revoked(list, _):
+            var positions: [(topic: String, partition: Int32, offset: Int64)] = []
+            for entry in list {
+                guard let partition = topics.first(where: { $0.name == entry.topic })?.partitions.first(where: { $0.number == entry.partition }),
+                      partition.owned else { continue }
+                closePiece(partition)
+                positions.append((entry.topic, entry.partition, partition.next))
+            }
+            // The member given them next starts where this one stopped.
+            do {
+                try kafka.commit(positions.filter { entry in
+                    topics.first { $0.name == entry.topic }?.partitions.first { $0.number == entry.partition }?.committed != entry.offset
+                })
+            } catch {
+                progress?("\(error.description): the member given these partitions next will read them again from an earlier offset")
+            }
+            if !positions.isEmpty { progress?("gave up \(list.map { "\($0.topic)/\($0.partition)" }.joined(separator: ", "))") }
+            return []
+        }
+    }
+
+    /// Ends the range of `partition` this member is reading at the next offset it would read.
+    private func closePiece(_ partition: PartitionState) {
+        if let from = partition.pieceStart, partition.next > from { partition.pieces.append((from, partition.next)) }
+        partition.pieceStart = nil
+        partition.owned = false
+    }
+
+    /// Commits the end of each of this member's partitions read to its end, where not done yet; a refusal is tried
+    /// again later.
+    private func commitFinished() {
+        var positions: [(topic: String, partition: Int32, offset: Int64)] = []
+        for topic in topics {
+            for partition in topic.partitions where partition.owned && partition.done && partition.committed != partition.next {
+                positions.append((topic.name, partition.number, partition.next))
+            }
+        }
+        guard !positions.isEmpty, (try? kafka.commit(positions)) != nil else { return }
+        for (name, number, offset) in positions {
+            topics.first { $0.name == name }?.partitions.first { $0.number == number }?.committed = offset
+        }
+    }
+
+    /// Commits where each of this member's partitions ended (so the member given them next reads nothing again);
+    /// false while the group refuses it (it is rebalancing), throwing once it has refused for the metadata timeout.
+    private func committedEnds(since failing: inout Date?) throws(KafkaError) -> Bool {
+        let positions = topics.flatMap { topic in topic.partitions.filter { $0.owned && $0.committed != $0.next }.map { (topic.name, $0.number, $0.next) } }
+        do {
+            try kafka.commit(positions)
+            return true
+        } catch {
+            progress?("commit: \(error.description)")
+            let since = failing ?? Date()
+            failing = since
+            guard Date().timeIntervalSince(since) < max(request.metadataTimeout, 10) else { throw error }
+            return false
+        }
+    }
+
+    /// Closes this member's ranges and leaves the group, which hands its partitions on.
+    private func leaveGroup() {
+        for topic in topics {
+            for partition in topic.partitions where partition.owned { closePiece(partition) }
+        }
+        kafka.leaveGroup()
     }
 
     /// Checks one record; false when it is outside what this audit reads.
@@ -346,7 +535,7 @@ public final class Audit: @unchecked Sendable {
         if let known = byConsumerIndex[message.topicIndex] {
             topicIndex = known
         } else {
-            let name = consumer.topicName(message.topicIndex)
+            let name = kafka.topicName(message.topicIndex)
             guard let found = topics.firstIndex(where: { $0.name == name }) else { return false }
             byConsumerIndex[message.topicIndex] = found
             topicIndex = found
@@ -354,6 +543,7 @@ public final class Audit: @unchecked Sendable {
         let topic = topics[topicIndex]
         guard Int(message.partition) < topic.partitions.count else { return false }
         let partition = topic.partitions[Int(message.partition)]
+        if request.group != nil && !partition.owned { return false }
         let offset = message.offset
         // Records before the start, past the end, or read again after a fetch retry are not this audit's.
         guard offset >= partition.next, partition.end.map({ offset < $0 }) ?? true else { return false }
@@ -440,16 +630,7 @@ public final class Audit: @unchecked Sendable {
         let payloadHash = fnv1a(value)
         let id = Self.text(idBytes)
         let first = topic.firstSeen[idHash]
-        if let first {
-            let same = first.payloadHash == payloadHash ? "the same payload: a redelivery" : "a different payload"
-            partition.add(.duplicate, Finding(partition: partition.number, offset: offset, id: id,
-                                              message: "\(topic.idField ?? "ID") \(id) was read before at \(topic.name)/\(first.partition)@\(first.offset), with \(same)"))
-        } else {
-            topic.firstSeen[idHash] = (partition.number, offset, payloadHash)
-            partition.distinct += 1
-            partition.idDigest &+= idHash
-            partition.payloadDigest &+= payloadHash
-        }
+        topic.identify(idHash: idHash, id: id, payloadHash: payloadHash, partition: partition, offset: offset)
         if let expected = topic.expected {
             if let position = expected.position(ofID: idHash) {
                 expected.seen[position] = true
@@ -487,3 +668,8 @@ public final class Audit: @unchecked Sendable {
     static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
 }
 
+
+/// Lets the group consumer's rebalance handler, made before the audit exists, reach it.
+private final class RebalanceRelay {
+    weak var audit: Audit?
+}

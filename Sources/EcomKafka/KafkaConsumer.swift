@@ -40,14 +40,38 @@ public enum ConsumeOutcome: Sendable, Equatable {
     case idle
 }
 
-/// A consumer with explicit partition assignment (no group, no commits) over one `rd_kafka_t`: reads
-/// partitions from given offsets; watermarks tell where they end.
+/// A change to a group member's partitions, as ``KafkaConsumer/init(configuration:group:partitionEOF:rebalance:)``
+/// reports it.
+public enum GroupRebalance {
+    /// Partitions given to this member: the handler answers where to read each from (nil for the committed offset,
+    /// or the start `auto.offset.reset` gives when none is committed).
+    case assigned([(topic: String, partition: Int32)])
+    /// Partitions taken away (`lost` when the member was thrown out of the group rather than asked to let go):
+    /// records of them after this are not this member's.
+    case revoked([(topic: String, partition: Int32)], lost: Bool)
+}
+
+/// A consumer over one `rd_kafka_t`: with explicit partition assignment (no group, no commits), reading
+/// partitions from given offsets, watermarks telling where they end; or a member of a consumer group, which
+/// subscribes and is handed partitions by the group.
 public final class KafkaConsumer: @unchecked Sendable {
-    // One handle, created in init and closed and destroyed in deinit; used from one thread at a time.
+    // One handle, created in init and closed and destroyed in deinit (or `leaveGroup`); used from one thread at a time.
     private let handle: OpaquePointer
     private let brokers: String
     private var topicIndexes: [OpaquePointer: Int] = [:]
     private var topicNames: [String] = []
+    /// The group member's rebalance handler, reached from librdkafka's callback through the handle's opaque.
+    private let rebalance: RebalanceHandler?
+    private var closed = false
+
+    /// What the rebalance callback calls; it runs inside ``consume(timeout:_:)`` on the consuming thread.
+    final class RebalanceHandler {
+        let body: (GroupRebalance) -> [Int64?]
+        /// An assign or unassign librdkafka refused, thrown by the next ``consume(timeout:_:)``.
+        var failure: String?
+
+        init(_ body: @escaping (GroupRebalance) -> [Int64?]) { self.body = body }
+    }
 
     /// Creates a consumer for `configuration.brokers`.
     /// - Throws: ``KafkaError`` (configuration) naming a rejected property.
@@ -59,12 +83,89 @@ public final class KafkaConsumer: @unchecked Sendable {
         ])
         handle = try KafkaConfiguration.newHandle(RD_KAFKA_CONSUMER, conf: conf, role: "a consumer")
         brokers = configuration.brokers
+        rebalance = nil
+        rd_kafka_poll_set_consumer(handle)
+    }
+
+    /// A member of consumer group `group` (round-robin assignment, no automatic commits): call
+    /// ``subscribe(_:)``, then ``consume(timeout:_:)``, inside which `rebalance` is told of partitions given and
+    /// taken, and answers, for partitions given, where to read each from.
+    /// - Throws: ``KafkaError`` (configuration) naming a rejected property.
+    public init(configuration: KafkaConfiguration, group: String, partitionEOF: Bool = false,
+                rebalance: @escaping (GroupRebalance) -> [Int64?]) throws(KafkaError) {
+        let conf = try configuration.makeConf(defaults: [
+            ("enable.auto.commit", "false"), ("enable.partition.eof", partitionEOF ? "true" : "false"), ("log_level", "3"),
+            ("auto.offset.reset", "earliest"), ("partition.assignment.strategy", "roundrobin"), ("group.id", group),
+        ])
+        let handler = RebalanceHandler(rebalance)
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(handler).toOpaque())
+        rd_kafka_conf_set_rebalance_cb(conf) { handle, error, partitions, opaque in
+            guard let handle, let partitions, let opaque else { return }
+            Unmanaged<RebalanceHandler>.fromOpaque(opaque).takeUnretainedValue().rebalance(handle, error, partitions)
+        }
+        handle = try KafkaConfiguration.newHandle(RD_KAFKA_CONSUMER, conf: conf, role: "a group consumer")
+        brokers = configuration.brokers
+        self.rebalance = handler
         rd_kafka_poll_set_consumer(handle)
     }
 
     deinit {
-        rd_kafka_consumer_close(handle)
+        if !closed { rd_kafka_consumer_close(handle) }
         rd_kafka_destroy(handle)
+    }
+
+    /// Joins the group's subscription to `topics` (a group consumer only); partitions come in ``consume(timeout:_:)``.
+    /// - Throws: ``KafkaError`` with librdkafka's reason.
+    public func subscribe(_ topics: [String]) throws(KafkaError) {
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics { rd_kafka_topic_partition_list_add(list, topic, crdkafka_partition_ua()) }
+        let result = rd_kafka_subscribe(handle, list)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(.broker, "cannot subscribe to \(topics.joined(separator: ", ")) on \(brokers): \(String(cString: rd_kafka_err2str(result)))")
+        }
+    }
+
+    /// Commits the next offset to read of each partition for the group, waiting for the broker's answer.
+    /// - Throws: ``KafkaError`` naming the first partition the broker refused.
+    public func commit(_ offsets: [(topic: String, partition: Int32, offset: Int64)]) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for entry in offsets { rd_kafka_topic_partition_list_add(list, entry.topic, entry.partition).pointee.offset = entry.offset }
+        let result = rd_kafka_commit(handle, list, 0)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(.broker, "cannot commit offsets on \(brokers): \(String(cString: rd_kafka_err2str(result)))")
+        }
+        for index in 0..<Int(list.pointee.cnt) where list.pointee.elems[index].err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let entry = list.pointee.elems[index]
+            throw KafkaError(.broker, "cannot commit \(String(cString: entry.topic))/\(entry.partition) at offset \(entry.offset) on \(brokers): \(String(cString: rd_kafka_err2str(entry.err)))")
+        }
+    }
+
+    /// The group's committed offset of each partition, nil where none is committed.
+    /// - Throws: ``KafkaError`` when the broker does not answer within `timeout` seconds.
+    public func committed(_ partitions: [(topic: String, partition: Int32)], timeout: Double = 10) throws(KafkaError) -> [Int64?] {
+        guard !partitions.isEmpty else { return [] }
+        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for entry in partitions { rd_kafka_topic_partition_list_add(list, entry.topic, entry.partition) }
+        let result = rd_kafka_committed(handle, list, Int32(timeout * 1000))
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(.broker, "no committed offsets from \(brokers) within \(timeout) s: \(String(cString: rd_kafka_err2str(result)))")
+        }
+        // The list keeps the order partitions were added in.
+        return (0..<Int(list.pointee.cnt)).map { index in
+            let entry = list.pointee.elems[index]
+            return entry.err == RD_KAFKA_RESP_ERR_NO_ERROR && entry.offset >= 0 ? entry.offset : nil
+        }
+    }
+
+    /// Leaves the group (its partitions are revoked through the handler first, then given to the other members).
+    public func leaveGroup() {
+        guard !closed else { return }
+        closed = true
+        rd_kafka_consumer_close(handle)
     }
 
     /// Low and high watermarks (first offset, and the offset after the last record) of a partition.
@@ -123,6 +224,10 @@ public final class KafkaConsumer: @unchecked Sendable {
         guard let message = rd_kafka_consumer_poll(handle, Int32(timeout * 1000)) else { return .idle }
         defer { rd_kafka_message_destroy(message) }
         let m = message.pointee
+        if let failure = rebalance?.failure {
+            rebalance?.failure = nil
+            throw KafkaError(.broker, failure)
+        }
         if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
             // Named only here: a String for every record would be an allocation per record.
             let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) }
@@ -191,5 +296,43 @@ public final class KafkaConsumer: @unchecked Sendable {
             offsets[entry.partition] = entry.offset
         }
         return offsets
+    }
+}
+
+extension KafkaConsumer.RebalanceHandler {
+    /// librdkafka's rebalance callback: tells the body, sets the start offsets it answers, and assigns or unassigns
+    /// as the group's protocol (cooperative or eager) wants.
+    func rebalance(_ handle: OpaquePointer, _ error: rd_kafka_resp_err_t, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+        let count = Int(partitions.pointee.cnt)
+        let list = (0..<count).map { (String(cString: partitions.pointee.elems[$0].topic), partitions.pointee.elems[$0].partition) }
+        func settle(_ outcome: OpaquePointer?, _ what: String) {
+            guard let outcome else { return }
+            failure = "cannot \(what) partitions: \(String(cString: rd_kafka_error_string(outcome)))"
+            rd_kafka_error_destroy(outcome)
+        }
+        switch error {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            let starts = body(.assigned(list))
+            for (index, start) in starts.enumerated() where index < count {
+                if let start { partitions.pointee.elems[index].offset = start }
+            }
+            if cooperative {
+                settle(rd_kafka_incremental_assign(handle, partitions), "assign")
+            } else if rd_kafka_assign(handle, partitions) != RD_KAFKA_RESP_ERR_NO_ERROR {
+                failure = "cannot assign partitions"
+            }
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            _ = body(.revoked(list, lost: rd_kafka_assignment_lost(handle) != 0))
+            if cooperative {
+                settle(rd_kafka_incremental_unassign(handle, partitions), "unassign")
+            } else {
+                rd_kafka_assign(handle, nil)
+            }
+        default:
+            failure = "the group's rebalance failed: \(String(cString: rd_kafka_err2str(error)))"
+            _ = body(.revoked(list, lost: true))
+            rd_kafka_assign(handle, nil)
+        }
     }
 }

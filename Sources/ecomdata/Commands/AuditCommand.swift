@@ -76,6 +76,9 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Gates file (YAML or JSON), as for validate; audit checks too, e.g. audit.duplicate: {max_violations: 10}.")
     var gates: String?
 
+    @Option(help: ArgumentHelp("Join consumer group G: the group's members share the partitions (start them together, with a new group name per audit); each writes --partial, and `ecomdata merge` combines them into the report one audit would have written.", valueName: "G"))
+    var group: String?
+
     @Option(help: "Seconds the brokers have to answer (exit 3 after).")
     var timeout: Double = 10
 
@@ -158,8 +161,9 @@ struct AuditCommand: ParsableCommand {
         }
         let validator = Validator(settings: settings)
         let (kafkaConfiguration, embedded) = try kafka.resolve()
-        let request = AuditRequest(topics: names, manifest: runManifest, start: startAt, idleTimeout: idleTimeout, metadataTimeout: timeout,
+        var request = AuditRequest(topics: names, manifest: runManifest, start: startAt, idleTimeout: idleTimeout, metadataTimeout: timeout,
                                    gates: gateSet)
+        request.group = group
         let audit = try auditCall { () throws(AuditError) in try Audit(configuration: kafkaConfiguration, request: request, validator: validator, follow: follow) }
         if let runManifest {
             let (records, note) = ExpectedRecords.regenerate(manifest: runManifest, config: configuration, partitions: audit.producedPartitionCounts)
@@ -170,7 +174,7 @@ struct AuditCommand: ParsableCommand {
         let control = follow ? FollowControl() : nil
         let sources = follow ? onTermination { _ in control?.finish() } : []
         try auditCall { () throws(AuditError) in
-            try audit.read(follow: control, interval: interval, progress: follow || isatty(STDERR_FILENO) != 0 ? { line in
+            try audit.read(follow: control, interval: interval, progress: follow || group != nil || isatty(STDERR_FILENO) != 0 ? { line in
                 Console.info(String(format: "%@: %@", ISO8601DateFormatter().string(from: Date()), line))
             } : nil)
         }
