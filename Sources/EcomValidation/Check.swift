@@ -157,9 +157,9 @@ public struct Tally: Sendable {
     public let family: CheckFamily
     public let recordType: RecordType?
     public let title: String
-    public private(set) var checked = 0
-    public private(set) var violations = 0
-    public private(set) var examples: [Example] = []
+    public internal(set) var checked = 0
+    public internal(set) var violations = 0
+    public internal(set) var examples: [Example] = []
 
     public init(_ id: String, _ family: CheckFamily, _ recordType: RecordType?, _ title: String) {
         self.id = id

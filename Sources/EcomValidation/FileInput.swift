@@ -104,7 +104,8 @@ public enum FileInput {
             try refuse(Array(bytes.prefix(8)), path: path)
             let first = startsWithBOM(bytes) ? 3 : 0
             if first > 0 { validator.noteBOM(source: source) }
-            if threads > 1 && validator.quarantine == nil {
+            // A partial keeps its facts in read order of its own: it reads on one thread.
+            if threads > 1 && validator.quarantine == nil && validator.owned == nil {
                 ParallelRun(bytes: bytes, first: first, path: path, source: source, whole: validator, threads: threads, chunkBytes: chunkBytes,
                             progress: progress).run()
                 return

@@ -48,7 +48,7 @@ public final class ReferenceCatalog: @unchecked Sendable {
 
     /// The catalog a generator with `seed` and `config` uses.
     public init(generator: ECommerceDataGenerator) {
-        source = "rebuilt from seed \(generator.seed) and the configuration"
+        source = Self.rebuiltSource(seed: generator.seed)
         let catalog = generator.catalog
         for (index, user) in catalog.users.enumerated() {
             addUser(id: Array(Catalog.id(prefix: "user_", index + 1, digits: catalog.userDigits).utf8),

@@ -57,8 +57,8 @@ final class TransactionChecker: TypeChecker {
     private let cityState: [UnsafeBufferPointer<UInt8>], cityRegion: [UnsafeBufferPointer<UInt8>], cityZone: [UnsafeBufferPointer<UInt8>]
     private let productCategory: [Int]
     /// Records per day (UTC, and local for legitimate records), from 400 days before the window start.
-    private var utcDayCounts: [Int]
-    private var localDayCounts: [Int]
+    var utcDayCounts: [Int]
+    var localDayCounts: [Int]
     private let firstDay: Int64
     private let categoryBytes: [UnsafeBufferPointer<UInt8>]
     private let jitterLimitKm: Double

@@ -110,7 +110,7 @@ struct SplitCounter {
     let names: [String]
     private let store = ByteStore()
     private let bytes: [UnsafeBufferPointer<UInt8>]
-    private(set) var counts: [Int]
+    internal(set) var counts: [Int]
     /// Values that are none of the names.
     private(set) var other: [String: Int] = [:]
 
@@ -172,9 +172,9 @@ struct SplitCounter {
 struct Histogram {
     let low: Double
     let high: Double
-    private(set) var counts: [Int]
-    private(set) var minimum = Double.infinity
-    private(set) var maximum = -Double.infinity
+    internal(set) var counts: [Int]
+    internal(set) var minimum = Double.infinity
+    internal(set) var maximum = -Double.infinity
 
     init(low: Double, high: Double, bins: Int) {
         self.low = low
@@ -213,7 +213,7 @@ struct Histogram {
 /// second hash of their own content, so that neither the order of a run nor its thread count decides between them.
 struct BottomSample<Item> {
     let limit: Int
-    private var heap: [(hash: UInt64, tiebreak: UInt64, item: Item)] = []
+    private(set) var heap: [(hash: UInt64, tiebreak: UInt64, item: Item)] = []
 
     init(limit: Int) { self.limit = limit }
 

@@ -79,12 +79,12 @@ public final class Validator {
     let context: CheckContext
     private let parser = RecordParser()
     /// Per record type (by ``RecordType/ordinal``): its checker and tallies, created with its first record.
-    private var byType: [TypeState?] = Array(repeating: nil, count: RecordType.allCases.count)
+    var byType: [TypeState?] = Array(repeating: nil, count: RecordType.allCases.count)
     /// The checkers created so far.
     var checkers: [RecordType: TypeChecker] {
         Dictionary(uniqueKeysWithValues: byType.compactMap { $0.map { ($0.checker.type, $0.checker) } })
     }
-    public private(set) var sources: [Source] = []
+    public internal(set) var sources: [Source] = []
     /// Records read so far, in every input.
     public var records: Int { sources.reduce(0) { $0 + $1.records } }
     /// Token indexes of the current record's fields, by slot (reused for every record).
@@ -92,8 +92,8 @@ public final class Validator {
     private var findings = SchemaMatcher.Findings()
     /// Why the current record broke the schema or parsing (kept only with a quarantine).
     private var lastMessages: [String] = []
-    private var parse = Tally("schema.parse", .schema, nil, "every line is one JSON object (valid UTF-8, valid JSON)")
-    private var recognised = Tally("schema.record_type", .schema, nil, "every record is of a known type (by its file or its ID field), the type its input's name gives when it gives one")
+    var parse = Tally("schema.parse", .schema, nil, "every line is one JSON object (valid UTF-8, valid JSON)")
+    var recognised = Tally("schema.record_type", .schema, nil, "every record is of a known type (by its file or its ID field), the type its input's name gives when it gives one")
 
     /// A type's checker and the tallies every type has.
     final class TypeState {
@@ -128,6 +128,9 @@ public final class Validator {
 
     /// In a shard of a parallel run, the facts for the merger, in read order, since it last took them.
     var facts: [RecordFact] = []
+    /// In a partial (``init(partialOf:)``), the facts and session events with the bytes they need, copied out of
+    /// the input, so that the input can be let go once a record is checked.
+    var owned: OwnedFacts?
 
     public init(settings: ValidationSettings) {
         self.settings = settings
@@ -152,7 +155,7 @@ public final class Validator {
         return sources.count - 1
     }
 
-    private func state(_ type: RecordType) -> TypeState {
+    func state(_ type: RecordType) -> TypeState {
         if let existing = byType[type.ordinal] { return existing }
         let checker: TypeChecker = switch type {
         case .transactions: TransactionChecker(context: context)
@@ -311,9 +314,16 @@ public final class Validator {
             // Order is judged among records inside the window, so that one stray timestamp is one finding, not a cascade.
             if inside && timestamp <= settings.now { fact.timestamp = timestamp }
         }
-        if context.deferred { facts.append(fact) } else { apply(fact, source: source, at: location) }
+        if let owned {
+            owned.keep(fact, id: id, source: source, at: location)
+        } else if context.deferred {
+            facts.append(fact)
+        } else {
+            apply(fact, source: source, at: location)
+        }
         context.record = line
         checker.check(tokens, slots, timestamp: timestamp, at: location, id: id)
+        if let owned, type == .userEvents { owned.keepSessionEvents(of: checker, tokens: tokens, source: source) }
     }
 
     /// Starts loading the place of a fact's ID in its type's ID set (the merger looks a few facts ahead).

@@ -1,0 +1,417 @@
+import EcomGeneration
+import EcomModel
+import Foundation
+
+/// One input of a partial, as a merge orders the inputs of all partials.
+public struct PartialSource: Sendable {
+    /// The input's name: a file, or `topic/partition` for a topic partition.
+    public let name: String
+    /// The partial it is in (its position in the sections given to the merge).
+    public let partial: Int
+    /// Its position among that partial's inputs (the order they were added).
+    public let index: Int
+}
+
+/// The settings a partial was made with, as written in its validator section: what partials must share to be
+/// merged (configuration, seed, scenario, window, catalog; gates among themselves), and what rebuilds them.
+struct PartialSettings {
+    var configJSON: String
+    var configDigest: String
+    var seed: UInt64
+    var seedKnown: Bool
+    var scenario: String
+    var window: (start: Int64, end: Int64)
+    var catalog: String
+    var catalogFromDirectory: Bool
+    var gates: Gates
+    var gatesFile: String?
+    var now: Int64
+
+    init(_ settings: ValidationSettings, gatesFile: String?) {
+        let generator = settings.generator
+        configJSON = generator.config.json.encoded()
+        configDigest = generator.config.digest
+        seed = generator.seed
+        seedKnown = settings.seedKnown
+        scenario = generator.scenario.rawValue
+        window = settings.window
+        catalog = settings.catalog.source
+        catalogFromDirectory = settings.catalog.source != ReferenceCatalog.rebuiltSource(seed: generator.seed)
+        gates = settings.gates
+        self.gatesFile = gatesFile
+        now = settings.now
+    }
+
+    private init(reading reader: inout PartialReader) throws(PartialError) {
+        configJSON = try reader.string()
+        configDigest = try reader.string()
+        seed = try reader.fixed()
+        seedKnown = try reader.bool()
+        scenario = try reader.string()
+        window = (try reader.int(), try reader.int())
+        catalog = try reader.string()
+        catalogFromDirectory = try reader.bool()
+        var gates = Gates()
+        for _ in 0..<(try reader.count(minimumSize: 6)) {
+            let name = try reader.string()
+            let optionalDouble = { (reader: inout PartialReader) throws(PartialError) -> Double? in try reader.bool() ? try reader.double() : nil }
+            let optionalInt = { (reader: inout PartialReader) throws(PartialError) -> Int? in try reader.bool() ? try reader.integer() : nil }
+            let expected = try optionalDouble(&reader), tolerance = try optionalDouble(&reader), maxViolations = try optionalInt(&reader)
+            let gating = try reader.bool() ? try reader.bool() : nil
+            gates.set(name, Gate(expected: expected, tolerance: tolerance, maxViolations: maxViolations, gating: gating,
+                                 minimumSample: try optionalInt(&reader)))
+        }
+        self.gates = gates
+        gatesFile = try reader.optionalString()
+        now = try reader.int()
+    }
+
+    static func read(from reader: inout PartialReader) throws(PartialError) -> PartialSettings { try PartialSettings(reading: &reader) }
+
+    func write(to writer: inout PartialWriter) {
+        writer.string(configJSON)
+        writer.string(configDigest)
+        writer.fixed(seed)
+        writer.bool(seedKnown)
+        writer.string(scenario)
+        writer.int(window.start)
+        writer.int(window.end)
+        writer.string(catalog)
+        writer.bool(catalogFromDirectory)
+        writer.count(gates.entries.count)
+        for (name, gate) in gates.entries.sorted(by: { $0.key < $1.key }) {
+            writer.string(name)
+            for value in [gate.expected, gate.tolerance] {
+                writer.bool(value != nil)
+                if let value { writer.double(value) }
+            }
+            writer.bool(gate.maxViolations != nil)
+            if let value = gate.maxViolations { writer.int(value) }
+            writer.bool(gate.gating != nil)
+            if let value = gate.gating { writer.bool(value) }
+            writer.bool(gate.minimumSample != nil)
+            if let value = gate.minimumSample { writer.int(value) }
+        }
+        writer.optional(gatesFile)
+        writer.int(now)
+    }
+
+    /// The gates, canonically (for comparing two partials' gates).
+    var gatesText: String {
+        gates.entries.sorted { $0.key < $1.key }.map { name, gate in
+            "\(name): \(gate.expected.map { "\($0)" } ?? "-") \(gate.tolerance.map { "\($0)" } ?? "-") \(gate.maxViolations.map { "\($0)" } ?? "-") \(gate.gating.map { "\($0)" } ?? "-") \(gate.minimumSample.map { "\($0)" } ?? "-")"
+        }.joined(separator: "; ")
+    }
+
+    /// What differs from `other` among what partials must share, each as "this (other)"; gates only when asked.
+    func differences(from other: PartialSettings, gates compareGates: Bool) -> [String] {
+        var found: [String] = []
+        if configDigest != other.configDigest {
+            found.append("configuration \(configDigest.prefix(12)) (not \(other.configDigest.prefix(12)))")
+        }
+        let seedText = { (s: PartialSettings) in s.seedKnown ? "seed \(s.seed)" : "no --seed" }
+        if seed != other.seed || seedKnown != other.seedKnown { found.append("\(seedText(self)) (not \(seedText(other)))") }
+        if scenario != other.scenario { found.append("scenario \(scenario) (not \(other.scenario))") }
+        if window != other.window {
+            let text = { (w: (start: Int64, end: Int64)) in "\(Timestamp(milliseconds: w.start)) - \(Timestamp(milliseconds: w.end))" }
+            found.append("window \(text(window)) (not \(text(other.window)))")
+        }
+        if catalog != other.catalog { found.append("catalog \(catalog) (not \(other.catalog))") }
+        if compareGates && gatesText != other.gatesText { found.append("gates {\(gatesText)} (not {\(other.gatesText)})") }
+        return found
+    }
+
+    /// The validation settings back, with the catalog rebuilt (or read again from its directory).
+    func settings(name: String) throws(PartialError) -> ValidationSettings {
+        let config: DataGenerationConfig
+        do {
+            config = try ConfigLoader.load(text: configJSON, file: name)
+        } catch {
+            throw .corrupt(name, "its configuration does not load: \(error.description)")
+        }
+        guard config.digest == configDigest else { throw .corrupt(name, "its configuration reads back as another one") }
+        guard let scenario = Scenario(rawValue: scenario) else { throw .corrupt(name, "unknown scenario \(self.scenario)") }
+        let generator = ECommerceDataGenerator(config: config, seed: seed, scenario: scenario)
+        var reference: ReferenceCatalog?
+        if catalogFromDirectory {
+            do {
+                reference = try ReferenceCatalog(directory: catalog)
+            } catch {
+                throw .unreadable(name, "made with the catalog in \(catalog), which cannot be read again (\(error.description))")
+            }
+        }
+        return ValidationSettings(generator: generator, seedKnown: seedKnown, catalog: reference, window: window, gates: gates, now: now)
+    }
+}
+
+extension ReferenceCatalog {
+    /// The ``source`` of a catalog rebuilt from `seed`.
+    static func rebuiltSource(seed: UInt64) -> String { "rebuilt from seed \(seed) and the configuration" }
+}
+
+/// A validator section read back: its validator (a shard), its facts and session events, and how its inputs'
+/// locations look.
+private struct DecodedPartial {
+    let validator: Validator
+    let templates: [LocationTemplate?]
+    let facts: [DecodedFact]
+    let events: [DecodedSessionEvent]
+}
+
+extension Validator {
+    /// The tag of a validator's section in a partial file.
+    public static let partialTag = "validator"
+    /// The version of the validator section this build writes and reads.
+    public static let partialVersion = 1
+
+    /// A validator whose state can be written as a partial (``partialSection(gatesFile:)``) and merged with
+    /// others (``merging(_:settings:sourceOrder:)``): it checks each record as it comes, and keeps what needs the
+    /// records before it (unique IDs, file order, sessions) as facts that own the few bytes they need (the ID,
+    /// the event_id and session_id), so the input can be freed right after ``validate(_:readable:at:source:unterminated:)``.
+    /// Its own ``finish(command:)`` would not judge those facts: merge it (alone or with others) first.
+    public convenience init(partialOf settings: ValidationSettings) {
+        self.init(shardOf: settings)
+        owned = OwnedFacts()
+    }
+
+    /// Whether this validator keeps its facts for a merge (made with ``init(partialOf:)``).
+    public var isPartial: Bool { owned != nil }
+
+    /// The validator's section of a partial file: its settings, inputs, tallies with their examples, every
+    /// checker's counters, histograms, samples and lists, and its facts and session events, in read order.
+    /// `gatesFile` is the name the report gives the gates (`run.gates`).
+    ///
+    /// Layout (varints unless said): section version; settings (configuration JSON and digest, seed (8 bytes),
+    /// seed known, scenario, window, catalog and whether it was a directory, gates, gates file, now); inputs (name,
+    /// type, records, bytes, unparseable, blank and CRLF lines, BOM, size, location kind); the parse and
+    /// record-type tallies; per record type seen, its ordinal, its tallies and its checker's state (see
+    /// PartialState.swift); the facts (count, length, bytes) and session events (count, length, bytes) as
+    /// ``OwnedFacts`` encodes them.
+    /// - Throws: ``PartialError/notPartial`` for a validator not made with ``init(partialOf:)``.
+    public func partialSection(gatesFile: String? = nil) throws(PartialError) -> PartialSection {
+        guard let owned else { throw .notPartial }
+        var writer = PartialWriter(capacity: owned.facts.bytes.count + owned.events.bytes.count + 4096)
+        writer.count(Self.partialVersion)
+        PartialSettings(settings, gatesFile: gatesFile).write(to: &writer)
+        writer.count(sources.count)
+        for (index, source) in sources.enumerated() {
+            writer.string(source.name)
+            writer.byte(source.type.map { UInt8($0.ordinal + 1) } ?? 0)
+            for count in [source.records, source.bytes, source.unparseable, source.blankLines, source.crlfLines] { writer.count(count) }
+            writer.bool(source.bom)
+            writer.bool(source.expectedBytes != nil)
+            if let size = source.expectedBytes { writer.count(size) }
+            switch index < owned.templates.count ? owned.templates[index] : nil {
+            case nil: writer.byte(0)
+            case let .file(name)?:
+                writer.byte(1)
+                writer.string(name)
+            case let .topic(name, partition)?:
+                writer.byte(2)
+                writer.string(name)
+                writer.int(Int64(partition))
+            }
+        }
+        parse.write(to: &writer)
+        recognised.write(to: &writer)
+        let states = byType.compactMap { $0 }
+        writer.count(states.count)
+        for state in states {
+            writer.byte(UInt8(state.checker.type.ordinal))
+            state.write(to: &writer)
+        }
+        writer.count(owned.factCount)
+        writer.raw(owned.facts.bytes)
+        writer.count(owned.eventCount)
+        writer.raw(owned.events.bytes)
+        return PartialSection(tag: Self.partialTag, bytes: writer.bytes, name: "")
+    }
+
+    /// The settings a validator section was made with (the catalog rebuilt, or read again from its directory),
+    /// and the name it gave its gates file: what a merge that is given nothing else validates with.
+    /// - Throws: ``PartialError`` naming the section's file when it is not a validator section, is of another
+    ///   version or is damaged, or when its catalog directory cannot be read.
+    public static func partialSettings(of section: PartialSection) throws(PartialError) -> (settings: ValidationSettings, gatesFile: String?) {
+        let recorded = try readSettings(section)
+        return (try recorded.settings(name: section.name), recorded.gatesFile)
+    }
+
+    private static func readSettings(_ section: PartialSection) throws(PartialError) -> PartialSettings {
+        guard section.tag == partialTag else { throw .noSection(section.name, "validator (it holds a \(section.tag) section)") }
+        return try section.bytes.withUnsafeBufferPointer { (buffer) throws(PartialError) -> PartialSettings in
+            var reader = PartialReader(buffer, name: section.name)
+            try readVersion(&reader)
+            return try PartialSettings.read(from: &reader)
+        }
+    }
+
+    private static func readVersion(_ reader: inout PartialReader) throws(PartialError) {
+        let version = try reader.count(minimumSize: 0)
+        guard version == partialVersion else { throw .unsupportedVersion(reader.name, found: version, supported: partialVersion) }
+    }
+
+    /// One validator that holds what the partials in `sections` hold, as if one validator had read all their
+    /// inputs: its ``finish(command:)`` report is the one a single validator over the same inputs gives.
+    ///
+    /// The inputs are read, in the merge, in the order `sourceOrder` ranks them (default: by partial, in the order
+    /// given, then in each partial's own order; the audit orders `topic/partition` inputs by topic, then
+    /// partition). An input of the same name in several partials (a partition handed from one consumer to
+    /// another) is one input, its records in position (line or offset) order. Facts (unique IDs across all
+    /// partials, file order) and session events (sessions across inputs) are judged in that read order; counts,
+    /// tallies, histograms, samples and lists are added with the examples kept in that order.
+    ///
+    /// Every section must have been made with `settings`' configuration, seed, scenario, window and catalog, and
+    /// all of them with the same gates; `settings.gates` decide the checks (gates only decide at the end, so a
+    /// merge may be given others).
+    /// - Throws: ``PartialError`` naming the file of a section that is damaged, of another version or made with
+    ///   other settings.
+    public static func merging(_ sections: [PartialSection], settings: ValidationSettings,
+                               sourceOrder: ((PartialSource, PartialSource) -> Bool)? = nil) throws(PartialError) -> Validator {
+        let expected = PartialSettings(settings, gatesFile: nil)
+        var firstGates: (name: String, settings: PartialSettings)?
+        var parts: [DecodedPartial] = []
+        var idArena: [UInt8] = [], recordArena: [UInt8] = []
+        for section in sections {
+            let recorded = try readSettings(section)
+            let differences = recorded.differences(from: expected, gates: false)
+            if !differences.isEmpty { throw .mismatch(section.name, "made with \(differences.joined(separator: ", ")) of the merge") }
+            if let firstGates {
+                let gates = recorded.differences(from: firstGates.settings, gates: true)
+                if !gates.isEmpty { throw .mismatch(section.name, "made with \(gates.joined(separator: ", ")) of \(firstGates.name)") }
+            } else {
+                firstGates = (section.name, recorded)
+            }
+            parts.append(try decode(section, settings: settings, idArena: &idArena, recordArena: &recordArena))
+        }
+        // The inputs in read order: one input per name.
+        var all: [PartialSource] = []
+        for (partial, part) in parts.enumerated() {
+            for (index, source) in part.validator.sources.enumerated() { all.append(PartialSource(name: source.name, partial: partial, index: index)) }
+        }
+        all.sort { a, b in
+            if let sourceOrder {
+                if sourceOrder(a, b) { return true }
+                if sourceOrder(b, a) { return false }
+            }
+            return (a.partial, a.index) < (b.partial, b.index)
+        }
+        let whole = Validator(settings: settings)
+        var byName: [String: Int] = [:]
+        var sourceMaps = parts.map { Array(repeating: 0, count: $0.validator.sources.count) }
+        for input in all {
+            let source = parts[input.partial].validator.sources[input.index]
+            let index = byName[input.name] ?? whole.addSource(input.name, type: source.type, bytes: source.expectedBytes)
+            byName[input.name] = index
+            sourceMaps[input.partial][input.index] = index
+        }
+        // Facts, then session events, in read order: by input, position, then partial and their order in it.
+        var factOrder: [(source: Int, position: Int, partial: Int, index: Int)] = []
+        factOrder.reserveCapacity(parts.reduce(0) { $0 + $1.facts.count })
+        for (partial, part) in parts.enumerated() {
+            for (index, fact) in part.facts.enumerated() { factOrder.append((sourceMaps[partial][fact.source], fact.position, partial, index)) }
+        }
+        factOrder.sort { ($0.source, $0.position, $0.partial, $0.index) < ($1.source, $1.position, $1.partial, $1.index) }
+        try idArena.withUnsafeBufferPointer { (ids) throws(PartialError) in
+            for entry in factOrder {
+                let part = parts[entry.partial], decoded = part.facts[entry.index]
+                var fact = RecordFact(type: decoded.type, record: UnsafeBufferPointer(start: nil, count: 0), timestamp: decoded.timestamp,
+                                      bytes: decoded.bytes, line: decoded.position)
+                if let range = decoded.id {
+                    let id = UnsafeBufferPointer(rebasing: ids[range])
+                    fact.hasID = true
+                    fact.hash = idHash(id)
+                    fact.id = id
+                }
+                let place = try location(decoded.location, decoded.source, decoded.position, part)
+                whole.apply(fact, source: entry.source, at: place)
+            }
+        }
+        var eventOrder: [(source: Int, position: Int, partial: Int, index: Int)] = []
+        for (partial, part) in parts.enumerated() {
+            for (index, event) in part.events.enumerated() { eventOrder.append((sourceMaps[partial][event.source], event.position, partial, index)) }
+        }
+        if !eventOrder.isEmpty, let sessions = whole.state(.userEvents).checker as? UserEventChecker {
+            eventOrder.sort { ($0.source, $0.position, $0.partial, $0.index) < ($1.source, $1.position, $1.partial, $1.index) }
+            try recordArena.withUnsafeBufferPointer { (records) throws(PartialError) in
+                for entry in eventOrder {
+                    let part = parts[entry.partial], decoded = part.events[entry.index]
+                    let event = UserEventChecker.SessionEvent(key: decoded.key, user: decoded.user, timestamp: decoded.timestamp, step: decoded.step,
+                                                              record: UnsafeBufferPointer(rebasing: records[decoded.record]), device: decoded.device,
+                                                              otherDevice: decoded.otherDevice, location: nil)
+                    let place = try location(decoded.location, decoded.source, decoded.position, part)
+                    sessions.apply(event, at: place)
+                }
+            }
+        }
+        for (partial, part) in parts.enumerated() {
+            whole.absorb(part.validator, sourceMap: sourceMaps[partial])
+            for (index, source) in part.validator.sources.enumerated() where source.bom { whole.noteBOM(source: sourceMaps[partial][index]) }
+        }
+        return whole
+    }
+
+    /// A decoded fact's or event's location: the one written in full, or its input's at its position.
+    private static func location(_ explicit: RecordLocation?, _ source: Int, _ position: Int, _ part: DecodedPartial) throws(PartialError) -> RecordLocation {
+        if let explicit { return explicit }
+        guard source < part.templates.count, let template = part.templates[source] else {
+            throw .corrupt(part.validator.sources.indices.contains(source) ? part.validator.sources[source].name : "?", "a record of an input with no location kind")
+        }
+        return template.location(position)
+    }
+
+    /// Reads a validator section back into a shard with its facts and session events (their bytes in the arenas).
+    private static func decode(_ section: PartialSection, settings: ValidationSettings, idArena: inout [UInt8],
+                               recordArena: inout [UInt8]) throws(PartialError) -> DecodedPartial {
+        try section.bytes.withUnsafeBufferPointer { (buffer) throws(PartialError) -> DecodedPartial in
+            var reader = PartialReader(buffer, name: section.name)
+            try readVersion(&reader)
+            _ = try PartialSettings.read(from: &reader)
+            let validator = Validator(shardOf: settings)
+            var templates: [LocationTemplate?] = []
+            for _ in 0..<(try reader.count(minimumSize: 12)) {
+                let name = try reader.string()
+                let type = try reader.byte()
+                try reader.expect(Int(type) <= RecordType.allCases.count, "record type \(type) of input \(name)")
+                let index = validator.addSource(name, type: type == 0 ? nil : RecordType.allCases[Int(type) - 1])
+                validator.sources[index].records = try reader.count(minimumSize: 0)
+                validator.sources[index].bytes = try reader.count(minimumSize: 0)
+                validator.sources[index].unparseable = try reader.count(minimumSize: 0)
+                validator.sources[index].blankLines = try reader.count(minimumSize: 0)
+                validator.sources[index].crlfLines = try reader.count(minimumSize: 0)
+                validator.sources[index].bom = try reader.bool()
+                if try reader.bool() { validator.sources[index].expectedBytes = try reader.count(minimumSize: 0) }
+                switch try reader.byte() {
+                case 0: templates.append(nil)
+                case 1: templates.append(.file(try reader.string()))
+                case 2:
+                    let topic = try reader.string()
+                    let partition = try reader.int()
+                    guard let narrow = Int32(exactly: partition) else { throw .corrupt(section.name, "partition \(partition) of input \(name)") }
+                    templates.append(.topic(topic, partition: narrow))
+                case let other: throw .corrupt(section.name, "location kind \(other) of input \(name)")
+                }
+            }
+            try validator.parse.read(from: &reader)
+            try validator.recognised.read(from: &reader)
+            var seen = Set<Int>()
+            for _ in 0..<(try reader.count(minimumSize: 2)) {
+                let ordinal = Int(try reader.byte())
+                try reader.expect(ordinal < RecordType.allCases.count && seen.insert(ordinal).inserted, "record type \(ordinal) twice or unknown")
+                try validator.state(RecordType.allCases[ordinal]).read(from: &reader)
+            }
+            let sources = validator.sources.count
+            let factCount = try reader.count(minimumSize: 0)
+            let factBytes = try reader.raw()
+            var factReader = PartialReader(factBytes, name: section.name)
+            let facts = try OwnedFacts.decodeFacts(&factReader, count: factCount, sources: sources, arena: &idArena)
+            try factReader.expect(factReader.atEnd, "bytes after the last fact")
+            let eventCount = try reader.count(minimumSize: 0)
+            let eventBytes = try reader.raw()
+            var eventReader = PartialReader(eventBytes, name: section.name)
+            let events = try OwnedFacts.decodeEvents(&eventReader, count: eventCount, sources: sources, arena: &recordArena)
+            try eventReader.expect(eventReader.atEnd, "bytes after the last session event")
+            try reader.expect(reader.atEnd, "bytes after the validator section's data")
+            return DecodedPartial(validator: validator, templates: templates, facts: facts, events: events)
+        }
+    }
+}
