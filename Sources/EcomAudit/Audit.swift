@@ -175,6 +175,17 @@ public final class Audit: @unchecked Sendable {
         /// Parsed records that had their ID field, and that had a key and a `timestamp` (what the ID and order checks saw).
         var withID = 0
         var withKeyAndTimestamp = 0
+        /// In a group, each first copy's ID text (in `idBytes`, by the ID's hash): another member's copy of the ID
+        /// may turn out to be the duplicate, named in the merge.
+        var keepsIDText = false
+        private var idBytes: [UInt8] = []
+        private var idSpans: [UInt64: (start: Int, count: Int)] = [:]
+
+        /// The text of a first copy's ID, kept with ``keepsIDText``.
+        func idText(_ hash: UInt64) -> ArraySlice<UInt8> {
+            guard let span = idSpans[hash] else { return [] }
+            return idBytes[span.start..<(span.start + span.count)]
+        }
 
         /// Counts an ID read at `partition`@`offset`: the first copy of an ID is the one first by partition and
         /// offset, whatever order the partitions were read in (so that one reader, or a group's members merged, name
@@ -182,6 +193,11 @@ public final class Audit: @unchecked Sendable {
         func identify(idHash: UInt64, id: @autoclosure () -> String, payloadHash: UInt64, partition: PartitionState, offset: Int64) {
             guard let first = firstSeen[idHash] else {
                 firstSeen[idHash] = (partition.number, offset, payloadHash)
+                if keepsIDText {
+                    let text = id()
+                    idSpans[idHash] = (idBytes.count, text.utf8.count)
+                    idBytes.append(contentsOf: text.utf8)
+                }
                 partition.count(id: idHash, payload: payloadHash, 1)
                 return
             }
@@ -236,7 +252,7 @@ public final class Audit: @unchecked Sendable {
     private var assignment: [(topic: String, partition: Int32, offset: Int64)] = []
     var expectedNote: String?
     private let timestamps = KeyExtractor(field: "timestamp")
-    let started = Date()
+    private(set) var started = Date()
     /// When reading ended.
     private(set) var finishedReading: Date?
 
@@ -272,6 +288,7 @@ public final class Audit: @unchecked Sendable {
                 let entry = request.manifest?.topics[name]
                 let state = TopicState(name: name, type: type, keyField: entry?.keyField ?? type?.keyField,
                                        idField: entry?.idField ?? type?.idField)
+                state.keepsIDText = request.group != nil
                 states.append(state)
                 guard let topic = metadata.topics.first(where: { $0.name == name }), topic.error == nil, topic.partitions > 0 else { continue }
                 state.exists = true
@@ -303,6 +320,7 @@ public final class Audit: @unchecked Sendable {
                     }
                     partition.start = max(start, partition.low)
                     partition.next = partition.start
+                    if request.group == nil { partition.pieceStart = partition.start }
                     partition.end = follow ? nil : partition.high
                     partition.source = validator.addSource("\(name)/\(number)", type: type)
                     state.partitions.append(partition)
@@ -328,6 +346,19 @@ public final class Audit: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// An audit that reads nothing, holding `topics` to merge group members' shares into.
+    init(merged topics: [TopicState], configuration: KafkaConfiguration, request: AuditRequest, validator: Validator,
+         started: Date, finished: Date) {
+        self.configuration = configuration
+        self.request = request
+        self.validator = validator
+        self.topics = topics
+        consumer = nil
+        manifest = request.manifest
+        self.started = started
+        finishedReading = finished
     }
 
     /// Partitions per topic, as the metadata said (missing topics are absent).
@@ -434,7 +465,11 @@ public final class Audit: @unchecked Sendable {
                     }.joined(separator: ", "))
                 }
             }
-            if grouped { leaveGroup() }
+            if grouped {
+                leaveGroup()
+            } else {
+                for topic in topics { topic.partitions.forEach(closePiece) }
+            }
         } catch {
             throw .kafka(error)
         }

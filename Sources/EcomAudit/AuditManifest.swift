@@ -51,6 +51,8 @@ public struct AuditManifest: Sendable {
     public var stopped: String?
     /// Per topic name.
     public var topics: [String: Topic]
+    /// The document, as JSON text (a group's partials carry it, so that their merge needs no other file).
+    public let text: String
 
     /// Reads a manifest document.
     /// - Throws: ``AuditError/manifest(path:problem:)`` naming what is wrong.
@@ -60,6 +62,7 @@ public struct AuditManifest: Sendable {
             throw .manifest(path: name, problem: "not an ecomdata.manifest/v1 document (format is \(json["format"]?.stringValue ?? "missing"))")
         }
         self.path = path
+        text = json.encoded()
         kind = json["kind"]?.stringValue ?? "unknown"
         runID = json["run_id"]?.stringValue ?? ""
         seed = json["seed"]?.intValue.map { UInt64(bitPattern: $0) }
@@ -89,6 +92,18 @@ public struct AuditManifest: Sendable {
                 partitionCount: entry["partition_count"]?.intValue.map { Int($0) }, partitions: partitions)
         }
         self.topics = topics
+    }
+
+    /// Reads a manifest from its JSON text; `path` names it in errors and reports.
+    /// - Throws: ``AuditError/manifest(path:problem:)``.
+    public static func parse(_ text: String, path: String?) throws(AuditError) -> AuditManifest {
+        do {
+            return try AuditManifest(json: try JSONValue.parse(text), path: path)
+        } catch let error as AuditError {
+            throw error
+        } catch {
+            throw .manifest(path: path ?? "manifest", problem: "not JSON: \(error)")
+        }
     }
 
     /// Reads the manifest at `path`.

@@ -47,14 +47,14 @@ public enum PartialError: Error, CustomStringConvertible, Sendable {
 
 /// Appends the values of a partial to bytes: unsigned LEB128 varints, zigzag varints for signed values, 8 bytes
 /// little-endian for doubles and hashes, length-prefixed UTF-8 for strings.
-struct PartialWriter {
-    private(set) var bytes: [UInt8] = []
+public struct PartialWriter {
+    public private(set) var bytes: [UInt8] = []
     /// File names already written, by their number (locations name them by number after the first time).
     private var names: [String: Int] = [:]
 
-    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
-    mutating func uint(_ value: UInt64) {
+    public mutating func uint(_ value: UInt64) {
         var value = value
         while value >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
@@ -63,39 +63,39 @@ struct PartialWriter {
         bytes.append(UInt8(value))
     }
 
-    mutating func count(_ value: Int) { uint(UInt64(value)) }
+    public mutating func count(_ value: Int) { uint(UInt64(value)) }
 
-    mutating func int(_ value: Int64) { uint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
+    public mutating func int(_ value: Int64) { uint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
 
-    mutating func int(_ value: Int) { int(Int64(value)) }
+    public mutating func int(_ value: Int) { int(Int64(value)) }
 
-    mutating func byte(_ value: UInt8) { bytes.append(value) }
+    public mutating func byte(_ value: UInt8) { bytes.append(value) }
 
-    mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
+    public mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
 
-    mutating func fixed(_ value: UInt64) {
+    public mutating func fixed(_ value: UInt64) {
         for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
 
-    mutating func double(_ value: Double) { fixed(value.bitPattern) }
+    public mutating func double(_ value: Double) { fixed(value.bitPattern) }
 
-    mutating func raw(_ data: some Collection<UInt8>) {
+    public mutating func raw(_ data: some Collection<UInt8>) {
         count(data.count)
         bytes.append(contentsOf: data)
     }
 
-    mutating func string(_ text: String) { raw(Array(text.utf8)) }
+    public mutating func string(_ text: String) { raw(Array(text.utf8)) }
 
-    mutating func optional(_ text: String?) {
+    public mutating func optional(_ text: String?) {
         bool(text != nil)
         if let text { string(text) }
     }
 
     /// Appends bytes as they are (another writer's output, a section).
-    mutating func append(_ data: some Collection<UInt8>) { bytes.append(contentsOf: data) }
+    public mutating func append(_ data: some Collection<UInt8>) { bytes.append(contentsOf: data) }
 
     /// A string written once in full, then by its number.
-    mutating func shortName(_ text: String) {
+    public mutating func shortName(_ text: String) {
         if let number = names[text] {
             count(number + 1)
         } else {
@@ -105,7 +105,7 @@ struct PartialWriter {
         }
     }
 
-    mutating func location(_ location: RecordLocation) {
+    public mutating func location(_ location: RecordLocation) {
         switch location {
         case let .file(name, line):
             byte(0)
@@ -121,30 +121,30 @@ struct PartialWriter {
 }
 
 /// Reads what ``PartialWriter`` wrote; every read is bounds-checked and throws ``PartialError`` naming the file.
-struct PartialReader {
+public struct PartialReader {
     let bytes: UnsafeBufferPointer<UInt8>
     /// The file or label, for errors.
-    let name: String
+    public let name: String
     var offset: Int
     let end: Int
     private var names: [String] = []
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>, name: String, from start: Int = 0, to end: Int? = nil) {
+    public init(_ bytes: UnsafeBufferPointer<UInt8>, name: String, from start: Int = 0, to end: Int? = nil) {
         self.bytes = bytes
         self.name = name
         offset = start
         self.end = end ?? bytes.count
     }
 
-    var atEnd: Bool { offset >= end }
+    public var atEnd: Bool { offset >= end }
 
-    mutating func byte() throws(PartialError) -> UInt8 {
+    public mutating func byte() throws(PartialError) -> UInt8 {
         guard offset < end else { throw .truncated(name, at: offset) }
         defer { offset += 1 }
         return bytes[offset]
     }
 
-    mutating func uint() throws(PartialError) -> UInt64 {
+    public mutating func uint() throws(PartialError) -> UInt64 {
         var value: UInt64 = 0, shift: UInt64 = 0
         while true {
             let next = try byte()
@@ -158,24 +158,24 @@ struct PartialReader {
     /// A count of items of at least `minimumSize` bytes each: more than the bytes left could hold means the data
     /// was cut short (and would otherwise make a huge allocation). With `minimumSize` 0 it is a plain number (a
     /// count of records), only bounded by `Int`.
-    mutating func count(minimumSize: Int = 1) throws(PartialError) -> Int {
+    public mutating func count(minimumSize: Int = 1) throws(PartialError) -> Int {
         let value = try uint()
         if minimumSize > 0, value > UInt64(max(0, end - offset) / minimumSize) { throw .truncated(name, at: end) }
         guard value <= UInt64(Int.max) else { throw .corrupt(name, "a count of \(value) at byte \(offset)") }
         return Int(value)
     }
 
-    mutating func int() throws(PartialError) -> Int64 {
+    public mutating func int() throws(PartialError) -> Int64 {
         let value = try uint()
         return Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1)
     }
 
-    mutating func integer() throws(PartialError) -> Int {
+    public mutating func integer() throws(PartialError) -> Int {
         let value = try int()
         return Int(value)
     }
 
-    mutating func bool() throws(PartialError) -> Bool {
+    public mutating func bool() throws(PartialError) -> Bool {
         switch try byte() {
         case 0: return false
         case 1: return true
@@ -183,7 +183,7 @@ struct PartialReader {
         }
     }
 
-    mutating func fixed() throws(PartialError) -> UInt64 {
+    public mutating func fixed() throws(PartialError) -> UInt64 {
         guard end - offset >= 8 else { throw .truncated(name, at: end) }
         var value: UInt64 = 0
         for index in 0..<8 { value |= UInt64(bytes[offset + index]) << UInt64(8 * index) }
@@ -191,20 +191,20 @@ struct PartialReader {
         return value
     }
 
-    mutating func double() throws(PartialError) -> Double { Double(bitPattern: try fixed()) }
+    public mutating func double() throws(PartialError) -> Double { Double(bitPattern: try fixed()) }
 
     /// The next length-prefixed bytes, in place.
-    mutating func raw() throws(PartialError) -> UnsafeBufferPointer<UInt8> {
+    public mutating func raw() throws(PartialError) -> UnsafeBufferPointer<UInt8> {
         let length = try count()
         defer { offset += length }
         return UnsafeBufferPointer(rebasing: bytes[offset..<(offset + length)])
     }
 
-    mutating func string() throws(PartialError) -> String { try raw().text }
+    public mutating func string() throws(PartialError) -> String { try raw().text }
 
-    mutating func optionalString() throws(PartialError) -> String? { try bool() ? try string() : nil }
+    public mutating func optionalString() throws(PartialError) -> String? { try bool() ? try string() : nil }
 
-    mutating func shortName() throws(PartialError) -> String {
+    public mutating func shortName() throws(PartialError) -> String {
         let number = try count(minimumSize: 0)
         if number == 0 {
             let text = try string()
@@ -215,7 +215,7 @@ struct PartialReader {
         return names[number - 1]
     }
 
-    mutating func location() throws(PartialError) -> RecordLocation {
+    public mutating func location() throws(PartialError) -> RecordLocation {
         switch try byte() {
         case 0:
             let file = try shortName()
@@ -231,7 +231,7 @@ struct PartialReader {
     }
 
     /// Throws unless `condition`, with `what` as the reason.
-    func expect(_ condition: Bool, _ what: @autoclosure () -> String) throws(PartialError) {
+    public func expect(_ condition: Bool, _ what: @autoclosure () -> String) throws(PartialError) {
         if !condition { throw .corrupt(name, what()) }
     }
 }

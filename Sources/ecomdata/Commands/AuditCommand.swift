@@ -79,6 +79,9 @@ struct AuditCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Join consumer group G: the group's members share the partitions (start them together, with a new group name per audit); each writes --partial, and `ecomdata merge` combines them into the report one audit would have written.", valueName: "G"))
     var group: String?
 
+    @Option(help: "Write this audit's state as a partial here (with --group, each member's share) for `ecomdata merge`.")
+    var partial: String?
+
     @Option(help: "Seconds the brokers have to answer (exit 3 after).")
     var timeout: Double = 10
 
@@ -94,6 +97,11 @@ struct AuditCommand: ParsableCommand {
         if let from, !["beginning", "manifest"].contains(from), Timestamp(parsing: from) == nil, Self.offsets(from) == nil {
             throw ValidationError("--from \(from): write beginning, manifest, a time (2024-09-02T10:00:00Z) or offsets such as 0:100,1:250 or transactions/0:100")
         }
+        if group != nil && partial == nil { throw ValidationError("--group needs --partial FILE: a member reads only its share of the partitions; `ecomdata merge` makes the report from every member's partial") }
+        if group != nil && [json, report, junit, markdown].contains(where: { $0 != nil }) {
+            throw ValidationError("--group writes no report: a member reads only its share; pass the members' partials to `ecomdata merge --json ... --report ...`")
+        }
+        if let group, group.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--group: the group name is empty") }
         guard timeout > 0, idleTimeout > 0, interval > 0 else { throw ValidationError("--timeout, --idle-timeout and --interval must be positive") }
     }
 
@@ -159,7 +167,7 @@ struct AuditCommand: ParsableCommand {
         if start != nil || end != nil {
             settings.window = (start?.timestamp.milliseconds ?? settings.window.start, end?.timestamp.milliseconds ?? settings.window.end)
         }
-        let validator = Validator(settings: settings)
+        let validator = partial == nil ? Validator(settings: settings) : Validator(partialOf: settings)
         let (kafkaConfiguration, embedded) = try kafka.resolve()
         var request = AuditRequest(topics: names, manifest: runManifest, start: startAt, idleTimeout: idleTimeout, metadataTimeout: timeout,
                                    gates: gateSet)
@@ -179,6 +187,18 @@ struct AuditCommand: ParsableCommand {
             } : nil)
         }
         withExtendedLifetime(sources) {}
+        if let partial {
+            do {
+                try PartialFile.write([try validator.partialSection(gatesFile: gates), audit.partialSection()], to: partial)
+            } catch {
+                Console.error(error.description)
+                throw ExitCode(error.exitCode)
+            }
+            let read = audit.partitionsRead
+            print("wrote \(partial): \(validator.records) records of \(read.partitions) partitions (\(read.names.joined(separator: ", ")))\(group.map { " as a member of group \($0)" } ?? ""); combine the members' partials with ecomdata merge")
+            withExtendedLifetime(embedded) {}
+            return
+        }
         let result = audit.finish()
         let document = result.merged(into: validator.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments)).json(gatesFile: gates))
         let failedWrites = writeReports(document, json: json, html: report, junit: junit, markdown: markdown)

@@ -1,0 +1,77 @@
+import EcomJSON
+import Foundation
+import Testing
+
+/// The report without what differs between any two runs: timings, the command line, paths, and latencies
+/// (measured at reading).
+private func comparable(_ report: JSONValue) -> JSONValue {
+    let varying: Set<String> = ["started", "finished", "seconds", "records_per_second", "latency_ms", "command", "duration_seconds",
+                                "records_per_second", "path", "manifest", "timings"]
+    switch report {
+    case let .object(members): return .object(members.filter { !varying.contains($0.0) }.map { ($0.0, comparable($0.1)) })
+    case let .array(items): return .array(items.map(comparable))
+    default: return report
+    }
+}
+
+/// Two audits that join one consumer group share a seeded stream's partitions; `merge` of their partials gives
+/// the report one audit of every partition gives, defects included: a record copied onto another partition (a
+/// duplicate across the members' shares, and misplaced), a non-JSON payload, a record dropped.
+@Test func groupMembersPartialsMergeIntoTheSingleAuditsReport() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let manifest = dir.appendingPathComponent("manifest.json").path
+    let stream = try CLI.run(["stream", "--duration", "0.05", "--max", "--topics", "transactions", "fraud-alerts", "--seed", "11",
+                              "--brokers", broker.bootstrap, "--manifest", manifest])
+    try #require(stream.status == 0, "\(stream.stderr)")
+    // Planted after the run: a copy of partition 0's first transaction on partition 3, and a payload that is not JSON.
+    let first = try #require(kcatLines(brokers: broker.bootstrap, topic: "transactions", format: "%p\t%k\t%s\n").first { $0.hasPrefix("0\t") })
+    let fields = first.split(separator: "\t", maxSplits: 2).map(String.init)
+    try kcatProduce(brokers: broker.bootstrap, topic: "transactions", partition: 3, lines: ["\(fields[1])\t\(fields[2])", "\(fields[1])\tnot json"])
+
+    let single = dir.appendingPathComponent("single.json").path
+    let one = try CLI.run(["audit", "--brokers", broker.bootstrap, "--manifest", manifest, "--json", single])
+    #expect(one.status == 1, "\(one.text)\(one.stderr)")
+
+    let group = "audit-\(UUID().uuidString)"
+    let partials = (0..<2).map { dir.appendingPathComponent("member\($0).part").path }
+    var members = Array(repeating: CLI.Result?.none, count: 2)
+    let lock = NSLock()
+    DispatchQueue.concurrentPerform(iterations: 2) { index in
+        let result = try? CLI.run(["audit", "--brokers", broker.bootstrap, "--manifest", manifest, "--group", group, "--partial", partials[index]])
+        lock.withLock { members[index] = result }
+    }
+    for member in members {
+        let member = try #require(member)
+        #expect(member.status == 0, "\(member.text)\(member.stderr)")
+    }
+    // Each member read a share, not everything: together, every record once.
+    let shares = members.compactMap { member in
+        member?.text.firstMatch(of: /wrote [^:]+: (\d+) records/).flatMap { Int($0.1) }
+    }
+    let singleRecords = try JSONValue.parse(String(contentsOfFile: single, encoding: .utf8))["summary"]?["records"]?.intValue
+    #expect(shares.count == 2 && shares.allSatisfy { $0 > 0 }, "\(members.map { $0?.text ?? "" })")
+    #expect(Int64(shares.reduce(0, +)) == singleRecords)
+
+    let merged = dir.appendingPathComponent("merged.json").path
+    let merge = try CLI.run(["merge"] + partials + ["--json", merged])
+    #expect(merge.status == 1, "\(merge.text)\(merge.stderr)")
+    let singleReport = try JSONValue.parse(String(contentsOfFile: single, encoding: .utf8))
+    let mergedReport = try JSONValue.parse(String(contentsOfFile: merged, encoding: .utf8))
+    #expect(checks(singleReport, "audit.duplicate").first?["violations"]?.intValue == 1)
+    #expect(checks(singleReport, "audit.parse").first?["violations"]?.intValue == 1)
+    #expect(comparable(mergedReport) == comparable(singleReport))
+    if comparable(mergedReport) != comparable(singleReport) {
+        for (single, merged) in zip(singleReport["checks"]?.arrayValue ?? [], mergedReport["checks"]?.arrayValue ?? [])
+        where comparable(single) != comparable(merged) {
+            Issue.record("differs: \(single.encoded())\n  merged: \(merged.encoded())")
+        }
+    }
+
+    // A member's partial left out: the partitions it read are named, not reported as missing records.
+    let short = try CLI.run(["merge", partials[0], "--json", dir.appendingPathComponent("short.json").path])
+    #expect(short.status == 3, "\(short.text)\(short.stderr)")
+    #expect(short.stderr.contains("were read by none of the 1 members given"), "\(short.stderr)")
+}
