@@ -103,22 +103,21 @@ struct PartialSettings {
         }.joined(separator: "; ")
     }
 
-    /// What differs from `other` among what partials must share, each as "this (other)"; gates only when asked.
-    func differences(from other: PartialSettings, gates compareGates: Bool) -> [String] {
-        var found: [String] = []
-        if configDigest != other.configDigest {
-            found.append("configuration \(configDigest.prefix(12)) (not \(other.configDigest.prefix(12)))")
+    /// What differs from `other` among what partials must share (gates only when asked), as "made with A; B has
+    /// C" naming `other` by `label`, or nil when nothing does.
+    func difference(from other: PartialSettings, label: String, gates compareGates: Bool) -> String? {
+        var mine: [String] = [], theirs: [String] = []
+        func note(_ differs: Bool, _ text: (PartialSettings) -> String) {
+            if differs { mine.append(text(self)); theirs.append(text(other)) }
         }
-        let seedText = { (s: PartialSettings) in s.seedKnown ? "seed \(s.seed)" : "no --seed" }
-        if seed != other.seed || seedKnown != other.seedKnown { found.append("\(seedText(self)) (not \(seedText(other)))") }
-        if scenario != other.scenario { found.append("scenario \(scenario) (not \(other.scenario))") }
-        if window != other.window {
-            let text = { (w: (start: Int64, end: Int64)) in "\(Timestamp(milliseconds: w.start)) - \(Timestamp(milliseconds: w.end))" }
-            found.append("window \(text(window)) (not \(text(other.window)))")
-        }
-        if catalog != other.catalog { found.append("catalog \(catalog) (not \(other.catalog))") }
-        if compareGates && gatesText != other.gatesText { found.append("gates {\(gatesText)} (not {\(other.gatesText)})") }
-        return found
+        note(configDigest != other.configDigest) { "configuration \($0.configDigest.prefix(12))" }
+        note(seed != other.seed || seedKnown != other.seedKnown) { $0.seedKnown ? "seed \($0.seed)" : "no --seed" }
+        note(scenario != other.scenario) { "scenario \($0.scenario)" }
+        note(window != other.window) { "window \(Timestamp(milliseconds: $0.window.start)) - \(Timestamp(milliseconds: $0.window.end))" }
+        note(catalog != other.catalog) { "catalog \($0.catalog)" }
+        note(compareGates && gatesText != other.gatesText) { "gates {\($0.gatesText)}" }
+        guard !mine.isEmpty else { return nil }
+        return "made with \(mine.joined(separator: ", ")); \(label) has \(theirs.joined(separator: ", "))"
     }
 
     /// The validation settings back, with the catalog rebuilt (or read again from its directory).
@@ -236,6 +235,18 @@ extension Validator {
         return (try recorded.settings(name: section.name), recorded.gatesFile)
     }
 
+    /// The names of the inputs a validator section holds (files, or `topic/partition`), in its order.
+    /// - Throws: ``PartialError`` naming the section's file when it is not a validator section or is damaged.
+    public static func partialInputs(of section: PartialSection) throws(PartialError) -> [String] {
+        _ = try readSettings(section)
+        return try section.bytes.withUnsafeBufferPointer { (buffer) throws(PartialError) -> [String] in
+            var reader = PartialReader(buffer, name: section.name)
+            try readVersion(&reader)
+            _ = try PartialSettings.read(from: &reader)
+            return try readSources(&reader).map(\.source.name)
+        }
+    }
+
     private static func readSettings(_ section: PartialSection) throws(PartialError) -> PartialSettings {
         guard section.tag == partialTag else { throw .noSection(section.name, "validator (it holds a \(section.tag) section)") }
         return try section.bytes.withUnsafeBufferPointer { (buffer) throws(PartialError) -> PartialSettings in
@@ -268,18 +279,18 @@ extension Validator {
     public static func merging(_ sections: [PartialSection], settings: ValidationSettings,
                                sourceOrder: ((PartialSource, PartialSource) -> Bool)? = nil) throws(PartialError) -> Validator {
         let expected = PartialSettings(settings, gatesFile: nil)
-        var firstGates: (name: String, settings: PartialSettings)?
+        var first: (name: String, settings: PartialSettings)?
         var parts: [DecodedPartial] = []
         var idArena: [UInt8] = [], recordArena: [UInt8] = []
         for section in sections {
             let recorded = try readSettings(section)
-            let differences = recorded.differences(from: expected, gates: false)
-            if !differences.isEmpty { throw .mismatch(section.name, "made with \(differences.joined(separator: ", ")) of the merge") }
-            if let firstGates {
-                let gates = recorded.differences(from: firstGates.settings, gates: true)
-                if !gates.isEmpty { throw .mismatch(section.name, "made with \(gates.joined(separator: ", ")) of \(firstGates.name)") }
+            // The first against the merge's settings, the others against the first (which agrees with them), so
+            // that a difference is named by a file where there is one.
+            if let first {
+                if let difference = recorded.difference(from: first.settings, label: first.name, gates: true) { throw .mismatch(section.name, difference) }
             } else {
-                firstGates = (section.name, recorded)
+                if let difference = recorded.difference(from: expected, label: "the merge's settings", gates: false) { throw .mismatch(section.name, difference) }
+                first = (section.name, recorded)
             }
             parts.append(try decode(section, settings: settings, idArena: &idArena, recordArena: &recordArena))
         }
@@ -350,6 +361,37 @@ extension Validator {
         return whole
     }
 
+    /// The inputs of a section (after its settings), with how their records are located.
+    private static func readSources(_ reader: inout PartialReader) throws(PartialError) -> [(source: Source, template: LocationTemplate?)] {
+        var inputs: [(source: Source, template: LocationTemplate?)] = []
+        for _ in 0..<(try reader.count(minimumSize: 12)) {
+            let name = try reader.string()
+            let type = try reader.byte()
+            try reader.expect(Int(type) <= RecordType.allCases.count, "record type \(type) of input \(name)")
+            var source = Source(name: name, type: type == 0 ? nil : RecordType.allCases[Int(type) - 1])
+            source.records = try reader.count(minimumSize: 0)
+            source.bytes = try reader.count(minimumSize: 0)
+            source.unparseable = try reader.count(minimumSize: 0)
+            source.blankLines = try reader.count(minimumSize: 0)
+            source.crlfLines = try reader.count(minimumSize: 0)
+            source.bom = try reader.bool()
+            if try reader.bool() { source.expectedBytes = try reader.count(minimumSize: 0) }
+            var template: LocationTemplate?
+            switch try reader.byte() {
+            case 0: break
+            case 1: template = .file(try reader.string())
+            case 2:
+                let topic = try reader.string()
+                let partition = try reader.int()
+                guard let narrow = Int32(exactly: partition) else { throw .corrupt(reader.name, "partition \(partition) of input \(name)") }
+                template = .topic(topic, partition: narrow)
+            case let other: throw .corrupt(reader.name, "location kind \(other) of input \(name)")
+            }
+            inputs.append((source, template))
+        }
+        return inputs
+    }
+
     /// A decoded fact's or event's location: the one written in full, or its input's at its position.
     private static func location(_ explicit: RecordLocation?, _ source: Int, _ position: Int, _ part: DecodedPartial) throws(PartialError) -> RecordLocation {
         if let explicit { return explicit }
@@ -367,30 +409,9 @@ extension Validator {
             try readVersion(&reader)
             _ = try PartialSettings.read(from: &reader)
             let validator = Validator(shardOf: settings)
-            var templates: [LocationTemplate?] = []
-            for _ in 0..<(try reader.count(minimumSize: 12)) {
-                let name = try reader.string()
-                let type = try reader.byte()
-                try reader.expect(Int(type) <= RecordType.allCases.count, "record type \(type) of input \(name)")
-                let index = validator.addSource(name, type: type == 0 ? nil : RecordType.allCases[Int(type) - 1])
-                validator.sources[index].records = try reader.count(minimumSize: 0)
-                validator.sources[index].bytes = try reader.count(minimumSize: 0)
-                validator.sources[index].unparseable = try reader.count(minimumSize: 0)
-                validator.sources[index].blankLines = try reader.count(minimumSize: 0)
-                validator.sources[index].crlfLines = try reader.count(minimumSize: 0)
-                validator.sources[index].bom = try reader.bool()
-                if try reader.bool() { validator.sources[index].expectedBytes = try reader.count(minimumSize: 0) }
-                switch try reader.byte() {
-                case 0: templates.append(nil)
-                case 1: templates.append(.file(try reader.string()))
-                case 2:
-                    let topic = try reader.string()
-                    let partition = try reader.int()
-                    guard let narrow = Int32(exactly: partition) else { throw .corrupt(section.name, "partition \(partition) of input \(name)") }
-                    templates.append(.topic(topic, partition: narrow))
-                case let other: throw .corrupt(section.name, "location kind \(other) of input \(name)")
-                }
-            }
+            let inputs = try readSources(&reader)
+            validator.sources = inputs.map(\.source)
+            let templates = inputs.map(\.template)
             try validator.parse.read(from: &reader)
             try validator.recognised.read(from: &reader)
             var seen = Set<Int>()

@@ -15,6 +15,8 @@ public enum PartialError: Error, CustomStringConvertible, Sendable {
     case corrupt(String, String)
     /// The partial was made with other settings than the ones it is merged with (what differs).
     case mismatch(String, String)
+    /// The partial holds an input (a file, a topic partition) another partial (the second name) holds too.
+    case sharedInput(String, input: String, other: String)
     /// The partial has no section this command can merge.
     case noSection(String, String)
     /// Asked of a validator that is not a partial one (a programming error of the caller).
@@ -30,6 +32,8 @@ public enum PartialError: Error, CustomStringConvertible, Sendable {
             "\(path): truncated (it ends at byte \(offset), before its data does); the run that wrote it may have been stopped: run it again"
         case let .corrupt(path, why): "\(path): corrupt partial (\(why)); write it again"
         case let .mismatch(path, why): "\(path): \(why); partials can only be merged when made with the same configuration, seed, scenario, window, catalog and gates"
+        case let .sharedInput(path, input, other):
+            "\(path): holds \(input), which \(other) holds too; validate each input in one partial (a file read twice would have every record reported as its own duplicate)"
         case let .noSection(path, what): "\(path): the partial has no \(what) section; pass partials written by `ecomdata validate --partial`"
         case .notPartial: "the validator was not made with Validator(partialOf:), so its facts point into inputs that are gone"
         }
@@ -39,7 +43,7 @@ public enum PartialError: Error, CustomStringConvertible, Sendable {
     /// file cannot be read or is damaged.
     public var exitCode: Int32 {
         switch self {
-        case .mismatch, .unsupportedVersion, .notPartial: 2
+        case .mismatch, .sharedInput, .unsupportedVersion, .notPartial: 2
         default: 3
         }
     }

@@ -110,7 +110,7 @@ struct SplitCounter {
     let names: [String]
     private let store = ByteStore()
     private let bytes: [UnsafeBufferPointer<UInt8>]
-    internal(set) var counts: [Int]
+    var counts: [Int]
     /// Values that are none of the names.
     private(set) var other: [String: Int] = [:]
 
@@ -172,9 +172,9 @@ struct SplitCounter {
 struct Histogram {
     let low: Double
     let high: Double
-    internal(set) var counts: [Int]
-    internal(set) var minimum = Double.infinity
-    internal(set) var maximum = -Double.infinity
+    var counts: [Int]
+    var minimum = Double.infinity
+    var maximum = -Double.infinity
 
     init(low: Double, high: Double, bins: Int) {
         self.low = low

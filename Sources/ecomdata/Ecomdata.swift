@@ -13,7 +13,7 @@ struct Ecomdata: ParsableCommand {
         Example: ecomdata generate --type transactions --count 1000 --seed 7 --out txns.ndjson
         """,
         version: EcomVersion.current,
-        subcommands: [GenerateCommand.self, HistoricalCommand.self, ValidateCommand.self, StreamCommand.self, AuditCommand.self, RoundtripCommand.self, ProduceCommand.self, ReplayCommand.self, DiffCommand.self, BaselineCommand.self, TopicsCommand.self, BrokerCommand.self, HealthCommand.self, StatsCommand.self, ReportCommand.self, SchemaCommand.self, ConfigCommand.self, JSONBenchCommand.self, ParseBenchCommand.self]
+        subcommands: [GenerateCommand.self, HistoricalCommand.self, ValidateCommand.self, MergeCommand.self, StreamCommand.self, AuditCommand.self, RoundtripCommand.self, ProduceCommand.self, ReplayCommand.self, DiffCommand.self, BaselineCommand.self, TopicsCommand.self, BrokerCommand.self, HealthCommand.self, StatsCommand.self, ReportCommand.self, SchemaCommand.self, ConfigCommand.self, JSONBenchCommand.self, ParseBenchCommand.self]
     )
 
     /// Runs a command; usage errors exit with 2 (the product's code for usage and configuration errors)

@@ -48,30 +48,23 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("An inline gate, e.g. --expect fraud_rate=0.001+-0.0003 or --expect 'regions.Europe=0.3+-0.01'.", valueName: "name=value+-tolerance"))
     var expect: [String] = []
 
-    @Option(help: "Write the JSON report (ecomdata.report/v1) here.")
-    var json: String?
-
-    @Option(help: "Write the HTML report (one self-contained file) here.")
-    var report: String?
-
-    @Option(help: "Write the JUnit XML report here.")
-    var junit: String?
-
-    @Option(help: "Write a Markdown summary here.")
-    var markdown: String?
+    @OptionGroup var output: ValidationReportOptions
 
     @Option(help: "Write the records that broke a check, each with why, into this directory.")
     var quarantine: String?
 
-    @Option(help: "fail (default): only failed gates exit 1; warn: warnings do too.")
-    var failOn: String = "fail"
+    @Option(help: ArgumentHelp("""
+        Write this run's partial here, for `ecomdata merge` to combine with others into the reports one validate over \
+        all their inputs writes (read on one thread). Reports asked for as well are this run's alone.
+        """, valueName: "file.part"))
+    var partial: String?
 
     @Option(help: "Threads reading each file (the report is the same for any value; a quarantine reads on one).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         guard Scenario(rawValue: scenario) != nil else { throw ValidationError("unknown scenario '\(scenario)'") }
-        guard ["fail", "warn"].contains(failOn) else { throw ValidationError("--fail-on is fail or warn") }
+        if partial != nil && quarantine != nil { throw ValidationError("--partial and --quarantine cannot be combined: the merge judges what the quarantine would need") }
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
     }
 
@@ -101,7 +94,7 @@ struct ValidateCommand: ParsableCommand {
         if start != nil || end != nil {
             settings.window = (start?.timestamp.milliseconds ?? settings.window.start, end?.timestamp.milliseconds ?? settings.window.end)
         }
-        let validator = Validator(settings: settings)
+        let validator = partial != nil ? Validator(partialOf: settings) : Validator(settings: settings)
         if let quarantine {
             do {
                 validator.quarantine = try Quarantine(directory: quarantine)
@@ -122,46 +115,24 @@ struct ValidateCommand: ParsableCommand {
             Console.error(error.description)
             throw ExitCode(3)
         }
-        let result = validator.finish(command: CommandLine.arguments)
-        let document = result.json(failOnWarn: failOn == "warn", gatesFile: gates)
-        let failedWrites = writeReports(document, json: json, html: report, junit: junit, markdown: markdown)
-        printSummary(result)
-        if let quarantine = validator.quarantine, quarantine.count > 0 {
-            print("quarantine: \(quarantine.count) records in \(quarantine.path)")
-        }
-        if !failedWrites.isEmpty {
-            Console.error("cannot write \(failedWrites.joined(separator: ", ")); check that the directories are writable")
-            throw ExitCode(3)
-        }
-        let status = result.exitStatus(failOnWarn: failOn == "warn")
-        if status != 0 { throw ExitCode(status) }
-    }
-
-    /// The verdict, then a line per check that did not pass, then the counts.
-    private func printSummary(_ result: ValidationReport) {
-        let checks = result.checks
-        print("\(result.records) records from \(result.sources.count) input(s): \(result.verdict.rawValue.uppercased())")
-        // What was read but is not a record, or was tolerated, so that no line goes unaccounted for.
-        for source in result.sources {
-            var notes: [String] = []
-            if source.bom { notes.append("starts with a UTF-8 byte order mark (skipped)") }
-            if source.blankLines > 0 { notes.append("\(source.blankLines) blank line(s) skipped") }
-            if source.crlfLines > 0 { notes.append("\(source.crlfLines) line(s) end in CRLF (the CR is dropped)") }
-            if !notes.isEmpty { print("  note \(source.name): \(notes.joined(separator: "; "))") }
-        }
-        let notPassing = checks.filter { $0.status != .pass }.sorted { $0.status > $1.status }
-        for check in notPassing {
-            let type = check.recordType.map { " [\($0.rawValue)]" } ?? ""
-            let counts = check.violations > 0 ? " \(check.violations) of \(check.checked)" : ""
-            let why = check.violations > 0 ? "" : ": \(check.reason ?? "")"
-            print("  \(check.status.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(check.id)\(type)\(counts)\(check.gating ? "" : " (not gating)")\(why)")
-            for example in check.examples.prefix(verboseExamples) {
-                print("      \(example.location.description): \(example.message)")
+        var whole = validator
+        if let partial {
+            do {
+                let section = try validator.partialSection(gatesFile: gates)
+                try PartialFile.write([section], to: partial)
+                let records = validator.records
+                print("partial: \(records) records from \(validator.sources.count) input(s) written to \(partial) "
+                      + "(\(section.bytes.count) bytes\(records > 0 ? ", \(section.bytes.count / records) a record" : "")); merge partials with `ecomdata merge`")
+                // Without reports the verdict waits for the merge; with them, they are this partial's alone.
+                guard output.writesReports else { return }
+                whole = try Validator.merging([section], settings: settings)
+            } catch {
+                Console.error(error.description)
+                throw ExitCode(error.exitCode)
             }
         }
-        let count = { (status: CheckStatus) in checks.filter { $0.status == status }.count }
-        print("\(checks.count) checks: \(count(.pass)) pass, \(count(.warn)) warn, \(count(.fail)) fail, \(count(.inconclusive)) inconclusive")
+        var notes: [String] = []
+        if let quarantine = validator.quarantine, quarantine.count > 0 { notes.append("quarantine: \(quarantine.count) records in \(quarantine.path)") }
+        try output.conclude(whole.finish(command: CommandLine.arguments), gatesFile: gates, notes: notes)
     }
-
-    private var verboseExamples: Int { Console.verbose ? 20 : 3 }
 }
