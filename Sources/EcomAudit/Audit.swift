@@ -659,6 +659,7 @@ public final class Audit: @unchecked Sendable {
 
     /// Records a read record's ID: a duplicate when read before (true only the first time), and, when the run's
     /// records are known, unexpected when the run did not send it or altered when its payload is not the one sent.
+    /// False for an ID read before on the same partition (its timestamp is not held against its key's order).
     private func identify(_ idBytes: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, topic: TopicState,
                           partition: PartitionState, offset: Int64) -> Bool {
         let idHash = fnv1a(idBytes)
@@ -678,7 +679,9 @@ public final class Audit: @unchecked Sendable {
                                                    message: "\(id) is not among the records the run sent"))
             }
         }
-        return first == nil
+        // A copy on another partition is that partition's own record for its key's order (as it is for the member
+        // of a group that reads only that partition).
+        return first.map { $0.partition != partition.number } ?? true
     }
 
     /// An ISO-8601 timestamp's digits as one integer (YYYYMMDDhhmmssSSS), which orders as the time does: digits

@@ -1,17 +1,21 @@
 import ArgumentParser
+import EcomAudit
+import EcomJSON
+import EcomKafka
 import EcomValidation
 import Foundation
 
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Merge the partials of several `validate --partial` runs into the reports one validate over all their inputs writes.",
+        abstract: "Merge the partials of several `validate --partial` runs, or of the members of an `audit --group`, into the reports one run over all their inputs writes.",
         discussion: """
         The inputs are read in the order the partials are named, each partial's in its own order: IDs repeated across \
         partials and sessions that span them are judged as one run would. The partials must have been made with \
         the same configuration, seed, scenario, window, catalog and gates. Exit codes: 0 every gate passed, 1 a gate \
         failed, 2 usage error or partials that do not go together, 3 a partial that cannot be read, is cut short or \
-        damaged.
+        damaged or does not go with the others. The partials of an audit's group members make the report one audit of \
+        every partition makes: a partition's offsets must have been read once, by the members given.
         Example: ecomdata validate out/transactions --partial a.part && ecomdata validate out/user-events --partial b.part \
         && ecomdata merge a.part b.part --json reports/validation.json
         """
@@ -30,6 +34,23 @@ struct MergeCommand: ParsableCommand {
     }
 
     func run() throws {
+        let files: [(path: String, sections: [PartialSection])]
+        do {
+            files = try partials.map { path throws(PartialError) in (path, try PartialFile.read(path)) }
+        } catch {
+            Console.error(error.description)
+            throw ExitCode(error.exitCode)
+        }
+        let audits = files.filter { $0.sections.contains { $0.tag == Audit.partialTag } }
+        if !audits.isEmpty {
+            guard audits.count == files.count else {
+                let other = files.first { !$0.sections.contains { $0.tag == Audit.partialTag } }?.path ?? ""
+                Console.error("\(other): a validate partial among audit partials (\(audits[0].path)); merge the members of one audit, or validate runs, not both")
+                throw ExitCode(2)
+            }
+            try mergeAudit(files)
+            return
+        }
         var settings: ValidationSettings
         var gatesFile: String?
         let merged: Validator
@@ -67,5 +88,46 @@ struct MergeCommand: ParsableCommand {
             throw ExitCode(error.exitCode)
         }
         try output.conclude(merged.finish(command: CommandLine.arguments), gatesFile: gatesFile)
+    }
+
+    /// The report one audit of every partition writes, from its group members' partials.
+    private func mergeAudit(_ files: [(path: String, sections: [PartialSection])]) throws {
+        let document: JSONValue
+        let result: AuditResult
+        do {
+            let checks = files.flatMap { $0.sections.filter { $0.tag == Validator.partialTag } }
+            guard checks.count == files.count else {
+                throw PartialError.noSection(files.first { !$0.sections.contains { $0.tag == Validator.partialTag } }?.path ?? "", "validator")
+            }
+            var (settings, gatesFile) = try Validator.partialSettings(of: checks[0])
+            if let gates {
+                do {
+                    settings.gates = try Gates.load(path: gates)
+                    gatesFile = gates
+                } catch {
+                    Console.error(error.description)
+                    throw ExitCode(2)
+                }
+            }
+            // Every member named the same `topic/partition` inputs in the same order: a partition handed from one
+            // member to another is one input, its records in offset order.
+            let validator = try Validator.merging(checks, settings: settings)
+            let audit = try Audit(merging: files.flatMap { $0.sections.filter { $0.tag == Audit.partialTag } }, validator: validator,
+                                  config: settings.generator.config, gates: settings.gates)
+            result = audit.finish()
+            document = result.merged(into: validator.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments))
+                .json(failOnWarn: output.failOn == "warn", gatesFile: gatesFile))
+        } catch let error as PartialError {
+            Console.error(error.description)
+            throw ExitCode(error.exitCode)
+        }
+        let failedWrites = writeReports(document, json: output.json, html: output.report, junit: output.junit, markdown: output.markdown)
+        printAuditSummary(result, report: document, examples: Console.verbose ? 20 : 3)
+        if !failedWrites.isEmpty {
+            Console.error("cannot write \(failedWrites.joined(separator: ", ")); check that the directories are writable")
+            throw ExitCode(3)
+        }
+        let verdict = document["verdict"]?.stringValue
+        if verdict == "fail" || (verdict == "warn" && output.failOn == "warn") { throw ExitCode(1) }
     }
 }
