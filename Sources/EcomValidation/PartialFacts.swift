@@ -75,12 +75,8 @@ final class OwnedFacts {
         if source != lastFact.source { flags |= Self.newSource }
         if explicit { flags |= Self.explicit } else if line == lastFact.line + 1 { flags |= Self.nextLine }
         facts.byte(flags)
-        if source != lastFact.source { facts.count(source) }
-        if explicit {
-            facts.location(location)
-        } else if flags & Self.nextLine == 0 {
-            facts.int(Int64(line) - Int64(lastFact.line))
-        }
+        Self.writePlace(&facts, source: source, changed: source != lastFact.source, location: location, explicit: explicit,
+                        next: flags & Self.nextLine != 0, after: lastFact.line)
         facts.count(fact.bytes)
         if let timestamp = fact.timestamp {
             facts.int(timestamp &- lastFact.timestamp)
@@ -113,12 +109,8 @@ final class OwnedFacts {
             events.byte((eventID != nil ? Self.hasEventID : 0) | (session != nil ? Self.hasSession : 0))
             events.byte(UInt8(bitPattern: event.device))
             if event.device == -2 { events.optional(event.otherDevice) }
-            if source != lastEvent.source { events.count(source) }
-            if explicit {
-                events.location(location)
-            } else if flags & Self.eventNextLine == 0 {
-                events.int(Int64(line) - Int64(lastEvent.line))
-            }
+            Self.writePlace(&events, source: source, changed: source != lastEvent.source, location: location, explicit: explicit,
+                            next: flags & Self.eventNextLine != 0, after: lastEvent.line)
             if flags & Self.eventKey != 0 { events.fixed(event.key) }
             events.int(Int64(event.user))
             events.int(event.timestamp &- lastEvent.timestamp)
@@ -130,6 +122,32 @@ final class OwnedFacts {
             eventCount += 1
         }
         sessions.deferredEvents.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes where a record was read: its input when it `changed`, then its location in full when `explicit`, else
+    /// its line (or offset) as a difference from the previous one, `after`, unless it is the `next` one.
+    private static func writePlace(_ writer: inout PartialWriter, source: Int, changed: Bool, location: RecordLocation, explicit: Bool,
+                                   next: Bool, after previous: Int) {
+        if changed { writer.count(source) }
+        if explicit {
+            writer.location(location)
+        } else if !next {
+            writer.int(Int64(location.line) - Int64(previous))
+        }
+    }
+
+    /// Reads what ``writePlace(_:source:changed:location:explicit:next:after:)`` wrote, keeping the current input
+    /// and line in `source` and `line`: the record's position, and its location when it was written in full.
+    static func readPlace(_ reader: inout PartialReader, changed: Bool, explicit: Bool, next: Bool, sources: Int, source: inout Int,
+                          line: inout Int) throws(PartialError) -> (position: Int, location: RecordLocation?) {
+        if changed { source = try reader.count(minimumSize: 0) }
+        try reader.expect(source >= 0 && source < sources, "a record of input \(source) of \(sources), at byte \(reader.offset)")
+        if explicit {
+            let location = try reader.location()
+            return (location.line, location)
+        }
+        line = next ? line + 1 : line + (try reader.integer())
+        return (line, nil)
     }
 
     /// Writes `bytes` as the length of the prefix it shares with `previous` and the rest; `previous` becomes it.
@@ -197,17 +215,8 @@ extension OwnedFacts {
             let flags = try reader.byte()
             let ordinal = Int(flags & 0x07)
             try reader.expect(ordinal < RecordType.allCases.count, "record type \(ordinal) at byte \(reader.offset - 1)")
-            if flags & newSource != 0 { source = try reader.count(minimumSize: 0) }
-            try reader.expect(source >= 0 && source < sources, "a fact of input \(source) of \(sources), at byte \(reader.offset)")
-            var location: RecordLocation?
-            var position = line
-            if flags & explicit != 0 {
-                location = try reader.location()
-                position = location!.line
-            } else {
-                position = flags & nextLine != 0 ? line + 1 : line + (try reader.integer())
-                line = position
-            }
+            let (position, location) = try readPlace(&reader, changed: flags & newSource != 0, explicit: flags & explicit != 0,
+                                                     next: flags & nextLine != 0, sources: sources, source: &source, line: &line)
             let bytes = try reader.count(minimumSize: 0)
             var time: Int64?
             if flags & hasTimestamp != 0 {
@@ -233,17 +242,8 @@ extension OwnedFacts {
             let present = try reader.byte()
             let device = Int8(bitPattern: try reader.byte())
             let otherDevice = device == -2 ? try reader.optionalString() : nil
-            if flags & eventNewSource != 0 { source = try reader.count(minimumSize: 0) }
-            try reader.expect(source >= 0 && source < sources, "a session event of input \(source) of \(sources), at byte \(reader.offset)")
-            var location: RecordLocation?
-            var position = line
-            if flags & eventExplicit != 0 {
-                location = try reader.location()
-                position = location!.line
-            } else {
-                position = flags & eventNextLine != 0 ? line + 1 : line + (try reader.integer())
-                line = position
-            }
+            let (position, location) = try readPlace(&reader, changed: flags & eventNewSource != 0, explicit: flags & eventExplicit != 0,
+                                                     next: flags & eventNextLine != 0, sources: sources, source: &source, line: &line)
             let explicitKey = flags & eventKey != 0 ? try reader.fixed() : nil
             let user = try reader.int()
             guard let user32 = Int32(exactly: user) else { throw .corrupt(reader.name, "user \(user) out of range") }

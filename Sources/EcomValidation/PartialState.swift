@@ -140,6 +140,14 @@ private func readDayMap(from reader: inout PartialReader) throws(PartialError) -
     return map
 }
 
+extension TypeChecker {
+    /// Reads the tallies at `paths` back (each checks its id); they must be all of ``tallies``, in order.
+    fileprivate func readTallies(_ paths: [ReferenceWritableKeyPath<Self, Tally>], from reader: inout PartialReader) throws(PartialError) {
+        try reader.expect(paths.count == tallies.count, "this build has \(tallies.count) \(type.rawValue) checks, not the partial's")
+        for path in paths { try self[keyPath: path].read(from: &reader) }
+    }
+}
+
 extension TransactionChecker {
     func write(to writer: inout PartialWriter) {
         writer.count(records)
@@ -174,17 +182,8 @@ extension TransactionChecker {
     func read(from reader: inout PartialReader) throws(PartialError) {
         records = try reader.count(minimumSize: 0)
         frauds = try reader.count(minimumSize: 0)
-        try userReference.read(from: &reader)
-        try productReference.read(from: &reader)
-        try productDetails.read(from: &reader)
-        try coordinateRange.read(from: &reader)
-        try nullIsland.read(from: &reader)
-        try cityRadius.read(from: &reader)
-        try consistency.read(from: &reader)
-        try totals.read(from: &reader)
-        try labels.read(from: &reader)
-        try priceRanges.read(from: &reader)
-        try reader.expect(tallies.count == 10, "this build's transaction checks are not the partial's")
+        try readTallies([\.userReference, \.productReference, \.productDetails, \.coordinateRange, \.nullIsland, \.cityRadius, \.consistency,
+                         \.totals, \.labels, \.priceRanges], from: &reader)
         try regions.read(from: &reader)
         try userTypes.read(from: &reader)
         try devices.read(from: &reader)
@@ -234,11 +233,7 @@ extension UserEventChecker {
 
     func read(from reader: inout PartialReader) throws(PartialError) {
         records = try reader.count(minimumSize: 0)
-        try userReference.read(from: &reader)
-        try productReference.read(from: &reader)
-        try sessionUser.read(from: &reader)
-        try sessionOrder.read(from: &reader)
-        try reader.expect(tallies.count == 4, "this build's user event checks are not the partial's")
+        try readTallies([\.userReference, \.productReference, \.sessionUser, \.sessionOrder], from: &reader)
         for _ in 0..<(try reader.count(minimumSize: 12)) {
             let transaction = try reader.fixed()
             let location = try reader.location()
@@ -259,9 +254,7 @@ extension ProductUpdateChecker {
 
     func read(from reader: inout PartialReader) throws(PartialError) {
         records = try reader.count(minimumSize: 0)
-        try productReference.read(from: &reader)
-        try details.read(from: &reader)
-        try reader.expect(tallies.count == 2, "this build's product update checks are not the partial's")
+        try readTallies([\.productReference, \.details], from: &reader)
         try updateTypes.read(from: &reader)
     }
 }
@@ -284,9 +277,7 @@ extension AlertChecker {
 
     func read(from reader: inout PartialReader) throws(PartialError) {
         records = try reader.count(minimumSize: 0)
-        try userReference.read(from: &reader)
-        try afterTransaction.read(from: &reader)
-        try reader.expect(tallies.count == 2, "this build's fraud alert checks are not the partial's")
+        try readTallies([\.userReference, \.afterTransaction], from: &reader)
         for _ in 0..<(try reader.count(minimumSize: 13)) {
             let transaction = try reader.fixed()
             let claimed = try reader.bool() ? try reader.int() : nil
@@ -307,9 +298,7 @@ extension AnalyticsChecker {
 
     func read(from reader: inout PartialReader) throws(PartialError) {
         records = try reader.count(minimumSize: 0)
-        try windows.read(from: &reader)
-        try dimensions.read(from: &reader)
-        try reader.expect(tallies.count == 2, "this build's analytics checks are not the partial's")
+        try readTallies([\.windows, \.dimensions], from: &reader)
         try metrics.read(from: &reader)
     }
 }
