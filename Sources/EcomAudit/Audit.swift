@@ -548,7 +548,7 @@ public final class Audit: @unchecked Sendable {
             try kafka.commit(positions)
             return true
         } catch {
-            progress?("commit: \(error.description)")
+            if failing == nil { progress?("\(error.description); trying again while the group rebalances") }
             let since = failing ?? Date()
             failing = since
             guard Date().timeIntervalSince(since) < max(request.metadataTimeout, 10) else { throw error }

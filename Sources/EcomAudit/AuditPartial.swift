@@ -347,10 +347,10 @@ extension Audit.PartitionState {
         var position = min(read.first?.from ?? origin, origin)
         for range in read {
             if range.from > position {
-                throw .corrupt(names[range.member], "\(topic)/\(number): offsets \(position)-\(range.from - 1) were read by none of the \(names.count) members given; pass every member's partial (did a member stop before writing one?)")
+                throw .incomplete(names[range.member], "\(topic)/\(number): offsets \(position)-\(range.from - 1) were read by none of the \(names.count) members given; pass every member's partial (did a member stop before writing one?)")
             }
             if range.from < position {
-                throw .corrupt(names[range.member], "\(topic)/\(number): offsets \(range.from)-\(min(position, range.to) - 1) were read by two members (the group refused a commit while it rebalanced); audit again")
+                throw .incomplete(names[range.member], "\(topic)/\(number): offsets \(range.from)-\(min(position, range.to) - 1) were read by two members (the group refused a commit while it rebalanced); audit again")
             }
             position = range.to
         }
@@ -360,7 +360,7 @@ extension Audit.PartitionState {
         let ends = owners.isEmpty ? shares.map { $0.end ?? $0.high } : owners.map { shares[$0].end ?? shares[$0].high }
         let target = owners.isEmpty ? ends.min() ?? position : ends.max() ?? position
         if !shares.contains(where: { $0.end == nil }) && !stalled && target > position {
-            throw .corrupt(names[0], "\(topic)/\(number): offsets \(position)-\(target - 1) were read by none of the \(names.count) members given; pass every member's partial (did a member stop before writing one?)")
+            throw .incomplete(names[0], "\(topic)/\(number): offsets \(position)-\(target - 1) were read by none of the \(names.count) members given; pass every member's partial (did a member stop before writing one?)")
         }
         next = max(position, origin)
         end = shares.contains { $0.end == nil } ? nil : max(target, position)

@@ -21,6 +21,8 @@ public enum PartialError: Error, CustomStringConvertible, Sendable {
     case noSection(String, String)
     /// Asked of a validator that is not a partial one (a programming error of the caller).
     case notPartial
+    /// The partials given do not hold all of what was to be read, or hold some of it twice (what, and what to do).
+    case incomplete(String, String)
 
     public var description: String {
         switch self {
@@ -35,6 +37,7 @@ public enum PartialError: Error, CustomStringConvertible, Sendable {
         case let .sharedInput(path, input, other):
             "\(path): holds \(input), which \(other) holds too; validate each input in one partial (a file read twice would have every record reported as its own duplicate)"
         case let .noSection(path, what): "\(path): the partial has no \(what) section; pass partials written by `ecomdata validate --partial`"
+        case let .incomplete(path, why): "\(path): \(why)"
         case .notPartial: "the validator was not made with Validator(partialOf:), so its facts point into inputs that are gone"
         }
     }
