@@ -237,8 +237,10 @@ public final class Audit: @unchecked Sendable {
         guard let consumer else { preconditionFailure("a merged audit reads nothing") }
         return consumer
     }
-    /// In a group: whether the group has given this member its partitions yet (an empty share counts).
+    /// In a group: whether the group has given this member its partitions (an empty share counts) since it joined
+    /// or last had them taken away, and since when it has been waiting for them.
     private var joined = false
+    private var waitingSince = Date()
     /// Whether partitions are read without an end (until a follow control finishes).
     private var following = false
     /// Where ``read(follow:interval:progress:)`` reports what it does.
@@ -397,7 +399,7 @@ public final class Audit: @unchecked Sendable {
         var commitFailingSince: Date?
         let grouped = request.group != nil
         func remaining() -> [PartitionState] { topics.flatMap { $0.partitions.filter { (!grouped || $0.owned) && !$0.done && !$0.stalled } } }
-        let began = Date()
+        waitingSince = Date()
         do throws(KafkaError) {
             if let group = request.group {
                 // Every topic, also one that does not exist yet: its absence is the report's finding, not the group's.
@@ -448,7 +450,7 @@ public final class Audit: @unchecked Sendable {
                 case .idle:
                     if grouped && !joined {
                         // The group hands out partitions after its members joined (about 3 s on the embedded broker).
-                        if now.timeIntervalSince(began) > max(request.idleTimeout, request.metadataTimeout) + 45 {
+                        if now.timeIntervalSince(waitingSince) > max(request.idleTimeout, request.metadataTimeout) + 45 {
                             throw KafkaError(.broker, "consumer group \(request.group ?? ""): no partitions were given to this member within \(Int(max(request.idleTimeout, request.metadataTimeout)) + 45) s (is the group rebalancing without end? start the members together, with a new group name)")
                         }
                         lastProgress = now
@@ -479,15 +481,26 @@ public final class Audit: @unchecked Sendable {
     /// Where each partition the group gives this member is read from: the group's committed offset (where a member
     /// that had it stopped), else the audit's start; read to the end offset of this moment, or followed.
     fileprivate func rebalance(_ change: GroupRebalance) -> [Int64?] {
-        joined = true
         switch change {
         case let .assigned(list):
+            joined = true
             let states = list.map { entry in topics.first { $0.name == entry.topic }?.partitions.first { $0.number == entry.partition } }
-            let committed = (try? kafka.committed(list, timeout: request.metadataTimeout)) ?? list.map { _ in nil }
+            // The group's committed offset; where it cannot be had (the group refuses while it rebalances), where this
+            // member stopped if it had the partition before, else the audit's start.
+            var committed: [Int64?] = list.map { _ in nil }
+            for attempt in 0..<3 {
+                if let answer = try? kafka.committed(list, timeout: request.metadataTimeout) {
+                    committed = answer
+                    break
+                }
+                if attempt == 2 { progress?("consumer group \(request.group ?? ""): no committed offsets from \(configuration.brokers); starting where this member stopped, else at the audit's start (a merge refuses offsets read twice)") }
+                Thread.sleep(forTimeInterval: 0.5)
+            }
             let ends = following ? [:] : ((try? kafka.watermarks(list, high: true, timeout: request.metadataTimeout)) ?? [:])
             return zip(list, zip(states, committed)).map { entry, pair in
                 guard let partition = pair.0 else { return nil }
-                let begin = max(pair.1 ?? partition.start, partition.low)
+                let own = partition.pieces.last.map(\.to)
+                let begin = max(pair.1 ?? own ?? partition.start, own ?? partition.low, partition.low)
                 progress?("given \(entry.topic)/\(entry.partition) from offset \(begin)\(pair.1 == nil ? "" : " (committed)")")
                 partition.owned = true
                 partition.stalled = false
@@ -498,6 +511,10 @@ public final class Audit: @unchecked Sendable {
                 return begin
             }
         case let .revoked(list, _):
+            // The group gives partitions out again once it has rebalanced (an empty share too): until then this
+            // member has not finished, though it holds nothing.
+            joined = false
+            waitingSince = Date()
             var positions: [(topic: String, partition: Int32, offset: Int64)] = []
             for entry in list {
                 guard let partition = topics.first(where: { $0.name == entry.topic })?.partitions.first(where: { $0.number == entry.partition }),

@@ -350,7 +350,7 @@ extension Audit.PartitionState {
                 throw .incomplete(names[range.member], "\(topic)/\(number): offsets \(position)-\(range.from - 1) were read by none of the \(names.count) members given; pass every member's partial (did a member stop before writing one?)")
             }
             if range.from < position {
-                throw .incomplete(names[range.member], "\(topic)/\(number): offsets \(range.from)-\(min(position, range.to) - 1) were read by two members (the group refused a commit while it rebalanced); audit again")
+                throw .incomplete(names[range.member], "\(topic)/\(number): offsets \(range.from)-\(min(position, range.to) - 1) were read by two members: the one that gave the partition up could not commit where it stopped (the embedded broker refuses commits while its group rebalances, so a member joining late makes one); start the members together and audit again")
             }
             position = range.to
         }

@@ -154,11 +154,16 @@ public final class KafkaConsumer: @unchecked Sendable {
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaError(.broker, "no committed offsets from \(brokers) within \(timeout) s: \(String(cString: rd_kafka_err2str(result)))")
         }
-        // The list keeps the order partitions were added in.
-        return (0..<Int(list.pointee.cnt)).map { index in
+        // The list keeps the order partitions were added in; a partition without an answer is not one without a commit.
+        var offsets: [Int64?] = []
+        for index in 0..<Int(list.pointee.cnt) {
             let entry = list.pointee.elems[index]
-            return entry.err == RD_KAFKA_RESP_ERR_NO_ERROR && entry.offset >= 0 ? entry.offset : nil
+            guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw KafkaError(.broker, "no committed offset for \(String(cString: entry.topic))/\(entry.partition) from \(brokers): \(String(cString: rd_kafka_err2str(entry.err)))")
+            }
+            offsets.append(entry.offset >= 0 ? entry.offset : nil)
         }
+        return offsets
     }
 
     /// Leaves the group (its partitions are revoked through the handler first, then given to the other members).
