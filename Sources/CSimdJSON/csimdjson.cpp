@@ -165,8 +165,8 @@ static int64_t readTape(ecj_parser *parser, bool checkKeys) {
     return int64_t(size);
 }
 
-extern "C" int64_t ecj_parse(ecj_parser *parser, const uint8_t *json, size_t length, size_t readable,
-                             const ecj_token **tokens) {
+// Parses with simdjson's DOM parser, leaving the document on parser->dom's tape; returns 0 or a negative code.
+static int64_t parseDocument(ecj_parser *parser, const uint8_t *json, size_t length, size_t readable) {
     // Past 4 GiB the 32-bit token fields would overflow; simdjson's own limit is the same.
     if (length > UINT32_MAX) { return -int64_t(simdjson::CAPACITY); }
     if (length == 0) { return -int64_t(simdjson::EMPTY); } // json may then be NULL
@@ -174,11 +174,50 @@ extern "C" int64_t ecj_parse(ecj_parser *parser, const uint8_t *json, size_t len
     // Without padding simdjson copies into a buffer the parser keeps and reuses.
     const simdjson::error_code error = parser->dom.parse(json, length, !padded).error();
     if (error != simdjson::SUCCESS) { return -int64_t(error); }
-    // A NUL in a member name can only come from a "\u0000" escape, so lines without a backslash skip the check.
-    const bool checkKeys = parser->dialect == ECJ_DIALECT_JANSSON && std::memchr(json, '\\', length) != nullptr;
-    const int64_t count = readTape(parser, checkKeys);
+    return 0;
+}
+
+// A NUL in a member name can only come from a "\u0000" escape, so lines without a backslash skip the check.
+static bool mayHaveNulInKey(const ecj_parser *parser, const uint8_t *json, size_t length) {
+    return parser->dialect == ECJ_DIALECT_JANSSON && std::memchr(json, '\\', length) != nullptr;
+}
+
+extern "C" int64_t ecj_parse(ecj_parser *parser, const uint8_t *json, size_t length, size_t readable,
+                             const ecj_token **tokens) {
+    const int64_t error = parseDocument(parser, json, length, readable);
+    if (error != 0) { return error; }
+    const int64_t count = readTape(parser, mayHaveNulInKey(parser, json, length));
     if (count > 0) { *tokens = parser->tokens.data(); }
     return count;
+}
+
+extern "C" int64_t ecj_parse_tape(ecj_parser *parser, const uint8_t *json, size_t length, size_t readable,
+                                  const uint64_t **tape, const uint8_t **strings) {
+    const int64_t error = parseDocument(parser, json, length, readable);
+    if (error != 0) { return error; }
+    const uint64_t *words = parser->dom.doc.tape.get();
+    const size_t last = size_t(words[0] & simdjson::internal::JSON_VALUE_MASK); // one past the closing root word
+    if (parser->dialect == ECJ_DIALECT_JANSSON) {
+        if (mayHaveNulInKey(parser, json, length)) {
+            // Rare: the token walk finds the first of the dialect's errors in document order, as ecj_parse does.
+            const int64_t count = readTape(parser, true);
+            if (count < 0) { return count; }
+        } else {
+            // Without a NUL in a name, the only rule simdjson does not apply is the one against big integers. A
+            // number's second word may look like a 'u' word, so a first pass over every word (which compilers
+            // vectorise) only tells that one may be there; the exact walk follows then.
+            bool maybe = false;
+            for (size_t index = 1; index + 1 < last; index++) { maybe |= (words[index] >> 56) == 'u'; }
+            for (size_t index = 1; maybe && index + 1 < last;) {
+                const auto type = static_cast<char>(words[index] >> 56);
+                if (type == 'u') { return ECJ_ERROR_BIG_INTEGER; }
+                index += (type == 'l' || type == 'd') ? 2 : 1;
+            }
+        }
+    }
+    *tape = words + 1;
+    *strings = parser->dom.doc.string_buf.get();
+    return int64_t(last - 2);
 }
 
 extern "C" int64_t ecj_member(const ecj_token *tokens, uint32_t object, const char *name, size_t length) {

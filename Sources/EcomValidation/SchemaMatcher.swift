@@ -257,14 +257,14 @@ final class SchemaMatcher: @unchecked Sendable {
         case .badFormat: return "\(path) \(value()) does not match its format"
         case .belowMinimum: return "\(path) is \(value()), below \(node.minimum)"
         case .aboveMaximum: return "\(path) is \(value()), above \(node.maximum)"
-        case .tooFewItems: return "\(path) has \(tokens.base[token].count) items, at least \(node.minItems) required"
+        case .tooFewItems: return "\(path) has \(tokens.childCount(token)) items, at least \(node.minItems) required"
         case .unknownField: return "unknown field \(path.isEmpty || path == "(record)" ? "" : path + ".")\(tokens.key(token).text)"
         case .duplicateField:
             return "field \(path.isEmpty || path == "(record)" ? "" : path + ".")\(tokens.key(token).text) appears more than once (this check and jansson read the last value, other readers the first)"
         }
     }
 
-    /// Checks the record whose root object is token 0; fills the first ``slotCount`` of `slots` with token
+    /// Checks the record whose root object is value 0; fills the first ``slotCount`` of `slots` with token
     /// indexes (-1 when absent).
     func check(_ tokens: Tokens, slots: UnsafeMutableBufferPointer<Int32>, findings: inout Findings) {
         precondition(slots.count >= slotCount)
@@ -276,8 +276,8 @@ final class SchemaMatcher: @unchecked Sendable {
                              _ findings: inout Findings) {
         let first = Int(nodes[object].firstChild), count = Int(nodes[object].childCount)
         var seen = 0 as UInt64
-        var child = index + 1
-        let stop = tokens.end(index)
+        var child = index + 2
+        let stop = tokens.childrenEnd(index)
         var position = 0
         while child < stop {
             let key = tokens.key(child)
@@ -304,7 +304,7 @@ final class SchemaMatcher: @unchecked Sendable {
                 findings.add(.unknownFields, .unknownField, object, child)
             }
             position += 1
-            child = tokens.end(child)
+            child = tokens.next(child, inObject: true)
         }
         if seen != (count >= 64 ? UInt64.max : (1 << UInt64(count)) - 1) {
             for fieldIndex in 0..<count {
@@ -355,11 +355,11 @@ final class SchemaMatcher: @unchecked Sendable {
             let element = Int(node.pointee.element)
             guard kind == .array, element >= 0 else { return findings.add(.types, .notArray, field, index) }
             var child = index + 1, items = 0
-            let stop = tokens.end(index)
+            let stop = tokens.childrenEnd(index)
             while child < stop {
                 checkValue(element, tokens, child, slots, &findings)
                 items += 1
-                child = tokens.end(child)
+                child = tokens.next(child, inObject: false)
             }
             if items < node.pointee.minItems { findings.add(.ranges, .tooFewItems, field, index) }
         }
@@ -407,22 +407,27 @@ final class SchemaMatcher: @unchecked Sendable {
 enum ISOTimestamp {
     /// Milliseconds since the epoch, or nil when the text is not exactly that shape or not a real time.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
-        guard bytes.count == 24, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x54, bytes[13] == 0x3A,
-              bytes[16] == 0x3A, bytes[19] == 0x2E, bytes[23] == 0x5A else { return nil }
-        func digits(_ from: Int, _ count: Int) -> Int? {
-            var value = 0
-            for index in from..<(from + count) {
-                let digit = Int(bytes[index]) - 0x30
-                guard digit >= 0 && digit <= 9 else { return nil }
-                value = value * 10 + digit
-            }
-            return value
-        }
-        guard let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2), let hour = digits(11, 2),
-              let minute = digits(14, 2), let second = digits(17, 2), let millisecond = digits(20, 3),
+        guard bytes.count == 24, let p = bytes.baseAddress, p[4] == 0x2D, p[7] == 0x2D, p[10] == 0x54, p[13] == 0x3A,
+              p[16] == 0x3A, p[19] == 0x2E, p[23] == 0x5A else { return nil }
+        let year = digits(p, 0, 4), month = digits(p, 5, 2), day = digits(p, 8, 2), hour = digits(p, 11, 2)
+        let minute = digits(p, 14, 2), second = digits(p, 17, 2), millisecond = digits(p, 20, 3)
+        // A field that is not all digits is negative, so one test rejects them all.
+        guard year | month | day | hour | minute | second | millisecond >= 0,
               (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year),
               hour < 24, minute < 60, second < 60 else { return nil }
         let days = CivilDate(year: year, month: month, day: day).daysSinceEpoch
         return ((days * 24 + Int64(hour)) * 60 + Int64(minute)) * 60_000 + Int64(second) * 1000 + Int64(millisecond)
+    }
+
+    /// The decimal number in the `count` bytes from `from`, or -1 when one of them is not a digit.
+    @inline(__always)
+    private static func digits(_ p: UnsafePointer<UInt8>, _ from: Int, _ count: Int) -> Int {
+        var value = 0, notDigit = false
+        for index in from..<(from + count) {
+            let digit = p[index] &- 0x30
+            notDigit = notDigit || digit > 9
+            value = value * 10 + Int(digit)
+        }
+        return notDigit ? -1 : value
     }
 }

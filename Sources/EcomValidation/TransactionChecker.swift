@@ -120,14 +120,15 @@ final class TransactionChecker: TypeChecker {
         let productsToken = Int(slots[s.products])
         if productsToken >= 0, tokens.kind(productsToken) == .array {
             var line = productsToken + 1
+            let linesEnd = tokens.childrenEnd(productsToken)
             var unknown: String?, mismatch: String?, outOfRange: String?
-            while line < tokens.end(productsToken) {
-                defer { line = tokens.end(line) }
+            while line < linesEnd {
+                defer { line = tokens.next(line, inObject: false) }
                 guard tokens.kind(line) == .object else { linesComplete = false; continue }
                 // One pass over the line's members (the first of a repeated name counts, as with Tokens.member).
                 var productToken = -1, priceToken = -1, quantityToken = -1, categoryToken = -1, nameToken = -1
-                var member = line + 1
-                let lineEnd = tokens.end(line)
+                var member = line + 2
+                let lineEnd = tokens.childrenEnd(line)
                 while member < lineEnd {
                     let key = tokens.key(member)
                     switch key.count {
@@ -138,7 +139,7 @@ final class TransactionChecker: TypeChecker {
                     case 10 where productToken < 0 && sameBytes(key, "product_id"): productToken = member
                     default: break
                     }
-                    member = tokens.end(member)
+                    member = tokens.next(member, inObject: true)
                 }
                 guard productToken >= 0, tokens.kind(productToken) == .string,
                       priceToken >= 0, let price = tokens.number(priceToken),
