@@ -13,6 +13,10 @@
 #include <new>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 static_assert(simdjson::SIMDJSON_VERSION_MAJOR == 3, "the tape walk follows simdjson 3's tape format");
 static_assert(sizeof(ecj_token) == 64, "one token per cache line");
 
@@ -182,6 +186,24 @@ static bool mayHaveNulInKey(const ecj_parser *parser, const uint8_t *json, size_
     return parser->dialect == ECJ_DIALECT_JANSSON && std::memchr(json, '\\', length) != nullptr;
 }
 
+// Whether one of `count` tape words has `type` in its top byte (its type byte, or the top byte of a number's value).
+static bool anyTypeByte(const uint64_t *words, size_t count, char type) {
+    size_t index = 0;
+#if defined(__SSE2__)
+    // Two words at a time: every byte compared, then only the top byte of each word looked at.
+    const __m128i wanted = _mm_set1_epi8(type);
+    __m128i hits = _mm_setzero_si128();
+    for (; index + 2 <= count; index += 2) {
+        const __m128i pair = _mm_loadu_si128(reinterpret_cast<const __m128i *>(words + index));
+        hits = _mm_or_si128(hits, _mm_cmpeq_epi8(pair, wanted));
+    }
+    if ((_mm_movemask_epi8(hits) & 0x8080) != 0) { return true; }
+#endif
+    bool found = false;
+    for (; index < count; index++) { found |= static_cast<char>(words[index] >> 56) == type; }
+    return found;
+}
+
 extern "C" int64_t ecj_parse(ecj_parser *parser, const uint8_t *json, size_t length, size_t readable,
                              const ecj_token **tokens) {
     const int64_t error = parseDocument(parser, json, length, readable);
@@ -206,8 +228,7 @@ extern "C" int64_t ecj_parse_tape(ecj_parser *parser, const uint8_t *json, size_
             // Without a NUL in a name, the only rule simdjson does not apply is the one against big integers. A
             // number's second word may look like a 'u' word, so a first pass over every word (which compilers
             // vectorise) only tells that one may be there; the exact walk follows then.
-            bool maybe = false;
-            for (size_t index = 1; index + 1 < last; index++) { maybe |= (words[index] >> 56) == 'u'; }
+            const bool maybe = anyTypeByte(words + 1, last - 2, 'u');
             for (size_t index = 1; maybe && index + 1 < last;) {
                 const auto type = static_cast<char>(words[index] >> 56);
                 if (type == 'u') { return ECJ_ERROR_BIG_INTEGER; }

@@ -274,36 +274,41 @@ final class SchemaMatcher: @unchecked Sendable {
 
     private func checkObject(_ object: Int, _ tokens: Tokens, _ index: Int, _ slots: UnsafeMutableBufferPointer<Int32>,
                              _ findings: inout Findings) {
+        let nodes = self.nodes.baseAddress!, children = self.children.baseAddress!
         let first = Int(nodes[object].firstChild), count = Int(nodes[object].childCount)
         var seen = 0 as UInt64
-        var child = index + 2
+        var child = index &+ 2
         let stop = tokens.childrenEnd(index)
         var position = 0
         while child < stop {
             let key = tokens.key(child)
             // Records are usually in schema order: try the field at this position first.
             var fieldIndex = -1
-            if position < count, sameBytes(key, nodes[Int(children[first + position])].name) {
+            if position < count, sameBytes(key, nodes[Int(children[first &+ position])].name) {
                 fieldIndex = position
             } else {
-                for candidate in 0..<count where sameBytes(key, nodes[Int(children[first + candidate])].name) {
+                for candidate in 0..<count where sameBytes(key, nodes[Int(children[first &+ candidate])].name) {
                     fieldIndex = candidate
                     break
                 }
             }
             if fieldIndex >= 0 {
-                let field = Int(children[first + fieldIndex])
+                let field = Int(children[first &+ fieldIndex])
                 if fieldIndex < 64 {
                     if seen & (1 << UInt64(fieldIndex)) != 0 { findings.add(.duplicateFields, .duplicateField, object, child) }
                     seen |= 1 << UInt64(fieldIndex)
                 }
                 let slot = Int(nodes[field].slot)
-                if slot >= 0 { slots[slot] = Int32(child) }
-                checkValue(field, tokens, child, slots, &findings)
+                if slot >= 0 { slots[slot] = Int32(truncatingIfNeeded: child) }
+                // Scalars are checked in line; only containers cost a call.
+                switch nodes[field].kind {
+                case .object, .array: checkValue(field, tokens, child, slots, &findings)
+                default: checkScalar(nodes + field, field, tokens, child, &findings)
+                }
             } else {
                 findings.add(.unknownFields, .unknownField, object, child)
             }
-            position += 1
+            position &+= 1
             child = tokens.next(child, inObject: true)
         }
         if seen != (count >= 64 ? UInt64.max : (1 << UInt64(count)) - 1) {
@@ -321,6 +326,44 @@ final class SchemaMatcher: @unchecked Sendable {
                             _ findings: inout Findings) {
         let node = nodes.baseAddress! + field
         let kind = tokens.kind(index)
+        switch node.pointee.kind {
+        case .object:
+            if kind == .null {
+                if !node.pointee.nullable { findings.add(.types, .null, field, index) }
+                return
+            }
+            guard kind == .object else { return findings.add(.types, .notObject, field, index) }
+            checkObject(field, tokens, index, slots, &findings)
+        case .array:
+            if kind == .null {
+                if !node.pointee.nullable { findings.add(.types, .null, field, index) }
+                return
+            }
+            let element = Int(node.pointee.element)
+            guard kind == .array, element >= 0 else { return findings.add(.types, .notArray, field, index) }
+            let elementNode = nodes.baseAddress! + element
+            let scalars = elementNode.pointee.kind != .object && elementNode.pointee.kind != .array
+            var child = index &+ 1, items = 0
+            let stop = tokens.childrenEnd(index)
+            while child < stop {
+                if scalars {
+                    checkScalar(elementNode, element, tokens, child, &findings)
+                } else {
+                    checkValue(element, tokens, child, slots, &findings)
+                }
+                items &+= 1
+                child = tokens.next(child, inObject: false)
+            }
+            if items < node.pointee.minItems { findings.add(.ranges, .tooFewItems, field, index) }
+        default:
+            checkScalar(node, field, tokens, index, &findings)
+        }
+    }
+
+    /// Checks a value whose schema node is not an object or an array.
+    @inline(__always)
+    private func checkScalar(_ node: UnsafePointer<Node>, _ field: Int, _ tokens: Tokens, _ index: Int, _ findings: inout Findings) {
+        let kind = tokens.kind(index)
         if kind == .null {
             if !node.pointee.nullable { findings.add(.types, .null, field, index) }
             return
@@ -332,7 +375,7 @@ final class SchemaMatcher: @unchecked Sendable {
             if node.pointee.valueCount >= 0 {
                 let first = Int(node.pointee.firstValue)
                 var found = false
-                for value in first..<(first + Int(node.pointee.valueCount)) where sameBytes(bytes, values[value]) {
+                for value in first..<(first &+ Int(node.pointee.valueCount)) where sameBytes(bytes, values[value]) {
                     found = true
                     break
                 }
@@ -348,20 +391,8 @@ final class SchemaMatcher: @unchecked Sendable {
             checkRange(node, field, value, index, &findings)
         case .boolean:
             if kind != .true && kind != .false { findings.add(.types, .notBoolean, field, index) }
-        case .object:
-            guard kind == .object else { return findings.add(.types, .notObject, field, index) }
-            checkObject(field, tokens, index, slots, &findings)
-        case .array:
-            let element = Int(node.pointee.element)
-            guard kind == .array, element >= 0 else { return findings.add(.types, .notArray, field, index) }
-            var child = index + 1, items = 0
-            let stop = tokens.childrenEnd(index)
-            while child < stop {
-                checkValue(element, tokens, child, slots, &findings)
-                items += 1
-                child = tokens.next(child, inObject: false)
-            }
-            if items < node.pointee.minItems { findings.add(.ranges, .tooFewItems, field, index) }
+        case .object, .array:
+            preconditionFailure("containers are checked by checkValue")
         }
     }
 
@@ -380,13 +411,7 @@ final class SchemaMatcher: @unchecked Sendable {
         case .idPrefix:
             let prefix = node.pointee.prefix
             guard bytes.count > prefix.count, sameBytes(UnsafeBufferPointer(rebasing: bytes[..<prefix.count]), prefix) else { return false }
-            var index = prefix.count
-            while index < bytes.count {
-                let byte = bytes[index]
-                guard (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) else { return false }
-                index += 1
-            }
-            return true
+            return isLowerHex(bytes, from: prefix.count)
         case .timestamp:
             return ISOTimestamp.parse(bytes) != nil
         case .upperLetters:
@@ -401,6 +426,41 @@ final class SchemaMatcher: @unchecked Sendable {
             return regexes[node.pointee.formatArgument].firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
         }
     }
+}
+
+/// Whether `bytes[from...]` are all `0`-`9` or `a`-`f`: 8 bytes at a time when the string has 8, the last word
+/// overlapping the bytes before `from`, which are taken as `0` for it.
+@inline(__always)
+func isLowerHex(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Bool {
+    let count = bytes.count
+    guard count >= 8, let base = bytes.baseAddress else {
+        for byte in bytes[from...] where !((byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66)) { return false }
+        return true
+    }
+    let raw = UnsafeRawPointer(base)
+    var offset = from
+    while offset + 8 <= count {
+        guard lowerHex(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) else { return false }
+        offset += 8
+    }
+    guard offset < count else { return true }
+    let skipped = 8 - (count - offset)
+    let low = skipped == 0 ? 0 : ~UInt64(0) >> UInt64(64 - 8 * skipped)
+    let word = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+    return lowerHex((word & ~low) | (0x3030_3030_3030_3030 & low))
+}
+
+/// Whether the 8 bytes of `word` are all `0`-`9` or `a`-`f` (per byte, without a carry between bytes: the
+/// "has between" test of the Bit Twiddling Hacks).
+@inline(__always)
+private func lowerHex(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+    guard word & high == 0 else { return false }
+    // High bit of each byte set when m < byte < n.
+    func between(_ m: UInt64, _ n: UInt64) -> UInt64 {
+        ((ones &* (127 + n)) &- word) & (word &+ ones &* (127 - m)) & high
+    }
+    return between(0x2F, 0x3A) | between(0x60, 0x67) == high
 }
 
 /// Reads the timestamps records carry: `YYYY-MM-DDTHH:MM:SS.mmmZ`, UTC.

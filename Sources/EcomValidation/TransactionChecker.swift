@@ -114,6 +114,10 @@ final class TransactionChecker: TypeChecker {
             user = catalog.user(userID)
             userReference.record(user != nil, at: location, id: idText(), "user_id \(userID.text) is not in the catalog")
         }
+        // Read before the lines: only a pattern fraud needs its lines' categories kept (an empty array allocates nothing).
+        let isFraud = tokens.bool(slot: slots, s.isFraud)
+        let fraudType = tokens.string(slot: slots, s.fraudType).flatMap { FraudType(rawValue: $0.text) }
+        let keepsCategories = isFraud == true && fraudType == .pattern
         var lineCategories: [Int] = []
         var subtotalCents: Int64 = 0
         var linesComplete = true
@@ -153,7 +157,7 @@ final class TransactionChecker: TypeChecker {
                 let categoryIndex = category.flatMap { c in categoryBytes.firstIndex { sameBytes(c, $0) } }
                 if let category { categories.add(category) }
                 if let categoryIndex {
-                    lineCategories.append(categoryIndex)
+                    if keepsCategories { lineCategories.append(categoryIndex) }
                     amounts[categoryIndex].add(price)
                     if let range = categoryRanges[categoryIndex], cents(price) < range.low || cents(price) > range.high, outOfRange == nil {
                         outOfRange = "\(productID.text) costs \(price), outside \(category!.text)'s range"
@@ -193,27 +197,30 @@ final class TransactionChecker: TypeChecker {
             }
         }
         // Coordinates and the city.
-        var city: City?
+        // The city's position in the catalog, not a copy of it (a City holds five strings to retain and release).
+        var city: Int?
         if let latitude = tokens.number(slot: slots, s.latitude), let longitude = tokens.number(slot: slots, s.longitude) {
             let inRange = latitude.isFinite && longitude.isFinite && abs(latitude) <= 90 && abs(longitude) <= 180
             coordinateRange.record(inRange, at: location, id: idText(), "coordinates (\(latitude), \(longitude)) out of range")
             nullIsland.record(latitude != 0 || longitude != 0, at: location, id: idText(), "coordinates at (0, 0)")
             if let name = tokens.string(slot: slots, s.city), let country = tokens.string(slot: slots, s.country) {
-                city = catalog.city(name, country: country)
-                if let city {
+                city = catalog.cityPosition(name, country: country)
+                if let index = city {
+                    let cities = catalog.cities
                     var problem: String?
-                    if let state = tokens.string(slot: slots, s.state), !sameBytes(state, cityState[city.index]) {
-                        problem = "\(city.name) is in \(city.state), not \(state.text)"
-                    } else if let region = tokens.string(slot: slots, s.region), !sameBytes(region, cityRegion[city.index]) {
-                        problem = "\(city.name) is in region \(city.region.rawValue), not \(region.text)"
-                    } else if let zone = tokens.string(slot: slots, s.zone), !sameBytes(zone, cityZone[city.index]) {
-                        problem = "\(city.name) is in time zone \(city.timeZone), not \(zone.text)"
+                    if let state = tokens.string(slot: slots, s.state), !sameBytes(state, cityState[index]) {
+                        problem = "\(cities[index].name) is in \(cities[index].state), not \(state.text)"
+                    } else if let region = tokens.string(slot: slots, s.region), !sameBytes(region, cityRegion[index]) {
+                        problem = "\(cities[index].name) is in region \(cities[index].region.rawValue), not \(region.text)"
+                    } else if let zone = tokens.string(slot: slots, s.zone), !sameBytes(zone, cityZone[index]) {
+                        problem = "\(cities[index].name) is in time zone \(cities[index].timeZone), not \(zone.text)"
                     }
                     consistency.record(problem == nil, at: location, id: idText(), problem ?? "")
                     if inRange && (latitude != 0 || longitude != 0) {
-                        let distance = City.distanceKm(latitude1: latitude, longitude1: longitude, latitude2: city.latitude, longitude2: city.longitude)
+                        let distance = City.distanceKm(latitude1: latitude, longitude1: longitude, latitude2: cities[index].latitude,
+                                                       longitude2: cities[index].longitude)
                         cityRadius.record(distance <= jitterLimitKm, at: location, id: idText(),
-                                          "(\(latitude), \(longitude)) is \(Int(distance.rounded())) km from \(city.name), more than \(jitterLimitKm) km")
+                                          "(\(latitude), \(longitude)) is \(Int(distance.rounded())) km from \(cities[index].name), more than \(jitterLimitKm) km")
                     }
                 } else {
                     consistency.fail(at: location, id: idText(), "no city \(name.text) in \(country.text) in the cities fixture")
@@ -226,8 +233,6 @@ final class TransactionChecker: TypeChecker {
             }
         }
         // Fraud labels and distributions.
-        let isFraud = tokens.bool(slot: slots, s.isFraud)
-        let fraudType = tokens.string(slot: slots, s.fraudType).flatMap { FraudType(rawValue: $0.text) }
         let score = tokens.number(slot: slots, s.score)
         if let isFraud {
             if isFraud { frauds += 1 }
@@ -236,7 +241,7 @@ final class TransactionChecker: TypeChecker {
                 // A transaction ID read twice keeps its earliest time, whatever order the two were read in.
                 if let id, isFraud || score >= 0.5, let timestamp { flaggedTimes[idHash(id)] = min(flaggedTimes[idHash(id)] ?? .max, timestamp) }
             }
-            let local = city.flatMap { c in timestamp.map { context.local($0, city: c.index) } }
+            let local = city.flatMap { c in timestamp.map { context.local($0, city: c) } }
             if !isFraud {
                 if let timestamp, timestamp >= context.settings.window.start, timestamp < context.settings.window.end {
                     firstTime = min(firstTime, timestamp)
@@ -310,7 +315,7 @@ final class TransactionChecker: TypeChecker {
     }
 
     /// What is wrong with a record's fraud label, or nil; velocity frauds are kept for the burst check at the end.
-    private func fraudLabelProblem(isFraud: Bool, fraudType: FraudType?, tokens: Tokens, slots: Slots, user: Int?, city: City?,
+    private func fraudLabelProblem(isFraud: Bool, fraudType: FraudType?, tokens: Tokens, slots: Slots, user: Int?, city: Int?,
                                    local: Int64?, subtotalCents: Int64, lineCategories: [Int], timestamp: Int64?,
                                    location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) -> String? {
         let typeIsNull = tokens.isNull(slot: slots, s.fraudType)
@@ -323,7 +328,7 @@ final class TransactionChecker: TypeChecker {
             let hour = Timestamp.floorDiv(local, 3_600_000) % 24
             return (2..<4).contains(hour) ? nil : "time fraud at \(hour):00 local, not between 02:00 and 04:00"
         case .location:
-            guard let user, let home = catalog.users[user].homeCity, let city else { return nil }
+            guard let user, let home = catalog.users[user].homeCity, let city = city.map({ catalog.cities[$0] }) else { return nil }
             let homeCity = catalog.cities[home]
             if homeCity.continent == city.continent { return "location fraud in \(city.name), on the home continent of the user (\(homeCity.name))" }
             let distance = city.distanceKm(to: homeCity)
