@@ -213,7 +213,8 @@ final class SchemaMatcher: @unchecked Sendable {
             return withUnsafeBytes(of: entries) { $0.load(fromByteOffset: rule * MemoryLayout<Finding>.stride, as: Finding.self) }
         }
 
-        @inline(__always)
+        // Only records that break a rule get here: kept out of line, so the walk stays small enough to be inlined into.
+        @inline(never)
         mutating func add(_ rule: Rule, _ problem: Problem, _ node: Int, _ token: Int) {
             let bit: UInt8 = 1 << UInt8(rule.rawValue)
             if broken & bit == 0 {
@@ -269,130 +270,117 @@ final class SchemaMatcher: @unchecked Sendable {
     func check(_ tokens: Tokens, slots: UnsafeMutableBufferPointer<Int32>, findings: inout Findings) {
         precondition(slots.count >= slotCount)
         UnsafeMutableBufferPointer(rebasing: slots[..<slotCount]).update(repeating: -1)
-        checkObject(root, tokens, 0, slots, &findings)
+        checkChildren(of: root, tokens, 0, slots, &findings)
     }
 
-    private func checkObject(_ object: Int, _ tokens: Tokens, _ index: Int, _ slots: UnsafeMutableBufferPointer<Int32>,
-                             _ findings: inout Findings) {
+    /// Checks the members of the object, or the elements of the array, at `index` against the schema node
+    /// `container`, going down into the containers among them. One loop for both, with the scalar checks in it,
+    /// so that a record's walk makes a call per container, not per value.
+    private func checkChildren(of container: Int, _ tokens: Tokens, _ index: Int, _ slots: UnsafeMutableBufferPointer<Int32>,
+                               _ findings: inout Findings) {
         let nodes = self.nodes.baseAddress!, children = self.children.baseAddress!
-        let first = Int(nodes[object].firstChild), count = Int(nodes[object].childCount)
+        let inObject = nodes[container].kind == .object
+        let first = Int(nodes[container].firstChild), count = Int(nodes[container].childCount)
         var seen = 0 as UInt64
-        var child = index &+ 2
+        var position = 0, items = 0
+        var next = tokens.firstChild(index)
         let stop = tokens.childrenEnd(index)
-        var position = 0
-        while child < stop {
-            let key = tokens.key(child)
-            // Records are usually in schema order: try the field at this position first.
-            var fieldIndex = -1
-            if position < count, sameBytes(key, nodes[Int(children[first &+ position])].name) {
-                fieldIndex = position
-            } else {
-                for candidate in 0..<count where sameBytes(key, nodes[Int(children[first &+ candidate])].name) {
-                    fieldIndex = candidate
-                    break
+        while next < stop {
+            let child = next
+            next = tokens.next(child, inObject: inObject)
+            let field: Int
+            if inObject {
+                let key = tokens.key(child)
+                // Records are usually in schema order: try the field at this position first.
+                var fieldIndex = -1
+                if position < count, sameBytes(key, nodes[Int(children[first &+ position])].name) {
+                    fieldIndex = position
+                } else {
+                    for candidate in 0..<count where sameBytes(key, nodes[Int(children[first &+ candidate])].name) {
+                        fieldIndex = candidate
+                        break
+                    }
                 }
-            }
-            if fieldIndex >= 0 {
-                let field = Int(children[first &+ fieldIndex])
+                position &+= 1
+                guard fieldIndex >= 0 else {
+                    findings.add(.unknownFields, .unknownField, container, child)
+                    continue
+                }
+                field = Int(children[first &+ fieldIndex])
                 if fieldIndex < 64 {
-                    if seen & (1 << UInt64(fieldIndex)) != 0 { findings.add(.duplicateFields, .duplicateField, object, child) }
+                    if seen & (1 << UInt64(fieldIndex)) != 0 { findings.add(.duplicateFields, .duplicateField, container, child) }
                     seen |= 1 << UInt64(fieldIndex)
                 }
                 let slot = Int(nodes[field].slot)
                 if slot >= 0 { slots[slot] = Int32(truncatingIfNeeded: child) }
-                // Scalars are checked in line; only containers cost a call.
-                switch nodes[field].kind {
-                case .object, .array: checkValue(field, tokens, child, slots, &findings)
-                default: checkScalar(nodes + field, field, tokens, child, &findings)
-                }
             } else {
-                findings.add(.unknownFields, .unknownField, object, child)
-            }
-            position &+= 1
-            child = tokens.next(child, inObject: true)
-        }
-        if seen != (count >= 64 ? UInt64.max : (1 << UInt64(count)) - 1) {
-            for fieldIndex in 0..<count {
-                let field = Int(children[first + fieldIndex])
-                if nodes[field].required && seen & (1 << UInt64(fieldIndex)) == 0 {
-                    findings.add(.required, .missing, field, index)
-                    break
-                }
-            }
-        }
-    }
-
-    private func checkValue(_ field: Int, _ tokens: Tokens, _ index: Int, _ slots: UnsafeMutableBufferPointer<Int32>,
-                            _ findings: inout Findings) {
-        let node = nodes.baseAddress! + field
-        let kind = tokens.kind(index)
-        switch node.pointee.kind {
-        case .object:
-            if kind == .null {
-                if !node.pointee.nullable { findings.add(.types, .null, field, index) }
-                return
-            }
-            guard kind == .object else { return findings.add(.types, .notObject, field, index) }
-            checkObject(field, tokens, index, slots, &findings)
-        case .array:
-            if kind == .null {
-                if !node.pointee.nullable { findings.add(.types, .null, field, index) }
-                return
-            }
-            let element = Int(node.pointee.element)
-            guard kind == .array, element >= 0 else { return findings.add(.types, .notArray, field, index) }
-            let elementNode = nodes.baseAddress! + element
-            let scalars = elementNode.pointee.kind != .object && elementNode.pointee.kind != .array
-            var child = index &+ 1, items = 0
-            let stop = tokens.childrenEnd(index)
-            while child < stop {
-                if scalars {
-                    checkScalar(elementNode, element, tokens, child, &findings)
-                } else {
-                    checkValue(element, tokens, child, slots, &findings)
-                }
+                field = Int(nodes[container].element)
                 items &+= 1
-                child = tokens.next(child, inObject: false)
             }
-            if items < node.pointee.minItems { findings.add(.ranges, .tooFewItems, field, index) }
-        default:
-            checkScalar(node, field, tokens, index, &findings)
-        }
-    }
-
-    /// Checks a value whose schema node is not an object or an array.
-    @inline(__always)
-    private func checkScalar(_ node: UnsafePointer<Node>, _ field: Int, _ tokens: Tokens, _ index: Int, _ findings: inout Findings) {
-        let kind = tokens.kind(index)
-        if kind == .null {
-            if !node.pointee.nullable { findings.add(.types, .null, field, index) }
-            return
-        }
-        switch node.pointee.kind {
-        case .string:
-            guard kind == .string else { return findings.add(.types, .notString, field, index) }
-            let bytes = tokens.string(index)
-            if node.pointee.valueCount >= 0 {
-                let first = Int(node.pointee.firstValue)
-                var found = false
-                for value in first..<(first &+ Int(node.pointee.valueCount)) where sameBytes(bytes, values[value]) {
-                    found = true
-                    break
+            let node = nodes + field
+            let kind = tokens.kind(child)
+            if kind == .null {
+                if !node.pointee.nullable { findings.add(.types, .null, field, child) }
+                continue
+            }
+            switch node.pointee.kind {
+            case .string:
+                guard kind == .string else {
+                    findings.add(.types, .notString, field, child)
+                    continue
                 }
-                if !found { findings.add(.enums, .notInEnum, field, index) }
-            } else if node.pointee.format != .none, !matches(node, bytes) {
-                findings.add(.formats, .badFormat, field, index)
+                let bytes = tokens.string(child)
+                if node.pointee.valueCount >= 0 {
+                    let firstValue = Int(node.pointee.firstValue)
+                    var found = false
+                    for value in firstValue..<(firstValue &+ Int(node.pointee.valueCount)) where sameBytes(bytes, values[value]) {
+                        found = true
+                        break
+                    }
+                    if !found { findings.add(.enums, .notInEnum, field, child) }
+                } else if node.pointee.format != .none, !matches(node, bytes) {
+                    findings.add(.formats, .badFormat, field, child)
+                }
+            case .integer:
+                guard let value = tokens.integer(child) else {
+                    findings.add(.types, .notInteger, field, child)
+                    continue
+                }
+                checkRange(node, field, Double(value), child, &findings)
+            case .number:
+                guard let value = tokens.number(child) else {
+                    findings.add(.types, .notNumber, field, child)
+                    continue
+                }
+                checkRange(node, field, value, child, &findings)
+            case .boolean:
+                if kind != .true && kind != .false { findings.add(.types, .notBoolean, field, child) }
+            case .object:
+                guard kind == .object else {
+                    findings.add(.types, .notObject, field, child)
+                    continue
+                }
+                checkChildren(of: field, tokens, child, slots, &findings)
+            case .array:
+                guard kind == .array, node.pointee.element >= 0 else {
+                    findings.add(.types, .notArray, field, child)
+                    continue
+                }
+                checkChildren(of: field, tokens, child, slots, &findings)
             }
-        case .integer:
-            guard let value = tokens.integer(index) else { return findings.add(.types, .notInteger, field, index) }
-            checkRange(node, field, Double(value), index, &findings)
-        case .number:
-            guard let value = tokens.number(index) else { return findings.add(.types, .notNumber, field, index) }
-            checkRange(node, field, value, index, &findings)
-        case .boolean:
-            if kind != .true && kind != .false { findings.add(.types, .notBoolean, field, index) }
-        case .object, .array:
-            preconditionFailure("containers are checked by checkValue")
+        }
+        if inObject {
+            if seen != (count >= 64 ? UInt64.max : (1 << UInt64(count)) - 1) {
+                for fieldIndex in 0..<count {
+                    let field = Int(children[first + fieldIndex])
+                    if nodes[field].required && seen & (1 << UInt64(fieldIndex)) == 0 {
+                        findings.add(.required, .missing, field, index)
+                        break
+                    }
+                }
+            }
+        } else if items < nodes[container].minItems {
+            findings.add(.ranges, .tooFewItems, container, index)
         }
     }
 

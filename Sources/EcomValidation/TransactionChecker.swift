@@ -118,72 +118,10 @@ final class TransactionChecker: TypeChecker {
         let isFraud = tokens.bool(slot: slots, s.isFraud)
         let fraudType = tokens.string(slot: slots, s.fraudType).flatMap { FraudType(rawValue: $0.text) }
         let keepsCategories = isFraud == true && fraudType == .pattern
-        var lineCategories: [Int] = []
-        var subtotalCents: Int64 = 0
-        var linesComplete = true
         let productsToken = Int(slots[s.products])
-        if productsToken >= 0, tokens.kind(productsToken) == .array {
-            var line = productsToken + 1
-            let linesEnd = tokens.childrenEnd(productsToken)
-            var unknown: String?, mismatch: String?, outOfRange: String?
-            while line < linesEnd {
-                defer { line = tokens.next(line, inObject: false) }
-                guard tokens.kind(line) == .object else { linesComplete = false; continue }
-                // One pass over the line's members (the first of a repeated name counts, as with Tokens.member).
-                var productToken = -1, priceToken = -1, quantityToken = -1, categoryToken = -1, nameToken = -1
-                var member = line + 2
-                let lineEnd = tokens.childrenEnd(line)
-                while member < lineEnd {
-                    let key = tokens.key(member)
-                    switch key.count {
-                    case 4 where nameToken < 0 && sameBytes(key, "name"): nameToken = member
-                    case 5 where priceToken < 0 && sameBytes(key, "price"): priceToken = member
-                    case 8 where quantityToken < 0 && sameBytes(key, "quantity"): quantityToken = member
-                    case 8 where categoryToken < 0 && sameBytes(key, "category"): categoryToken = member
-                    case 10 where productToken < 0 && sameBytes(key, "product_id"): productToken = member
-                    default: break
-                    }
-                    member = tokens.next(member, inObject: true)
-                }
-                guard productToken >= 0, tokens.kind(productToken) == .string,
-                      priceToken >= 0, let price = tokens.number(priceToken),
-                      quantityToken >= 0, let quantity = tokens.integer(quantityToken) else {
-                    linesComplete = false
-                    continue
-                }
-                subtotalCents += cents(price) * quantity
-                let productID = tokens.string(productToken)
-                let category = categoryToken >= 0 && tokens.kind(categoryToken) == .string ? tokens.string(categoryToken) : nil
-                let categoryIndex = category.flatMap { c in categoryBytes.firstIndex { sameBytes(c, $0) } }
-                if let category { categories.add(category) }
-                if let categoryIndex {
-                    if keepsCategories { lineCategories.append(categoryIndex) }
-                    amounts[categoryIndex].add(price)
-                    if let range = categoryRanges[categoryIndex], cents(price) < range.low || cents(price) > range.high, outOfRange == nil {
-                        outOfRange = "\(productID.text) costs \(price), outside \(category!.text)'s range"
-                    }
-                }
-                guard let product = catalog.product(productID) else {
-                    if unknown == nil { unknown = "product_id \(productID.text) is not in the catalog" }
-                    continue
-                }
-                let name = nameToken >= 0 && tokens.kind(nameToken) == .string ? tokens.string(nameToken) : nil
-                if mismatch == nil {
-                    if name.map({ !sameBytes($0, catalog.productNames[product]) }) ?? true {
-                        mismatch = "\(productID.text): name \"\(name?.text ?? "?")\", the catalog says \"\(catalog.productNames[product].text)\""
-                    } else if categoryIndex == nil || categoryIndex != productCategory[product] {
-                        mismatch = "\(productID.text): category \(category?.text ?? "?"), the catalog says \(catalog.products[product].category)"
-                    } else if cents(price) != catalog.productPrices[product] {
-                        mismatch = "\(productID.text): price \(price), the catalog says \(Double(catalog.productPrices[product]) / 100)"
-                    }
-                }
-            }
-            productReference.record(unknown == nil, at: location, id: idText(), unknown ?? "")
-            productDetails.record(mismatch == nil, at: location, id: idText(), mismatch ?? "")
-            priceRanges.record(outOfRange == nil, at: location, id: idText(), outOfRange ?? "")
-        } else {
-            linesComplete = false
-        }
+        let (subtotalCents, linesComplete, lineCategories) = productsToken >= 0 && tokens.kind(productsToken) == .array
+            ? checkLines(tokens, productsToken, at: location, id: id, keepsCategories: keepsCategories)
+            : (0, false, [])
         if let total = tokens.number(slot: slots, s.total) { orderTotals.add(total) }
         // Totals to the cent.
         if linesComplete, let subtotal = tokens.number(slot: slots, s.subtotal), let tax = tokens.number(slot: slots, s.tax),
@@ -196,8 +134,117 @@ final class TransactionChecker: TypeChecker {
                 totals.pass()
             }
         }
-        // Coordinates and the city.
-        // The city's position in the catalog, not a copy of it (a City holds five strings to retain and release).
+        // Coordinates and the city (its position in the catalog, not a copy of it: a City holds five strings to retain
+        // and release).
+        let city = checkCoordinates(tokens, slots, at: location, id: id)
+        // Fraud labels and distributions.
+        let score = tokens.number(slot: slots, s.score)
+        if let isFraud {
+            if isFraud { frauds += 1 }
+            if let score {
+                if isFraud { scoreFraud.add(score) } else { scoreLegit.add(score) }
+                // A transaction ID read twice keeps its earliest time, whatever order the two were read in.
+                if let id, isFraud || score >= 0.5, let timestamp { flaggedTimes[idHash(id)] = min(flaggedTimes[idHash(id)] ?? .max, timestamp) }
+            }
+            let local = city.flatMap { c in timestamp.map { context.local($0, city: c) } }
+            if !isFraud {
+                if let timestamp, timestamp >= context.settings.window.start, timestamp < context.settings.window.end {
+                    firstTime = min(firstTime, timestamp)
+                    lastTime = max(lastTime, timestamp)
+                }
+                if let region = tokens.string(slot: slots, s.region) { regions.add(region) }
+                if let userType = tokens.string(slot: slots, s.userType) { userTypes.add(userType) }
+                if let device = tokens.string(slot: slots, s.deviceType) { devices.add(device) }
+                if let payment = tokens.string(slot: slots, s.payment) { payments.add(payment) }
+                if let local {
+                    localHours[Int(Timestamp.floorDiv(local, 3_600_000) % 24)] += 1
+                    count(day: Timestamp.floorDiv(local, Timestamp.millisecondsPerDay), in: &localDayCounts, else: &otherLocalDays)
+                }
+            }
+            if let timestamp { count(day: Timestamp.floorDiv(timestamp, Timestamp.millisecondsPerDay), in: &utcDayCounts, else: &otherUTCDays) }
+            let problem = fraudLabelProblem(isFraud: isFraud, fraudType: fraudType, tokens: tokens, slots: slots, user: user,
+                                            city: city, local: local, subtotalCents: subtotalCents, lineCategories: lineCategories,
+                                            timestamp: timestamp, location: location, id: id)
+            labels.record(problem == nil, at: location, id: idText(), problem ?? "")
+            if isFraud, let fraudType { fraudTypes.add(index: FraudType.allCases.firstIndex(of: fraudType)!) }
+        }
+    }
+
+    /// Checks the line items of the `products` array at `productsToken` against the catalog and the category price
+    /// ranges; returns the subtotal in cents, whether every line could be read, and (for a pattern fraud) the lines'
+    /// category positions.
+    private func checkLines(_ tokens: Tokens, _ productsToken: Int, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?,
+                            keepsCategories: Bool) -> (subtotalCents: Int64, complete: Bool, categories: [Int]) {
+        let idText = { id?.text }
+        let catalog = context.catalog
+        var lineCategories: [Int] = []
+        var subtotalCents: Int64 = 0
+        var linesComplete = true
+        var line = productsToken + 1
+        let linesEnd = tokens.childrenEnd(productsToken)
+        var unknown: String?, mismatch: String?, outOfRange: String?
+        while line < linesEnd {
+            defer { line = tokens.next(line, inObject: false) }
+            guard tokens.kind(line) == .object else { linesComplete = false; continue }
+            // One pass over the line's members (the first of a repeated name counts, as with Tokens.member).
+            var productToken = -1, priceToken = -1, quantityToken = -1, categoryToken = -1, nameToken = -1
+            var member = line + 2
+            let lineEnd = tokens.childrenEnd(line)
+            while member < lineEnd {
+                let key = tokens.key(member)
+                switch key.count {
+                case 4 where nameToken < 0 && sameBytes(key, "name"): nameToken = member
+                case 5 where priceToken < 0 && sameBytes(key, "price"): priceToken = member
+                case 8 where quantityToken < 0 && sameBytes(key, "quantity"): quantityToken = member
+                case 8 where categoryToken < 0 && sameBytes(key, "category"): categoryToken = member
+                case 10 where productToken < 0 && sameBytes(key, "product_id"): productToken = member
+                default: break
+                }
+                member = tokens.next(member, inObject: true)
+            }
+            guard productToken >= 0, tokens.kind(productToken) == .string,
+                  priceToken >= 0, let price = tokens.number(priceToken),
+                  quantityToken >= 0, let quantity = tokens.integer(quantityToken) else {
+                linesComplete = false
+                continue
+            }
+            subtotalCents += cents(price) * quantity
+            let productID = tokens.string(productToken)
+            let category = categoryToken >= 0 && tokens.kind(categoryToken) == .string ? tokens.string(categoryToken) : nil
+            let categoryIndex = category.flatMap { c in categoryBytes.firstIndex { sameBytes(c, $0) } }
+            if let category { categories.add(category) }
+            if let categoryIndex {
+                if keepsCategories { lineCategories.append(categoryIndex) }
+                amounts[categoryIndex].add(price)
+                if let range = categoryRanges[categoryIndex], cents(price) < range.low || cents(price) > range.high, outOfRange == nil {
+                    outOfRange = "\(productID.text) costs \(price), outside \(category!.text)'s range"
+                }
+            }
+            guard let product = catalog.product(productID) else {
+                if unknown == nil { unknown = "product_id \(productID.text) is not in the catalog" }
+                continue
+            }
+            let name = nameToken >= 0 && tokens.kind(nameToken) == .string ? tokens.string(nameToken) : nil
+            if mismatch == nil {
+                if name.map({ !sameBytes($0, catalog.productNames[product]) }) ?? true {
+                    mismatch = "\(productID.text): name \"\(name?.text ?? "?")\", the catalog says \"\(catalog.productNames[product].text)\""
+                } else if categoryIndex == nil || categoryIndex != productCategory[product] {
+                    mismatch = "\(productID.text): category \(category?.text ?? "?"), the catalog says \(catalog.products[product].category)"
+                } else if cents(price) != catalog.productPrices[product] {
+                    mismatch = "\(productID.text): price \(price), the catalog says \(Double(catalog.productPrices[product]) / 100)"
+                }
+            }
+        }
+        productReference.record(unknown == nil, at: location, id: idText(), unknown ?? "")
+        productDetails.record(mismatch == nil, at: location, id: idText(), mismatch ?? "")
+        priceRanges.record(outOfRange == nil, at: location, id: idText(), outOfRange ?? "")
+        return (subtotalCents, linesComplete, lineCategories)
+    }
+
+    /// Checks the coordinates and the named city; returns the city's position in the catalog when it is there.
+    private func checkCoordinates(_ tokens: Tokens, _ slots: Slots, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) -> Int? {
+        let idText = { id?.text }
+        let catalog = context.catalog
         var city: Int?
         if let latitude = tokens.number(slot: slots, s.latitude), let longitude = tokens.number(slot: slots, s.longitude) {
             let inRange = latitude.isFinite && longitude.isFinite && abs(latitude) <= 90 && abs(longitude) <= 180
@@ -232,37 +279,7 @@ final class TransactionChecker: TypeChecker {
                 sample.offer(idHash(id).mixed, tiebreak: content.mixed, (latitude, longitude, fraud))
             }
         }
-        // Fraud labels and distributions.
-        let score = tokens.number(slot: slots, s.score)
-        if let isFraud {
-            if isFraud { frauds += 1 }
-            if let score {
-                if isFraud { scoreFraud.add(score) } else { scoreLegit.add(score) }
-                // A transaction ID read twice keeps its earliest time, whatever order the two were read in.
-                if let id, isFraud || score >= 0.5, let timestamp { flaggedTimes[idHash(id)] = min(flaggedTimes[idHash(id)] ?? .max, timestamp) }
-            }
-            let local = city.flatMap { c in timestamp.map { context.local($0, city: c) } }
-            if !isFraud {
-                if let timestamp, timestamp >= context.settings.window.start, timestamp < context.settings.window.end {
-                    firstTime = min(firstTime, timestamp)
-                    lastTime = max(lastTime, timestamp)
-                }
-                if let region = tokens.string(slot: slots, s.region) { regions.add(region) }
-                if let userType = tokens.string(slot: slots, s.userType) { userTypes.add(userType) }
-                if let device = tokens.string(slot: slots, s.deviceType) { devices.add(device) }
-                if let payment = tokens.string(slot: slots, s.payment) { payments.add(payment) }
-                if let local {
-                    localHours[Int(Timestamp.floorDiv(local, 3_600_000) % 24)] += 1
-                    count(day: Timestamp.floorDiv(local, Timestamp.millisecondsPerDay), in: &localDayCounts, else: &otherLocalDays)
-                }
-            }
-            if let timestamp { count(day: Timestamp.floorDiv(timestamp, Timestamp.millisecondsPerDay), in: &utcDayCounts, else: &otherUTCDays) }
-            let problem = fraudLabelProblem(isFraud: isFraud, fraudType: fraudType, tokens: tokens, slots: slots, user: user,
-                                            city: city, local: local, subtotalCents: subtotalCents, lineCategories: lineCategories,
-                                            timestamp: timestamp, location: location, id: id)
-            labels.record(problem == nil, at: location, id: idText(), problem ?? "")
-            if isFraud, let fraudType { fraudTypes.add(index: FraudType.allCases.firstIndex(of: fraudType)!) }
-        }
+        return city
     }
 
     func merge(_ other: TypeChecker, order: (RecordLocation) -> ReadOrder) {
