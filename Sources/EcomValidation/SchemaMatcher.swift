@@ -153,6 +153,8 @@ final class SchemaMatcher: @unchecked Sendable {
     private let store = ByteStore()
     private let nodes: UnsafeMutableBufferPointer<Node>
     private let children: UnsafeMutableBufferPointer<Int32>
+    /// Per entry of `children`, that child's name (the walk compares names without going through the node).
+    private let childNames: UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>>
     private let values: UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>>
     private let root: Int
     /// Per node, its path (`.location.city`, `.products[].price`), for messages and slot look-ups.
@@ -172,6 +174,8 @@ final class SchemaMatcher: @unchecked Sendable {
         _ = nodes.initialize(from: builder.nodes)
         children = .allocate(capacity: max(1, builder.children.count))
         _ = children.initialize(from: builder.children)
+        childNames = .allocate(capacity: max(1, builder.children.count))
+        _ = childNames.initialize(from: builder.children.map { builder.nodes[Int($0)].name })
         values = .allocate(capacity: max(1, builder.values.count))
         _ = values.initialize(from: builder.values)
     }
@@ -179,6 +183,7 @@ final class SchemaMatcher: @unchecked Sendable {
     deinit {
         nodes.deallocate()
         children.deallocate()
+        childNames.deallocate()
         values.deallocate()
     }
 
@@ -278,7 +283,7 @@ final class SchemaMatcher: @unchecked Sendable {
     /// so that a record's walk makes a call per container, not per value.
     private func checkChildren(of container: Int, _ tokens: Tokens, _ index: Int, _ slots: UnsafeMutableBufferPointer<Int32>,
                                _ findings: inout Findings) {
-        let nodes = self.nodes.baseAddress!, children = self.children.baseAddress!
+        let nodes = self.nodes.baseAddress!, children = self.children.baseAddress!, names = childNames.baseAddress!
         let inObject = nodes[container].kind == .object
         let first = Int(nodes[container].firstChild), count = Int(nodes[container].childCount)
         var seen = 0 as UInt64
@@ -293,10 +298,10 @@ final class SchemaMatcher: @unchecked Sendable {
                 let key = tokens.key(child)
                 // Records are usually in schema order: try the field at this position first.
                 var fieldIndex = -1
-                if position < count, sameBytes(key, nodes[Int(children[first &+ position])].name) {
+                if position < count, sameBytes(key, names[first &+ position]) {
                     fieldIndex = position
                 } else {
-                    for candidate in 0..<count where sameBytes(key, nodes[Int(children[first &+ candidate])].name) {
+                    for candidate in 0..<count where sameBytes(key, names[first &+ candidate]) {
                         fieldIndex = candidate
                         break
                     }
@@ -401,7 +406,7 @@ final class SchemaMatcher: @unchecked Sendable {
             guard bytes.count > prefix.count, sameBytes(UnsafeBufferPointer(rebasing: bytes[..<prefix.count]), prefix) else { return false }
             return isLowerHex(bytes, from: prefix.count)
         case .timestamp:
-            return ISOTimestamp.parse(bytes) != nil
+            return ISOTimestamp.isValid(bytes)
         case .upperLetters:
             return bytes.count == node.pointee.formatArgument && bytes.allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
         case .leadingSlash:
@@ -455,6 +460,17 @@ private func lowerHex(_ word: UInt64) -> Bool {
 enum ISOTimestamp {
     /// Milliseconds since the epoch, or nil when the text is not exactly that shape or not a real time.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard let (year, month, day, hour, minute, second, millisecond) = fields(bytes) else { return nil }
+        let days = CivilDate(year: year, month: month, day: day).daysSinceEpoch
+        return ((days * 24 + Int64(hour)) * 60 + Int64(minute)) * 60_000 + Int64(second) * 1000 + Int64(millisecond)
+    }
+
+    /// Whether ``parse(_:)`` would read a time (without the arithmetic to the epoch: the schema's format check).
+    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { fields(bytes) != nil }
+
+    /// Year, month, day, hour, minute, second and millisecond, checked for range.
+    @inline(__always)
+    private static func fields(_ bytes: UnsafeBufferPointer<UInt8>) -> (Int, Int, Int, Int, Int, Int, Int)? {
         guard bytes.count == 24, let p = bytes.baseAddress, p[4] == 0x2D, p[7] == 0x2D, p[10] == 0x54, p[13] == 0x3A,
               p[16] == 0x3A, p[19] == 0x2E, p[23] == 0x5A else { return nil }
         let year = digits(p, 0, 4), month = digits(p, 5, 2), day = digits(p, 8, 2), hour = digits(p, 11, 2)
@@ -463,8 +479,7 @@ enum ISOTimestamp {
         guard year | month | day | hour | minute | second | millisecond >= 0,
               (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year),
               hour < 24, minute < 60, second < 60 else { return nil }
-        let days = CivilDate(year: year, month: month, day: day).daysSinceEpoch
-        return ((days * 24 + Int64(hour)) * 60 + Int64(minute)) * 60_000 + Int64(second) * 1000 + Int64(millisecond)
+        return (year, month, day, hour, minute, second, millisecond)
     }
 
     /// The decimal number in the `count` bytes from `from`, or -1 when one of them is not a digit.
