@@ -375,7 +375,7 @@ final class SchemaMatcher: @unchecked Sendable {
             }
         }
         if inObject {
-            if seen != (count >= 64 ? UInt64.max : (1 << UInt64(count)) - 1) {
+            if seen != seenFirst(count) {
                 for fieldIndex in 0..<count {
                     let field = Int(children[first + fieldIndex])
                     if nodes[field].required && seen & (1 << UInt64(fieldIndex)) == 0 {
@@ -388,6 +388,10 @@ final class SchemaMatcher: @unchecked Sendable {
             findings.add(.ranges, .tooFewItems, container, index)
         }
     }
+
+    /// The `seen` bits of the first `count` fields of an object.
+    @inline(__always)
+    private func seenFirst(_ count: Int) -> UInt64 { count >= 64 ? UInt64.max : (1 << UInt64(count)) &- 1 }
 
     @inline(__always)
     private func checkRange(_ node: UnsafePointer<Node>, _ field: Int, _ value: Double, _ index: Int, _ findings: inout Findings) {

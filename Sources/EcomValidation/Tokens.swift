@@ -50,21 +50,21 @@ struct Tokens {
         let word = tape[index]
         switch UInt8(truncatingIfNeeded: word >> 56) {
         // The payload is the absolute index past the closing word; the root's word is not in `tape`.
-        case UInt8(ascii: "{"), UInt8(ascii: "["): return Int(truncatingIfNeeded: UInt32(truncatingIfNeeded: word)) - 1
-        case UInt8(ascii: "l"), UInt8(ascii: "u"), UInt8(ascii: "d"): return index + 2
-        default: return index + 1
+        case UInt8(ascii: "{"), UInt8(ascii: "["): return Int(truncatingIfNeeded: UInt32(truncatingIfNeeded: word)) &- 1
+        case UInt8(ascii: "l"), UInt8(ascii: "u"), UInt8(ascii: "d"): return index &+ 2
+        default: return index &+ 1
         }
     }
 
     /// The first child of the container at `index` (the first member's value for an object); it is a child while it
     /// is below ``childrenEnd(_:)``.
-    @inline(__always) func firstChild(_ index: Int) -> Int { kind(index) == .object ? index + 2 : index + 1 }
+    @inline(__always) func firstChild(_ index: Int) -> Int { kind(index) == .object ? index &+ 2 : index &+ 1 }
 
     /// The index of the closing word of the container at `index`.
-    @inline(__always) func childrenEnd(_ index: Int) -> Int { end(index) - 1 }
+    @inline(__always) func childrenEnd(_ index: Int) -> Int { end(index) &- 1 }
 
     /// The child after `child` in its container (in an object, the value after the next member name).
-    @inline(__always) func next(_ child: Int, inObject: Bool) -> Int { end(child) + (inObject ? 1 : 0) }
+    @inline(__always) func next(_ child: Int, inObject: Bool) -> Int { end(child) &+ (inObject ? 1 : 0) }
 
     /// The number of children of the container at `index`.
     func childCount(_ index: Int) -> Int {
@@ -82,11 +82,11 @@ struct Tokens {
     @inline(__always) private func string(word: UInt64) -> UnsafeBufferPointer<UInt8> {
         let entry = strings + Int(truncatingIfNeeded: word & 0x00FF_FFFF_FFFF_FFFF)
         let length = UnsafeRawPointer(entry).loadUnaligned(as: UInt32.self)
-        return UnsafeBufferPointer(start: entry + 4, count: Int(length))
+        return UnsafeBufferPointer(start: entry + 4, count: Int(truncatingIfNeeded: length))
     }
 
     /// The member name of the object member at `index` (only members of objects have one).
-    @inline(__always) func key(_ index: Int) -> UnsafeBufferPointer<UInt8> { string(word: tape[index - 1]) }
+    @inline(__always) func key(_ index: Int) -> UnsafeBufferPointer<UInt8> { string(word: tape[index &- 1]) }
 
     /// The unescaped bytes of a string value.
     @inline(__always) func string(_ index: Int) -> UnsafeBufferPointer<UInt8> { string(word: tape[index]) }
@@ -94,9 +94,9 @@ struct Tokens {
     /// A number as a double (nil for other kinds).
     @inline(__always) func number(_ index: Int) -> Double? {
         switch kind(index) {
-        case .double: Double(bitPattern: tape[index + 1])
-        case .int64: Double(Int64(bitPattern: tape[index + 1]))
-        case .uint64: Double(tape[index + 1])
+        case .double: Double(bitPattern: tape[index &+ 1])
+        case .int64: Double(Int64(bitPattern: tape[index &+ 1]))
+        case .uint64: Double(tape[index &+ 1])
         default: nil
         }
     }
@@ -104,8 +104,8 @@ struct Tokens {
     /// An integer (nil for fractions, other kinds and integers beyond Int64).
     @inline(__always) func integer(_ index: Int) -> Int64? {
         switch kind(index) {
-        case .int64: Int64(bitPattern: tape[index + 1])
-        case .uint64: tape[index + 1] <= UInt64(Int64.max) ? Int64(tape[index + 1]) : nil
+        case .int64: Int64(bitPattern: tape[index &+ 1])
+        case .uint64: tape[index &+ 1] <= UInt64(Int64.max) ? Int64(tape[index &+ 1]) : nil
         default: nil
         }
     }
