@@ -13,6 +13,10 @@
 #include <new>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 static_assert(simdjson::SIMDJSON_VERSION_MAJOR == 3, "the tape walk follows simdjson 3's tape format");
 static_assert(sizeof(ecj_token) == 64, "one token per cache line");
 
@@ -165,8 +169,8 @@ static int64_t readTape(ecj_parser *parser, bool checkKeys) {
     return int64_t(size);
 }
 
-extern "C" int64_t ecj_parse(ecj_parser *parser, const uint8_t *json, size_t length, size_t readable,
-                             const ecj_token **tokens) {
+// Parses with simdjson's DOM parser, leaving the document on parser->dom's tape; returns 0 or a negative code.
+static int64_t parseDocument(ecj_parser *parser, const uint8_t *json, size_t length, size_t readable) {
     // Past 4 GiB the 32-bit token fields would overflow; simdjson's own limit is the same.
     if (length > UINT32_MAX) { return -int64_t(simdjson::CAPACITY); }
     if (length == 0) { return -int64_t(simdjson::EMPTY); } // json may then be NULL
@@ -174,11 +178,67 @@ extern "C" int64_t ecj_parse(ecj_parser *parser, const uint8_t *json, size_t len
     // Without padding simdjson copies into a buffer the parser keeps and reuses.
     const simdjson::error_code error = parser->dom.parse(json, length, !padded).error();
     if (error != simdjson::SUCCESS) { return -int64_t(error); }
-    // A NUL in a member name can only come from a "\u0000" escape, so lines without a backslash skip the check.
-    const bool checkKeys = parser->dialect == ECJ_DIALECT_JANSSON && std::memchr(json, '\\', length) != nullptr;
-    const int64_t count = readTape(parser, checkKeys);
+    return 0;
+}
+
+// A NUL in a member name can only come from a "\u0000" escape, so lines without a backslash skip the check.
+static bool mayHaveNulInKey(const ecj_parser *parser, const uint8_t *json, size_t length) {
+    return parser->dialect == ECJ_DIALECT_JANSSON && std::memchr(json, '\\', length) != nullptr;
+}
+
+// Whether one of `count` tape words has `type` in its top byte (its type byte, or the top byte of a number's value).
+static bool anyTypeByte(const uint64_t *words, size_t count, char type) {
+    size_t index = 0;
+#if defined(__SSE2__)
+    // Two words at a time: every byte compared, then only the top byte of each word looked at.
+    const __m128i wanted = _mm_set1_epi8(type);
+    __m128i hits = _mm_setzero_si128();
+    for (; index + 2 <= count; index += 2) {
+        const __m128i pair = _mm_loadu_si128(reinterpret_cast<const __m128i *>(words + index));
+        hits = _mm_or_si128(hits, _mm_cmpeq_epi8(pair, wanted));
+    }
+    if ((_mm_movemask_epi8(hits) & 0x8080) != 0) { return true; }
+#endif
+    bool found = false;
+    for (; index < count; index++) { found |= static_cast<char>(words[index] >> 56) == type; }
+    return found;
+}
+
+extern "C" int64_t ecj_parse(ecj_parser *parser, const uint8_t *json, size_t length, size_t readable,
+                             const ecj_token **tokens) {
+    const int64_t error = parseDocument(parser, json, length, readable);
+    if (error != 0) { return error; }
+    const int64_t count = readTape(parser, mayHaveNulInKey(parser, json, length));
     if (count > 0) { *tokens = parser->tokens.data(); }
     return count;
+}
+
+extern "C" int64_t ecj_parse_tape(ecj_parser *parser, const uint8_t *json, size_t length, size_t readable,
+                                  const uint64_t **tape, const uint8_t **strings) {
+    const int64_t error = parseDocument(parser, json, length, readable);
+    if (error != 0) { return error; }
+    const uint64_t *words = parser->dom.doc.tape.get();
+    const size_t last = size_t(words[0] & simdjson::internal::JSON_VALUE_MASK); // one past the closing root word
+    if (parser->dialect == ECJ_DIALECT_JANSSON) {
+        if (mayHaveNulInKey(parser, json, length)) {
+            // Rare: the token walk finds the first of the dialect's errors in document order, as ecj_parse does.
+            const int64_t count = readTape(parser, true);
+            if (count < 0) { return count; }
+        } else {
+            // Without a NUL in a name, the only rule simdjson does not apply is the one against big integers. A
+            // number's second word may look like a 'u' word, so a first pass over every word (which compilers
+            // vectorise) only tells that one may be there; the exact walk follows then.
+            const bool maybe = anyTypeByte(words + 1, last - 2, 'u');
+            for (size_t index = 1; maybe && index + 1 < last;) {
+                const auto type = static_cast<char>(words[index] >> 56);
+                if (type == 'u') { return ECJ_ERROR_BIG_INTEGER; }
+                index += (type == 'l' || type == 'd') ? 2 : 1;
+            }
+        }
+    }
+    *tape = words + 1;
+    *strings = parser->dom.doc.string_buf.get();
+    return int64_t(last - 2);
 }
 
 extern "C" int64_t ecj_member(const ecj_token *tokens, uint32_t object, const char *name, size_t length) {

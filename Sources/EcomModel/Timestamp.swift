@@ -7,6 +7,7 @@ public struct CivilDate: Sendable, Equatable, Comparable, Hashable, CustomString
     public var day: Int
 
     /// Creates a date; no range check (see ``init(parsing:)``).
+    @inlinable
     public init(year: Int, month: Int, day: Int) {
         self.year = year
         self.month = month
@@ -24,6 +25,7 @@ public struct CivilDate: Sendable, Equatable, Comparable, Hashable, CustomString
     }
 
     /// Days since 1970-01-01 (Howard Hinnant's algorithm).
+    @inlinable
     public var daysSinceEpoch: Int64 {
         let y = Int64(month <= 2 ? year - 1 : year)
         let era = (y >= 0 ? y : y - 399) / 400
@@ -56,6 +58,7 @@ public struct CivilDate: Sendable, Equatable, Comparable, Hashable, CustomString
     }
 
     /// Days in `month` (1-12) of `year`, leap years included.
+    @inlinable
     public static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
@@ -151,7 +154,7 @@ public struct Timestamp: Sendable, Equatable, Comparable, Hashable, CustomString
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
 
     /// Division rounding towards negative infinity.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q

@@ -17,24 +17,29 @@ final class ByteStore: @unchecked Sendable {
     deinit { for block in blocks { block.deallocate() } }
 }
 
-/// Whether two byte strings are equal (names and IDs are short: compared 8 bytes at a time in place).
+/// Whether two byte strings are equal (names and IDs are short: compared in place in words of 8 or 4 bytes, the
+/// last word overlapping the one before, so that no length needs a loop over single bytes).
 @inline(__always)
 func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
     let count = a.count
     guard count == b.count else { return false }
     guard count > 0, let p = a.baseAddress, let q = b.baseAddress else { return true }
-    if count > 32 { return memcmp(p, q, count) == 0 }
     let x = UnsafeRawPointer(p), y = UnsafeRawPointer(q)
-    var offset = 0
-    while offset + 8 <= count {
-        if x.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != y.loadUnaligned(fromByteOffset: offset, as: UInt64.self) { return false }
-        offset += 8
+    if count >= 8 {
+        if count > 32 { return memcmp(p, q, count) == 0 }
+        var offset = 0
+        while offset + 8 < count {
+            if x.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != y.loadUnaligned(fromByteOffset: offset, as: UInt64.self) { return false }
+            offset += 8
+        }
+        return x.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == y.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
     }
-    while offset < count {
-        if p[offset] != q[offset] { return false }
-        offset += 1
+    if count >= 4 {
+        return x.loadUnaligned(as: UInt32.self) == y.loadUnaligned(as: UInt32.self)
+            && x.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self) == y.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
     }
-    return true
+    // One to three bytes: the first, the middle and the last cover them all.
+    return p[0] == q[0] && p[count >> 1] == q[count >> 1] && p[count - 1] == q[count - 1]
 }
 
 /// Whether a byte string is the literal `name` (member names on the hot path).

@@ -153,9 +153,14 @@ public final class ReferenceCatalog: @unchecked Sendable {
 
     /// The city named `name` in `country`.
     public func city(_ name: UnsafeBufferPointer<UInt8>, country: UnsafeBufferPointer<UInt8>) -> City? {
+        cityPosition(name, country: country).map { cities[$0] }
+    }
+
+    /// The position in ``cities`` of the city named `name` in `country` (no copy of the city, for hot paths).
+    func cityPosition(_ name: UnsafeBufferPointer<UInt8>, country: UnsafeBufferPointer<UInt8>) -> Int? {
         var candidate = cityIndex.value(idHash(name)).map(Int.init) ?? -1
         while candidate >= 0 {
-            if sameBytes(cityNames[candidate], name) && sameBytes(cityCountries[candidate], country) { return cities[candidate] }
+            if sameBytes(cityNames[candidate], name) && sameBytes(cityCountries[candidate], country) { return candidate }
             candidate = Int(nextCity[candidate])
         }
         return nil

@@ -153,6 +153,8 @@ final class SchemaMatcher: @unchecked Sendable {
     private let store = ByteStore()
     private let nodes: UnsafeMutableBufferPointer<Node>
     private let children: UnsafeMutableBufferPointer<Int32>
+    /// Per entry of `children`, that child's name (the walk compares names without going through the node).
+    private let childNames: UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>>
     private let values: UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>>
     private let root: Int
     /// Per node, its path (`.location.city`, `.products[].price`), for messages and slot look-ups.
@@ -172,6 +174,8 @@ final class SchemaMatcher: @unchecked Sendable {
         _ = nodes.initialize(from: builder.nodes)
         children = .allocate(capacity: max(1, builder.children.count))
         _ = children.initialize(from: builder.children)
+        childNames = .allocate(capacity: max(1, builder.children.count))
+        _ = childNames.initialize(from: builder.children.map { builder.nodes[Int($0)].name })
         values = .allocate(capacity: max(1, builder.values.count))
         _ = values.initialize(from: builder.values)
     }
@@ -179,6 +183,7 @@ final class SchemaMatcher: @unchecked Sendable {
     deinit {
         nodes.deallocate()
         children.deallocate()
+        childNames.deallocate()
         values.deallocate()
     }
 
@@ -213,7 +218,8 @@ final class SchemaMatcher: @unchecked Sendable {
             return withUnsafeBytes(of: entries) { $0.load(fromByteOffset: rule * MemoryLayout<Finding>.stride, as: Finding.self) }
         }
 
-        @inline(__always)
+        // Only records that break a rule get here: kept out of line, so the walk stays small enough to be inlined into.
+        @inline(never)
         mutating func add(_ rule: Rule, _ problem: Problem, _ node: Int, _ token: Int) {
             let bit: UInt8 = 1 << UInt8(rule.rawValue)
             if broken & bit == 0 {
@@ -257,113 +263,135 @@ final class SchemaMatcher: @unchecked Sendable {
         case .badFormat: return "\(path) \(value()) does not match its format"
         case .belowMinimum: return "\(path) is \(value()), below \(node.minimum)"
         case .aboveMaximum: return "\(path) is \(value()), above \(node.maximum)"
-        case .tooFewItems: return "\(path) has \(tokens.base[token].count) items, at least \(node.minItems) required"
+        case .tooFewItems: return "\(path) has \(tokens.childCount(token)) items, at least \(node.minItems) required"
         case .unknownField: return "unknown field \(path.isEmpty || path == "(record)" ? "" : path + ".")\(tokens.key(token).text)"
         case .duplicateField:
             return "field \(path.isEmpty || path == "(record)" ? "" : path + ".")\(tokens.key(token).text) appears more than once (this check and jansson read the last value, other readers the first)"
         }
     }
 
-    /// Checks the record whose root object is token 0; fills the first ``slotCount`` of `slots` with token
+    /// Checks the record whose root object is value 0; fills the first ``slotCount`` of `slots` with token
     /// indexes (-1 when absent).
     func check(_ tokens: Tokens, slots: UnsafeMutableBufferPointer<Int32>, findings: inout Findings) {
         precondition(slots.count >= slotCount)
         UnsafeMutableBufferPointer(rebasing: slots[..<slotCount]).update(repeating: -1)
-        checkObject(root, tokens, 0, slots, &findings)
+        checkChildren(of: root, tokens, 0, slots, &findings)
     }
 
-    private func checkObject(_ object: Int, _ tokens: Tokens, _ index: Int, _ slots: UnsafeMutableBufferPointer<Int32>,
-                             _ findings: inout Findings) {
-        let first = Int(nodes[object].firstChild), count = Int(nodes[object].childCount)
+    /// Checks the members of the object, or the elements of the array, at `index` against the schema node
+    /// `container`, going down into the containers among them. One loop for both, with the scalar checks in it,
+    /// so that a record's walk makes a call per container, not per value.
+    private func checkChildren(of container: Int, _ tokens: Tokens, _ index: Int, _ slots: UnsafeMutableBufferPointer<Int32>,
+                               _ findings: inout Findings) {
+        let nodes = self.nodes.baseAddress!, children = self.children.baseAddress!, names = childNames.baseAddress!
+        let inObject = nodes[container].kind == .object
+        let first = Int(nodes[container].firstChild), count = Int(nodes[container].childCount)
         var seen = 0 as UInt64
-        var child = index + 1
-        let stop = tokens.end(index)
-        var position = 0
-        while child < stop {
-            let key = tokens.key(child)
-            // Records are usually in schema order: try the field at this position first.
-            var fieldIndex = -1
-            if position < count, sameBytes(key, nodes[Int(children[first + position])].name) {
-                fieldIndex = position
-            } else {
-                for candidate in 0..<count where sameBytes(key, nodes[Int(children[first + candidate])].name) {
-                    fieldIndex = candidate
-                    break
+        var position = 0, items = 0
+        var next = tokens.firstChild(index)
+        let stop = tokens.childrenEnd(index)
+        while next < stop {
+            let child = next
+            next = tokens.next(child, inObject: inObject)
+            let field: Int
+            if inObject {
+                let key = tokens.key(child)
+                // Records are usually in schema order: try the field at this position first.
+                var fieldIndex = -1
+                if position < count, sameBytes(key, names[first &+ position]) {
+                    fieldIndex = position
+                } else {
+                    for candidate in 0..<count where sameBytes(key, names[first &+ candidate]) {
+                        fieldIndex = candidate
+                        break
+                    }
                 }
-            }
-            if fieldIndex >= 0 {
-                let field = Int(children[first + fieldIndex])
+                position &+= 1
+                guard fieldIndex >= 0 else {
+                    findings.add(.unknownFields, .unknownField, container, child)
+                    continue
+                }
+                field = Int(children[first &+ fieldIndex])
                 if fieldIndex < 64 {
-                    if seen & (1 << UInt64(fieldIndex)) != 0 { findings.add(.duplicateFields, .duplicateField, object, child) }
+                    if seen & (1 << UInt64(fieldIndex)) != 0 { findings.add(.duplicateFields, .duplicateField, container, child) }
                     seen |= 1 << UInt64(fieldIndex)
                 }
                 let slot = Int(nodes[field].slot)
-                if slot >= 0 { slots[slot] = Int32(child) }
-                checkValue(field, tokens, child, slots, &findings)
+                if slot >= 0 { slots[slot] = Int32(truncatingIfNeeded: child) }
             } else {
-                findings.add(.unknownFields, .unknownField, object, child)
+                field = Int(nodes[container].element)
+                items &+= 1
             }
-            position += 1
-            child = tokens.end(child)
+            let node = nodes + field
+            let kind = tokens.kind(child)
+            if kind == .null {
+                if !node.pointee.nullable { findings.add(.types, .null, field, child) }
+                continue
+            }
+            switch node.pointee.kind {
+            case .string:
+                guard kind == .string else {
+                    findings.add(.types, .notString, field, child)
+                    continue
+                }
+                let bytes = tokens.string(child)
+                if node.pointee.valueCount >= 0 {
+                    let firstValue = Int(node.pointee.firstValue)
+                    var found = false
+                    for value in firstValue..<(firstValue &+ Int(node.pointee.valueCount)) where sameBytes(bytes, values[value]) {
+                        found = true
+                        break
+                    }
+                    if !found { findings.add(.enums, .notInEnum, field, child) }
+                } else if node.pointee.format != .none, !matches(node, bytes) {
+                    findings.add(.formats, .badFormat, field, child)
+                }
+            case .integer:
+                guard let value = tokens.integer(child) else {
+                    findings.add(.types, .notInteger, field, child)
+                    continue
+                }
+                checkRange(node, field, Double(value), child, &findings)
+            case .number:
+                guard let value = tokens.number(child) else {
+                    findings.add(.types, .notNumber, field, child)
+                    continue
+                }
+                checkRange(node, field, value, child, &findings)
+            case .boolean:
+                if kind != .true && kind != .false { findings.add(.types, .notBoolean, field, child) }
+            case .object:
+                guard kind == .object else {
+                    findings.add(.types, .notObject, field, child)
+                    continue
+                }
+                checkChildren(of: field, tokens, child, slots, &findings)
+            case .array:
+                guard kind == .array, node.pointee.element >= 0 else {
+                    findings.add(.types, .notArray, field, child)
+                    continue
+                }
+                checkChildren(of: field, tokens, child, slots, &findings)
+            }
         }
-        if seen != (count >= 64 ? UInt64.max : (1 << UInt64(count)) - 1) {
-            for fieldIndex in 0..<count {
-                let field = Int(children[first + fieldIndex])
-                if nodes[field].required && seen & (1 << UInt64(fieldIndex)) == 0 {
-                    findings.add(.required, .missing, field, index)
-                    break
+        if inObject {
+            if seen != seenFirst(count) {
+                for fieldIndex in 0..<count {
+                    let field = Int(children[first + fieldIndex])
+                    if nodes[field].required && seen & (1 << UInt64(fieldIndex)) == 0 {
+                        findings.add(.required, .missing, field, index)
+                        break
+                    }
                 }
             }
+        } else if items < nodes[container].minItems {
+            findings.add(.ranges, .tooFewItems, container, index)
         }
     }
 
-    private func checkValue(_ field: Int, _ tokens: Tokens, _ index: Int, _ slots: UnsafeMutableBufferPointer<Int32>,
-                            _ findings: inout Findings) {
-        let node = nodes.baseAddress! + field
-        let kind = tokens.kind(index)
-        if kind == .null {
-            if !node.pointee.nullable { findings.add(.types, .null, field, index) }
-            return
-        }
-        switch node.pointee.kind {
-        case .string:
-            guard kind == .string else { return findings.add(.types, .notString, field, index) }
-            let bytes = tokens.string(index)
-            if node.pointee.valueCount >= 0 {
-                let first = Int(node.pointee.firstValue)
-                var found = false
-                for value in first..<(first + Int(node.pointee.valueCount)) where sameBytes(bytes, values[value]) {
-                    found = true
-                    break
-                }
-                if !found { findings.add(.enums, .notInEnum, field, index) }
-            } else if node.pointee.format != .none, !matches(node, bytes) {
-                findings.add(.formats, .badFormat, field, index)
-            }
-        case .integer:
-            guard let value = tokens.integer(index) else { return findings.add(.types, .notInteger, field, index) }
-            checkRange(node, field, Double(value), index, &findings)
-        case .number:
-            guard let value = tokens.number(index) else { return findings.add(.types, .notNumber, field, index) }
-            checkRange(node, field, value, index, &findings)
-        case .boolean:
-            if kind != .true && kind != .false { findings.add(.types, .notBoolean, field, index) }
-        case .object:
-            guard kind == .object else { return findings.add(.types, .notObject, field, index) }
-            checkObject(field, tokens, index, slots, &findings)
-        case .array:
-            let element = Int(node.pointee.element)
-            guard kind == .array, element >= 0 else { return findings.add(.types, .notArray, field, index) }
-            var child = index + 1, items = 0
-            let stop = tokens.end(index)
-            while child < stop {
-                checkValue(element, tokens, child, slots, &findings)
-                items += 1
-                child = tokens.end(child)
-            }
-            if items < node.pointee.minItems { findings.add(.ranges, .tooFewItems, field, index) }
-        }
-    }
+    /// The `seen` bits of the first `count` fields of an object.
+    @inline(__always)
+    private func seenFirst(_ count: Int) -> UInt64 { count >= 64 ? UInt64.max : (1 << UInt64(count)) &- 1 }
 
     @inline(__always)
     private func checkRange(_ node: UnsafePointer<Node>, _ field: Int, _ value: Double, _ index: Int, _ findings: inout Findings) {
@@ -380,15 +408,9 @@ final class SchemaMatcher: @unchecked Sendable {
         case .idPrefix:
             let prefix = node.pointee.prefix
             guard bytes.count > prefix.count, sameBytes(UnsafeBufferPointer(rebasing: bytes[..<prefix.count]), prefix) else { return false }
-            var index = prefix.count
-            while index < bytes.count {
-                let byte = bytes[index]
-                guard (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) else { return false }
-                index += 1
-            }
-            return true
+            return isLowerHex(bytes, from: prefix.count)
         case .timestamp:
-            return ISOTimestamp.parse(bytes) != nil
+            return ISOTimestamp.isValid(bytes)
         case .upperLetters:
             return bytes.count == node.pointee.formatArgument && bytes.allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
         case .leadingSlash:
@@ -403,26 +425,76 @@ final class SchemaMatcher: @unchecked Sendable {
     }
 }
 
+/// Whether `bytes[from...]` are all `0`-`9` or `a`-`f`: 8 bytes at a time when the string has 8, the last word
+/// overlapping the bytes before `from`, which are taken as `0` for it.
+@inline(__always)
+func isLowerHex(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Bool {
+    let count = bytes.count
+    guard count >= 8, let base = bytes.baseAddress else {
+        for byte in bytes[from...] where !((byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66)) { return false }
+        return true
+    }
+    let raw = UnsafeRawPointer(base)
+    var offset = from
+    while offset + 8 <= count {
+        guard lowerHex(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) else { return false }
+        offset += 8
+    }
+    guard offset < count else { return true }
+    let skipped = 8 - (count - offset)
+    let low = skipped == 0 ? 0 : ~UInt64(0) >> UInt64(64 - 8 * skipped)
+    let word = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+    return lowerHex((word & ~low) | (0x3030_3030_3030_3030 & low))
+}
+
+/// Whether the 8 bytes of `word` are all `0`-`9` or `a`-`f` (per byte, without a carry between bytes: the
+/// "has between" test of the Bit Twiddling Hacks).
+@inline(__always)
+private func lowerHex(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+    guard word & high == 0 else { return false }
+    // High bit of each byte set when m < byte < n.
+    func between(_ m: UInt64, _ n: UInt64) -> UInt64 {
+        ((ones &* (127 + n)) &- word) & (word &+ ones &* (127 - m)) & high
+    }
+    return between(0x2F, 0x3A) | between(0x60, 0x67) == high
+}
+
 /// Reads the timestamps records carry: `YYYY-MM-DDTHH:MM:SS.mmmZ`, UTC.
 enum ISOTimestamp {
     /// Milliseconds since the epoch, or nil when the text is not exactly that shape or not a real time.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
-        guard bytes.count == 24, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x54, bytes[13] == 0x3A,
-              bytes[16] == 0x3A, bytes[19] == 0x2E, bytes[23] == 0x5A else { return nil }
-        func digits(_ from: Int, _ count: Int) -> Int? {
-            var value = 0
-            for index in from..<(from + count) {
-                let digit = Int(bytes[index]) - 0x30
-                guard digit >= 0 && digit <= 9 else { return nil }
-                value = value * 10 + digit
-            }
-            return value
-        }
-        guard let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2), let hour = digits(11, 2),
-              let minute = digits(14, 2), let second = digits(17, 2), let millisecond = digits(20, 3),
-              (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year),
-              hour < 24, minute < 60, second < 60 else { return nil }
+        guard let (year, month, day, hour, minute, second, millisecond) = fields(bytes) else { return nil }
         let days = CivilDate(year: year, month: month, day: day).daysSinceEpoch
         return ((days * 24 + Int64(hour)) * 60 + Int64(minute)) * 60_000 + Int64(second) * 1000 + Int64(millisecond)
+    }
+
+    /// Whether ``parse(_:)`` would read a time (without the arithmetic to the epoch: the schema's format check).
+    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { fields(bytes) != nil }
+
+    /// Year, month, day, hour, minute, second and millisecond, checked for range.
+    @inline(__always)
+    private static func fields(_ bytes: UnsafeBufferPointer<UInt8>) -> (Int, Int, Int, Int, Int, Int, Int)? {
+        guard bytes.count == 24, let p = bytes.baseAddress, p[4] == 0x2D, p[7] == 0x2D, p[10] == 0x54, p[13] == 0x3A,
+              p[16] == 0x3A, p[19] == 0x2E, p[23] == 0x5A else { return nil }
+        let year = digits(p, 0, 4), month = digits(p, 5, 2), day = digits(p, 8, 2), hour = digits(p, 11, 2)
+        let minute = digits(p, 14, 2), second = digits(p, 17, 2), millisecond = digits(p, 20, 3)
+        // A field that is not all digits is negative, so one test rejects them all.
+        guard year | month | day | hour | minute | second | millisecond >= 0,
+              (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year),
+              hour < 24, minute < 60, second < 60 else { return nil }
+        return (year, month, day, hour, minute, second, millisecond)
+    }
+
+    /// The decimal number in the `count` bytes from `from`, or -1 when one of them is not a digit.
+    @inline(__always)
+    private static func digits(_ p: UnsafePointer<UInt8>, _ from: Int, _ count: Int) -> Int {
+        var value = 0, notDigit = false
+        for index in from..<(from + count) {
+            let digit = p[index] &- 0x30
+            notDigit = notDigit || digit > 9
+            value = value * 10 + Int(digit)
+        }
+        return notDigit ? -1 : value
     }
 }

@@ -114,71 +114,14 @@ final class TransactionChecker: TypeChecker {
             user = catalog.user(userID)
             userReference.record(user != nil, at: location, id: idText(), "user_id \(userID.text) is not in the catalog")
         }
-        var lineCategories: [Int] = []
-        var subtotalCents: Int64 = 0
-        var linesComplete = true
+        // Read before the lines: only a pattern fraud needs its lines' categories kept (an empty array allocates nothing).
+        let isFraud = tokens.bool(slot: slots, s.isFraud)
+        let fraudType = tokens.string(slot: slots, s.fraudType).flatMap { FraudType(rawValue: $0.text) }
+        let keepsCategories = isFraud == true && fraudType == .pattern
         let productsToken = Int(slots[s.products])
-        if productsToken >= 0, tokens.kind(productsToken) == .array {
-            var line = productsToken + 1
-            var unknown: String?, mismatch: String?, outOfRange: String?
-            while line < tokens.end(productsToken) {
-                defer { line = tokens.end(line) }
-                guard tokens.kind(line) == .object else { linesComplete = false; continue }
-                // One pass over the line's members (the first of a repeated name counts, as with Tokens.member).
-                var productToken = -1, priceToken = -1, quantityToken = -1, categoryToken = -1, nameToken = -1
-                var member = line + 1
-                let lineEnd = tokens.end(line)
-                while member < lineEnd {
-                    let key = tokens.key(member)
-                    switch key.count {
-                    case 4 where nameToken < 0 && sameBytes(key, "name"): nameToken = member
-                    case 5 where priceToken < 0 && sameBytes(key, "price"): priceToken = member
-                    case 8 where quantityToken < 0 && sameBytes(key, "quantity"): quantityToken = member
-                    case 8 where categoryToken < 0 && sameBytes(key, "category"): categoryToken = member
-                    case 10 where productToken < 0 && sameBytes(key, "product_id"): productToken = member
-                    default: break
-                    }
-                    member = tokens.end(member)
-                }
-                guard productToken >= 0, tokens.kind(productToken) == .string,
-                      priceToken >= 0, let price = tokens.number(priceToken),
-                      quantityToken >= 0, let quantity = tokens.integer(quantityToken) else {
-                    linesComplete = false
-                    continue
-                }
-                subtotalCents += cents(price) * quantity
-                let productID = tokens.string(productToken)
-                let category = categoryToken >= 0 && tokens.kind(categoryToken) == .string ? tokens.string(categoryToken) : nil
-                let categoryIndex = category.flatMap { c in categoryBytes.firstIndex { sameBytes(c, $0) } }
-                if let category { categories.add(category) }
-                if let categoryIndex {
-                    lineCategories.append(categoryIndex)
-                    amounts[categoryIndex].add(price)
-                    if let range = categoryRanges[categoryIndex], cents(price) < range.low || cents(price) > range.high, outOfRange == nil {
-                        outOfRange = "\(productID.text) costs \(price), outside \(category!.text)'s range"
-                    }
-                }
-                guard let product = catalog.product(productID) else {
-                    if unknown == nil { unknown = "product_id \(productID.text) is not in the catalog" }
-                    continue
-                }
-                let name = nameToken >= 0 && tokens.kind(nameToken) == .string ? tokens.string(nameToken) : nil
-                if mismatch == nil {
-                    if name.map({ !sameBytes($0, catalog.productNames[product]) }) ?? true {
-                        mismatch = "\(productID.text): name \"\(name?.text ?? "?")\", the catalog says \"\(catalog.productNames[product].text)\""
-                    } else if categoryIndex == nil || categoryIndex != productCategory[product] {
-                        mismatch = "\(productID.text): category \(category?.text ?? "?"), the catalog says \(catalog.products[product].category)"
-                    } else if cents(price) != catalog.productPrices[product] {
-                        mismatch = "\(productID.text): price \(price), the catalog says \(Double(catalog.productPrices[product]) / 100)"
-                    }
-                }
-            }
-            productReference.record(unknown == nil, at: location, id: idText(), unknown ?? "")
-            productDetails.record(mismatch == nil, at: location, id: idText(), mismatch ?? "")
-            priceRanges.record(outOfRange == nil, at: location, id: idText(), outOfRange ?? "")
-        } else {
-            linesComplete = false
-        }
+        let (subtotalCents, linesComplete, lineCategories) = productsToken >= 0 && tokens.kind(productsToken) == .array
+            ? checkLines(tokens, productsToken, at: location, id: id, keepsCategories: keepsCategories)
+            : (0, false, [])
         if let total = tokens.number(slot: slots, s.total) { orderTotals.add(total) }
         // Totals to the cent.
         if linesComplete, let subtotal = tokens.number(slot: slots, s.subtotal), let tax = tokens.number(slot: slots, s.tax),
@@ -191,42 +134,10 @@ final class TransactionChecker: TypeChecker {
                 totals.pass()
             }
         }
-        // Coordinates and the city.
-        var city: City?
-        if let latitude = tokens.number(slot: slots, s.latitude), let longitude = tokens.number(slot: slots, s.longitude) {
-            let inRange = latitude.isFinite && longitude.isFinite && abs(latitude) <= 90 && abs(longitude) <= 180
-            coordinateRange.record(inRange, at: location, id: idText(), "coordinates (\(latitude), \(longitude)) out of range")
-            nullIsland.record(latitude != 0 || longitude != 0, at: location, id: idText(), "coordinates at (0, 0)")
-            if let name = tokens.string(slot: slots, s.city), let country = tokens.string(slot: slots, s.country) {
-                city = catalog.city(name, country: country)
-                if let city {
-                    var problem: String?
-                    if let state = tokens.string(slot: slots, s.state), !sameBytes(state, cityState[city.index]) {
-                        problem = "\(city.name) is in \(city.state), not \(state.text)"
-                    } else if let region = tokens.string(slot: slots, s.region), !sameBytes(region, cityRegion[city.index]) {
-                        problem = "\(city.name) is in region \(city.region.rawValue), not \(region.text)"
-                    } else if let zone = tokens.string(slot: slots, s.zone), !sameBytes(zone, cityZone[city.index]) {
-                        problem = "\(city.name) is in time zone \(city.timeZone), not \(zone.text)"
-                    }
-                    consistency.record(problem == nil, at: location, id: idText(), problem ?? "")
-                    if inRange && (latitude != 0 || longitude != 0) {
-                        let distance = City.distanceKm(latitude1: latitude, longitude1: longitude, latitude2: city.latitude, longitude2: city.longitude)
-                        cityRadius.record(distance <= jitterLimitKm, at: location, id: idText(),
-                                          "(\(latitude), \(longitude)) is \(Int(distance.rounded())) km from \(city.name), more than \(jitterLimitKm) km")
-                    }
-                } else {
-                    consistency.fail(at: location, id: idText(), "no city \(name.text) in \(country.text) in the cities fixture")
-                }
-            }
-            if let id, inRange {
-                let fraud = tokens.bool(slot: slots, s.isFraud) ?? false
-                let content = (latitude.bitPattern.mixed ^ longitude.bitPattern) &+ (fraud ? 1 : 0)
-                sample.offer(idHash(id).mixed, tiebreak: content.mixed, (latitude, longitude, fraud))
-            }
-        }
+        // Coordinates and the city (its position in the catalog, not a copy of it: a City holds five strings to retain
+        // and release).
+        let city = checkCoordinates(tokens, slots, at: location, id: id)
         // Fraud labels and distributions.
-        let isFraud = tokens.bool(slot: slots, s.isFraud)
-        let fraudType = tokens.string(slot: slots, s.fraudType).flatMap { FraudType(rawValue: $0.text) }
         let score = tokens.number(slot: slots, s.score)
         if let isFraud {
             if isFraud { frauds += 1 }
@@ -235,7 +146,7 @@ final class TransactionChecker: TypeChecker {
                 // A transaction ID read twice keeps its earliest time, whatever order the two were read in.
                 if let id, isFraud || score >= 0.5, let timestamp { flaggedTimes[idHash(id)] = min(flaggedTimes[idHash(id)] ?? .max, timestamp) }
             }
-            let local = city.flatMap { c in timestamp.map { context.local($0, city: c.index) } }
+            let local = city.flatMap { c in timestamp.map { context.local($0, city: c) } }
             if !isFraud {
                 if let timestamp, timestamp >= context.settings.window.start, timestamp < context.settings.window.end {
                     firstTime = min(firstTime, timestamp)
@@ -257,6 +168,118 @@ final class TransactionChecker: TypeChecker {
             labels.record(problem == nil, at: location, id: idText(), problem ?? "")
             if isFraud, let fraudType { fraudTypes.add(index: FraudType.allCases.firstIndex(of: fraudType)!) }
         }
+    }
+
+    /// Checks the line items of the `products` array at `productsToken` against the catalog and the category price
+    /// ranges; returns the subtotal in cents, whether every line could be read, and (for a pattern fraud) the lines'
+    /// category positions.
+    private func checkLines(_ tokens: Tokens, _ productsToken: Int, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?,
+                            keepsCategories: Bool) -> (subtotalCents: Int64, complete: Bool, categories: [Int]) {
+        let idText = { id?.text }
+        let catalog = context.catalog
+        var lineCategories: [Int] = []
+        var subtotalCents: Int64 = 0
+        var linesComplete = true
+        var line = productsToken + 1
+        let linesEnd = tokens.childrenEnd(productsToken)
+        var unknown: String?, mismatch: String?, outOfRange: String?
+        while line < linesEnd {
+            defer { line = tokens.next(line, inObject: false) }
+            guard tokens.kind(line) == .object else { linesComplete = false; continue }
+            // One pass over the line's members (the first of a repeated name counts, as with Tokens.member).
+            var productToken = -1, priceToken = -1, quantityToken = -1, categoryToken = -1, nameToken = -1
+            var member = line + 2
+            let lineEnd = tokens.childrenEnd(line)
+            while member < lineEnd {
+                let key = tokens.key(member)
+                switch key.count {
+                case 4 where nameToken < 0 && sameBytes(key, "name"): nameToken = member
+                case 5 where priceToken < 0 && sameBytes(key, "price"): priceToken = member
+                case 8 where quantityToken < 0 && sameBytes(key, "quantity"): quantityToken = member
+                case 8 where categoryToken < 0 && sameBytes(key, "category"): categoryToken = member
+                case 10 where productToken < 0 && sameBytes(key, "product_id"): productToken = member
+                default: break
+                }
+                member = tokens.next(member, inObject: true)
+            }
+            guard productToken >= 0, tokens.kind(productToken) == .string,
+                  priceToken >= 0, let price = tokens.number(priceToken),
+                  quantityToken >= 0, let quantity = tokens.integer(quantityToken) else {
+                linesComplete = false
+                continue
+            }
+            subtotalCents += cents(price) * quantity
+            let productID = tokens.string(productToken)
+            let category = categoryToken >= 0 && tokens.kind(categoryToken) == .string ? tokens.string(categoryToken) : nil
+            let categoryIndex = category.flatMap { c in categoryBytes.firstIndex { sameBytes(c, $0) } }
+            if let category { categories.add(category) }
+            if let categoryIndex {
+                if keepsCategories { lineCategories.append(categoryIndex) }
+                amounts[categoryIndex].add(price)
+                if let range = categoryRanges[categoryIndex], cents(price) < range.low || cents(price) > range.high, outOfRange == nil {
+                    outOfRange = "\(productID.text) costs \(price), outside \(category!.text)'s range"
+                }
+            }
+            guard let product = catalog.product(productID) else {
+                if unknown == nil { unknown = "product_id \(productID.text) is not in the catalog" }
+                continue
+            }
+            let name = nameToken >= 0 && tokens.kind(nameToken) == .string ? tokens.string(nameToken) : nil
+            if mismatch == nil {
+                if name.map({ !sameBytes($0, catalog.productNames[product]) }) ?? true {
+                    mismatch = "\(productID.text): name \"\(name?.text ?? "?")\", the catalog says \"\(catalog.productNames[product].text)\""
+                } else if categoryIndex == nil || categoryIndex != productCategory[product] {
+                    mismatch = "\(productID.text): category \(category?.text ?? "?"), the catalog says \(catalog.products[product].category)"
+                } else if cents(price) != catalog.productPrices[product] {
+                    mismatch = "\(productID.text): price \(price), the catalog says \(Double(catalog.productPrices[product]) / 100)"
+                }
+            }
+        }
+        productReference.record(unknown == nil, at: location, id: idText(), unknown ?? "")
+        productDetails.record(mismatch == nil, at: location, id: idText(), mismatch ?? "")
+        priceRanges.record(outOfRange == nil, at: location, id: idText(), outOfRange ?? "")
+        return (subtotalCents, linesComplete, lineCategories)
+    }
+
+    /// Checks the coordinates and the named city; returns the city's position in the catalog when it is there.
+    private func checkCoordinates(_ tokens: Tokens, _ slots: Slots, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) -> Int? {
+        let idText = { id?.text }
+        let catalog = context.catalog
+        var city: Int?
+        if let latitude = tokens.number(slot: slots, s.latitude), let longitude = tokens.number(slot: slots, s.longitude) {
+            let inRange = latitude.isFinite && longitude.isFinite && abs(latitude) <= 90 && abs(longitude) <= 180
+            coordinateRange.record(inRange, at: location, id: idText(), "coordinates (\(latitude), \(longitude)) out of range")
+            nullIsland.record(latitude != 0 || longitude != 0, at: location, id: idText(), "coordinates at (0, 0)")
+            if let name = tokens.string(slot: slots, s.city), let country = tokens.string(slot: slots, s.country) {
+                city = catalog.cityPosition(name, country: country)
+                if let index = city {
+                    let cities = catalog.cities
+                    var problem: String?
+                    if let state = tokens.string(slot: slots, s.state), !sameBytes(state, cityState[index]) {
+                        problem = "\(cities[index].name) is in \(cities[index].state), not \(state.text)"
+                    } else if let region = tokens.string(slot: slots, s.region), !sameBytes(region, cityRegion[index]) {
+                        problem = "\(cities[index].name) is in region \(cities[index].region.rawValue), not \(region.text)"
+                    } else if let zone = tokens.string(slot: slots, s.zone), !sameBytes(zone, cityZone[index]) {
+                        problem = "\(cities[index].name) is in time zone \(cities[index].timeZone), not \(zone.text)"
+                    }
+                    consistency.record(problem == nil, at: location, id: idText(), problem ?? "")
+                    if inRange && (latitude != 0 || longitude != 0) {
+                        let distance = City.distanceKm(latitude1: latitude, longitude1: longitude, latitude2: cities[index].latitude,
+                                                       longitude2: cities[index].longitude)
+                        cityRadius.record(distance <= jitterLimitKm, at: location, id: idText(),
+                                          "(\(latitude), \(longitude)) is \(Int(distance.rounded())) km from \(cities[index].name), more than \(jitterLimitKm) km")
+                    }
+                } else {
+                    consistency.fail(at: location, id: idText(), "no city \(name.text) in \(country.text) in the cities fixture")
+                }
+            }
+            if let id, inRange {
+                let fraud = tokens.bool(slot: slots, s.isFraud) ?? false
+                let content = (latitude.bitPattern.mixed ^ longitude.bitPattern) &+ (fraud ? 1 : 0)
+                sample.offer(idHash(id).mixed, tiebreak: content.mixed, (latitude, longitude, fraud))
+            }
+        }
+        return city
     }
 
     func merge(_ other: TypeChecker, order: (RecordLocation) -> ReadOrder) {
@@ -309,7 +332,7 @@ final class TransactionChecker: TypeChecker {
     }
 
     /// What is wrong with a record's fraud label, or nil; velocity frauds are kept for the burst check at the end.
-    private func fraudLabelProblem(isFraud: Bool, fraudType: FraudType?, tokens: Tokens, slots: Slots, user: Int?, city: City?,
+    private func fraudLabelProblem(isFraud: Bool, fraudType: FraudType?, tokens: Tokens, slots: Slots, user: Int?, city: Int?,
                                    local: Int64?, subtotalCents: Int64, lineCategories: [Int], timestamp: Int64?,
                                    location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) -> String? {
         let typeIsNull = tokens.isNull(slot: slots, s.fraudType)
@@ -322,7 +345,7 @@ final class TransactionChecker: TypeChecker {
             let hour = Timestamp.floorDiv(local, 3_600_000) % 24
             return (2..<4).contains(hour) ? nil : "time fraud at \(hour):00 local, not between 02:00 and 04:00"
         case .location:
-            guard let user, let home = catalog.users[user].homeCity, let city else { return nil }
+            guard let user, let home = catalog.users[user].homeCity, let city = city.map({ catalog.cities[$0] }) else { return nil }
             let homeCity = catalog.cities[home]
             if homeCity.continent == city.continent { return "location fraud in \(city.name), on the home continent of the user (\(homeCity.name))" }
             let distance = city.distanceKm(to: homeCity)

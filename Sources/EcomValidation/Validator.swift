@@ -115,6 +115,13 @@ public final class Validator {
         }
 
         var tallies: [Tally] { schema + [unique, window, future, order] }
+
+        /// Counts a record that broke no schema rule.
+        func passSchema() {
+            schema.withUnsafeMutableBufferPointer { tallies in
+                for rule in tallies.indices { tallies[rule].pass() }
+            }
+        }
     }
     private let started = Date()
     /// ID fields, the ones other types also carry (transaction_id on events and alerts) last.
@@ -177,8 +184,8 @@ public final class Validator {
 
     /// The type of a record that starts with another type's ID field, one `type` does not have, or nil.
     private func otherType(_ tokens: Tokens, than type: RecordType) -> RecordType? {
-        guard tokens.count > 1 else { return nil }
-        let first = tokens.key(1)
+        guard let member = tokens.firstMember else { return nil }
+        let first = tokens.key(member)
         if first.elementsEqual(type.idField.utf8) { return nil }
         guard let other = idFieldBytes.first(where: { $0.0 != type && sameBytes(first, $0.1) })?.0 else { return nil }
         // Only an ID field the input's type does not carry tells another type: a user event may start with its
@@ -188,9 +195,9 @@ public final class Validator {
 
     /// The record type of a record from its ID field (`transaction_id`, `event_id`, ...).
     private func recognise(_ tokens: Tokens) -> RecordType? {
-        guard tokens.count > 1 else { return nil }
+        guard let member = tokens.firstMember else { return nil }
         // Records start with their own ID; otherwise the first ID field found, other types' references last.
-        let first = tokens.key(1)
+        let first = tokens.key(member)
         for (type, name) in idFieldBytes where sameBytes(first, name) { return type }
         for (type, name) in idFieldNames where tokens.member(0, name) != nil { return type }
         return nil
@@ -269,7 +276,7 @@ public final class Validator {
         if sources[source].type != nil, let other = otherType(tokens, than: type) {
             // A record of another type in an input named for one (a mixed-up export): said once, as what it is,
             // and checked as the record it is rather than as a broken one of the input's type.
-            recognised.fail(at: location, id: tokens.kind(1) == .string ? tokens.string(1).text : nil,
+            recognised.fail(at: location, id: tokens.firstMember.flatMap { tokens.kind($0) == .string ? tokens.string($0).text : nil },
                             "a \(other.rawValue) record (it starts with \(other.idField)) in an input of \(type.rawValue)")
             if quarantine != nil { lastMessages.append("a \(other.rawValue) record in an input of \(type.rawValue)") }
             type = other
@@ -281,7 +288,7 @@ public final class Validator {
         let matcher = checker.matcher
         // The ID is usually the first member: its place in the ID set (a random one, rarely cached) is fetched
         // while the schema is checked.
-        if !context.deferred, tokens.count > 1, tokens.kind(1) == .string { checker.ids.prefetch(idHash(tokens.string(1))) }
+        if !context.deferred, let member = tokens.firstMember, tokens.kind(member) == .string { checker.ids.prefetch(idHash(tokens.string(member))) }
         if slots.count < matcher.slotCount {
             slots.deallocate()
             slots = .allocate(capacity: matcher.slotCount)
@@ -290,7 +297,9 @@ public final class Validator {
         let slots = Slots(self.slots)
         let id = tokens.string(slot: slots, checker.idSlot)
         let idText = { id?.text }
-        for rule in 0..<SchemaMatcher.Rule.allCases.count {
+        // A record that broke no rule passes them all in one go (one uniqueness check of the tallies, not one per rule).
+        if !findings.any { state.passSchema() }
+        for rule in 0..<SchemaMatcher.Rule.allCases.count where findings.any {
             if let problem = findings[rule] {
                 state.schema[rule].fail(at: location, id: idText(), matcher.message(problem, tokens: tokens))
                 if quarantine != nil { lastMessages.append(matcher.message(problem, tokens: tokens)) }

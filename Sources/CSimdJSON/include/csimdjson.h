@@ -79,6 +79,17 @@ int64_t ecj_parse(ecj_parser *parser, const uint8_t *json, size_t length, size_t
                   const ecj_token **tokens);
 
 /*
+ * Parses one JSON document as ecj_parse does, with the same dialect rules and error codes, but hands out
+ * simdjson's own tape instead of converting it to tokens: on success returns the number of tape words of the
+ * document (>= 1) and sets *tape to the word of its root value (simdjson's opening root word skipped, so a
+ * container's payload, an absolute tape index, is one more than the index from *tape) and *strings to the
+ * string buffer the string words point into. Both are valid until the next call on this parser. The layout is
+ * simdjson 3's (doc/tape.md): a member is its name's string word followed by its value's words.
+ */
+int64_t ecj_parse_tape(ecj_parser *parser, const uint8_t *json, size_t length, size_t readable,
+                       const uint64_t **tape, const uint8_t **strings);
+
+/*
  * The index of the value of member `name` (`length` bytes) of the object token at `object`, or -1 when
  * there is none (or `object` is not an object). With duplicate names the last one wins, as in jansson.
  */
