@@ -58,6 +58,9 @@ public struct Gates: Sendable, Equatable {
     /// Reads a gates file (YAML or JSON): a mapping of names to `{expected, tolerance, max_violations,
     /// gating, min_sample}`.
     /// - Throws: ``ConfigError`` with every problem and its line.
+    /// A count from the file, held within 0...2^53 (a negative or huge number is read as that bound, not a trap).
+    private static func count(_ value: Double) -> Int { value.isNaN ? 0 : Int(min(max(value, 0), 9_007_199_254_740_992)) }
+
     public static func load(path: String) throws(ConfigError) -> Gates {
         var file = try SettingsFile(path: path, shape: "{expected, tolerance, max_violations, gating, min_sample}", example: "check names")
         var gates = Gates()
@@ -69,8 +72,8 @@ public struct Gates: Sendable, Equatable {
                 case "tolerance":
                     gate.tolerance = file.number(setting, of: entry)
                     if let tolerance = gate.tolerance, tolerance < 0 { file.problem(setting, of: entry, "must not be negative") }
-                case "max_violations": gate.maxViolations = file.number(setting, of: entry).map { Int($0) }
-                case "min_sample": gate.minimumSample = file.number(setting, of: entry).map { Int($0) }
+                case "max_violations": gate.maxViolations = file.number(setting, of: entry).map(Self.count)
+                case "min_sample": gate.minimumSample = file.number(setting, of: entry).map(Self.count)
                 case "gating": gate.gating = file.bool(setting, of: entry)
                 default:
                     file.problem(setting, of: entry, "unknown gate setting; use expected, tolerance, max_violations, gating or min_sample")

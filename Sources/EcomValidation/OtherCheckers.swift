@@ -235,7 +235,7 @@ final class ProductUpdateChecker: TypeChecker {
             problem = "name \"\(name.text)\", the catalog says \"\(String(decoding: entry.name, as: UTF8.self))\""
         } else if let category = tokens.string(slot: slots, categorySlot), !category.elementsEqual(entry.category.utf8) {
             problem = "category \(category.text), the catalog says \(entry.category)"
-        } else if let price = tokens.number(slot: slots, oldPriceSlot), Int64((price * 100).rounded()) != entry.priceCents {
+        } else if let price = tokens.number(slot: slots, oldPriceSlot), Int64(exactly: (price * 100).rounded()) != entry.priceCents {
             problem = "old_price \(price), the catalog list price is \(Double(entry.priceCents) / 100)"
         }
         details.record(problem == nil, at: location, id: id?.text, "\(productID.text): \(problem ?? "")")

@@ -102,7 +102,23 @@ final class TransactionChecker: TypeChecker {
         amountFloorCents = context.settings.generator.medianBasketCents * 3
     }
 
-    private func cents(_ value: Double) -> Int64 { Int64((value * 100).rounded()) }
+    /// An amount in cents, held within ±2^60 (far past any real amount; so that sums of a few never overflow, and
+    /// `1e300` or a quantity of 2^63 - 1 is a wrong total, not a trap that ends the run).
+    private func cents(_ value: Double) -> Int64 {
+        let scaled = (value * 100).rounded()
+        guard !scaled.isNaN else { return 0 }
+        return Int64(max(-Self.centsLimit, min(Self.centsLimit, scaled)))
+    }
+
+    private static let centsLimit = Double(1 << 60)
+
+    /// `a + b x c`, held within ±2^60 as ``cents(_:)`` is.
+    private func adding(_ a: Int64, _ b: Int64, times c: Int64) -> Int64 {
+        let limit = Int64(1) << 60
+        let (product, overflow) = b.multipliedReportingOverflow(by: c)
+        guard !overflow else { return (b < 0) != (c < 0) ? -limit : limit }
+        return max(-limit, min(limit, a + max(-limit, min(limit, product))))
+    }
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
@@ -127,7 +143,9 @@ final class TransactionChecker: TypeChecker {
         if linesComplete, let subtotal = tokens.number(slot: slots, s.subtotal), let tax = tokens.number(slot: slots, s.tax),
            let shipping = tokens.number(slot: slots, s.shipping), let total = tokens.number(slot: slots, s.total) {
             if cents(subtotal) != subtotalCents {
-                totals.fail(at: location, id: idText(), "subtotal \(subtotal), the lines add up to \(Double(subtotalCents) / 100)")
+                let sum = abs(Double(subtotalCents)) >= Self.centsLimit ? "\(subtotalCents < 0 ? "below -" : "beyond ")\(Self.centsLimit / 100) (too large to count in cents)"
+                    : "\(Double(subtotalCents) / 100)"
+                totals.fail(at: location, id: idText(), "subtotal \(subtotal), the lines add up to \(sum)")
             } else if cents(total) != cents(subtotal) + cents(tax) + cents(shipping) {
                 totals.fail(at: location, id: idText(), "total_amount \(total) is not subtotal \(subtotal) + tax \(tax) + shipping \(shipping)")
             } else {
@@ -208,7 +226,7 @@ final class TransactionChecker: TypeChecker {
                 linesComplete = false
                 continue
             }
-            subtotalCents += cents(price) * quantity
+            subtotalCents = adding(subtotalCents, cents(price), times: quantity)
             let productID = tokens.string(productToken)
             let category = categoryToken >= 0 && tokens.kind(categoryToken) == .string ? tokens.string(categoryToken) : nil
             let categoryIndex = category.flatMap { c in categoryBytes.firstIndex { sameBytes(c, $0) } }

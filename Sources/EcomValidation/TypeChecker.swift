@@ -186,7 +186,8 @@ struct Histogram {
         minimum = min(minimum, value)
         maximum = max(maximum, value)
         let position = (value - low) / (high - low) * Double(counts.count)
-        let bin = position.isFinite ? min(max(Int(position), 0), counts.count - 1) : 0
+        // Clamped as a Double: a value such as 1e300 is past the last bin, not a trap converting it to Int.
+        let bin = position.isFinite ? Int(min(max(position, 0), Double(counts.count - 1))) : 0
         counts[bin] += 1
     }
 

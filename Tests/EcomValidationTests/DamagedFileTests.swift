@@ -123,6 +123,14 @@ private let damages: [Damage] = [
         lines[5] = edited(6, "\"fraud_score\":", "\"fraud_score\":-0,\"x\":")
         return ndjson(lines)
     }, findings: ["schema.parse": [4, 5], "schema.unknown_fields": [6]], records: 300, unparseable: 2),
+    Damage(name: "amounts too large to be cents", bytes: {
+        var lines = cleanTransactions
+        lines[3] = lines[3].replacing(/"price":[0-9.]+/, with: "\"price\":1e300", maxReplacements: 1)
+        lines[4] = lines[4].replacing(/"quantity":[0-9]+/, with: "\"quantity\":9223372036854775807", maxReplacements: 1)
+        lines[5] = lines[5].replacing(/"subtotal":[0-9.]+/, with: "\"subtotal\":-1e300", maxReplacements: 1)
+        return ndjson(lines)
+    }, findings: ["schema.ranges": [6], "referential.product_details": [4], "distribution.amount_ranges": [4], "business.totals": [4, 5, 6]],
+           records: 300, message: ("business.totals", "too large to count in cents")),
     Damage(name: "duplicate keys", bytes: {
         var lines = cleanTransactions
         lines[3] = edited(4, "\"currency\":\"USD\"", "\"currency\":\"USD\",\"currency\":\"USD\"")
