@@ -112,6 +112,11 @@ final class TransactionChecker: TypeChecker {
 
     private static let centsLimit = Double(1 << 60)
 
+    /// The hour of the day (0-23) of a local time, before 1970 too.
+    private static func hour(_ local: Int64) -> Int {
+        Int(Timestamp.floorDiv(local, 3_600_000) - Timestamp.floorDiv(local, Timestamp.millisecondsPerDay) * 24)
+    }
+
     /// `a + b x c`, held within ±2^60 as ``cents(_:)`` is.
     private func adding(_ a: Int64, _ b: Int64, times c: Int64) -> Int64 {
         let limit = Int64(1) << 60
@@ -175,7 +180,7 @@ final class TransactionChecker: TypeChecker {
                 if let device = tokens.string(slot: slots, s.deviceType) { devices.add(device) }
                 if let payment = tokens.string(slot: slots, s.payment) { payments.add(payment) }
                 if let local {
-                    localHours[Int(Timestamp.floorDiv(local, 3_600_000) % 24)] += 1
+                    localHours[Self.hour(local)] += 1
                     count(day: Timestamp.floorDiv(local, Timestamp.millisecondsPerDay), in: &localDayCounts, else: &otherLocalDays)
                 }
             }
@@ -360,7 +365,7 @@ final class TransactionChecker: TypeChecker {
         switch fraudType {
         case .time:
             guard let local else { return nil }
-            let hour = Timestamp.floorDiv(local, 3_600_000) % 24
+            let hour = Self.hour(local)
             return (2..<4).contains(hour) ? nil : "time fraud at \(hour):00 local, not between 02:00 and 04:00"
         case .location:
             guard let user, let home = catalog.users[user].homeCity, let city = city.map({ catalog.cities[$0] }) else { return nil }

@@ -131,6 +131,13 @@ private let damages: [Damage] = [
         return ndjson(lines)
     }, findings: ["schema.ranges": [6], "referential.product_details": [4], "distribution.amount_ranges": [4], "business.totals": [4, 5, 6]],
            records: 300, message: ("business.totals", "too large to count in cents")),
+    Damage(name: "timestamps before 1970", bytes: {
+        var lines = cleanTransactions
+        for index in 3..<9 {
+            lines[index] = lines[index].replacing(/"timestamp":"[^"]*"/, with: "\"timestamp\":\"0000-01-01T00:30:00.000Z\"", maxReplacements: 1)
+        }
+        return ndjson(lines)
+    }, findings: ["temporal.window": Array(4...9)], records: 300),
     Damage(name: "duplicate keys", bytes: {
         var lines = cleanTransactions
         lines[3] = edited(4, "\"currency\":\"USD\"", "\"currency\":\"USD\",\"currency\":\"USD\"")
