@@ -48,6 +48,12 @@ public final class EmbeddedBroker: @unchecked Sendable {
         rd_kafka_mock_push_request_errors_array(cluster, 0 /* Produce */, errors.count, &errors)
     }
 
+    /// Delays every response of broker `id` (1-based; -1 for all) by `milliseconds` (the request itself is
+    /// handled, a Produce appended, as soon as it arrives), for fault-injection tests.
+    public func setRoundTripTime(_ id: Int32, milliseconds: Int32) {
+        _ = rd_kafka_mock_broker_set_rtt(cluster, id, milliseconds)
+    }
+
     /// Takes broker `id` (1-based) down or brings it back, for fault-injection tests.
     public func setBroker(_ id: Int32, up: Bool) {
         if up { _ = rd_kafka_mock_broker_set_up(cluster, id) } else { _ = rd_kafka_mock_broker_set_down(cluster, id) }
