@@ -4,17 +4,26 @@ import EcomModel
 import Foundation
 import Testing
 
-// Why the embedded broker can store a record twice although the producer is idempotent (measured, not guessed):
-// librdkafka's mock cluster checks an idempotent producer's sequence numbers only for a *transactional* producer.
-// Its rd_kafka_mock_validate_records() (src/rdkafka_mock.c, confluentinc/librdkafka) starts with
+// Why the embedded broker can lose or duplicate records although the producer is idempotent (measured, not
+// guessed): librdkafka's mock cluster checks an idempotent producer's sequence numbers only for a *transactional*
+// producer. Its rd_kafka_mock_validate_records() (src/rdkafka_mock.c, confluentinc/librdkafka) starts with
 //     if (!TransactionalId || RD_KAFKAP_STR_LEN(TransactionalId) < 1) return RD_KAFKA_RESP_ERR_NO_ERROR;
-// and our producer is idempotent without a transactional.id, so its ProduceRequests carry a null TransactionalId
-// and every retry is appended again. A retry of a batch the mock had already appended happens when a broker goes
-// down (rd_kafka_mock_broker_set_down closes the connection and drops the responses not yet written) between
-// the append and the response. A real broker would answer such a retry from its producer state without writing
-// it. `embeddedBrokerAppendsARetriedBatchAgainWhenItsResponseIsLost` below shows it on one record.
-// Injected request errors (rd_kafka_mock_push_request_errors) are answered before anything is appended
-// (rd_kafka_mock_handle_Produce, src/rdkafka_mock_handlers.c), so they cannot make a duplicate: that test is strict.
+// and our producer is idempotent without a transactional.id, so its ProduceRequests carry a null TransactionalId.
+// No upstream issue or CHANGELOG entry names this; the newest mock source still has that early return.
+// Two consequences, each shown deterministically on one partition by a test below:
+// - Duplicates: a retry of a batch the mock already appended is appended again. That retry happens when a broker
+//   goes down (rd_kafka_mock_broker_set_down drops the responses not yet written) between append and response.
+//   A real broker answers such a retry from its producer state without writing it.
+// - Loss reported as delivered: an injected error (rd_kafka_mock_push_request_errors) fails a request before
+//   anything is appended (rd_kafka_mock_handle_Produce, src/rdkafka_mock_handlers.c), but the mock then appends
+//   the next request of the same partition, already in flight, although its sequence is out of order (a real
+//   broker answers OUT_OF_ORDER_SEQUENCE_NUMBER). On that success the idempotent client, which may rely on the
+//   broker's ordering, "implicitly acks" the failed batch waiting for its retry (librdkafka's debug line
+//   IMPLICITACK: "N message(s) implicitly acked by subsequent batch success") and reports it delivered: the
+//   delivery report says delivered, the log never had it. This needs the last injected error and a later
+//   request of the same partition in flight together, hence intermittent in a stream.
+// So: broker outages may duplicate but not lose; failed requests may lose but not duplicate. Each stream test
+// below asserts strictly what the mock cannot break and marks the other as a known intermittent issue.
 
 /// Counts the distinct record IDs (event_id) kcat reads from `topic`, with every place each was read at.
 private func userEventIDs(brokers: String, topic: String) throws -> [Substring: [String]] {
@@ -27,7 +36,7 @@ private func userEventIDs(brokers: String, topic: String) throws -> [Substring: 
     return ids
 }
 
-@Test func failedProduceRequestsMidStreamLoseAndDuplicateNothing() throws {
+@Test func failedProduceRequestsMidStreamDuplicateNothing() throws {
     let broker = try EmbeddedBroker(brokers: 3)
     try broker.createTopic("user-events", partitions: 6, replicationFactor: 3)
     let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 21)
@@ -50,10 +59,15 @@ private func userEventIDs(brokers: String, topic: String) throws -> [Substring: 
     #expect(result.report.delivered["user-events"] == expected, "failed: \(result.report.lastError)")
 
     let ids = try userEventIDs(brokers: broker.bootstrapServers, topic: "user-events")
-    #expect(ids.count == expected, "kcat read \(ids.count) distinct IDs of \(expected)")
     // Strict: the mock answers an injected error without appending, so a duplicate here would be ours.
     let duplicated = ids.filter { $0.value.count > 1 }
     #expect(duplicated.isEmpty, "\(duplicated.count) IDs arrived more than once, e.g. \(duplicated.prefix(3).map { "\($0.key) at \($0.value)" })")
+    // Known issue of the mock (see the top of this file): a batch failed by an injected error can be reported
+    // delivered when the mock appended the partition's next batch out of order.
+    #expect(ids.count <= expected)
+    withKnownIssue("librdkafka's mock cluster appends an idempotent producer's batch after a failed one, and the client then acks the failed one", isIntermittent: true) {
+        #expect(ids.count == expected, "kcat read \(ids.count) distinct IDs of \(expected) delivered")
+    }
 }
 
 @Test func brokersGoingDownMidStreamLoseNothing() throws {
@@ -81,7 +95,8 @@ private func userEventIDs(brokers: String, topic: String) throws -> [Substring: 
     #expect(result.report.delivered["user-events"] == expected, "failed: \(result.report.lastError)")
 
     let ids = try userEventIDs(brokers: broker.bootstrapServers, topic: "user-events")
-    // Loss is asserted strictly: nothing in the mock drops a delivered record here.
+    // Loss is asserted strictly: an outage fails every request on the connection, so no later batch of a
+    // partition can be appended past a failed one (the mock's path to loss needs an injected error).
     #expect(ids.count == expected, "kcat read \(ids.count) distinct IDs of \(expected)")
     let duplicated = ids.filter { $0.value.count > 1 }
     // Known issue of the mock, not of ours (see the top of this file): when a broker goes down after appending a
@@ -92,7 +107,7 @@ private func userEventIDs(brokers: String, topic: String) throws -> [Substring: 
     }
 }
 
-/// The cause of the known issue above, made deterministic: the broker's responses are delayed, so the record
+/// The cause of the known duplicates above, made deterministic: the broker's responses are delayed, so the record
 /// is appended but its response is still waiting when the broker goes down; the producer retries it.
 @Test func embeddedBrokerAppendsARetriedBatchAgainWhenItsResponseIsLost() throws {
     let broker = try EmbeddedBroker(brokers: 1)
@@ -121,5 +136,35 @@ private func userEventIDs(brokers: String, topic: String) throws -> [Substring: 
     // and the test fails, saying the withKnownIssue in brokersGoingDownMidStreamLoseNothing can go.
     withKnownIssue("librdkafka 2.0.2's mock cluster appends an idempotent producer's retry again (no transactional.id, no sequence check)") {
         #expect(values.filter { $0 == "{\"n\":2}" }.count == 1, "stored: \(values)")
+    }
+}
+
+/// The cause of the known loss above, made deterministic: a request fails by an injected error while the next
+/// request of the same partition is in flight (responses are delayed), and the mock appends that one.
+@Test func embeddedBrokerAppendsABatchAfterAFailedOneAndTheProducerAcksBoth() throws {
+    let broker = try EmbeddedBroker(brokers: 1)
+    try broker.createTopic("acked", partitions: 1, replicationFactor: 1)
+    let producer = try KafkaProducer(configuration: KafkaConfiguration(brokers: broker.bootstrapServers))
+    func send(_ text: String) throws {
+        let value = Array(text.utf8)
+        try value.withUnsafeBufferPointer { try producer.send(topic: "acked", key: nil, value: $0) }
+    }
+    try send("{\"n\":0}")
+    #expect(producer.flush(timeout: 10) == 0, "the first record connects the producer")
+    broker.setRoundTripTime(1, milliseconds: 1_000)
+    broker.failNextProduceRequests(1)  // the next ProduceRequest, A's, fails: nothing appended
+    try send("{\"n\":\"A\"}")
+    Thread.sleep(forTimeInterval: 0.2)  // A's request is answered (with the error) but the answer is held back
+    try send("{\"n\":\"B\"}")  // B's request goes out before A's error arrives, and is appended
+    #expect(producer.flush(timeout: 30) == 0)
+    broker.setRoundTripTime(1, milliseconds: 0)
+    #expect(producer.deliveryReport.delivered["acked"] == 3 && producer.deliveryReport.totalFailed == 0)
+
+    let values = try kcatRead(brokers: broker.bootstrapServers, topic: "acked").map(\.value)
+    #expect(values.contains("{\"n\":0}") && values.contains("{\"n\":\"B\"}"), "stored: \(values)")
+    // Not intermittent: should the mock ever check sequences (a newer librdkafka), this known issue is not
+    // recorded and the test fails, saying the withKnownIssue on loss after failed requests can go.
+    withKnownIssue("librdkafka 2.0.2's mock cluster appends an idempotent producer's out-of-order batch; the client implicitly acks the failed one") {
+        #expect(values.contains("{\"n\":\"A\"}"), "A was reported delivered but is not stored: \(values)")
     }
 }
