@@ -42,12 +42,15 @@ func kcatCount(brokers: String, topic: String) throws -> Int {
     // partitions) is down until 1.5 s into the stream.
     broker.failNextProduceRequests(20)
     broker.setBroker(2, up: false)
+    let faultsDone = DispatchSemaphore(value: 0)
     let faults = Thread {
         Thread.sleep(forTimeInterval: 1.5)
         broker.setBroker(2, up: true)
+        faultsDone.signal()
     }
     faults.start()
     let result = streamer.startStreaming(topics: [.transactions, .userEvents], durationHours: 0.5, max: true, simulatedStart: start)
+    faultsDone.wait()  // broker 2 is up before the audit and kcat read
     #expect(result.stopReason == nil)
     let manifest = try AuditManifest(json: streamer.manifest(for: result))
     let sent = result.topics.reduce(0) { $0 + $1.sent }

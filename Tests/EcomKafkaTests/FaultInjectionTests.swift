@@ -46,7 +46,9 @@ private func userEventIDs(brokers: String, topic: String) throws -> [Substring: 
     #expect(expected >= 50_000)
 
     // Bursts of failed produce requests (not leader, request timed out: both retriable) while the stream runs.
+    let faultsDone = DispatchSemaphore(value: 0)
     let faults = Thread {
+        defer { faultsDone.signal() }
         for _ in 0..<3 {
             Thread.sleep(forTimeInterval: 0.3)
             broker.failNextProduceRequests(20)
@@ -54,6 +56,7 @@ private func userEventIDs(brokers: String, topic: String) throws -> [Substring: 
     }
     faults.start()
     let result = streamer.startStreaming(topics: [.userEvents], durationHours: 0.5, max: true, simulatedStart: start)
+    faultsDone.wait()  // the faults are over before anything is read
     #expect(result.stopReason == nil)
     #expect(result.topics[0].sent == expected)
     #expect(result.report.delivered["user-events"] == expected, "failed: \(result.report.lastError)")
@@ -80,7 +83,9 @@ private func userEventIDs(brokers: String, topic: String) throws -> [Substring: 
     #expect(expected >= 100_000)
 
     // Take brokers down and bring them back while the stream runs.
+    let faultsDone = DispatchSemaphore(value: 0)
     let faults = Thread {
+        defer { faultsDone.signal() }
         for id: Int32 in [2, 3] {
             Thread.sleep(forTimeInterval: 0.4)
             broker.setBroker(id, up: false)
@@ -90,6 +95,8 @@ private func userEventIDs(brokers: String, topic: String) throws -> [Substring: 
     }
     faults.start()
     let result = streamer.startStreaming(topics: [.userEvents], durationHours: 1, max: true, simulatedStart: start)
+    // Every broker is up again before anything is read (kcat reading while a leader is down reads less).
+    faultsDone.wait()
     #expect(result.stopReason == nil)
     #expect(result.topics[0].sent == expected)
     #expect(result.report.delivered["user-events"] == expected, "failed: \(result.report.lastError)")
