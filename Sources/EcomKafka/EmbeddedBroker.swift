@@ -42,13 +42,27 @@ public final class EmbeddedBroker: @unchecked Sendable {
     }
 
     /// Makes the next `count` Produce requests fail with retriable errors (not leader, request timed out),
-    /// for fault-injection tests.
+    /// before anything is appended, for fault-injection tests.
+    ///
+    /// librdkafka's mock checks no sequence numbers of an idempotent producer without a transactional.id: it
+    /// still appends the partition's next batch if that one was already in flight, and librdkafka then acks the
+    /// failed batch implicitly, so a record can be reported delivered and never be stored (see
+    /// Tests/EcomKafkaTests/FaultInjectionTests.swift).
     public func failNextProduceRequests(_ count: Int) {
         var errors = (0..<count).map { $0 % 2 == 0 ? RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION : RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT }
         rd_kafka_mock_push_request_errors_array(cluster, 0 /* Produce */, errors.count, &errors)
     }
 
+    /// Delays every response of broker `id` (1-based; -1 for all) by `milliseconds` (the request itself is
+    /// handled, a Produce appended, as soon as it arrives), for fault-injection tests.
+    public func setRoundTripTime(_ id: Int32, milliseconds: Int32) {
+        _ = rd_kafka_mock_broker_set_rtt(cluster, id, milliseconds)
+    }
+
     /// Takes broker `id` (1-based) down or brings it back, for fault-injection tests.
+    ///
+    /// Going down closes the broker's connections and drops the responses not yet written; the mock appends the
+    /// producer's retry of such a batch again (no sequence check, as above), so records can be stored twice.
     public func setBroker(_ id: Int32, up: Bool) {
         if up { _ = rd_kafka_mock_broker_set_up(cluster, id) } else { _ = rd_kafka_mock_broker_set_down(cluster, id) }
     }
