@@ -35,6 +35,9 @@ public struct AuditRequest {
     /// The consumer group this audit is a member of, sharing the partitions with the group's other members (each
     /// writes a partial; `merge` combines them); nil to read every partition with explicit assignment.
     public var group: String?
+    /// In a group, how many members share the partitions: a member reads nothing until the group gives it a share
+    /// that many members make (so that no member joining later makes the group hand partitions over mid-read).
+    public var members = 1
 
     /// A request; `start` defaults to the manifest's first offsets when there is a manifest, else the beginning.
     public init(topics: [String], manifest: AuditManifest? = nil, start: Start? = nil, idleTimeout: Double = 30, metadataTimeout: Double = 10,
@@ -241,6 +244,8 @@ public final class Audit: @unchecked Sendable {
     /// or last had them taken away, and since when it has been waiting for them.
     private var joined = false
     private var waitingSince = Date()
+    /// In a group, whether this member has had a share of the group's `members` (it never waits for them again).
+    private var settled = false
     /// Whether partitions are read without an end (until a follow control finishes).
     private var following = false
     /// Where ``read(follow:interval:progress:)`` reports what it does.
@@ -483,7 +488,18 @@ public final class Audit: @unchecked Sendable {
     fileprivate func rebalance(_ change: GroupRebalance) -> [Int64?] {
         switch change {
         case let .assigned(list):
+            // Round-robin gives each of n members floor(P/n) or ceil(P/n) of the P partitions: a share larger
+            // than that is from a group that some members have not joined yet.
+            let total = topics.filter(\.exists).reduce(0) { $0 + $1.partitionCount }
+            let most = (total + request.members - 1) / max(1, request.members)
+            // Only before reading began: once the members have had their shares, the group only shrinks as they finish.
+            guard settled || list.count <= most else {
+                kafka.holdAssignment()
+                progress?("given \(list.count) of \(total) partitions: waiting for the group's \(request.members) members before reading")
+                return list.map { _ in nil }
+            }
             joined = true
+            settled = true
             let states = list.map { entry in topics.first { $0.name == entry.topic }?.partitions.first { $0.number == entry.partition } }
             // The group's committed offset; where it cannot be had (the group refuses while it rebalances), where this
             // member stopped if it had the partition before, else the audit's start.

@@ -69,6 +69,8 @@ public final class KafkaConsumer: @unchecked Sendable {
         let body: (GroupRebalance) -> [Int64?]
         /// An assign or unassign librdkafka refused, thrown by the next ``consume(timeout:_:)``.
         var failure: String?
+        /// Set by ``KafkaConsumer/holdAssignment()`` while partitions are being given: they are paused once assigned.
+        var hold = false
 
         init(_ body: @escaping (GroupRebalance) -> [Int64?]) { self.body = body }
     }
@@ -165,6 +167,10 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
         return offsets
     }
+
+    /// Called from the rebalance handler while partitions are being given: they are assigned but not fetched (the
+    /// member waits for the group to settle); partitions given without it are fetched.
+    public func holdAssignment() { rebalance?.hold = true }
 
     /// Leaves the group (its partitions are revoked through the handler first, then given to the other members).
     public func leaveGroup() {
@@ -318,6 +324,7 @@ extension KafkaConsumer.RebalanceHandler {
         }
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            hold = false
             let starts = body(.assigned(list))
             for (index, start) in starts.enumerated() where index < count {
                 if let start { partitions.pointee.elems[index].offset = start }
@@ -327,6 +334,13 @@ extension KafkaConsumer.RebalanceHandler {
             } else if rd_kafka_assign(handle, partitions) != RD_KAFKA_RESP_ERR_NO_ERROR {
                 failure = "cannot assign partitions"
             }
+            // A pause outlives an assignment: partitions given to be read are resumed.
+            if hold {
+                rd_kafka_pause_partitions(handle, partitions)
+            } else {
+                rd_kafka_resume_partitions(handle, partitions)
+            }
+            hold = false
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             _ = body(.revoked(list, lost: rd_kafka_assignment_lost(handle) != 0))
             if cooperative {

@@ -79,6 +79,9 @@ struct AuditCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Join consumer group G: the group's members share the partitions (start them together, with a new group name per audit); each writes --partial, and `ecomdata merge` combines them into the report one audit would have written.", valueName: "G"))
     var group: String?
 
+    @Option(help: ArgumentHelp("With --group: the number of members; each reads nothing until the group has given it a share of that many (so that none joining later makes the group hand partitions over mid-read).", valueName: "N"))
+    var members: Int = 1
+
     @Option(help: "Write this audit's state as a partial here (with --group, each member's share) for `ecomdata merge`.")
     var partial: String?
 
@@ -102,6 +105,8 @@ struct AuditCommand: ParsableCommand {
             throw ValidationError("--group writes no report: a member reads only its share; pass the members' partials to `ecomdata merge --json ... --report ...`")
         }
         if let group, group.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--group: the group name is empty") }
+        guard members >= 1 else { throw ValidationError("--members must be at least 1") }
+        if members > 1 && group == nil { throw ValidationError("--members needs --group") }
         guard timeout > 0, idleTimeout > 0, interval > 0 else { throw ValidationError("--timeout, --idle-timeout and --interval must be positive") }
     }
 
@@ -172,6 +177,7 @@ struct AuditCommand: ParsableCommand {
         var request = AuditRequest(topics: names, manifest: runManifest, start: startAt, idleTimeout: idleTimeout, metadataTimeout: timeout,
                                    gates: gateSet)
         request.group = group
+        request.members = members
         let audit = try auditCall { () throws(AuditError) in try Audit(configuration: kafkaConfiguration, request: request, validator: validator, follow: follow) }
         if let runManifest {
             let (records, note) = ExpectedRecords.regenerate(manifest: runManifest, config: configuration, partitions: audit.producedPartitionCounts)
