@@ -20,6 +20,9 @@ enum ParseHint {
             return "a comma follows the record (byte \(end + 1)): the lines of a JSON array, not NDJSON?"
         }
         if let end = shape.firstValueEnd, shape.valuesAfterFirst > 0 {
+            if end < line.count, line[end] == UInt8(ascii: "\r") {
+                return "the line holds \(shape.valuesAfterFirst + 1) JSON values separated by carriage returns alone (old Mac line endings): convert the file with tr '\\r' '\\n'"
+            }
             return "the line holds \(shape.valuesAfterFirst + 1) JSON values (the first ends at byte \(end)): records must be separated by a newline"
         }
         if shape.firstValueEnd == nil {

@@ -68,6 +68,9 @@ private let damages: [Damage] = [
     Damage(name: "last line cut mid-record, no newline", bytes: { Array(ndjson(cleanTransactions).dropLast(31)) },
            findings: ["schema.parse": [300]], records: 300, unparseable: 1, message: ("schema.parse", "the file looks truncated")),
     Damage(name: "CRLF line endings", bytes: { Array((cleanTransactions.joined(separator: "\r\n") + "\r\n").utf8) }, records: 300, crlf: 300),
+    Damage(name: "carriage returns alone between records (old Mac line endings)", bytes: {
+        Array((cleanTransactions.prefix(5).joined(separator: "\r") + "\r\n").utf8)
+    }, findings: ["schema.parse": [1]], records: 1, unparseable: 1, crlf: 1, message: ("schema.parse", "carriage returns alone")),
     Damage(name: "UTF-8 BOM at the start", bytes: { [0xEF, 0xBB, 0xBF] + ndjson(cleanTransactions) }, records: 300, bom: true),
     Damage(name: "UTF-8 BOM at the start of a later line",
            bytes: { ndjson(replacing(4, with: ["\u{FEFF}" + cleanTransactions[3]])) },
