@@ -28,7 +28,7 @@ public struct FileProducer {
         defer { close(descriptor) }
         var lines = LineSender(producer: producer, topic: producer.topic(topic), keys: keys, keyField: keyField,
                                path: path, stop: stop, progress: progress)
-        if let mapping = FileMapping(descriptor: descriptor) {
+        if let mapping = FileMapping(descriptor: descriptor, path: path) {
             producer.keepAlive(mapping)
             lines.mapping = mapping
             defer { lines.sealSegments(through: mapping.segment(of: mapping.bytes.count) + 1) }
@@ -145,8 +145,9 @@ final class FileMapping: PayloadOwner, @unchecked Sendable {
     private var sent: [Int?]
     private var released: [Int]
 
-    /// Maps the file open as `descriptor`, or nil when it is not a non-empty regular file or cannot be mapped.
-    init?(descriptor: Int32) {
+    /// Maps the file `path` open as `descriptor`, or nil when it is not a non-empty regular file or cannot be mapped.
+    init?(descriptor: Int32, path: String) {
+        MappedInput.reading(path)
         var status = stat()
         guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_size > 0,
               let address = mmap(nil, Int(status.st_size), PROT_READ, MAP_PRIVATE, descriptor, 0),

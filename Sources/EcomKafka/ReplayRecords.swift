@@ -102,7 +102,7 @@ public struct ReplayRecords {
             let descriptor = open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
             defer { close(descriptor) }
-            if let mapping = FileMapping(descriptor: descriptor) {
+            if let mapping = FileMapping(descriptor: descriptor, path: path) {
                 buffer = ReplayBuffer(mapping: mapping)
             } else {
                 // A pipe, or an empty file.

@@ -95,6 +95,7 @@ public enum FileInput {
         if path != "-", fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG {
             let size = Int(status.st_size)
             if size == 0 { return }
+            MappedInput.reading(path)
             guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
                 throw .unreadable(path, "cannot map the file into memory")
             }

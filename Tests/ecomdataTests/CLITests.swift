@@ -193,3 +193,36 @@ func sha256(_ data: Data) -> String {
         #expect(result.status == 0, "\(command): \(result.stderr)")
     }
 }
+
+/// A file truncated by another process while `validate` reads it through its mapping is named, with exit 3, not a
+/// crash (the kernel raises SIGBUS on the pages past its new end).
+@Test func aFileTruncatedWhileItIsReadIsNamedNotACrash() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("transactions.ndjson")
+    let line = Array("{\"transaction_id\":\"txn_000000001\",\"note\":\"a line that is read slowly enough\"}\n".utf8)
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(96 << 20)
+    while bytes.count < 96 << 20 { bytes += line }
+    try Data(bytes).write(to: file)
+    let process = Process()
+    process.executableURL = CLI.executable
+    process.arguments = ["validate", file.path, "--threads", "1"]
+    let errors = Pipe()
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = errors
+    try process.run()
+    // Truncated once it is mapped (it shows in the process's maps), so that the reading meets the missing pages.
+    let deadline = Date().addingTimeInterval(30)
+    var mapped = false
+    while !mapped && process.isRunning && Date() < deadline {
+        mapped = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/maps", encoding: .utf8))?.contains(file.path) ?? false
+        if !mapped { usleep(1_000) }
+    }
+    try #require(mapped, "validate ended (or took 30 s) before its input was seen mapped")
+    #expect(truncate(file.path, 0) == 0)
+    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationReason == .exit && process.terminationStatus == 3, "\(process.terminationReason) \(process.terminationStatus): \(message)")
+    #expect(message.contains("\(file.path) shrank while it was being read"), "\(message)")
+}
