@@ -3,7 +3,8 @@ import Foundation
 
 /// Where records that broke a check go, each with its location and the checks it broke, so that nothing a
 /// validation rejects is silently dropped: `DIR/quarantine.ndjson`, one JSON object per record with the
-/// raw line as a string (it may not be valid JSON).
+/// raw line as a string (it may not be valid JSON); a line that is not valid UTF-8 also has its exact bytes in
+/// `record_base64` (its `record` shows the invalid bytes as U+FFFD).
 public final class Quarantine {
     private let handle: FileHandle
     /// The file written.
@@ -30,10 +31,13 @@ public final class Quarantine {
 
     /// Writes one record.
     func add(_ line: UnsafeBufferPointer<UInt8>, at location: RecordLocation, checks: [String], messages: [String]) {
-        let entry = JSONValue.object([
+        let text = String(validating: line, as: UTF8.self)
+        var members: [(String, JSONValue)] = [
             ("location", location.json), ("checks", .array(checks.map { .string($0) })),
-            ("messages", .array(messages.map { .string($0) })), ("record", .string(String(decoding: line, as: UTF8.self))),
-        ])
+            ("messages", .array(messages.map { .string($0) })), ("record", .string(text ?? String(decoding: line, as: UTF8.self))),
+        ]
+        if text == nil { members.append(("record_base64", .string(Data(line).base64EncodedString()))) }
+        let entry = JSONValue.object(members)
         handle.write(Data((entry.encoded() + "\n").utf8))
         count += 1
     }

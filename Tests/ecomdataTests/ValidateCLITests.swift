@@ -51,6 +51,21 @@ func schemaProblems(_ reportPath: String) throws -> String {
     let lines = Set(entries.compactMap { $0["location"]?["line"]?.intValue })
     #expect(lines.isSuperset(of: [3, 6, 18, 21, 27, 600, 1400]), "\(lines.sorted())")
     #expect(entries.allSatisfy { !($0["checks"]?.arrayValue ?? []).isEmpty })
+    // Byte for byte, invalid UTF-8 included (in record_base64).
+    let fixtureLines = try Data(contentsOf: URL(fileURLWithPath: fixture)).split(separator: 0x0A, omittingEmptySubsequences: false)
+    var undecodable = 0
+    for entry in entries {
+        let line = try #require(entry["location"]?["line"]?.intValue)
+        let kept: Data
+        if let encoded = entry["record_base64"]?.stringValue {
+            undecodable += 1
+            kept = try #require(Data(base64Encoded: encoded))
+        } else {
+            kept = Data((entry["record"]?.stringValue ?? "").utf8)
+        }
+        #expect(kept == Data(fixtureLines[Int(line) - 1]), "line \(line) is not kept verbatim")
+    }
+    #expect(undecodable > 0, "the fixture has a line of invalid UTF-8")
 }
 
 /// A file whose name names no type has its records recognised one by one; its input has no type (null),
