@@ -57,8 +57,8 @@ struct MergeCommand: ParsableCommand {
         do {
             var sections: [PartialSection] = []
             var owner: [String: String] = [:]
-            for path in partials {
-                let found = try PartialFile.read(path).filter { $0.tag == Validator.partialTag }
+            for (path, all) in files {
+                let found = all.filter { $0.tag == Validator.partialTag }
                 guard !found.isEmpty else { throw PartialError.noSection(path, "validator") }
                 for section in found {
                     // validate reads a file named twice once: a file in two partials would be each of its records
@@ -72,22 +72,27 @@ struct MergeCommand: ParsableCommand {
                 }
                 sections += found
             }
-            (settings, gatesFile) = try Validator.partialSettings(of: sections[0])
-            if let gates {
-                do {
-                    settings.gates = try Gates.load(path: gates)
-                    gatesFile = gates
-                } catch {
-                    Console.error(error.description)
-                    throw ExitCode(2)
-                }
-            }
+            (settings, gatesFile) = try self.settings(of: sections[0])
             merged = try Validator.merging(sections, settings: settings)
         } catch let error as PartialError {
             Console.error(error.description)
             throw ExitCode(error.exitCode)
         }
         try output.conclude(merged.finish(command: CommandLine.arguments), gatesFile: gatesFile)
+    }
+
+    /// The settings a validator section was made with, and its gates file; `--gates` replaces its gates.
+    /// - Throws: ``PartialError`` for a damaged section; exit 2 for a gates file that does not read.
+    private func settings(of section: PartialSection) throws -> (ValidationSettings, String?) {
+        var (settings, gatesFile) = try Validator.partialSettings(of: section)
+        guard let gates else { return (settings, gatesFile) }
+        do {
+            settings.gates = try Gates.load(path: gates)
+        } catch {
+            Console.error(error.description)
+            throw ExitCode(2)
+        }
+        return (settings, gates)
     }
 
     /// The report one audit of every partition writes, from its group members' partials.
@@ -99,16 +104,7 @@ struct MergeCommand: ParsableCommand {
             guard checks.count == files.count else {
                 throw PartialError.noSection(files.first { !$0.sections.contains { $0.tag == Validator.partialTag } }?.path ?? "", "validator")
             }
-            var (settings, gatesFile) = try Validator.partialSettings(of: checks[0])
-            if let gates {
-                do {
-                    settings.gates = try Gates.load(path: gates)
-                    gatesFile = gates
-                } catch {
-                    Console.error(error.description)
-                    throw ExitCode(2)
-                }
-            }
+            let (settings, gatesFile) = try self.settings(of: checks[0])
             // Every member named the same `topic/partition` inputs in the same order: a partition handed from one
             // member to another is one input, its records in offset order.
             let validator = try Validator.merging(checks, settings: settings)
