@@ -261,6 +261,14 @@ extension Validator {
         guard version == partialVersion else { throw .unsupportedVersion(reader.name, found: version, supported: partialVersion) }
     }
 
+    /// This partial validator's records judged as one validator would judge them read in position order: each input
+    /// by line or offset, inputs in the order they were added. A reader of several topic partitions at once (the
+    /// audit) gets the same report whatever order the partitions' records arrived in.
+    /// - Throws: ``PartialError/notPartial`` for a validator not made with ``init(partialOf:)``.
+    public func judgedInPositionOrder() throws(PartialError) -> Validator {
+        try Self.merging([partialSection()], settings: settings)
+    }
+
     /// One validator that holds what the partials in `sections` hold, as if one validator had read all their
     /// inputs: its ``finish(command:)`` report is the one a single validator over the same inputs gives.
     ///

@@ -172,7 +172,9 @@ struct AuditCommand: ParsableCommand {
         if start != nil || end != nil {
             settings.window = (start?.timestamp.milliseconds ?? settings.window.start, end?.timestamp.milliseconds ?? settings.window.end)
         }
-        let validator = partial == nil ? Validator(settings: settings) : Validator(partialOf: settings)
+        // Kept as a partial, then judged in offset order: which copy of a record read twice is the duplicate must not
+        // depend on the order the partitions' records arrived in.
+        let validator = Validator(partialOf: settings)
         let (kafkaConfiguration, embedded) = try kafka.resolve()
         var request = AuditRequest(topics: names, manifest: runManifest, start: startAt, idleTimeout: idleTimeout, metadataTimeout: timeout,
                                    gates: gateSet)
@@ -206,7 +208,14 @@ struct AuditCommand: ParsableCommand {
             return
         }
         let result = audit.finish()
-        let document = result.merged(into: validator.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments)).json(gatesFile: gates))
+        let judged: Validator
+        do {
+            judged = try validator.judgedInPositionOrder()
+        } catch {
+            Console.error(error.description)
+            throw ExitCode(error.exitCode)
+        }
+        let document = result.merged(into: judged.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments)).json(gatesFile: gates))
         let failedWrites = writeReports(document, json: json, html: report, junit: junit, markdown: markdown)
         printAuditSummary(result, report: document, examples: Console.verbose ? 20 : 3)
         withExtendedLifetime(embedded) {}

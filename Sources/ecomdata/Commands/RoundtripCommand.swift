@@ -152,7 +152,8 @@ struct RoundtripCommand: ParsableCommand {
         let stop = StopSignal()
         let sources = onTermination { name in stop.stop("stopped by \(name)") }
         // The audit reads from the ends of this moment, so on a cluster with older data it sees only this run's.
-        let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true, gates: gateSet))
+        // Judged in offset order at the end, as audit does: the report does not depend on the order partitions arrived in.
+        let validator = Validator(partialOf: ValidationSettings(generator: generator, seedKnown: true, gates: gateSet))
         let request = AuditRequest(topics: types.map(\.topic), start: .latest, idleTimeout: idleTimeout, metadataTimeout: connectTimeout,
                                    gates: gateSet)
         let audit = try auditCall { () throws(AuditError) in try Audit(configuration: configuration, request: request, validator: validator, follow: true) }
@@ -189,7 +190,14 @@ struct RoundtripCommand: ParsableCommand {
         }
 
         let auditResult = audit.finish()
-        let document = auditResult.merged(into: validator.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments)).json(gatesFile: gates))
+        let judged: Validator
+        do {
+            judged = try validator.judgedInPositionOrder()
+        } catch {
+            Console.error(error.description)
+            throw ExitCode(error.exitCode)
+        }
+        let document = auditResult.merged(into: judged.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments)).json(gatesFile: gates))
         return (result, auditResult, document)
     }
 }
