@@ -41,8 +41,8 @@ final class RecordBatch {
     }
 
     /// A batch is handed on when it holds this many records or bytes.
-    static let recordLimit = 4096
-    static let byteLimit = 4 << 20
+    static let recordLimit = 2048
+    static let byteLimit = 2 << 20
 
     private(set) var records: [Record] = []
     /// Per record, whether the validator could parse its payload (filled by the validating thread).
@@ -53,8 +53,8 @@ final class RecordBatch {
 
     init() {
         capacity = Self.byteLimit + 64 * 1024
+        // Left uninitialised (bytes need none), so that memory is taken only as records fill the batch.
         storage = .allocate(capacity: capacity)
-        storage.initialize(repeating: 0, count: capacity)
         records.reserveCapacity(Self.recordLimit)
         parsed.reserveCapacity(Self.recordLimit)
     }
@@ -71,9 +71,9 @@ final class RecordBatch {
         // simdjson reads up to `padding` bytes past a payload: keeping them inside the buffer lets it parse in place.
         if used + size + FastJSONParser.padding > capacity { grow(to: used + size + FastJSONParser.padding) }
         let start = used
-        if let base = value.baseAddress { (storage + used).update(from: base, count: value.count) }
+        if let base = value.baseAddress { (storage + used).initialize(from: base, count: value.count) }
         used += value.count
-        if let key, let base = key.baseAddress { (storage + used).update(from: base, count: key.count) }
+        if let key, let base = key.baseAddress { (storage + used).initialize(from: base, count: key.count) }
         used += key?.count ?? 0
         records.append(Record(topic: topic, partition: partition, offset: offset, timestamp: timestamp, readAt: readAt,
                               valueStart: start, valueCount: value.count, keyCount: key?.count, valueIsNull: valueIsNull, facts: facts))
@@ -105,8 +105,7 @@ final class RecordBatch {
 
     private func grow(to size: Int) {
         let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
-        larger.initialize(repeating: 0, count: size)
-        larger.update(from: storage, count: used)
+        larger.initialize(from: storage, count: used)
         storage.deallocate()
         storage = larger
         capacity = size
