@@ -95,7 +95,10 @@ struct Finding {
 /// goes through the validator with its topic, partition and offset as its location.
 // Read and finished from one thread at a time (the roundtrip hands it to a reader thread, then joins it).
 public final class Audit: @unchecked Sendable {
-    /// One partition being read.
+    /// One partition being read. While ``Audit/read(follow:interval:progress:)`` runs, where the partition is read
+    /// (`low` to `committed`, `notBefore`, `records`) belongs to the reading thread and the rebalance handler on
+    /// it; what the records showed (`distinct` and the digests, `counts`, `examples`, `lastByKey`) to the checker
+    /// thread; `number` and `source` are set before. Both parts are read after reading ends.
     final class PartitionState {
         let number: Int32
         var low: Int64 = 0
@@ -153,14 +156,18 @@ public final class Audit: @unchecked Sendable {
         }
     }
 
-    /// One topic being read.
+    /// One topic being read. While ``Audit/read(follow:interval:progress:)`` runs, the counters of what the records
+    /// showed (`firstSeen`, `latencies`, `withID`, ...) and `expected` belong to the checker thread; the rest is set
+    /// before.
     final class TopicState {
         let name: String
         let type: RecordType?
         let keyField: String?
         let idField: String?
-        let keys: KeyExtractor?
-        let ids: KeyExtractor?
+        /// The payload's key field, ID field and `timestamp`, found in one pass (on the reading thread); the index of
+        /// each among the fields extracted.
+        let fields: FieldExtractor
+        let keyFieldIndex: Int?, idFieldIndex: Int?
         var exists = false
         var partitionCount = 0
         /// The partition count keys are judged by: the manifest's, when it has one (what the run's producer spread
@@ -169,7 +176,7 @@ public final class Audit: @unchecked Sendable {
         var partitions: [PartitionState] = []
         var expected: ExpectedRecords?
         /// First place each ID was read, by the ID's hash.
-        var firstSeen: [UInt64: (partition: Int32, offset: Int64, payloadHash: UInt64)] = [:]
+        var firstSeen = FirstCopies()
         /// Partitions the manifest has records for that the topic no longer has (it has fewer partitions now).
         var gone: [PartitionState] = []
         /// Milliseconds from CreateTime to the moment the record was read.
@@ -195,7 +202,7 @@ public final class Audit: @unchecked Sendable {
         /// the same copies); every other copy is a duplicate at its own place.
         func identify(idHash: UInt64, id: @autoclosure () -> String, payloadHash: UInt64, partition: PartitionState, offset: Int64) {
             guard let first = firstSeen[idHash] else {
-                firstSeen[idHash] = (partition.number, offset, payloadHash)
+                firstSeen[idHash] = FirstCopies.Copy(partition: partition.number, offset: offset, payloadHash: payloadHash)
                 if keepsIDText {
                     let text = id()
                     idSpans[idHash] = (idBytes.count, text.utf8.count)
@@ -216,7 +223,7 @@ public final class Audit: @unchecked Sendable {
             guard let earlier = partitions.first(where: { $0.number == first.partition }) else { return }
             earlier.count(id: idHash, payload: first.payloadHash, -1)
             partition.count(id: idHash, payload: payloadHash, 1)
-            firstSeen[idHash] = (partition.number, offset, payloadHash)
+            firstSeen[idHash] = FirstCopies.Copy(partition: partition.number, offset: offset, payloadHash: payloadHash)
             earlier.add(.duplicate, Finding(partition: earlier.number, offset: first.offset, id: id(),
                                             message: "\(field) \(id()) is also at \(name)/\(partition.number)@\(offset), with \(same)"))
         }
@@ -226,8 +233,10 @@ public final class Audit: @unchecked Sendable {
             self.type = type
             self.keyField = keyField
             self.idField = idField
-            keys = keyField.map(KeyExtractor.init(field:))
-            ids = idField.map(KeyExtractor.init(field:))
+            let names = [keyField, idField].compactMap { $0 } + ["timestamp"]
+            fields = FieldExtractor(fields: names)
+            keyFieldIndex = keyField == nil ? nil : 0
+            idFieldIndex = idField == nil ? nil : names.count - 2
         }
     }
 
@@ -255,10 +264,12 @@ public final class Audit: @unchecked Sendable {
     /// The producing run's manifest; may be set after reading when the run ends while it is read (roundtrip).
     public var manifest: AuditManifest?
     private var byConsumerIndex: [Int: Int] = [:]
+    // `published` is only touched under `findingsLock`: the checker writes it, the reading thread reads it.
+    private let findingsLock = NSLock()
+    private var published: [Int] = []
     /// Where each partition is read from, assigned when reading begins.
     private var assignment: [(topic: String, partition: Int32, offset: Int64)] = []
     var expectedNote: String?
-    private let timestamps = KeyExtractor(field: "timestamp")
     private(set) var started = Date()
     /// When reading ended.
     private(set) var finishedReading: Date?
@@ -333,6 +344,12 @@ public final class Audit: @unchecked Sendable {
                     state.partitions.append(partition)
                     if request.group == nil && (follow || partition.start < partition.high) { assignment.append((name, number, partition.start)) }
                 }
+                if request.group == nil && !follow {
+                    // Sized once for the records to read: growing step by step would briefly hold two tables.
+                    let records = state.partitions.reduce(0) { $0 + max(0, Int($1.high - $1.start)) }
+                    state.firstSeen.reserve(records)
+                    state.latencies.reserveCapacity(records)
+                }
             }
             topics = states
             self.consumer = consumer
@@ -395,8 +412,9 @@ public final class Audit: @unchecked Sendable {
     /// `progress` is called about every `interval` seconds with a line on what was read.
     /// - Throws: ``AuditError`` (kafka) for a consumer error.
     public func read(follow: FollowControl? = nil, interval: Double = 10, progress: ((String) -> Void)? = nil) throws(AuditError) {
-        var lastProgress = Date()
-        var lastReport = Date()
+        let began = Self.clock()
+        var lastProgress = began
+        var lastReport = began
         following = follow != nil
         self.progress = progress
         var checkEnds = true
@@ -405,6 +423,35 @@ public final class Audit: @unchecked Sendable {
         let grouped = request.group != nil
         func remaining() -> [PartitionState] { topics.flatMap { $0.partitions.filter { (!grouped || $0.owned) && !$0.done && !$0.stalled } } }
         waitingSince = Date()
+        // A pipeline over three threads: this one polls and copies records into batches, the validating thread runs
+        // the validator over each batch, the checking thread then does the audit's checks, records in the order
+        // they were read. Each thread owns its part of the state (see `PartitionState`, `TopicState`; the validator
+        // is the validating thread's), so the rebalance handler, which runs on this thread inside `consume`, needs
+        // nothing from the others.
+        let empty = BatchQueue((0..<6).map { _ in RecordBatch() })
+        let toValidate = BatchQueue()
+        let toCheck = BatchQueue()
+        let validated = Self.run {
+            while let batch = toValidate.take() {
+                self.validate(batch)
+                toCheck.put(batch)
+            }
+            toCheck.close()
+        }
+        let checked = Self.run {
+            while let batch = toCheck.take() {
+                self.check(batch)
+                batch.removeAll()
+                empty.put(batch)
+            }
+        }
+        var batch = empty.take()!
+        defer {
+            if !batch.isEmpty { toValidate.put(batch) }
+            toValidate.close()
+            validated.wait()
+            checked.wait()
+        }
         do throws(KafkaError) {
             if let group = request.group {
                 // Every topic, also one that does not exist yet: its absence is the report's finding, not the group's.
@@ -421,7 +468,7 @@ public final class Audit: @unchecked Sendable {
                     for topic in topics {
                         for partition in topic.partitions { partition.end = ends[topic.name]?[partition.number] ?? partition.next }
                     }
-                    lastProgress = Date()
+                    lastProgress = Self.clock()
                 }
                 // Partitions end with a record or an end-of-partition event; looking after every record would cost.
                 if !following && (checkEnds || sinceCheck >= 4096) && (!grouped || joined) {
@@ -437,9 +484,16 @@ public final class Audit: @unchecked Sendable {
                     sinceCheck = 0
                 }
                 var accepted = false
-                let outcome = try kafka.consume(timeout: 0.1) { message in accepted = handle(message) }
-                let now = Date()
+                let readAt = Self.clock()
+                let outcome = try kafka.consume(timeout: 0.1) { message in accepted = admit(message, at: readAt, into: batch) }
+                let now = outcome == .record ? readAt : Self.clock()
                 checkEnds = outcome != .record
+                // A batch is handed on when full, whenever reading pauses, and at 100 ms old (records that trickle in
+                // while following are checked as they come).
+                if batch.isFull || (!batch.isEmpty && (outcome != .record || now - batch.records[0].readAt >= 100)) {
+                    toValidate.put(batch)
+                    batch = empty.take()!
+                }
                 switch outcome {
                 case .record:
                     sinceCheck += 1
@@ -453,21 +507,22 @@ public final class Audit: @unchecked Sendable {
                         lastProgress = now
                     }
                 case .idle:
+                    let waited = { (since: Int64) in Double(now - since) / 1000 }
                     if grouped && !joined {
                         // The group hands out partitions after its members joined (about 3 s on the embedded broker).
-                        if now.timeIntervalSince(waitingSince) > max(request.idleTimeout, request.metadataTimeout) + 45 {
+                        if Date().timeIntervalSince(waitingSince) > max(request.idleTimeout, request.metadataTimeout) + 45 {
                             throw KafkaError(.broker, "consumer group \(request.group ?? ""): no partitions were given to this member within \(Int(max(request.idleTimeout, request.metadataTimeout)) + 45) s (is the group rebalancing without end? start the members together, with a new group name)")
                         }
                         lastProgress = now
-                    } else if !following && now.timeIntervalSince(lastProgress) > request.idleTimeout {
+                    } else if !following && waited(lastProgress) > request.idleTimeout {
                         for partition in remaining() { partition.stalled = true }
                     }
                 }
-                if let progress, now.timeIntervalSince(lastReport) >= interval {
+                if let progress, Double(now - lastReport) / 1000 >= interval {
                     lastReport = now
-                    progress(topics.map { topic in
+                    let found = findingsSoFar
+                    progress(zip(topics, found).map { topic, found in
                         let read = topic.partitions.reduce(0) { $0 + $1.records }
-                        let found = topic.partitions.reduce(0) { $0 + $1.counts.reduce(0, +) }
                         return "\(topic.name) \(read) read\(found > 0 ? " (\(found) findings)" : "")"
                     }.joined(separator: ", "))
                 }
@@ -481,6 +536,33 @@ public final class Audit: @unchecked Sendable {
             throw .kafka(error)
         }
         finishedReading = Date()
+    }
+
+    /// Runs `body` on a thread of its own; the semaphore returned is signalled when it is done.
+    private static func run(_ body: @escaping @Sendable () -> Void) -> DispatchSemaphore {
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            body()
+            done.signal()
+        }
+        thread.stackSize = 1 << 22
+        thread.start()
+        return done
+    }
+
+    /// The wall clock in milliseconds since the epoch, to a few milliseconds (the coarse clock costs next to nothing,
+    /// and it stamps every record read).
+    static func clock() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME_COARSE, &time)
+        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+    }
+
+    /// Findings per topic as the checker last published them (for progress lines, read while it checks on).
+    private var findingsSoFar: [Int] {
+        findingsLock.lock()
+        defer { findingsLock.unlock() }
+        return published.count == topics.count ? published : topics.map { _ in 0 }
     }
 
     /// Where each partition the group gives this member is read from: the group's committed offset (where a member
@@ -597,8 +679,9 @@ public final class Audit: @unchecked Sendable {
         kafka.leaveGroup()
     }
 
-    /// Checks one record; false when it is outside what this audit reads.
-    private func handle(_ message: ConsumedMessage) -> Bool {
+    /// Takes one record into `batch` for the checker (on the reading thread); false when it is outside what this
+    /// audit reads.
+    private func admit(_ message: ConsumedMessage, at readAt: Int64, into batch: RecordBatch) -> Bool {
         let topicIndex: Int
         if let known = byConsumerIndex[message.topicIndex] {
             topicIndex = known
@@ -622,18 +705,74 @@ public final class Audit: @unchecked Sendable {
             partition.start = offset
         }
         partition.records += 1
-        if let created = message.timestamp {
-            topic.latencies.append(Int64(Date().timeIntervalSince1970 * 1000) - created)
+        // What the checker needs from the payload beside the validator is found here, where the bytes are in cache
+        // and the thread has time to spare.
+        let value = message.value
+        var facts = RecordBatch.Facts(payloadHash: fnv1a(value))
+        if let base = value.baseAddress {
+            topic.fields.values(in: value) { field, bytes in
+                let span = RecordBatch.Span(start: Int32(bytes.baseAddress! - base), count: Int32(bytes.count))
+                if field == topic.keyFieldIndex {
+                    facts.payloadKey = span
+                } else if field == topic.idFieldIndex {
+                    facts.id = span
+                    facts.idHash = fnv1a(bytes)
+                } else {
+                    facts.timestamp = span
+                }
+            }
+        }
+        batch.append(topic: topicIndex, partition: message.partition, offset: offset, timestamp: message.timestamp, readAt: readAt,
+                     value: value, key: message.key, valueIsNull: message.valueIsNull, facts: facts)
+        return true
+    }
+
+    /// Runs the validator over a batch (on the validating thread), noting which payloads it could parse.
+    private func validate(_ batch: RecordBatch) {
+        for record in batch.records {
+            let topic = topics[record.topic]
+            let partition = topic.partitions[Int(record.partition)]
+            let source = partition.source
+            let unparseable = validator.sources[source].unparseable
+            validator.validate(batch.value(record), readable: batch.readable(record),
+                               at: .topic(topic.name, partition: partition.number, offset: record.offset), source: source)
+            batch.parsed.append(validator.sources[source].unparseable == unparseable)
+        }
+    }
+
+    /// Checks a batch of records (on the checking thread), then publishes the findings so far.
+    private func check(_ batch: RecordBatch) {
+        let records = batch.records
+        for index in records.indices {
+            // The first copies' table is far larger than the cache: its slot for a record a few ahead is fetched now.
+            if index + 4 < records.count, records[index + 4].facts.id != nil {
+                let ahead = records[index + 4]
+                topics[ahead.topic].firstSeen.prefetch(ahead.facts.idHash)
+            }
+            check(records[index], parsed: batch.parsed[index], in: batch)
+        }
+        let found = topics.map { topic in topic.partitions.reduce(0) { $0 + $1.counts.reduce(0, +) } }
+        findingsLock.lock()
+        published = found
+        findingsLock.unlock()
+    }
+
+    /// Checks one record (on the checking thread) that the validator could parse or not.
+    private func check(_ record: RecordBatch.Record, parsed: Bool, in batch: RecordBatch) {
+        let topic = topics[record.topic]
+        let partition = topic.partitions[Int(record.partition)]
+        let offset = record.offset
+        if let created = record.timestamp {
+            topic.latencies.append(record.readAt - created)
         } else {
             topic.withoutTimestamp += 1
         }
-        let value = message.value
-        let location = RecordLocation.topic(topic.name, partition: partition.number, offset: offset)
-        let unparseable = validator.sources[partition.source].unparseable
-        validator.validate(value, readable: value.count, at: location, source: partition.source)
-        let parsed = validator.sources[partition.source].unparseable == unparseable
+        let key = batch.key(record)
+        let value = batch.value(record)
+        let idBytes = batch.bytes(record, record.facts.id)
+        let payloadHash = record.facts.payloadHash
 
-        if let key = message.key, key.count > 0 {
+        if let key, key.count > 0 {
             let expected = KafkaPartitioner.partition(of: key, partitions: topic.keyPartitions)
             if expected != partition.number {
                 let over = topic.keyPartitions == topic.partitionCount ? "" : " of the \(topic.keyPartitions) the run wrote to"
@@ -641,42 +780,41 @@ public final class Audit: @unchecked Sendable {
                                                   message: "key \(Self.text(key)) belongs on partition \(expected)\(over) (murmur2), not \(partition.number)"))
             }
         } else {
-            partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: topic.ids?.key(in: value).map(Self.text),
-                                              message: message.key == nil ? "no key (null)" : "empty key"))
+            partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text),
+                                              message: key == nil ? "no key (null)" : "empty key"))
         }
         guard parsed else {
-            let what = message.valueIsNull ? "null value (a tombstone)" : value.isEmpty ? "empty value"
+            let what = record.valueIsNull ? "null value (a tombstone)" : value.isEmpty ? "empty value"
                 : "not a JSON object: \(Self.text(UnsafeBufferPointer(rebasing: value.prefix(80))))"
             // A damaged payload whose ID can still be found (a BOM, invalid UTF-8, a truncated tail) is that record
             // arrived altered, not a record missing.
-            let idBytes = topic.ids?.key(in: value)
             partition.add(.unparseable, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text), message: what))
             if let idBytes {
                 topic.withID += 1
-                _ = identify(idBytes, value, topic: topic, partition: partition, offset: offset)
+                _ = identify(idBytes, record.facts.idHash, payloadHash, topic: topic, partition: partition, offset: offset)
             }
-            return true
+            return
         }
-        let payloadKey = topic.keys?.key(in: value)
-        if topic.keys != nil, payloadKey == nil || message.key == nil || !payloadKey!.elementsEqual(message.key!) {
+        let payloadKey = batch.bytes(record, record.facts.payloadKey)
+        if topic.keyField != nil, payloadKey == nil || key == nil || !Self.same(payloadKey!, key!) {
             let field = topic.keyField ?? ""
-            partition.add(.keyMismatch, Finding(partition: partition.number, offset: offset, id: topic.ids?.key(in: value).map(Self.text),
-                                                message: "message key \(message.key.map { $0.isEmpty ? "(empty)" : Self.text($0) } ?? "(none)") is not the payload's \(field) \(payloadKey.map(Self.text) ?? "(none)")"))
+            partition.add(.keyMismatch, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text),
+                                                message: "message key \(key.map { $0.isEmpty ? "(empty)" : Self.text($0) } ?? "(none)") is not the payload's \(field) \(payloadKey.map(Self.text) ?? "(none)")"))
         }
-        guard let ids = topic.ids else { return true }
-        guard let idBytes = ids.key(in: value) else {
+        guard topic.idField != nil else { return }
+        guard let idBytes else {
             // Not a record of this topic's type (a user event on transactions, ...): the run sent no such record.
             if topic.expected != nil {
                 partition.add(.unexpected, Finding(partition: partition.number, offset: offset, id: nil,
                                                    message: "no string \(topic.idField ?? "ID"): not a record the run sent to \(topic.name)"))
             }
-            return true
+            return
         }
         topic.withID += 1
         // A record whose ID was read before is a duplicate; its timestamp is not held against the key's order.
-        guard identify(idBytes, value, topic: topic, partition: partition, offset: offset) else { return true }
+        guard identify(idBytes, record.facts.idHash, payloadHash, topic: topic, partition: partition, offset: offset) else { return }
         // Order per key per partition: payload timestamps of one key never go back.
-        if let stampBytes = timestamps.key(in: value), let keyBytes = message.key ?? payloadKey {
+        if let stampBytes = batch.bytes(record, record.facts.timestamp), let keyBytes = key ?? payloadKey {
             topic.withKeyAndTimestamp += 1
             let stamp = Self.digits(stampBytes)
             let keyHash = fnv1a(keyBytes)
@@ -687,20 +825,17 @@ public final class Audit: @unchecked Sendable {
                 partition.lastByKey[keyHash] = (stamp, offset)
             }
         }
-        return true
     }
 
     /// Records a read record's ID: a duplicate when read before (true only the first time), and, when the run's
     /// records are known, unexpected when the run did not send it or altered when its payload is not the one sent.
     /// False for an ID read before on the same partition (its timestamp is not held against its key's order).
-    private func identify(_ idBytes: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, topic: TopicState,
+    private func identify(_ idBytes: UnsafeBufferPointer<UInt8>, _ idHash: UInt64, _ payloadHash: UInt64, topic: TopicState,
                           partition: PartitionState, offset: Int64) -> Bool {
-        let idHash = fnv1a(idBytes)
-        let payloadHash = fnv1a(value)
-        let id = Self.text(idBytes)
         let first = topic.firstSeen[idHash]
-        topic.identify(idHash: idHash, id: id, payloadHash: payloadHash, partition: partition, offset: offset)
+        topic.identify(idHash: idHash, id: Self.text(idBytes), payloadHash: payloadHash, partition: partition, offset: offset)
         if let expected = topic.expected {
+            let id = Self.text(idBytes)
             if let position = expected.position(ofID: idHash) {
                 expected.seen[position] = true
                 if expected.payloadHashes[position] != payloadHash {
@@ -733,6 +868,11 @@ public final class Audit: @unchecked Sendable {
             count += 1
         }
         return value
+    }
+
+    /// Whether two byte strings are equal.
+    static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 
     /// Bytes from the data as text for a message (invalid UTF-8 replaced).

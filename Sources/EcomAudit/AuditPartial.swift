@@ -217,7 +217,7 @@ extension Audit.TopicState {
         for latency in latencies { writer.int(latency) }
         writer.count(firstSeen.count)
         // In offset order per partition, so that the same reading writes the same bytes.
-        for (hash, first) in firstSeen.sorted(by: { ($0.value.partition, $0.value.offset) < ($1.value.partition, $1.value.offset) }) {
+        for (hash, first) in firstSeen.entries.sorted(by: { ($0.copy.partition, $0.copy.offset) < ($1.copy.partition, $1.copy.offset) }) {
             writer.fixed(hash)
             writer.int(Int64(first.partition))
             writer.int(first.offset)

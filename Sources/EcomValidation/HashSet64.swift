@@ -76,9 +76,14 @@ struct HashSet64 {
     }
 }
 
+/// Starts loading the cache line at `address` into the cache (a hint: nothing changes), for a table lookup a few
+/// records ahead.
+@inline(__always)
+public func prefetch(_ address: UnsafeRawPointer) { ecj_prefetch(address) }
+
 extension UInt64 {
-    /// A finaliser (SplitMix64's) so that similar hashes spread over the table.
-    var mixed: UInt64 {
+    /// A finaliser (SplitMix64's) so that similar hashes spread over a hash table.
+    public var mixed: UInt64 {
         var z = self &+ 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
