@@ -255,6 +255,8 @@ public final class Audit: @unchecked Sendable {
     private var waitingSince = Date()
     /// In a group, whether this member has had a share of the group's `members` (it never waits for them again).
     private var settled = false
+    /// In a group, whether the partitions last taken from this member had all been read to their ends and committed.
+    private var shareDone = false
     /// Whether partitions are read without an end (until a follow control finishes).
     private var following = false
     /// Where ``read(follow:interval:progress:)`` reports what it does.
@@ -461,6 +463,7 @@ public final class Audit: @unchecked Sendable {
                 try kafka.assign(assignment)
             }
             while true {
+                if grouped && !joined && shareDone { break }
                 if following, let follow, follow.isFinishing {
                     following = false
                     let ends = try kafka.watermarks(topics.flatMap { topic in topic.partitions.map { (topic.name, $0.number) } },
@@ -582,6 +585,7 @@ public final class Audit: @unchecked Sendable {
             }
             joined = true
             settled = true
+            shareDone = false
             let states = list.map { entry in topics.first { $0.name == entry.topic }?.partitions.first { $0.number == entry.partition } }
             // The group's committed offset; where it cannot be had (the group refuses while it rebalances), where this
             // member stopped if it had the partition before, else the audit's start.
@@ -614,9 +618,11 @@ public final class Audit: @unchecked Sendable {
             joined = false
             waitingSince = Date()
             var positions: [(topic: String, partition: Int32, offset: Int64)] = []
+            var unfinished = false
             for entry in list {
                 guard let partition = topics.first(where: { $0.name == entry.topic })?.partitions.first(where: { $0.number == entry.partition }),
                       partition.owned else { continue }
+                unfinished = unfinished || !partition.done
                 closePiece(partition)
                 positions.append((entry.topic, entry.partition, partition.next))
             }
@@ -625,6 +631,9 @@ public final class Audit: @unchecked Sendable {
                 try kafka.commit(positions.filter { entry in
                     topics.first { $0.name == entry.topic }?.partitions.first { $0.number == entry.partition }?.committed != entry.offset
                 })
+                // Its share read to the end and committed: the rest is the other members' (one that stopped early left
+                // its partial missing, which the merge names), so this member need not wait for the group to settle.
+                shareDone = settled && !unfinished
             } catch {
                 progress?("\(error.description): the member given these partitions next will read them again from an earlier offset")
             }
