@@ -725,7 +725,8 @@ public final class Audit: @unchecked Sendable {
                     facts.payloadKey = span
                 } else if field == topic.idFieldIndex {
                     facts.id = span
-                    facts.idHash = fnv1a(bytes)
+                    // An ID written with escapes is the same ID: hashed as its text, it is found as the record sent.
+                    facts.idHash = bytes.contains(UInt8(ascii: "\\")) ? Self.unescaped(bytes) { fnv1a($0) } : fnv1a(bytes)
                 } else {
                     facts.timestamp = span
                 }
@@ -805,7 +806,7 @@ public final class Audit: @unchecked Sendable {
             return
         }
         let payloadKey = batch.bytes(record, record.facts.payloadKey)
-        if topic.keyField != nil, payloadKey == nil || key == nil || !Self.same(payloadKey!, key!) {
+        if topic.keyField != nil, payloadKey == nil || key == nil || !Self.sameText(payloadKey!, key!) {
             let field = topic.keyField ?? ""
             partition.add(.keyMismatch, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text),
                                                 message: "message key \(key.map { $0.isEmpty ? "(empty)" : Self.text($0) } ?? "(none)") is not the payload's \(field) \(payloadKey.map(Self.text) ?? "(none)")"))
@@ -882,6 +883,18 @@ public final class Audit: @unchecked Sendable {
     /// Whether two byte strings are equal.
     static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
         a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    }
+
+    /// Whether a JSON string's contents (escapes and all) are the text `raw`.
+    static func sameText(_ json: UnsafeBufferPointer<UInt8>, _ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard json.contains(UInt8(ascii: "\\")) else { return same(json, raw) }
+        return unescaped(json) { same($0, raw) }
+    }
+
+    /// `body` of a JSON string's contents with their escapes decoded (the bytes as they are when they do not decode).
+    static func unescaped<T>(_ json: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        guard let text = try? JSONValue.parse("\"" + String(decoding: json, as: UTF8.self) + "\"").stringValue else { return body(json) }
+        return Array(text.utf8).withUnsafeBufferPointer(body)
     }
 
     /// Bytes from the data as text for a message (invalid UTF-8 replaced).

@@ -350,3 +350,26 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
             "\(examples(shiftedReport, "audit.count"))")
     #expect(try CLI.run(["audit", "--brokers", copy.bootstrap, "--manifest", manifest, "--from", "beginning"]).status == 0)
 }
+
+/// A record whose ID and key field are written with JSON escapes (`\u005f` for `_`, as some serialisers do) is the
+/// record the run sent, arrived altered: not a record missing plus one unexpected, and its key still the payload's.
+@Test func anIDWrittenWithEscapesIsTheRecordAltered() throws {
+    let run = try StreamedRun()
+    defer { try? FileManager.default.removeItem(at: run.dir) }
+    let target = try BrokerProcess(brokers: 1)
+    try #require(!target.bootstrap.isEmpty)
+    var one = run.clean(1)
+    let original = run.partitions[1][2]
+    let escapedID = run.id(1, 2).replacingOccurrences(of: "_", with: "\\u005f")
+    one[2] = Message(original.key, original.value
+        .replacingOccurrences(of: "\"transaction_id\":\"\(run.id(1, 2))\"", with: "\"transaction_id\":\"\(escapedID)\"")
+        .replacingOccurrences(of: "\"user_id\":\"\(original.key)\"", with: "\"user_id\":\"\(original.key.replacingOccurrences(of: "_", with: "\\u005f"))\""))
+    try #require(one[2].value != Array(original.value.utf8))
+    for (partition, messages) in [run.clean(0), one, run.clean(2), run.clean(3)].enumerated() {
+        try kcatWrite(target.bootstrap, "transactions", partition: partition, messages)
+    }
+    let (status, report, output) = try run.audit(target.bootstrap)
+    #expect(status == 1, "\(output)")
+    #expect(auditViolations(report) == ["count": 0, "missing": 0, "parse": 0, "altered": 1, "duplicate": 0, "partitioning": 0,
+                                        "key_matches_payload": 0, "unexpected": 0, "order_per_key": 0], "\(output)")
+}
