@@ -1,5 +1,8 @@
+import ArgumentParser
 import EcomAudit
 import EcomJSON
+import EcomKafka
+import EcomValidation
 import EcomReports
 import Foundation
 
@@ -57,4 +60,16 @@ private func describe(_ location: JSONValue?) -> String {
         return "\(topic)/\(location["partition"]?.intValue ?? 0)@\(location["offset"]?.intValue.map(String.init) ?? "?")"
     }
     return "\(location["file"]?.stringValue ?? ""):\(location["line"]?.intValue ?? 0)"
+}
+
+/// The report of an audit whose validator was kept as a partial: the validator's checks judged in offset order (so
+/// that the report does not depend on the order partitions arrived in), the audit's checks merged in.
+func auditReport(_ result: AuditResult, validator: Validator, gatesFile: String?) throws -> JSONValue {
+    do {
+        let judged = try validator.judgedInPositionOrder()
+        return result.merged(into: judged.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments)).json(gatesFile: gatesFile))
+    } catch {
+        Console.error(error.description)
+        throw ExitCode(error.exitCode)
+    }
 }

@@ -208,14 +208,7 @@ struct AuditCommand: ParsableCommand {
             return
         }
         let result = audit.finish()
-        let judged: Validator
-        do {
-            judged = try validator.judgedInPositionOrder()
-        } catch {
-            Console.error(error.description)
-            throw ExitCode(error.exitCode)
-        }
-        let document = result.merged(into: judged.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments)).json(gatesFile: gates))
+        let document = try auditReport(result, validator: validator, gatesFile: gates)
         let failedWrites = writeReports(document, json: json, html: report, junit: junit, markdown: markdown)
         printAuditSummary(result, report: document, examples: Console.verbose ? 20 : 3)
         withExtendedLifetime(embedded) {}

@@ -190,14 +190,7 @@ struct RoundtripCommand: ParsableCommand {
         }
 
         let auditResult = audit.finish()
-        let judged: Validator
-        do {
-            judged = try validator.judgedInPositionOrder()
-        } catch {
-            Console.error(error.description)
-            throw ExitCode(error.exitCode)
-        }
-        let document = auditResult.merged(into: judged.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments)).json(gatesFile: gates))
+        let document = try auditReport(auditResult, validator: validator, gatesFile: gates)
         return (result, auditResult, document)
     }
 }
