@@ -53,16 +53,18 @@ public final class ECommerceDataGenerator: Sendable {
         return (regions.mapValues { $0 / total }, hours.map { $0 / total })
     }
 
-    /// Builds catalogs and patterns. `window` overrides the scenario's default window.
+    /// Builds catalogs and patterns. `window` overrides the scenario's default window. A generator with `writes`
+    /// false only describes the data (catalogs, patterns, expectations: what a validator needs) and starts faster;
+    /// asking it to write records stops the process.
     public init(config: DataGenerationConfig, seed: UInt64 = 42, scenario: Scenario = .normalTraffic,
-                window: (start: Timestamp, end: Timestamp)? = nil) {
+                window: (start: Timestamp, end: Timestamp)? = nil, writes: Bool = true) {
         self.config = config
         self.seed = seed
         self.scenario = scenario
         let window = window ?? scenario.defaultWindow(config)
         self.window = window
         catalog = Catalog(config: config, seed: seed, reference: window.start)
-        context = GenerationContext(catalog: catalog, seed: seed, fraudRate: scenario.fraudRate(config))
+        context = GenerationContext(catalog: catalog, seed: seed, fraudRate: scenario.fraudRate(config), writes: writes)
     }
 
     /// What a run wrote.

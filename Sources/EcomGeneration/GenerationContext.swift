@@ -22,15 +22,24 @@ final class GenerationContext: Sendable {
     let singleFraud: [(FraudType, Double)]
     /// Cities on another continent than each city, farther than 2,000 km.
     let foreignCities: [[Int]]
+    /// The JSON the writers copy, nil in a context that only describes the data (``init(catalog:seed:fraudRate:writes:)``).
+    private let fragments: Fragments?
     /// Time-zone names and regions by city, and `"location":{...,"latitude":` prefixes.
-    let locationPrefix: FragmentTable
-    let productLinePrefix: FragmentTable
-    let productPagePath: FragmentTable
+    var locationPrefix: FragmentTable { writable.locationPrefix }
+    var productLinePrefix: FragmentTable { writable.productLinePrefix }
+    var productPagePath: FragmentTable { writable.productPagePath }
     /// Per user and device position: `"device_info":{...}` for transactions, and with screen for events.
-    let transactionDevice: FragmentTable
-    let eventDevice: FragmentTable
-    let categoryNames: FragmentTable
+    var transactionDevice: FragmentTable { writable.transactionDevice }
+    var eventDevice: FragmentTable { writable.eventDevice }
+    var categoryNames: FragmentTable { writable.categoryNames }
     let categorySlugs: [String]
+
+    @inline(__always)
+    private var writable: Fragments {
+        guard let fragments else { preconditionFailure("a generator made with writes: false describes data; it cannot write records") }
+        return fragments
+    }
+
     /// Tax in basis points by region, in `Region.allCases` order.
     /// Cities of each zone by active users (the zone's `TemporalPattern.Zone.cityTable`, flat).
     let zoneCities: FlatAliasTables
@@ -47,7 +56,9 @@ final class GenerationContext: Sendable {
     let productsByPrice: [(cents: Int64, product: Int)]
     let taxRateBasisPoints: [Int64] = [800, 2000, 1000, 1500]
 
-    init(catalog: Catalog, seed: UInt64, fraudRate: Double) {
+    /// A context for `catalog`; with `writes` false the JSON fragments the writers copy are not built (a tenth of a
+    /// second of start-up a validator does not need), and writing records stops the process.
+    init(catalog: Catalog, seed: UInt64, fraudRate: Double, writes: Bool = true) {
         self.seed = seed
         self.catalog = catalog
         let config = catalog.config
@@ -97,66 +108,12 @@ final class GenerationContext: Sendable {
         foreignCities = cities.map { home in
             cities.filter { $0.continent != home.continent && $0.distanceKm(to: home) > 2_000 }.map(\.index)
         }
-        let locations = FragmentTable()
-        for city in cities {
-            locations.add { b in
-                b.append("\"location\":{\"country\":"); b.appendJSONString(city.country)
-                b.append(",\"state\":"); b.appendJSONString(city.state)
-                b.append(",\"city\":"); b.appendJSONString(city.name)
-                b.append(",\"timezone\":"); b.appendJSONString(city.timeZone)
-                b.append(",\"region\":"); b.appendJSONString(city.region.rawValue)
-                b.append(",\"latitude\":")
-            }
-        }
-        locationPrefix = locations
         let slugs = config.categories.map { name in
             String(name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }).replacingOccurrences(of: "--", with: "-")
                 .replacingOccurrences(of: "--", with: "-")
         }
         categorySlugs = slugs
-        let categoryTable = FragmentTable()
-        for name in config.categories { categoryTable.add { $0.appendJSONString(name) } }
-        categoryNames = categoryTable
-        let lines = FragmentTable()
-        let pages = FragmentTable()
-        for product in catalog.products {
-            lines.add { b in
-                b.append("{\"product_id\":"); b.appendID("prod_", UInt64(product.index + 1), digits: catalog.productDigits)
-                b.append(",\"name\":"); b.appendJSONString(product.name)
-                b.append(",\"category\":"); b.appendJSONString(config.categories[product.category])
-                b.append(",\"price\":"); b.appendFixed(product.priceCents, decimals: 2)
-                b.append(",\"quantity\":")
-            }
-            pages.add { b in
-                b.append("\"/products/"); b.appendEscaped(slugs[product.category])
-                b.append("/prod_"); b.appendUnsigned(UInt64(product.index + 1), minimumDigits: catalog.productDigits)
-                b.append("\"")
-            }
-        }
-        productLinePrefix = lines
-        productPagePath = pages
-        let transactionDevices = FragmentTable()
-        let eventDevices = FragmentTable()
-        for user in catalog.users {
-            for device in user.devices {
-                transactionDevices.add { b in
-                    b.append("\"device_info\":{\"device_id\":"); b.appendHexID("dev_", device.id, digits: 12)
-                    b.append(",\"device_type\":\""); b.append(Array(device.type.rawValue.utf8))
-                    b.append("\",\"os\":"); b.appendJSONString(device.os)
-                    b.append(",\"browser\":"); b.appendJSONString(device.browser)
-                    b.append("}")
-                }
-                eventDevices.add { b in
-                    b.append("\"device_info\":{\"device_id\":"); b.appendHexID("dev_", device.id, digits: 12)
-                    b.append(",\"device_type\":\""); b.append(Array(device.type.rawValue.utf8))
-                    b.append("\",\"os\":"); b.appendJSONString(device.os)
-                    b.append(",\"screen_resolution\":"); b.appendJSONString(device.screenResolution)
-                    b.append("}")
-                }
-            }
-        }
-        transactionDevice = transactionDevices
-        eventDevice = eventDevices
+        fragments = writes ? Fragments(catalog: catalog, slugs: slugs) : nil
     }
 
     /// The product and quantity whose total comes nearest `total`, buying at least `quantity` units
@@ -216,5 +173,77 @@ enum Vocabulary {
         let table = FragmentTable()
         for name in names { table.add { $0.appendEscaped(name) } }
         return table
+    }
+}
+
+extension GenerationContext {
+    /// Pre-written JSON of catalog entries (cities, products, devices, categories), built once for the writers.
+    final class Fragments: Sendable {
+        let locationPrefix: FragmentTable
+        let productLinePrefix: FragmentTable
+        let productPagePath: FragmentTable
+        let transactionDevice: FragmentTable
+        let eventDevice: FragmentTable
+        let categoryNames: FragmentTable
+
+        init(catalog: Catalog, slugs: [String]) {
+            let config = catalog.config
+            let cities = catalog.cities
+            let locations = FragmentTable()
+            for city in cities {
+                locations.add { b in
+                    b.append("\"location\":{\"country\":"); b.appendJSONString(city.country)
+                    b.append(",\"state\":"); b.appendJSONString(city.state)
+                    b.append(",\"city\":"); b.appendJSONString(city.name)
+                    b.append(",\"timezone\":"); b.appendJSONString(city.timeZone)
+                    b.append(",\"region\":"); b.appendJSONString(city.region.rawValue)
+                    b.append(",\"latitude\":")
+                }
+            }
+            locationPrefix = locations
+            let categoryTable = FragmentTable()
+            for name in config.categories { categoryTable.add { $0.appendJSONString(name) } }
+            categoryNames = categoryTable
+            let lines = FragmentTable()
+            let pages = FragmentTable()
+            for product in catalog.products {
+                lines.add { b in
+                    b.append("{\"product_id\":"); b.appendID("prod_", UInt64(product.index + 1), digits: catalog.productDigits)
+                    b.append(",\"name\":"); b.appendJSONString(product.name)
+                    b.append(",\"category\":"); b.appendJSONString(config.categories[product.category])
+                    b.append(",\"price\":"); b.appendFixed(product.priceCents, decimals: 2)
+                    b.append(",\"quantity\":")
+                }
+                pages.add { b in
+                    b.append("\"/products/"); b.appendEscaped(slugs[product.category])
+                    b.append("/prod_"); b.appendUnsigned(UInt64(product.index + 1), minimumDigits: catalog.productDigits)
+                    b.append("\"")
+                }
+            }
+            productLinePrefix = lines
+            productPagePath = pages
+            let transactionDevices = FragmentTable()
+            let eventDevices = FragmentTable()
+            for user in catalog.users {
+                for device in user.devices {
+                    transactionDevices.add { b in
+                        b.append("\"device_info\":{\"device_id\":"); b.appendHexID("dev_", device.id, digits: 12)
+                        b.append(",\"device_type\":\""); b.append(Array(device.type.rawValue.utf8))
+                        b.append("\",\"os\":"); b.appendJSONString(device.os)
+                        b.append(",\"browser\":"); b.appendJSONString(device.browser)
+                        b.append("}")
+                    }
+                    eventDevices.add { b in
+                        b.append("\"device_info\":{\"device_id\":"); b.appendHexID("dev_", device.id, digits: 12)
+                        b.append(",\"device_type\":\""); b.append(Array(device.type.rawValue.utf8))
+                        b.append("\",\"os\":"); b.appendJSONString(device.os)
+                        b.append(",\"screen_resolution\":"); b.appendJSONString(device.screenResolution)
+                        b.append("}")
+                    }
+                }
+            }
+            transactionDevice = transactionDevices
+            eventDevice = eventDevices
+        }
     }
 }

@@ -130,7 +130,7 @@ struct PartialSettings {
         }
         guard config.digest == configDigest else { throw .corrupt(name, "its configuration reads back as another one") }
         guard let scenario = Scenario(rawValue: scenario) else { throw .corrupt(name, "unknown scenario \(self.scenario)") }
-        let generator = ECommerceDataGenerator(config: config, seed: seed, scenario: scenario)
+        let generator = ECommerceDataGenerator(config: config, seed: seed, scenario: scenario, writes: false)
         var reference: ReferenceCatalog?
         if catalogFromDirectory {
             do {

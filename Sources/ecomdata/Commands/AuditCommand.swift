@@ -159,7 +159,7 @@ struct AuditCommand: ParsableCommand {
         let seedUsed = runManifest?.seed ?? seed ?? 42
         let scenarioUsed = runManifest?.scenario ?? scenario.flatMap(Scenario.init(rawValue:)) ?? .normalTraffic
         let window: (start: Timestamp, end: Timestamp)? = runManifest.flatMap { m in m.simulatedStart.flatMap { s in m.simulatedEnd.map { (s, $0) } } }
-        let generator = ECommerceDataGenerator(config: configuration, seed: seedUsed, scenario: scenarioUsed, window: window)
+        let generator = ECommerceDataGenerator(config: configuration, seed: seedUsed, scenario: scenarioUsed, window: window, writes: false)
         var settings: ValidationSettings
         do {
             let reference = try catalog.map { (directory) throws(EcomValidation.ValidationError) in try ReferenceCatalog(directory: directory) }

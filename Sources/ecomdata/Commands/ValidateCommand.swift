@@ -82,7 +82,7 @@ struct ValidateCommand: ParsableCommand {
             Console.error(error.description)
             throw ExitCode(2)
         }
-        let generator = ECommerceDataGenerator(config: configuration, seed: seed ?? 42, scenario: Scenario(rawValue: scenario)!)
+        let generator = ECommerceDataGenerator(config: configuration, seed: seed ?? 42, scenario: Scenario(rawValue: scenario)!, writes: false)
         var settings: ValidationSettings
         do {
             let reference = try catalog.map { (directory) throws(EcomValidation.ValidationError) in try ReferenceCatalog(directory: directory) }
