@@ -153,6 +153,14 @@ struct IDIndex {
         }
     }
 
+    /// Starts loading the slot where `id` would be (a hint: nothing changes). A catalog too big for the cache
+    /// misses it at each look-up; fetched while other checks run, the look-up finds it there.
+    @inline(__always)
+    func prefetch(_ id: UnsafeBufferPointer<UInt8>) {
+        let index = Int(truncatingIfNeeded: Self.key(id).mixed) & mask
+        slots.withUnsafeBufferPointer { EcomValidation.prefetch($0.baseAddress! + index) }
+    }
+
     /// The hash, with 0 (which marks empty slots) taken as 1.
     @inline(__always)
     private static func key(_ id: UnsafeBufferPointer<UInt8>) -> UInt64 {

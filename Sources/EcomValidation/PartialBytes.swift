@@ -244,4 +244,4 @@ public struct PartialReader {
 }
 
 /// FNV-1a over bytes: the checksum of a section (catches damage, not tampering).
-func partialChecksum(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 { idHash(bytes) }
+func partialChecksum(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 { fnv1a(bytes) }

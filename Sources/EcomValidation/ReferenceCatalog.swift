@@ -146,6 +146,14 @@ public final class ReferenceCatalog: @unchecked Sendable {
         userIndex.value(id).map(Int.init)
     }
 
+    /// Starts loading where ``user(_:)`` will look `id` up.
+    @inline(__always)
+    func prefetchUser(_ id: UnsafeBufferPointer<UInt8>) { userIndex.prefetch(id) }
+
+    /// Starts loading where ``product(_:)`` will look `id` up.
+    @inline(__always)
+    func prefetchProduct(_ id: UnsafeBufferPointer<UInt8>) { productIndex.prefetch(id) }
+
     /// The index of the product with ID `id`.
     public func product(_ id: UnsafeBufferPointer<UInt8>) -> Int? {
         productIndex.value(id).map(Int.init)

@@ -271,11 +271,19 @@ final class SchemaMatcher: @unchecked Sendable {
     }
 
     /// Checks the record whose root object is value 0; fills the first ``slotCount`` of `slots` with token
-    /// indexes (-1 when absent).
+    /// indexes (-1 when absent), and the next ``slotCount`` with the position among its enum's values of the value
+    /// of each enumerated field (-1 when absent, not a string or none of them), so that the checks count values
+    /// without matching them again.
     func check(_ tokens: Tokens, slots: UnsafeMutableBufferPointer<Int32>, findings: inout Findings) {
-        precondition(slots.count >= slotCount)
-        UnsafeMutableBufferPointer(rebasing: slots[..<slotCount]).update(repeating: -1)
+        precondition(slots.count >= 2 * slotCount)
+        UnsafeMutableBufferPointer(rebasing: slots[..<(2 * slotCount)]).update(repeating: -1)
         checkChildren(of: root, tokens, 0, slots, &findings)
+    }
+
+    /// The values of the enumerated field at `slot`, in the schema's order (the order of ``check``'s positions).
+    func enumValues(slot: Int) -> [String] {
+        guard let node = (0..<paths.count).first(where: { nodes[$0].slot == Int32(slot) }), nodes[node].valueCount >= 0 else { return [] }
+        return (0..<Int(nodes[node].valueCount)).map { values[Int(nodes[node].firstValue) + $0].text }
     }
 
     /// Checks the members of the object, or the elements of the array, at `index` against the schema node
@@ -337,12 +345,16 @@ final class SchemaMatcher: @unchecked Sendable {
                 let bytes = tokens.string(child)
                 if node.pointee.valueCount >= 0 {
                     let firstValue = Int(node.pointee.firstValue)
-                    var found = false
+                    var found = -1
                     for value in firstValue..<(firstValue &+ Int(node.pointee.valueCount)) where sameBytes(bytes, values[value]) {
-                        found = true
+                        found = value &- firstValue
                         break
                     }
-                    if !found { findings.add(.enums, .notInEnum, field, child) }
+                    if found < 0 {
+                        findings.add(.enums, .notInEnum, field, child)
+                    } else if node.pointee.slot >= 0 {
+                        slots[slotCount &+ Int(node.pointee.slot)] = Int32(truncatingIfNeeded: found)
+                    }
                 } else if node.pointee.format != .none, !matches(node, bytes) {
                     findings.add(.formats, .badFormat, field, child)
                 }

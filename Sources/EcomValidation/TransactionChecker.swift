@@ -56,6 +56,8 @@ final class TransactionChecker: TypeChecker {
     /// Per city: state, region and time zone at stable addresses; per product, its category's position.
     private let cityState: [UnsafeBufferPointer<UInt8>], cityRegion: [UnsafeBufferPointer<UInt8>], cityZone: [UnsafeBufferPointer<UInt8>]
     private let productCategory: [Int]
+    /// Per city, its centre (read without copying the city, whose strings would be retained and released).
+    private let cityCentres: [(latitude: Double, longitude: Double)]
     /// Records per day (UTC, and local for legitimate records), from 400 days before the window start.
     var utcDayCounts: [Int]
     var localDayCounts: [Int]
@@ -85,6 +87,7 @@ final class TransactionChecker: TypeChecker {
         cityState = cities.map { store.intern($0.state.utf8) }
         cityRegion = cities.map { store.intern($0.region.rawValue.utf8) }
         cityZone = cities.map { store.intern($0.timeZone.utf8) }
+        cityCentres = cities.map { ($0.latitude, $0.longitude) }
         productCategory = context.catalog.products.map { product in config.categories.firstIndex(of: product.category) ?? -1 }
         firstDay = Timestamp.floorDiv(context.settings.window.start, Timestamp.millisecondsPerDay) - 400
         let days = Int(Timestamp.floorDiv(context.settings.window.end, Timestamp.millisecondsPerDay) - firstDay) + 400
@@ -100,14 +103,27 @@ final class TransactionChecker: TypeChecker {
         // Coordinates are jittered up to the configured radius; half a kilometre more for rounding to 4 decimals.
         jitterLimitKm = config.locationJitterKm + 0.5
         amountFloorCents = context.settings.generator.medianBasketCents * 3
+        // The splits are counted by the positions the schema matched (SplitCounter.add(_:position:)).
+        for (slot, counter) in [(s.region, regions), (s.userType, userTypes), (s.deviceType, devices), (s.payment, payments)] {
+            precondition(m.enumValues(slot: slot) == counter.names, "\(counter.names) are not the schema's values in its order")
+        }
+        precondition(categories.names == config.categories)
     }
 
     /// An amount in cents, held within ±2^60 (far past any real amount; so that sums of a few never overflow, and
     /// `1e300` or a quantity of 2^63 - 1 is a wrong total, not a trap that ends the run).
-    private func cents(_ value: Double) -> Int64 {
-        let scaled = (value * 100).rounded()
+    @inline(__always)
+    static func cents(_ value: Double) -> Int64 {
+        let scaled = value * 100
+        // Below 2^52 taking the whole part off leaves the fraction exactly, so rounding half away from zero (as
+        // `rounded()` does) needs no call into libm: amounts are rounded about ten times per transaction.
+        if abs(scaled) < 4_503_599_627_370_496 {
+            let whole = Int64(scaled)
+            let fraction = scaled - Double(whole)
+            return fraction >= 0.5 ? whole + 1 : (fraction <= -0.5 ? whole - 1 : whole)
+        }
         guard !scaled.isNaN else { return 0 }
-        return Int64(max(-Self.centsLimit, min(Self.centsLimit, scaled)))
+        return Int64(max(-Self.centsLimit, min(Self.centsLimit, scaled.rounded())))
     }
 
     private static let centsLimit = Double(1 << 60)
@@ -123,6 +139,17 @@ final class TransactionChecker: TypeChecker {
         let (product, overflow) = b.multipliedReportingOverflow(by: c)
         guard !overflow else { return (b < 0) != (c < 0) ? -limit : limit }
         return max(-limit, min(limit, a + max(-limit, min(limit, product))))
+    }
+
+    func prefetch(_ tokens: Tokens, _ slots: Slots) {
+        let catalog = context.catalog
+        if let userID = tokens.string(slot: slots, s.user) { catalog.prefetchUser(userID) }
+        // The first line's product when it is the line's first member, as written (most transactions have one or two lines).
+        let products = Int(slots[s.products]), line = products + 1
+        if products >= 0, tokens.kind(products) == .array, line < tokens.childrenEnd(products), tokens.kind(line) == .object,
+           line + 2 < tokens.childrenEnd(line), tokens.kind(line + 2) == .string, sameBytes(tokens.key(line + 2), "product_id") {
+            catalog.prefetchProduct(tokens.string(line + 2))
+        }
     }
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
@@ -147,11 +174,11 @@ final class TransactionChecker: TypeChecker {
         // Totals to the cent.
         if linesComplete, let subtotal = tokens.number(slot: slots, s.subtotal), let tax = tokens.number(slot: slots, s.tax),
            let shipping = tokens.number(slot: slots, s.shipping), let total = tokens.number(slot: slots, s.total) {
-            if cents(subtotal) != subtotalCents {
+            if Self.cents(subtotal) != subtotalCents {
                 let sum = abs(Double(subtotalCents)) >= Self.centsLimit ? "\(subtotalCents < 0 ? "below -" : "beyond ")\(Self.centsLimit / 100) (too large to count in cents)"
                     : "\(Double(subtotalCents) / 100)"
                 totals.fail(at: location, id: idText(), "subtotal \(subtotal), the lines add up to \(sum)")
-            } else if cents(total) != cents(subtotal) + cents(tax) + cents(shipping) {
+            } else if Self.cents(total) != Self.cents(subtotal) + Self.cents(tax) + Self.cents(shipping) {
                 totals.fail(at: location, id: idText(), "total_amount \(total) is not subtotal \(subtotal) + tax \(tax) + shipping \(shipping)")
             } else {
                 totals.pass()
@@ -175,10 +202,10 @@ final class TransactionChecker: TypeChecker {
                     firstTime = min(firstTime, timestamp)
                     lastTime = max(lastTime, timestamp)
                 }
-                if let region = tokens.string(slot: slots, s.region) { regions.add(region) }
-                if let userType = tokens.string(slot: slots, s.userType) { userTypes.add(userType) }
-                if let device = tokens.string(slot: slots, s.deviceType) { devices.add(device) }
-                if let payment = tokens.string(slot: slots, s.payment) { payments.add(payment) }
+                if let region = tokens.string(slot: slots, s.region) { regions.add(region, position: tokens.enumPosition(slot: slots, s.region, of: matcher)) }
+                if let userType = tokens.string(slot: slots, s.userType) { userTypes.add(userType, position: tokens.enumPosition(slot: slots, s.userType, of: matcher)) }
+                if let device = tokens.string(slot: slots, s.deviceType) { devices.add(device, position: tokens.enumPosition(slot: slots, s.deviceType, of: matcher)) }
+                if let payment = tokens.string(slot: slots, s.payment) { payments.add(payment, position: tokens.enumPosition(slot: slots, s.payment, of: matcher)) }
                 if let local {
                     localHours[Self.hour(local)] += 1
                     count(day: Timestamp.floorDiv(local, Timestamp.millisecondsPerDay), in: &localDayCounts, else: &otherLocalDays)
@@ -231,15 +258,16 @@ final class TransactionChecker: TypeChecker {
                 linesComplete = false
                 continue
             }
-            subtotalCents = adding(subtotalCents, cents(price), times: quantity)
+            let priceCents = Self.cents(price)
+            subtotalCents = adding(subtotalCents, priceCents, times: quantity)
             let productID = tokens.string(productToken)
             let category = categoryToken >= 0 && tokens.kind(categoryToken) == .string ? tokens.string(categoryToken) : nil
             let categoryIndex = category.flatMap { c in categoryBytes.firstIndex { sameBytes(c, $0) } }
-            if let category { categories.add(category) }
+            if let categoryIndex { categories.add(index: categoryIndex) } else if let category { categories.add(category) }
             if let categoryIndex {
                 if keepsCategories { lineCategories.append(categoryIndex) }
                 amounts[categoryIndex].add(price)
-                if let range = categoryRanges[categoryIndex], cents(price) < range.low || cents(price) > range.high, outOfRange == nil {
+                if let range = categoryRanges[categoryIndex], priceCents < range.low || priceCents > range.high, outOfRange == nil {
                     outOfRange = "\(productID.text) costs \(price), outside \(category!.text)'s range"
                 }
             }
@@ -253,7 +281,7 @@ final class TransactionChecker: TypeChecker {
                     mismatch = "\(productID.text): name \"\(name?.text ?? "?")\", the catalog says \"\(catalog.productNames[product].text)\""
                 } else if categoryIndex == nil || categoryIndex != productCategory[product] {
                     mismatch = "\(productID.text): category \(category?.text ?? "?"), the catalog says \(catalog.products[product].category)"
-                } else if cents(price) != catalog.productPrices[product] {
+                } else if priceCents != catalog.productPrices[product] {
                     mismatch = "\(productID.text): price \(price), the catalog says \(Double(catalog.productPrices[product]) / 100)"
                 }
             }
@@ -276,21 +304,20 @@ final class TransactionChecker: TypeChecker {
             if let name = tokens.string(slot: slots, s.city), let country = tokens.string(slot: slots, s.country) {
                 city = catalog.cityPosition(name, country: country)
                 if let index = city {
-                    let cities = catalog.cities
                     var problem: String?
                     if let state = tokens.string(slot: slots, s.state), !sameBytes(state, cityState[index]) {
-                        problem = "\(cities[index].name) is in \(cities[index].state), not \(state.text)"
+                        problem = "\(catalog.cities[index].name) is in \(catalog.cities[index].state), not \(state.text)"
                     } else if let region = tokens.string(slot: slots, s.region), !sameBytes(region, cityRegion[index]) {
-                        problem = "\(cities[index].name) is in region \(cities[index].region.rawValue), not \(region.text)"
+                        problem = "\(catalog.cities[index].name) is in region \(catalog.cities[index].region.rawValue), not \(region.text)"
                     } else if let zone = tokens.string(slot: slots, s.zone), !sameBytes(zone, cityZone[index]) {
-                        problem = "\(cities[index].name) is in time zone \(cities[index].timeZone), not \(zone.text)"
+                        problem = "\(catalog.cities[index].name) is in time zone \(catalog.cities[index].timeZone), not \(zone.text)"
                     }
                     consistency.record(problem == nil, at: location, id: idText(), problem ?? "")
                     if inRange && (latitude != 0 || longitude != 0) {
-                        let distance = City.distanceKm(latitude1: latitude, longitude1: longitude, latitude2: cities[index].latitude,
-                                                       longitude2: cities[index].longitude)
+                        let distance = City.distanceKm(latitude1: latitude, longitude1: longitude, latitude2: cityCentres[index].latitude,
+                                                       longitude2: cityCentres[index].longitude)
                         cityRadius.record(distance <= jitterLimitKm, at: location, id: idText(),
-                                          "(\(latitude), \(longitude)) is \(Int(distance.rounded())) km from \(cities[index].name), more than \(jitterLimitKm) km")
+                                          "(\(latitude), \(longitude)) is \(Int(distance.rounded())) km from \(catalog.cities[index].name), more than \(jitterLimitKm) km")
                     }
                 } else {
                     consistency.fail(at: location, id: idText(), "no city \(name.text) in \(country.text) in the cities fixture")

@@ -63,6 +63,9 @@ protocol TypeChecker: AnyObject {
     var timestampSlot: Int { get }
     /// Hashes of the record IDs seen (uniqueness, and references from other types).
     var ids: HashSet64 { get set }
+    /// Starts loading the catalog entries ``check(_:_:timestamp:at:id:)`` will look up for this record (called
+    /// right after the schema walk, so that the loads overlap the checks every record type shares).
+    func prefetch(_ tokens: Tokens, _ slots: Slots)
     /// Checks one record that passed parsing; `slots` locate its fields (-1 absent), `timestamp` is its parsed
     /// time when valid.
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?)
@@ -77,7 +80,16 @@ protocol TypeChecker: AnyObject {
     func merge(_ other: TypeChecker, order: (RecordLocation) -> ReadOrder)
 }
 
+extension TypeChecker {
+    func prefetch(_ tokens: Tokens, _ slots: Slots) {}
+}
+
 extension Tokens {
+    /// The position among its enum's values of the value at `slot` of `matcher`'s record, or -1.
+    @inline(__always) func enumPosition(slot: Slots, _ index: Int, of matcher: SchemaMatcher) -> Int32 {
+        slot[matcher.slotCount &+ index]
+    }
+
     /// The string at a slot, if present and a string.
     @inline(__always) func string(slot: Slots, _ index: Int) -> UnsafeBufferPointer<UInt8>? {
         let token = Int(slot[index])
@@ -155,6 +167,13 @@ struct SplitCounter {
 
     /// Counts one value given by its position in `names`.
     mutating func add(index: Int) { counts[index] += 1 }
+
+    /// Counts `value`, whose position among the names the schema found already when `position` is not negative
+    /// (the counter's names must then be the field's enum values in the schema's order: see ``SchemaMatcher/enumValues(slot:)``).
+    @inline(__always)
+    mutating func add(_ value: UnsafeBufferPointer<UInt8>, position: Int32) {
+        if position >= 0 { counts[Int(position)] += 1 } else { add(value) }
+    }
 
     var total: Int { counts.reduce(0, +) }
 

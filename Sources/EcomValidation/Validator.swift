@@ -87,7 +87,8 @@ public final class Validator {
     public internal(set) var sources: [Source] = []
     /// Records read so far, in every input.
     public var records: Int { sources.reduce(0) { $0 + $1.records } }
-    /// Token indexes of the current record's fields, by slot (reused for every record).
+    /// Token indexes of the current record's fields by slot, then the positions of its enumerated fields' values
+    /// (reused for every record; see ``SchemaMatcher/check(_:slots:findings:)``).
     private var slots = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 0)
     private var findings = SchemaMatcher.Findings()
     /// Why the current record broke the schema or parsing (kept only with a quarantine).
@@ -288,13 +289,18 @@ public final class Validator {
         let matcher = checker.matcher
         // The ID is usually the first member: its place in the ID set (a random one, rarely cached) is fetched
         // while the schema is checked.
-        if !context.deferred, let member = tokens.firstMember, tokens.kind(member) == .string { checker.ids.prefetch(idHash(tokens.string(member))) }
-        if slots.count < matcher.slotCount {
+        var firstHash = (token: -1, hash: UInt64(0))
+        if !context.deferred, let member = tokens.firstMember, tokens.kind(member) == .string {
+            firstHash = (member, idHash(tokens.string(member)))
+            checker.ids.prefetch(firstHash.hash)
+        }
+        if slots.count < 2 * matcher.slotCount {
             slots.deallocate()
-            slots = .allocate(capacity: matcher.slotCount)
+            slots = .allocate(capacity: 2 * matcher.slotCount)
         }
         matcher.check(tokens, slots: slots, findings: &findings)
         let slots = Slots(self.slots)
+        checker.prefetch(tokens, slots)
         let id = tokens.string(slot: slots, checker.idSlot)
         let idText = { id?.text }
         // A record that broke no rule passes them all in one go (one uniqueness check of the tallies, not one per rule).
@@ -310,7 +316,7 @@ public final class Validator {
         var fact = RecordFact(type: type, record: line, id: context.deferred ? nil : id, bytes: line.count + 1, line: location.line)
         if let id {
             fact.hasID = true
-            fact.hash = idHash(id)
+            fact.hash = Int(slots[checker.idSlot]) == firstHash.token ? firstHash.hash : idHash(id)
         }
         let timestamp = tokens.string(slot: slots, checker.timestampSlot).flatMap(ISOTimestamp.parse)
         if let timestamp {
