@@ -296,6 +296,8 @@ public final class Audit: @unchecked Sendable {
     /// - Throws: ``AuditError`` (kafka) when the brokers do not answer within the request's metadata timeout.
     public init(configuration: KafkaConfiguration, request: AuditRequest, validators: [Validator], follow: Bool = false) throws(AuditError) {
         precondition(!validators.isEmpty, "an audit needs a validator")
+        // A group member's partial holds one validator's section.
+        precondition(request.group == nil || validators.count == 1, "a group member validates on one thread")
         self.configuration = configuration
         self.request = request
         self.validators = validators
