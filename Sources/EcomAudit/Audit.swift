@@ -113,6 +113,9 @@ public final class Audit: @unchecked Sendable {
         var idDigest: UInt64 = 0
         var payloadDigest: UInt64 = 0
         var source = 0
+        /// The validator (of ``Audit/validators``) that checks this partition's records: each partition's records go
+        /// to one, in offset order.
+        var shard = 0
         var stalled = false
         /// In a group, whether the partition is this member's now.
         var owned = false
@@ -242,7 +245,10 @@ public final class Audit: @unchecked Sendable {
 
     let configuration: KafkaConfiguration
     let request: AuditRequest
-    let validator: Validator
+    /// The validators the records go through, each on its own thread, each taking whole partitions (in a merged
+    /// audit, the one merged from the members' partials); each has every partition as an input, at the same index.
+    public let validators: [Validator]
+    var validator: Validator { validators[0] }
     /// The reader; nil for an audit merged from a group's partials, which reads nothing.
     let consumer: KafkaConsumer?
     private var kafka: KafkaConsumer {
@@ -278,10 +284,23 @@ public final class Audit: @unchecked Sendable {
 
     /// Connects, finds each topic's partitions and where to read them from and to, and assigns them.
     /// - Throws: ``AuditError`` (kafka) when the brokers do not answer within the request's metadata timeout.
-    public init(configuration: KafkaConfiguration, request: AuditRequest, validator: Validator, follow: Bool = false) throws(AuditError) {
+    public convenience init(configuration: KafkaConfiguration, request: AuditRequest, validator: Validator, follow: Bool = false) throws(AuditError) {
+        try self.init(configuration: configuration, request: request, validators: [validator], follow: follow)
+    }
+
+    /// Connects, finds each topic's partitions and where to read them from and to, and assigns them; the records go
+    /// through `validators` (partials, made alike), each on a thread of its own and given whole partitions (the
+    /// audit's n-th partition, counted over its topics, to validator n modulo their count), so that each partition
+    /// is validated in offset order. ``Validator/judgedInPositionOrder(_:)`` then makes them the one validator a
+    /// single thread would have made.
+    /// - Throws: ``AuditError`` (kafka) when the brokers do not answer within the request's metadata timeout.
+    public init(configuration: KafkaConfiguration, request: AuditRequest, validators: [Validator], follow: Bool = false) throws(AuditError) {
+        precondition(!validators.isEmpty, "an audit needs a validator")
+        // A group member's partial holds one validator's section.
+        precondition(request.group == nil || validators.count == 1, "a group member validates on one thread")
         self.configuration = configuration
         self.request = request
-        self.validator = validator
+        self.validators = validators
         manifest = request.manifest
         following = follow
         do {
@@ -303,6 +322,7 @@ public final class Audit: @unchecked Sendable {
             var states: [TopicState] = []
             var assignment: [(topic: String, partition: Int32, offset: Int64)] = []
             var seen = Set<String>()
+            var partitionOrdinal = 0
             for name in request.topics where seen.insert(name).inserted {
                 let type = RecordType.allCases.first { $0.topic == name }
                 let entry = request.manifest?.topics[name]
@@ -342,7 +362,13 @@ public final class Audit: @unchecked Sendable {
                     partition.next = partition.start
                     if request.group == nil { partition.pieceStart = partition.start }
                     partition.end = follow ? nil : partition.high
-                    partition.source = validator.addSource("\(name)/\(number)", type: type)
+                    partition.source = validators[0].addSource("\(name)/\(number)", type: type)
+                    for other in validators.dropFirst() {
+                        let same = other.addSource("\(name)/\(number)", type: type)
+                        precondition(same == partition.source, "the audit's validators must be made alike, with no inputs of their own")
+                    }
+                    partition.shard = partitionOrdinal % validators.count
+                    partitionOrdinal += 1
                     state.partitions.append(partition)
                     if request.group == nil && (follow || partition.start < partition.high) { assignment.append((name, number, partition.start)) }
                 }
@@ -379,7 +405,7 @@ public final class Audit: @unchecked Sendable {
          started: Date, finished: Date) {
         self.configuration = configuration
         self.request = request
-        self.validator = validator
+        validators = [validator]
         self.topics = topics
         consumer = nil
         manifest = request.manifest
@@ -425,20 +451,24 @@ public final class Audit: @unchecked Sendable {
         let grouped = request.group != nil
         func remaining() -> [PartitionState] { topics.flatMap { $0.partitions.filter { (!grouped || $0.owned) && !$0.done && !$0.stalled } } }
         waitingSince = Date()
-        // A pipeline over three threads: this one polls and copies records into batches, the validating thread runs
-        // the validator over each batch, the checking thread then does the audit's checks, records in the order
-        // they were read. Each thread owns its part of the state (see `PartitionState`, `TopicState`; the validator
-        // is the validating thread's), so the rebalance handler, which runs on this thread inside `consume`, needs
-        // nothing from the others.
-        let empty = BatchQueue((0..<6).map { _ in RecordBatch() })
-        let toValidate = BatchQueue()
+        // A pipeline: this thread polls and copies records into batches; a validating thread per validator runs
+        // it over each batch's records of its partitions; the checking thread then does the audit's checks, records
+        // in the order they were read. Each thread owns its part of the state (see `PartitionState`, `TopicState`;
+        // a validator is its validating thread's), so the rebalance handler, which runs on this thread inside
+        // `consume`, needs nothing from the others.
+        let shards = validators.count
+        let empty = BatchQueue((0..<(4 + 2 * shards)).map { _ in RecordBatch() })
+        let toValidate = (0..<shards).map { _ in BatchQueue() }
         let toCheck = BatchQueue()
-        let validated = Self.run {
-            while let batch = toValidate.take() {
-                self.validate(batch)
-                toCheck.put(batch)
+        let handOn = ValidatedBatches(shards: shards, to: toCheck)
+        let validated = (0..<shards).map { shard in
+            Self.run {
+                while let batch = toValidate[shard].take() {
+                    self.validate(batch, shard: shard)
+                    handOn.done(batch)
+                }
+                handOn.finished()
             }
-            toCheck.close()
         }
         let checked = Self.run {
             while let batch = toCheck.take() {
@@ -448,10 +478,14 @@ public final class Audit: @unchecked Sendable {
             }
         }
         var batch = empty.take()!
+        func handOut(_ batch: RecordBatch) {
+            batch.expectParsed()
+            for queue in toValidate { queue.put(batch) }
+        }
         defer {
-            if !batch.isEmpty { toValidate.put(batch) }
-            toValidate.close()
-            validated.wait()
+            if !batch.isEmpty { handOut(batch) }
+            for queue in toValidate { queue.close() }
+            for done in validated { done.wait() }
             checked.wait()
         }
         do throws(KafkaError) {
@@ -494,7 +528,7 @@ public final class Audit: @unchecked Sendable {
                 // A batch is handed on when full, whenever reading pauses, and at 100 ms old (records that trickle in
                 // while following are checked as they come).
                 if batch.isFull || (!batch.isEmpty && (outcome != .record || now - batch.records[0].readAt >= 100)) {
-                    toValidate.put(batch)
+                    handOut(batch)
                     batch = empty.take()!
                 }
                 switch outcome {
@@ -737,16 +771,19 @@ public final class Audit: @unchecked Sendable {
         return true
     }
 
-    /// Runs the validator over a batch (on the validating thread), noting which payloads it could parse.
-    private func validate(_ batch: RecordBatch) {
-        for record in batch.records {
+    /// Runs validator `shard` over the batch's records of its partitions (on its validating thread), noting which
+    /// payloads it could parse.
+    private func validate(_ batch: RecordBatch, shard: Int) {
+        let validator = validators[shard]
+        for (index, record) in batch.records.enumerated() {
             let topic = topics[record.topic]
             let partition = topic.partitions[Int(record.partition)]
+            guard partition.shard == shard else { continue }
             let source = partition.source
             let unparseable = validator.sources[source].unparseable
             validator.validate(batch.value(record), readable: batch.readable(record),
                                at: .topic(topic.name, partition: partition.number, offset: record.offset), source: source)
-            batch.parsed.append(validator.sources[source].unparseable == unparseable)
+            batch.setParsed(index, validator.sources[source].unparseable == unparseable)
         }
     }
 
@@ -759,7 +796,7 @@ public final class Audit: @unchecked Sendable {
                 let ahead = records[index + 4]
                 topics[ahead.topic].firstSeen.prefetch(ahead.facts.idHash)
             }
-            check(records[index], parsed: batch.parsed[index], in: batch)
+            check(records[index], parsed: batch.parsed(index), in: batch)
         }
         let found = topics.map { topic in topic.partitions.reduce(0) { $0 + $1.counts.reduce(0, +) } }
         findingsLock.lock()

@@ -45,8 +45,11 @@ final class RecordBatch {
     static let byteLimit = 2 << 20
 
     private(set) var records: [Record] = []
-    /// Per record, whether the validator could parse its payload (filled by the validating thread).
-    var parsed: [Bool] = []
+    /// Per record, whether the validator could parse its payload: each validating thread writes the flags of its
+    /// records (distinct elements, so a plain buffer rather than an array that would be copied on a shared write).
+    private let parsedFlags: UnsafeMutableBufferPointer<Bool>
+    /// Validating threads still working on the batch (touched under ``ValidatedBatches``' lock only).
+    var validating = 0
     private var storage: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     private var used = 0
@@ -56,10 +59,14 @@ final class RecordBatch {
         // Left uninitialised (bytes need none), so that memory is taken only as records fill the batch.
         storage = .allocate(capacity: capacity)
         records.reserveCapacity(Self.recordLimit)
-        parsed.reserveCapacity(Self.recordLimit)
+        parsedFlags = .allocate(capacity: Self.recordLimit)
+        parsedFlags.initialize(repeating: false)
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        parsedFlags.deallocate()
+    }
 
     var isFull: Bool { records.count >= Self.recordLimit || used >= Self.byteLimit }
     var isEmpty: Bool { records.isEmpty }
@@ -97,9 +104,20 @@ final class RecordBatch {
     /// Bytes that may be read from the start of a record's payload (its padding included).
     func readable(_ record: Record) -> Int { capacity - record.valueStart }
 
+    /// Clears the parse flags of the batch's records, before it is handed to the validating threads.
+    func expectParsed() {
+        precondition(records.count <= Self.recordLimit)
+        for index in records.indices { parsedFlags[index] = false }
+    }
+
+    /// Notes whether the validator could parse record `index`'s payload (on the thread validating that record).
+    func setParsed(_ index: Int, _ parsed: Bool) { parsedFlags[index] = parsed }
+
+    /// Whether the validator could parse record `index`'s payload (once every validating thread is done with the batch).
+    func parsed(_ index: Int) -> Bool { parsedFlags[index] }
+
     func removeAll() {
         records.removeAll(keepingCapacity: true)
-        parsed.removeAll(keepingCapacity: true)
         used = 0
     }
 
@@ -144,5 +162,38 @@ final class BatchQueue: @unchecked Sendable {
         defer { condition.unlock() }
         while batches.isEmpty && !closed { condition.wait() }
         return batches.isEmpty ? nil : batches.removeFirst()
+    }
+}
+
+/// Hands a batch to the checking thread once every validating thread is done with it. Each validating thread takes
+/// the batches in the order they were read, so they are done in that order too, and the checker gets them in it.
+final class ValidatedBatches: @unchecked Sendable {
+    // `running` and each batch's `validating` are only touched under `lock`.
+    private let lock = NSLock()
+    private let shards: Int
+    private var running: Int
+    private let next: BatchQueue
+
+    init(shards: Int, to next: BatchQueue) {
+        self.shards = shards
+        running = shards
+        self.next = next
+    }
+
+    /// One validating thread is done with `batch`; the last one hands it on.
+    func done(_ batch: RecordBatch) {
+        lock.lock()
+        defer { lock.unlock() }
+        if batch.validating == 0 { batch.validating = shards }
+        batch.validating -= 1
+        if batch.validating == 0 { next.put(batch) }
+    }
+
+    /// One validating thread has ended; the last one closes the checker's queue.
+    func finished() {
+        lock.lock()
+        defer { lock.unlock() }
+        running -= 1
+        if running == 0 { next.close() }
     }
 }

@@ -270,6 +270,18 @@ extension Validator {
         try Self.merging([partialSection()], settings: settings)
     }
 
+    /// Partial validators made with the same settings that read disjoint inputs (the audit's validating threads,
+    /// each given whole partitions, all with the same inputs added in the same order) judged as one validator
+    /// would judge all their records read in position order: the report is the one a single partial gives.
+    /// - Throws: ``PartialError/notPartial`` for a validator not made with ``init(partialOf:)``.
+    public static func judgedInPositionOrder(_ partials: [Validator]) throws(PartialError) -> Validator {
+        guard let first = partials.first else { throw .notPartial }
+        if partials.count == 1 { return try first.judgedInPositionOrder() }
+        var sections: [PartialSection] = []
+        for partial in partials { sections.append(try partial.partialSection()) }
+        return try merging(sections, settings: first.settings)
+    }
+
     /// One validator that holds what the partials in `sections` hold, as if one validator had read all their
     /// inputs: its ``finish(command:)`` report is the one a single validator over the same inputs gives.
     ///

@@ -62,11 +62,12 @@ private func describe(_ location: JSONValue?) -> String {
     return "\(location["file"]?.stringValue ?? ""):\(location["line"]?.intValue ?? 0)"
 }
 
-/// The report of an audit whose validator was kept as a partial: the validator's checks judged in offset order (so
-/// that the report does not depend on the order partitions arrived in), the audit's checks merged in.
-func auditReport(_ result: AuditResult, validator: Validator, gatesFile: String?) throws -> JSONValue {
+/// The report of an audit whose validators were kept as partials: the validators' checks judged together in offset
+/// order (so that the report depends neither on the order partitions arrived in nor on how many validating threads
+/// shared them), the audit's checks merged in.
+func auditReport(_ result: AuditResult, validators: [Validator], gatesFile: String?) throws -> JSONValue {
     do {
-        let judged = try validator.judgedInPositionOrder()
+        let judged = try Validator.judgedInPositionOrder(validators)
         return result.merged(into: judged.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments)).json(gatesFile: gatesFile))
     } catch {
         Console.error(error.description)

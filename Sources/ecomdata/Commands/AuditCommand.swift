@@ -88,6 +88,9 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Seconds the brokers have to answer (exit 3 after).")
     var timeout: Double = 10
 
+    @Option(help: ArgumentHelp("Threads running the validator, each given whole partitions (the report is the same for any value); default 2 (1 on one core). With --partial, one.", valueName: "N"))
+    var validatorThreads: Int?
+
     @Option(help: "Seconds without a record before a partition short of its end is given up on (a finding, not a hang).")
     var idleTimeout: Double = 30
 
@@ -107,8 +110,13 @@ struct AuditCommand: ParsableCommand {
         if let group, group.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--group: the group name is empty") }
         guard members >= 1 else { throw ValidationError("--members must be at least 1") }
         if members > 1 && group == nil { throw ValidationError("--members needs --group") }
+        if let validatorThreads, !(1...64).contains(validatorThreads) { throw ValidationError("--validator-threads must be between 1 and 64") }
         guard timeout > 0, idleTimeout > 0, interval > 0 else { throw ValidationError("--timeout, --idle-timeout and --interval must be positive") }
     }
+
+    /// Validating threads when --validator-threads is not given: two where there are two cores (measured faster there
+    /// than one, though the reading and checking threads share the cores); more were not measured.
+    static let defaultValidatorThreads = min(2, ProcessInfo.processInfo.activeProcessorCount)
 
     /// `[topic/]partition:offset,...`, or nil when the text is not that.
     static func offsets(_ text: String) -> [(topic: String?, partition: Int32, offset: Int64)]? {
@@ -172,21 +180,24 @@ struct AuditCommand: ParsableCommand {
         if start != nil || end != nil {
             settings.window = (start?.timestamp.milliseconds ?? settings.window.start, end?.timestamp.milliseconds ?? settings.window.end)
         }
-        // Kept as a partial, then judged in offset order: which copy of a record read twice is the duplicate must not
-        // depend on the order the partitions' records arrived in.
-        let validator = Validator(partialOf: settings)
+        // Kept as partials, then judged in offset order: which copy of a record read twice is the duplicate must not
+        // depend on the order the partitions' records arrived in, nor on which thread validated them. A partial file
+        // holds one validator's section.
+        let threads = partial != nil ? 1 : validatorThreads ?? Self.defaultValidatorThreads
+        let validators = (0..<threads).map { _ in Validator(partialOf: settings) }
+        let validator = validators[0]
         let (kafkaConfiguration, embedded) = try kafka.resolve()
         var request = AuditRequest(topics: names, manifest: runManifest, start: startAt, idleTimeout: idleTimeout, metadataTimeout: timeout,
                                    gates: gateSet)
         request.group = group
         request.members = members
-        let audit = try auditCall { () throws(AuditError) in try Audit(configuration: kafkaConfiguration, request: request, validator: validator, follow: follow) }
+        let audit = try auditCall { () throws(AuditError) in try Audit(configuration: kafkaConfiguration, request: request, validators: validators, follow: follow) }
         if let runManifest {
             let (records, note) = ExpectedRecords.regenerate(manifest: runManifest, config: configuration, partitions: audit.producedPartitionCounts)
             audit.expect(records, note: note)
             if let note { Console.info("note: \(note)") }
         }
-        Console.info("auditing \(names.joined(separator: ", ")) on \(kafkaConfiguration.brokers)\(follow ? ", following until SIGINT or SIGTERM" : "")")
+        Console.info("auditing \(names.joined(separator: ", ")) on \(kafkaConfiguration.brokers)\(follow ? ", following until SIGINT or SIGTERM" : "")\(threads > 1 ? ", validating on \(threads) threads" : "")")
         let control = follow ? FollowControl() : nil
         let sources = follow ? onTermination { _ in control?.finish() } : []
         try auditCall { () throws(AuditError) in
@@ -208,7 +219,7 @@ struct AuditCommand: ParsableCommand {
             return
         }
         let result = audit.finish()
-        let document = try auditReport(result, validator: validator, gatesFile: gates)
+        let document = try auditReport(result, validators: validators, gatesFile: gates)
         let failedWrites = writeReports(document, json: json, html: report, junit: junit, markdown: markdown)
         printAuditSummary(result, report: document, examples: Console.verbose ? 20 : 3)
         withExtendedLifetime(embedded) {}

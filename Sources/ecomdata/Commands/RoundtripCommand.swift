@@ -190,7 +190,7 @@ struct RoundtripCommand: ParsableCommand {
         }
 
         let auditResult = audit.finish()
-        let document = try auditReport(auditResult, validator: validator, gatesFile: gates)
+        let document = try auditReport(auditResult, validators: [validator], gatesFile: gates)
         return (result, auditResult, document)
     }
 }
