@@ -29,20 +29,15 @@ public final class ReferenceCatalog: @unchecked Sendable {
 
     public private(set) var users: [UserEntry] = []
     public private(set) var products: [ProductEntry] = []
+    /// The look-up tables of IDs and names; a checker keeps a copy of its own (``CatalogLookup``).
+    private(set) var lookup = CatalogLookup()
     /// Each product's name (at a stable address) and price, apart: read for every line item without copying
     /// the entry (whose strings would be retained and released each time).
-    private(set) var productNames: [UnsafeBufferPointer<UInt8>] = []
-    private(set) var productPrices: [Int64] = []
-    private var userIndex = IDIndex()
-    private var productIndex = IDIndex()
+    var productNames: [UnsafeBufferPointer<UInt8>] { lookup.productNames }
+    var productPrices: [Int64] { lookup.productPrices }
     private let store = ByteStore()
     /// The cities fixture.
     public let cities = City.all
-    /// Cities by the hash of their name (first of a chain; `nextCity` links cities sharing a name hash).
-    private var cityIndex = HashMap64()
-    private var nextCity: [Int32] = []
-    private var cityNames: [UnsafeBufferPointer<UInt8>] = []
-    private var cityCountries: [UnsafeBufferPointer<UInt8>] = []
     /// Where the catalog came from, for the report.
     public let source: String
 
@@ -79,7 +74,7 @@ public final class ReferenceCatalog: @unchecked Sendable {
             }
             users.append(UserEntry(type: type, isActive: record["is_active"]?.boolValue ?? true, homeCity: City.all.firstIndex { $0.name == home && $0.country == country },
                                    deviceIDs: devices, preferredCategories: (record["preferred_categories"]?.arrayValue ?? []).compactMap(\.stringValue)))
-            addID(Array(id.utf8), Int32(users.count - 1), to: &userIndex)
+            lookup.users.set(store.intern(Array(id.utf8)), Int32(users.count - 1))
         }
         try readLines("\(directory)/products.ndjson") { (record, path, line) throws(ValidationError) in
             guard let id = record["product_id"]?.stringValue, let name = record["name"]?.stringValue,
@@ -104,31 +99,27 @@ public final class ReferenceCatalog: @unchecked Sendable {
 
     private func addUser(id: [UInt8], _ entry: UserEntry) {
         users.append(entry)
-        addID(id, Int32(users.count - 1), to: &userIndex)
+        lookup.users.set(store.intern(id), Int32(users.count - 1))
     }
 
     private func addProduct(id: [UInt8], _ entry: ProductEntry) {
         var entry = entry
         entry.nameBytes = store.intern(entry.name)
         products.append(entry)
-        productNames.append(entry.nameBytes)
-        productPrices.append(entry.priceCents)
-        addID(id, Int32(products.count - 1), to: &productIndex)
-    }
-
-    private func addID(_ id: [UInt8], _ value: Int32, to index: inout IDIndex) {
-        index.set(store.intern(id), value)
+        lookup.productNames.append(entry.nameBytes)
+        lookup.productPrices.append(entry.priceCents)
+        lookup.products.set(store.intern(id), Int32(products.count - 1))
     }
 
     private func indexCities() {
-        nextCity = Array(repeating: -1, count: cities.count)
+        lookup.nextCity = Array(repeating: -1, count: cities.count)
         for city in cities {
             let name = store.intern(city.name.utf8)
-            cityNames.append(name)
-            cityCountries.append(store.intern(city.country.utf8))
+            lookup.cityNames.append(name)
+            lookup.cityCountries.append(store.intern(city.country.utf8))
             let key = idHash(name)
-            if let first = cityIndex.value(key) { nextCity[city.index] = first }
-            cityIndex.set(key, Int32(city.index))
+            if let first = lookup.cityIndex.value(key) { lookup.nextCity[city.index] = first }
+            lookup.cityIndex.set(key, Int32(city.index))
         }
     }
 
@@ -142,29 +133,50 @@ public final class ReferenceCatalog: @unchecked Sendable {
     }
 
     /// The index of the user with ID `id`.
-    public func user(_ id: UnsafeBufferPointer<UInt8>) -> Int? {
-        userIndex.value(id).map(Int.init)
-    }
-
-    /// Starts loading where ``user(_:)`` will look `id` up.
-    @inline(__always)
-    func prefetchUser(_ id: UnsafeBufferPointer<UInt8>) { userIndex.prefetch(id) }
-
-    /// Starts loading where ``product(_:)`` will look `id` up.
-    @inline(__always)
-    func prefetchProduct(_ id: UnsafeBufferPointer<UInt8>) { productIndex.prefetch(id) }
+    public func user(_ id: UnsafeBufferPointer<UInt8>) -> Int? { lookup.user(id) }
 
     /// The index of the product with ID `id`.
-    public func product(_ id: UnsafeBufferPointer<UInt8>) -> Int? {
-        productIndex.value(id).map(Int.init)
-    }
+    public func product(_ id: UnsafeBufferPointer<UInt8>) -> Int? { lookup.product(id) }
 
     /// The city named `name` in `country`.
     public func city(_ name: UnsafeBufferPointer<UInt8>, country: UnsafeBufferPointer<UInt8>) -> City? {
-        cityPosition(name, country: country).map { cities[$0] }
+        lookup.cityPosition(name, country: country).map { cities[$0] }
     }
+}
 
-    /// The position in ``cities`` of the city named `name` in `country` (no copy of the city, for hot paths).
+/// A catalog's look-up tables, by value: a checker keeps a copy in a constant of its own, so that looking up the
+/// user, products and city of every record touches no reference count (a catalog shared by the threads of a
+/// parallel run would have its count's cache line go back and forth between cores). The byte strings point into
+/// the catalog's store: valid while the catalog lives.
+struct CatalogLookup: @unchecked Sendable {
+    var users = IDIndex()
+    var products = IDIndex()
+    /// Each product's name (at a stable address) and price.
+    var productNames: [UnsafeBufferPointer<UInt8>] = []
+    var productPrices: [Int64] = []
+    /// Cities by the hash of their name (first of a chain; `nextCity` links cities sharing a name hash).
+    var cityIndex = HashMap64()
+    var nextCity: [Int32] = []
+    var cityNames: [UnsafeBufferPointer<UInt8>] = []
+    var cityCountries: [UnsafeBufferPointer<UInt8>] = []
+
+    /// The index of the user with ID `id`.
+    @inline(__always)
+    func user(_ id: UnsafeBufferPointer<UInt8>) -> Int? { users.value(id).map(Int.init) }
+
+    /// The index of the product with ID `id`.
+    @inline(__always)
+    func product(_ id: UnsafeBufferPointer<UInt8>) -> Int? { products.value(id).map(Int.init) }
+
+    /// Starts loading where ``user(_:)`` will look `id` up.
+    @inline(__always)
+    func prefetchUser(_ id: UnsafeBufferPointer<UInt8>) { users.prefetch(id) }
+
+    /// Starts loading where ``product(_:)`` will look `id` up.
+    @inline(__always)
+    func prefetchProduct(_ id: UnsafeBufferPointer<UInt8>) { products.prefetch(id) }
+
+    /// The position in the cities fixture of the city named `name` in `country`.
     func cityPosition(_ name: UnsafeBufferPointer<UInt8>, country: UnsafeBufferPointer<UInt8>) -> Int? {
         var candidate = cityIndex.value(idHash(name)).map(Int.init) ?? -1
         while candidate >= 0 {

@@ -56,6 +56,8 @@ final class TransactionChecker: TypeChecker {
     /// Per city: state, region and time zone at stable addresses; per product, its category's position.
     private let cityState: [UnsafeBufferPointer<UInt8>], cityRegion: [UnsafeBufferPointer<UInt8>], cityZone: [UnsafeBufferPointer<UInt8>]
     private let productCategory: [Int]
+    /// The catalog's look-up tables, a copy of this checker's own (looked up without reference counting).
+    private let lookup: CatalogLookup
     /// Per city, its centre (read without copying the city, whose strings would be retained and released).
     private let cityCentres: [(latitude: Double, longitude: Double)]
     /// Records per day (UTC, and local for legitimate records), from 400 days before the window start.
@@ -88,6 +90,7 @@ final class TransactionChecker: TypeChecker {
         cityRegion = cities.map { store.intern($0.region.rawValue.utf8) }
         cityZone = cities.map { store.intern($0.timeZone.utf8) }
         cityCentres = cities.map { ($0.latitude, $0.longitude) }
+        lookup = context.catalog.lookup
         productCategory = context.catalog.products.map { product in config.categories.firstIndex(of: product.category) ?? -1 }
         firstDay = Timestamp.floorDiv(context.settings.window.start, Timestamp.millisecondsPerDay) - 400
         let days = Int(Timestamp.floorDiv(context.settings.window.end, Timestamp.millisecondsPerDay) - firstDay) + 400
@@ -142,24 +145,22 @@ final class TransactionChecker: TypeChecker {
     }
 
     func prefetch(_ tokens: Tokens, _ slots: Slots) {
-        let catalog = context.catalog
-        if let userID = tokens.string(slot: slots, s.user) { catalog.prefetchUser(userID) }
+        if let userID = tokens.string(slot: slots, s.user) { lookup.prefetchUser(userID) }
         // The first line's product when it is the line's first member, as written (most transactions have one or two lines).
         let products = Int(slots[s.products]), line = products + 1
         if products >= 0, tokens.kind(products) == .array, line < tokens.childrenEnd(products), tokens.kind(line) == .object,
            line + 2 < tokens.childrenEnd(line), tokens.kind(line + 2) == .string, sameBytes(tokens.key(line + 2), "product_id") {
-            catalog.prefetchProduct(tokens.string(line + 2))
+            lookup.prefetchProduct(tokens.string(line + 2))
         }
     }
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
         let idText = { id?.text }
-        let catalog = context.catalog
         // Users and products.
         var user: Int?
         if let userID = tokens.string(slot: slots, s.user) {
-            user = catalog.user(userID)
+            user = lookup.user(userID)
             userReference.record(user != nil, at: location, id: idText(), "user_id \(userID.text) is not in the catalog")
         }
         // Read before the lines: only a pattern fraud needs its lines' categories kept (an empty array allocates nothing).
@@ -226,7 +227,6 @@ final class TransactionChecker: TypeChecker {
     private func checkLines(_ tokens: Tokens, _ productsToken: Int, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?,
                             keepsCategories: Bool) -> (subtotalCents: Int64, complete: Bool, categories: [Int]) {
         let idText = { id?.text }
-        let catalog = context.catalog
         var lineCategories: [Int] = []
         var subtotalCents: Int64 = 0
         var linesComplete = true
@@ -271,18 +271,18 @@ final class TransactionChecker: TypeChecker {
                     outOfRange = "\(productID.text) costs \(price), outside \(category!.text)'s range"
                 }
             }
-            guard let product = catalog.product(productID) else {
+            guard let product = lookup.product(productID) else {
                 if unknown == nil { unknown = "product_id \(productID.text) is not in the catalog" }
                 continue
             }
             let name = nameToken >= 0 && tokens.kind(nameToken) == .string ? tokens.string(nameToken) : nil
             if mismatch == nil {
-                if name.map({ !sameBytes($0, catalog.productNames[product]) }) ?? true {
-                    mismatch = "\(productID.text): name \"\(name?.text ?? "?")\", the catalog says \"\(catalog.productNames[product].text)\""
+                if name.map({ !sameBytes($0, lookup.productNames[product]) }) ?? true {
+                    mismatch = "\(productID.text): name \"\(name?.text ?? "?")\", the catalog says \"\(lookup.productNames[product].text)\""
                 } else if categoryIndex == nil || categoryIndex != productCategory[product] {
-                    mismatch = "\(productID.text): category \(category?.text ?? "?"), the catalog says \(catalog.products[product].category)"
-                } else if priceCents != catalog.productPrices[product] {
-                    mismatch = "\(productID.text): price \(price), the catalog says \(Double(catalog.productPrices[product]) / 100)"
+                    mismatch = "\(productID.text): category \(category?.text ?? "?"), the catalog says \(context.catalog.products[product].category)"
+                } else if priceCents != lookup.productPrices[product] {
+                    mismatch = "\(productID.text): price \(price), the catalog says \(Double(lookup.productPrices[product]) / 100)"
                 }
             }
         }
@@ -295,29 +295,28 @@ final class TransactionChecker: TypeChecker {
     /// Checks the coordinates and the named city; returns the city's position in the catalog when it is there.
     private func checkCoordinates(_ tokens: Tokens, _ slots: Slots, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) -> Int? {
         let idText = { id?.text }
-        let catalog = context.catalog
         var city: Int?
         if let latitude = tokens.number(slot: slots, s.latitude), let longitude = tokens.number(slot: slots, s.longitude) {
             let inRange = latitude.isFinite && longitude.isFinite && abs(latitude) <= 90 && abs(longitude) <= 180
             coordinateRange.record(inRange, at: location, id: idText(), "coordinates (\(latitude), \(longitude)) out of range")
             nullIsland.record(latitude != 0 || longitude != 0, at: location, id: idText(), "coordinates at (0, 0)")
             if let name = tokens.string(slot: slots, s.city), let country = tokens.string(slot: slots, s.country) {
-                city = catalog.cityPosition(name, country: country)
+                city = lookup.cityPosition(name, country: country)
                 if let index = city {
                     var problem: String?
                     if let state = tokens.string(slot: slots, s.state), !sameBytes(state, cityState[index]) {
-                        problem = "\(catalog.cities[index].name) is in \(catalog.cities[index].state), not \(state.text)"
+                        problem = "\(context.catalog.cities[index].name) is in \(context.catalog.cities[index].state), not \(state.text)"
                     } else if let region = tokens.string(slot: slots, s.region), !sameBytes(region, cityRegion[index]) {
-                        problem = "\(catalog.cities[index].name) is in region \(catalog.cities[index].region.rawValue), not \(region.text)"
+                        problem = "\(context.catalog.cities[index].name) is in region \(context.catalog.cities[index].region.rawValue), not \(region.text)"
                     } else if let zone = tokens.string(slot: slots, s.zone), !sameBytes(zone, cityZone[index]) {
-                        problem = "\(catalog.cities[index].name) is in time zone \(catalog.cities[index].timeZone), not \(zone.text)"
+                        problem = "\(context.catalog.cities[index].name) is in time zone \(context.catalog.cities[index].timeZone), not \(zone.text)"
                     }
                     consistency.record(problem == nil, at: location, id: idText(), problem ?? "")
                     if inRange && (latitude != 0 || longitude != 0) {
                         let distance = City.distanceKm(latitude1: latitude, longitude1: longitude, latitude2: cityCentres[index].latitude,
                                                        longitude2: cityCentres[index].longitude)
                         cityRadius.record(distance <= jitterLimitKm, at: location, id: idText(),
-                                          "(\(latitude), \(longitude)) is \(Int(distance.rounded())) km from \(catalog.cities[index].name), more than \(jitterLimitKm) km")
+                                          "(\(latitude), \(longitude)) is \(Int(distance.rounded())) km from \(context.catalog.cities[index].name), more than \(jitterLimitKm) km")
                     }
                 } else {
                     consistency.fail(at: location, id: idText(), "no city \(name.text) in \(country.text) in the cities fixture")

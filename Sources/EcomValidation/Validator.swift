@@ -99,6 +99,10 @@ public final class Validator {
     /// A type's checker and the tallies every type has.
     final class TypeState {
         let checker: TypeChecker
+        /// The checker's schema and the slots of its ID and timestamp, kept here: read for every record without
+        /// going through the protocol (a getter call and a retain each).
+        let matcher: SchemaMatcher
+        let idSlot: Int, timestampSlot: Int
         var schema: [Tally]
         var unique: Tally
         var window: Tally
@@ -108,6 +112,9 @@ public final class Validator {
         init(_ checker: TypeChecker) {
             let type = checker.type
             self.checker = checker
+            matcher = checker.matcher
+            idSlot = checker.idSlot
+            timestampSlot = checker.timestampSlot
             schema = SchemaMatcher.Rule.allCases.map { Tally($0.id, .schema, type, $0.title) }
             unique = Tally("referential.unique_id", .referential, type, "no \(type.idField) appears twice")
             window = Tally("temporal.window", .temporal, type, "timestamps inside the window")
@@ -126,11 +133,17 @@ public final class Validator {
     }
     private let started = Date()
     /// ID fields, the ones other types also carry (transaction_id on events and alerts) last.
-    private let idFieldNames = [RecordType.userEvents, .fraudAlerts, .productUpdates, .analyticsResults, .transactions]
-        .map { ($0, Array($0.idField.utf8)) }
-    /// The same names at stable addresses, for the comparison with each record's first key.
-    private lazy var idFieldBytes = idFieldNames.map { ($0.0, idFieldStore.intern($0.1)) }
-    private let idFieldStore = ByteStore()
+    private static let idFieldOrder = [RecordType.userEvents, .fraudAlerts, .productUpdates, .analyticsResults, .transactions]
+    private let idFieldNames = idFieldOrder.map { ($0, Array($0.idField.utf8)) }
+    /// The same names at stable addresses, for the comparison with each record's first key (a constant: read for
+    /// every record without a retain).
+    private let idFieldBytes: [(RecordType, UnsafeBufferPointer<UInt8>)]
+    private let idFieldStore: ByteStore
+
+    /// ``idFieldNames`` kept in `store`.
+    private static func idFieldBytes(in store: ByteStore) -> [(RecordType, UnsafeBufferPointer<UInt8>)] {
+        idFieldOrder.map { ($0, store.intern(Array($0.idField.utf8))) }
+    }
     /// Records that break a record-level check are written here, when set.
     public var quarantine: Quarantine?
 
@@ -143,6 +156,8 @@ public final class Validator {
     public init(settings: ValidationSettings) {
         self.settings = settings
         context = CheckContext(settings: settings)
+        idFieldStore = ByteStore()
+        idFieldBytes = Self.idFieldBytes(in: idFieldStore)
     }
 
     /// A shard of a parallel run: checks what it can judge record by record, and keeps the facts that need the
@@ -150,6 +165,8 @@ public final class Validator {
     init(shardOf settings: ValidationSettings) {
         self.settings = settings
         context = CheckContext(settings: settings, deferred: true)
+        idFieldStore = ByteStore()
+        idFieldBytes = Self.idFieldBytes(in: idFieldStore)
     }
 
     deinit { slots.deallocate() }
@@ -286,7 +303,7 @@ public final class Validator {
         }
         let state = state(type)
         let checker = state.checker
-        let matcher = checker.matcher
+        let matcher = state.matcher
         // The ID is usually the first member: its place in the ID set (a random one, rarely cached) is fetched
         // while the schema is checked.
         var firstHash = (token: -1, hash: UInt64(0))
@@ -301,7 +318,7 @@ public final class Validator {
         matcher.check(tokens, slots: slots, findings: &findings)
         let slots = Slots(self.slots)
         checker.prefetch(tokens, slots)
-        let id = tokens.string(slot: slots, checker.idSlot)
+        let id = tokens.string(slot: slots, state.idSlot)
         let idText = { id?.text }
         // A record that broke no rule passes them all in one go (one uniqueness check of the tallies, not one per rule).
         if !findings.any { state.passSchema() }
@@ -316,9 +333,9 @@ public final class Validator {
         var fact = RecordFact(type: type, record: line, id: context.deferred ? nil : id, bytes: line.count + 1, line: location.line)
         if let id {
             fact.hasID = true
-            fact.hash = Int(slots[checker.idSlot]) == firstHash.token ? firstHash.hash : idHash(id)
+            fact.hash = Int(slots[state.idSlot]) == firstHash.token ? firstHash.hash : idHash(id)
         }
-        let timestamp = tokens.string(slot: slots, checker.timestampSlot).flatMap(ISOTimestamp.parse)
+        let timestamp = tokens.string(slot: slots, state.timestampSlot).flatMap(ISOTimestamp.parse)
         if let timestamp {
             let window = settings.window
             let late = type == .fraudAlerts ? 3_600_000 as Int64 : 0
@@ -334,7 +351,7 @@ public final class Validator {
         } else if context.deferred {
             facts.append(fact)
         } else {
-            apply(fact, source: source, at: location)
+            apply(fact, state: state, source: source, at: location)
         }
         context.record = line
         checker.check(tokens, slots, timestamp: timestamp, at: location, id: id)
@@ -350,7 +367,11 @@ public final class Validator {
     /// Judges a record's order-dependent facts: its ID against the IDs before it, its time against the latest
     /// time before it. Called in read order: for each record as it comes, or by the merger of a parallel run.
     func apply(_ fact: RecordFact, source: Int, at location: @autoclosure () -> RecordLocation) {
-        let state = state(fact.type)
+        apply(fact, state: state(fact.type), source: source, at: location())
+    }
+
+    /// ``apply(_:source:at:)`` with the fact's type state at hand.
+    private func apply(_ fact: RecordFact, state: TypeState, source: Int, at location: @autoclosure () -> RecordLocation) {
         let checker = state.checker
         sources[source].applied += 1
         sources[source].appliedBytes += fact.bytes
