@@ -13,6 +13,8 @@ mkdir -p "$MEM_DIR" "$DISK_DIR"
 DIR=$MEM_DIR
 echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# BENCH_ONLY=validate,audit runs only those sections (generate, validate, produce, audit); unset, all of them.
+want() { [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]]; }
 measure() { # type count -> prints "records/s MB/s rssKB" medians
   local type=$1 count=$2 rates=() mbs=() rss=()
   for _ in $(seq "$RUNS"); do
@@ -31,6 +33,7 @@ measure() { # type count -> prints "records/s MB/s rssKB" medians
     "$(printf '%s\n' "${rates[@]}" | median)" "$(printf '%s\n' "${mbs[@]}" | median)" \
     "$(( $(printf '%s\n' "${rss[@]}" | median) / 1024 ))" "$(( bytes / count ))"
 }
+if want generate; then
 echo "median of $RUNS runs, output to a file in memory ($MEM_DIR):"
 measure transactions 1000000
 measure user_events 2000000
@@ -51,28 +54,37 @@ echo "RSS from 1M to 10M transactions (one run each, to /dev/null):"
 for n in 1000000 10000000; do
   /usr/bin/time -f "  $n transactions: %e s, %M KB peak RSS" "$BIN" generate --type transactions --count "$n" --out /dev/null 2>&1 | tail -1
 done
+fi
+if want validate; then
 echo "Validation of 1,000,000 transactions (every family on), one thread and every core, against simdjson parsing the same file alone:"
 "$BIN" generate --type transactions --count 1000000 --seed 1 --out "$MEM_DIR/validate.ndjson" 2>/dev/null
 vbytes=$(stat -c %s "$MEM_DIR/validate.ndjson")
-for threads in 1 "$(nproc)"; do
-  vrates=(); vrss=()
-  for _ in $(seq "$RUNS"); do
-    /usr/bin/time -o "$MEM_DIR/time.txt" -f "%e %M" "$BIN" validate "$MEM_DIR/validate.ndjson" --seed 1 --threads "$threads" >/dev/null 2>&1 || true
-    out=$(tail -1 "$MEM_DIR/time.txt")
-    vrates+=("$(awk -v s="${out% *}" 'BEGIN{printf "%.0f", 1000000/s}')"); vrss+=("${out#* }")
-  done
-  v=$(printf '%s\n' "${vrates[@]}" | median)
-  printf 'ecomdata validate --threads %s %10s records/s  %7.1f MB/s  %5s MB peak RSS  (runs: %s)\n' "$threads" "$v" \
-    "$(awk -v r="$v" -v b="$vbytes" 'BEGIN{print r*b/1000000/1e6}')" "$(( $(printf '%s\n' "${vrss[@]}" | median) / 1024 ))" "${vrates[*]}"
-done
-prates=()
+# The three are run in turn within each round, so that a slower spell of a shared machine slows all three: the ratio
+# is taken per round (every core against simdjson in the same round), then its median.
+v1=(); vn=(); vrss1=(); vrssn=(); prates=(); ratios=()
+validate_rate() { # threads -> "records/s rssKB"
+  /usr/bin/time -o "$MEM_DIR/time.txt" -f "%e %M" "$BIN" validate "$MEM_DIR/validate.ndjson" --seed 1 --threads "$1" >/dev/null 2>&1 || true
+  local out; out=$(tail -1 "$MEM_DIR/time.txt")
+  echo "$(awk -v s="${out% *}" 'BEGIN{printf "%.0f", 1000000/s}') ${out#* }"
+}
 for _ in $(seq "$RUNS"); do
-  prates+=("$("$BIN" parse-bench "$MEM_DIR/validate.ndjson" | sed -E 's/.*parsing \(([0-9]+) records.*/\1/')")
+  read -r rate rss < <(validate_rate 1); v1+=("$rate"); vrss1+=("$rss")
+  read -r rate rss < <(validate_rate "$(nproc)"); vn+=("$rate"); vrssn+=("$rss")
+  p=$("$BIN" parse-bench "$MEM_DIR/validate.ndjson" | sed -E 's/.*parsing \(([0-9]+) records.*/\1/')
+  prates+=("$p")
+  ratios+=("$(awk -v v="$rate" -v p="$p" 'BEGIN{printf "%.3f", v/p}')")
+done
+for threads in 1 "$(nproc)"; do
+  if [ "$threads" = 1 ]; then rates=("${v1[@]}"); rsss=("${vrss1[@]}"); else rates=("${vn[@]}"); rsss=("${vrssn[@]}"); fi
+  v=$(printf '%s\n' "${rates[@]}" | median)
+  printf 'ecomdata validate --threads %s %10s records/s  %7.1f MB/s  %5s MB peak RSS  (runs: %s)\n' "$threads" "$v" \
+    "$(awk -v r="$v" -v b="$vbytes" 'BEGIN{print r*b/1000000/1e6}')" "$(( $(printf '%s\n' "${rsss[@]}" | median) / 1024 ))" "${rates[*]}"
 done
 p=$(printf '%s\n' "${prates[@]}" | median)
 printf 'simdjson alone, one thread %10s records/s  %7.1f MB/s  (parse only, file already in memory; runs: %s)\n' "$p" \
   "$(awk -v r="$p" -v b="$vbytes" 'BEGIN{print r*b/1000000/1e6}')" "${prates[*]}"
-printf 'ratio validate (every core)/simdjson (one thread): %s\n' "$(awk -v v="$v" -v p="$p" 'BEGIN{printf "%.2f", v/p}')"
+printf 'ratio validate (every core)/simdjson (one thread), median of the rounds: %s  (rounds: %s)\n' \
+  "$(printf '%s\n' "${ratios[@]}" | median)" "${ratios[*]}"
 if python3 -c 'import pandera, pandas' 2>/dev/null; then
   echo "pandera is installed, but no pandera schema of these records is kept in the repository yet: not compared"
 else
@@ -83,6 +95,8 @@ echo "Validation memory at 10,000,000 transactions (one run, file in memory):"
 "$BIN" generate --type transactions --count 10000000 --seed 1 --out "$MEM_DIR/validate10m.ndjson" 2>/dev/null
 /usr/bin/time -f "  10,000,000 transactions validated in %e s, %M KB peak RSS" "$BIN" validate "$MEM_DIR/validate10m.ndjson" --seed 1 2>&1 | tail -1
 rm -f "$MEM_DIR/validate10m.ndjson"
+fi
+if want produce; then
 echo "Kafka: ecomdata produce against kcat -P, same file (500,000 transactions), same embedded broker, same producer settings:"
 "$BIN" generate --type transactions --count 500000 --seed 3 --out "$MEM_DIR/produce.ndjson" 2>/dev/null
 python3 -c "
@@ -121,6 +135,8 @@ printf 'ecomdata produce  %10s records/s  %7.1f MB/s  %5s MB peak RSS  (runs: %s
 printf 'kcat -P           %10s records/s  %7.1f MB/s  %5s MB peak RSS  (runs: %s)\n' "$t" \
   "$(awk -v r="$t" -v b="$bytes" 'BEGIN{print r*b/500000/1e6}')" "$(( $(printf '%s\n' "${theirs_rss[@]}" | median) / 1024 ))" "${theirs[*]}"
 printf 'ratio ecomdata/kcat: %s\n' "$(awk -v o="$o" -v t="$t" 'BEGIN{printf "%.2f", o/t}')"
+fi
+if want audit; then
 AUDIT_COUNT=${AUDIT_COUNT:-1000000}
 echo "Kafka: ecomdata audit against kcat -C -e, same topic ($AUDIT_COUNT transactions on an embedded broker with 64 partitions):"
 # 64 partitions: the embedded broker keeps about 20 MB a partition and deletes older records beyond that.
@@ -152,6 +168,7 @@ printf 'ecomdata audit    %10s records/s  %5s MB peak RSS  (every check on; runs
 printf 'kcat -C -e        %10s records/s  (to /dev/null; runs: %s)\n' "$t" "${theirs[*]}"
 printf 'ratio audit/kcat: %s\n' "$(awk -v o="$o" -v t="$t" 'BEGIN{printf "%.2f", o/t}')"
 rm -f "$MEM_DIR/audit.ndjson"
+fi
 echo "disk reference: dd of 1 GB to $DISK_DIR:"
 dd if=/dev/zero of="$DISK_DIR/dd.bin" bs=1M count=1024 conv=fdatasync 2>&1 | tail -1
 rm -rf "$MEM_DIR" "$DISK_DIR"
