@@ -343,9 +343,11 @@ extension Validator {
             for (index, fact) in part.facts.enumerated() { factOrder.append((sourceMaps[partial][fact.source], fact.position, partial, index)) }
         }
         factOrder.sort { ($0.source, $0.position, $0.partial, $0.index) < ($1.source, $1.position, $1.partial, $1.index) }
+        // A fact's location is made only when a finding needs it (a million facts would each build one, with its
+        // input's name retained and released, for nothing); the partial is read in place, not copied per fact.
         try idArena.withUnsafeBufferPointer { (ids) throws(PartialError) in
             for entry in factOrder {
-                let part = parts[entry.partial], decoded = part.facts[entry.index]
+                let decoded = parts[entry.partial].facts[entry.index]
                 var fact = RecordFact(type: decoded.type, record: UnsafeBufferPointer(start: nil, count: 0), timestamp: decoded.timestamp,
                                       bytes: decoded.bytes, line: decoded.position)
                 if let range = decoded.id {
@@ -354,8 +356,8 @@ extension Validator {
                     fact.hash = idHash(id)
                     fact.id = id
                 }
-                let place = try location(decoded.location, decoded.source, decoded.position, part)
-                whole.apply(fact, source: entry.source, at: place)
+                let template = decoded.location == nil ? try locationTemplate(decoded.source, parts[entry.partial]) : nil
+                whole.apply(fact, source: entry.source, at: decoded.location ?? template!.location(decoded.position))
             }
         }
         var eventOrder: [(source: Int, position: Int, partial: Int, index: Int)] = []
@@ -416,10 +418,15 @@ extension Validator {
     /// A decoded fact's or event's location: the one written in full, or its input's at its position.
     private static func location(_ explicit: RecordLocation?, _ source: Int, _ position: Int, _ part: DecodedPartial) throws(PartialError) -> RecordLocation {
         if let explicit { return explicit }
+        return try locationTemplate(source, part).location(position)
+    }
+
+    /// How the records of input `source` of `part` are located.
+    private static func locationTemplate(_ source: Int, _ part: borrowing DecodedPartial) throws(PartialError) -> LocationTemplate {
         guard source < part.templates.count, let template = part.templates[source] else {
             throw .corrupt(part.validator.sources.indices.contains(source) ? part.validator.sources[source].name : "?", "a record of an input with no location kind")
         }
-        return template.location(position)
+        return template
     }
 
     /// Reads a validator section back into a shard with its facts and session events (their bytes in the arenas).
