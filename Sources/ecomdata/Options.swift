@@ -105,3 +105,11 @@ func reportingFailures(_ body: () throws(GenerationError) -> Void) throws(ExitCo
         }
     }
 }
+
+/// Objects a command keeps until the process exits rather than freeing them as it returns: a catalog of tens of
+/// thousands of users and products takes tens of milliseconds to free, which the exit does for nothing.
+enum KeptUntilExit {
+    nonisolated(unsafe) private static var objects: [AnyObject] = []
+
+    static func keep(_ object: AnyObject) { objects.append(object) }
+}

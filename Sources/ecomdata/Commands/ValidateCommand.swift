@@ -95,6 +95,7 @@ struct ValidateCommand: ParsableCommand {
             settings.window = (start?.timestamp.milliseconds ?? settings.window.start, end?.timestamp.milliseconds ?? settings.window.end)
         }
         let validator = partial != nil ? Validator(partialOf: settings) : Validator(settings: settings)
+        KeptUntilExit.keep(validator)
         if let quarantine {
             do {
                 validator.quarantine = try Quarantine(directory: quarantine)
