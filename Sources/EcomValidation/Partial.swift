@@ -343,18 +343,29 @@ extension Validator {
             for (index, fact) in part.facts.enumerated() { factOrder.append((sourceMaps[partial][fact.source], fact.position, partial, index)) }
         }
         factOrder.sort { ($0.source, $0.position, $0.partial, $0.index) < ($1.source, $1.position, $1.partial, $1.index) }
-        // A fact's location is made only when a finding needs it (a million facts would each build one, with its
-        // input's name retained and released, for nothing); the partial is read in place, not copied per fact.
+        // The ID sets are sized once for every fact with an ID (a topic's size is not known ahead: they grew step by
+        // step, each step a rehash), and, being far larger than the cache, each fact's slot is fetched a few facts
+        // ahead. A fact's location is made only when a finding needs it (a million facts would each build one, with
+        // its input's name retained and released, for nothing); the partial is read in place, not copied per fact.
+        var withID = Array(repeating: 0, count: RecordType.allCases.count)
+        for part in parts { for fact in part.facts where fact.id != nil { withID[fact.type.ordinal] += 1 } }
+        for type in RecordType.allCases where withID[type.ordinal] > 0 { whole.state(type).checker.ids.reserve(withID[type.ordinal]) }
+        let hashes = idArena.withUnsafeBufferPointer { ids in
+            factOrder.map { entry in parts[entry.partial].facts[entry.index].id.map { idHash(UnsafeBufferPointer(rebasing: ids[$0])) } }
+        }
         try idArena.withUnsafeBufferPointer { (ids) throws(PartialError) in
-            for entry in factOrder {
+            for (order, entry) in factOrder.enumerated() {
+                if order + 8 < factOrder.count, let ahead = hashes[order + 8] {
+                    let next = factOrder[order + 8]
+                    whole.prefetchID(parts[next.partial].facts[next.index].type, ahead)
+                }
                 let decoded = parts[entry.partial].facts[entry.index]
                 var fact = RecordFact(type: decoded.type, record: UnsafeBufferPointer(start: nil, count: 0), timestamp: decoded.timestamp,
                                       bytes: decoded.bytes, line: decoded.position)
-                if let range = decoded.id {
-                    let id = UnsafeBufferPointer(rebasing: ids[range])
+                if let range = decoded.id, let hash = hashes[order] {
                     fact.hasID = true
-                    fact.hash = idHash(id)
-                    fact.id = id
+                    fact.hash = hash
+                    fact.id = UnsafeBufferPointer(rebasing: ids[range])
                 }
                 let template = decoded.location == nil ? try locationTemplate(decoded.source, parts[entry.partial]) : nil
                 whole.apply(fact, source: entry.source, at: decoded.location ?? template!.location(decoded.position))

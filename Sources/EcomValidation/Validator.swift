@@ -361,7 +361,13 @@ public final class Validator {
     /// Starts loading the place of a fact's ID in its type's ID set (the merger looks a few facts ahead).
     @inline(__always)
     func prefetch(_ fact: RecordFact) {
-        if fact.hasID, let state = byType[fact.type.ordinal] { state.checker.ids.prefetch(fact.hash) }
+        if fact.hasID { prefetchID(fact.type, fact.hash) }
+    }
+
+    /// Starts loading the place of the ID hashed `hash` in the ID set of `type`.
+    @inline(__always)
+    func prefetchID(_ type: RecordType, _ hash: UInt64) {
+        if let state = byType[type.ordinal] { state.checker.ids.prefetch(hash) }
     }
 
     /// Judges a record's order-dependent facts: its ID against the IDs before it, its time against the latest
