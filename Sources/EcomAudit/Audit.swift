@@ -242,8 +242,8 @@ public final class Audit: @unchecked Sendable {
 
     let configuration: KafkaConfiguration
     let request: AuditRequest
-    /// The validators the records go through, each on its own thread, each taking whole partitions (in a merged
-    /// audit, the one merged from the members' partials); each has every partition as an input, at the same index.
+    /// The validators the records go through, each on its own thread, each taking an equal run of every batch (in a
+    /// merged audit, the one merged from the members' partials); each has every partition as an input, at the same index.
     public let validators: [Validator]
     var validator: Validator { validators[0] }
     /// The reader; nil for an audit merged from a group's partials, which reads nothing.
@@ -286,10 +286,9 @@ public final class Audit: @unchecked Sendable {
     }
 
     /// Connects, finds each topic's partitions and where to read them from and to, and assigns them; the records go
-    /// through `validators` (partials, made alike), each on a thread of its own and given whole partitions (the
-    /// audit's n-th partition, counted over its topics, to validator n modulo their count), so that each partition
-    /// is validated in offset order. ``Validator/judgedInPositionOrder(_:)`` then makes them the one validator a
-    /// single thread would have made.
+    /// through `validators` (partials, made alike), each on a thread of its own and given an equal run of every
+    /// batch read, so each sees a partition's records in offset order. ``Validator/judgedInPositionOrder(_:)`` then
+    /// makes them the one validator a single thread would have made.
     /// - Throws: ``AuditError`` (kafka) when the brokers do not answer within the request's metadata timeout.
     public init(configuration: KafkaConfiguration, request: AuditRequest, validators: [Validator], follow: Bool = false) throws(AuditError) {
         precondition(!validators.isEmpty, "an audit needs a validator")

@@ -270,9 +270,9 @@ extension Validator {
         try Self.merging([partialSection()], settings: settings)
     }
 
-    /// Partial validators made with the same settings that read disjoint inputs (the audit's validating threads,
-    /// each given whole partitions, all with the same inputs added in the same order) judged as one validator
-    /// would judge all their records read in position order: the report is the one a single partial gives.
+    /// Partial validators made with the same settings that read disjoint records (the audit's validating threads,
+    /// each given runs of the records read, all with the same inputs added in the same order) judged as one
+    /// validator would judge all their records read in position order: the report is the one a single partial gives.
     /// - Throws: ``PartialError/notPartial`` for a validator not made with ``init(partialOf:)``.
     public static func judgedInPositionOrder(_ partials: [Validator]) throws(PartialError) -> Validator {
         guard let first = partials.first else { throw .notPartial }

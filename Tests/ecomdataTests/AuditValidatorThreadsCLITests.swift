@@ -30,7 +30,7 @@ private func differences(_ reference: JSONValue, _ report: JSONValue, at path: S
     }
 }
 
-/// A seeded stream's topic with defects planted across partitions the validating threads split between them: a copy
+/// A seeded stream's topic with defects planted across partitions (the validating threads split each batch between them): a copy
 /// of partition 0's first record on partition 3, a payload on partition 1 that is not JSON, and a record on partition
 /// 2 stamped before the one its key had last (out of order). The audit validating on 2 and on 3 threads writes, field
 /// by field, the report of the audit validating on one; every planted defect is in it.

@@ -88,7 +88,7 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Seconds the brokers have to answer (exit 3 after).")
     var timeout: Double = 10
 
-    @Option(help: ArgumentHelp("Threads running the validator, each given whole partitions (the report is the same for any value); default 2 (1 on one core). With --partial, one.", valueName: "N"))
+    @Option(help: ArgumentHelp("Threads running the validator, each given an equal run of every batch of records read (the report is the same for any value); default 2 (1 on one core). With --partial, one.", valueName: "N"))
     var validatorThreads: Int?
 
     @Option(help: "Seconds without a record before a partition short of its end is given up on (a finding, not a hang).")
