@@ -255,6 +255,9 @@ public final class Audit: @unchecked Sendable {
     /// In a group: whether the group has given this member its partitions (an empty share counts) since it joined
     /// or last had them taken away, and since when it has been waiting for them.
     private var joined = false
+    /// When the group last gave this member partitions (on the reading thread): a rebalance has ended then, so
+    /// refused commits before it do not count against the time a member waits for the group to settle.
+    private var lastAssigned = Date.distantPast
     private var waitingSince = Date()
     /// In a group, whether this member has had a share of the group's `members` (it never waits for them again).
     private var settled = false
@@ -605,6 +608,7 @@ public final class Audit: @unchecked Sendable {
     fileprivate func rebalance(_ change: GroupRebalance) -> [Int64?] {
         switch change {
         case let .assigned(list):
+            lastAssigned = Date()
             // Round-robin gives each of n members floor(P/n) or ceil(P/n) of the P partitions: a share larger
             // than that is from a group that some members have not joined yet.
             let total = topics.filter(\.exists).reduce(0) { $0 + $1.partitionCount }
@@ -697,13 +701,15 @@ public final class Audit: @unchecked Sendable {
     }
 
     /// Commits where each of this member's partitions ended (so the member given them next reads nothing again);
-    /// false while the group refuses it (it is rebalancing), throwing once it has refused for the metadata timeout.
+    /// false while the group refuses it (it is rebalancing), throwing once it has refused for the metadata timeout
+    /// (at least 10 s) since the first refusal after the group last gave this member partitions.
     private func committedEnds(since failing: inout Date?) throws(KafkaError) -> Bool {
         let positions = topics.flatMap { topic in topic.partitions.filter { $0.owned && $0.committed != $0.next }.map { (topic.name, $0.number, $0.next) } }
         do {
             try kafka.commit(positions)
             return true
         } catch {
+            if let since = failing, since < lastAssigned { failing = nil }
             if failing == nil { progress?("\(error.description); trying again while the group rebalances") }
             let since = failing ?? Date()
             failing = since
