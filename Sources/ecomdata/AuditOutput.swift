@@ -65,12 +65,18 @@ private func describe(_ location: JSONValue?) -> String {
 /// The report of an audit whose validators were kept as partials: the validators' checks judged together in offset
 /// order (so that the report depends neither on the order partitions arrived in nor on how many validating threads
 /// shared them), the audit's checks merged in.
-func auditReport(_ result: AuditResult, validators: [Validator], gatesFile: String?) throws -> JSONValue {
+func auditReport(_ result: AuditResult, validators: [Validator], gatesFile: String?, failOnWarn: Bool = false) throws -> JSONValue {
     do {
         let judged = try Validator.judgedInPositionOrder(validators)
-        return result.merged(into: judged.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments)).json(gatesFile: gatesFile))
+        return result.merged(into: judged.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments))
+            .json(failOnWarn: failOnWarn, gatesFile: gatesFile))
     } catch {
         Console.error(error.description)
         throw ExitCode(error.exitCode)
     }
+}
+
+/// Whether a report's verdict makes the run exit 1: a failed gate, or with `--fail-on warn` a warning too.
+func exitsOne(verdict: String?, failOn: String) -> Bool {
+    verdict == "fail" || (verdict == "warn" && failOn == "warn")
 }

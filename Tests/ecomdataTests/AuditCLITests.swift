@@ -157,6 +157,19 @@ func locations(_ check: JSONValue?) -> [String] {
     #expect(!result.text.contains("hunter2") && !result.stderr.contains("hunter2"))
     // Asking about a missing topic did not create it.
     #expect(try kcatLines(brokers: broker.bootstrap, topic: "no-such-topic", format: "%o\n").isEmpty)
+    // With the empty topic's two failures (audit.count, and schema.parse: no records) made non-gating, they are
+    // warnings: exit 0, unless --fail-on warn says that warnings fail too.
+    let gates = dir.appendingPathComponent("gates.yaml")
+    try "audit.count: {gating: false}\nschema.parse: {gating: false}\n".write(to: gates, atomically: true, encoding: .utf8)
+    let lenient = try CLI.run(["audit", "--brokers", broker.bootstrap, "--topics", "user-events", "--gates", gates.path, "--json", json])
+    #expect(lenient.status == 0, "\(lenient.text)\(lenient.stderr)")
+    #expect(try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))["verdict"]?.stringValue == "warn")
+    let strict = try CLI.run(["audit", "--brokers", broker.bootstrap, "--topics", "user-events", "--gates", gates.path, "--fail-on", "warn",
+                              "--json", json])
+    #expect(strict.status == 1, "\(strict.text)\(strict.stderr)")
+    let strictReport = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    #expect(strictReport["verdict"]?.stringValue == "warn" && strictReport["run"]?["fail_on"]?.stringValue == "warn")
+    #expect(try CLI.run(["audit", "--brokers", broker.bootstrap, "--fail-on", "never"]).status == 2)
 
     let unreachableStarted = Date()
     let unreachable = try CLI.run(["audit", "--brokers", "127.0.0.1:1", "--timeout", "2"])

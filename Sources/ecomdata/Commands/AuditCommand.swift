@@ -52,6 +52,9 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Write a Markdown summary here.")
     var markdown: String?
 
+    @Option(help: "fail (default): only failed gates exit 1; warn: warnings do too.")
+    var failOn: String = "fail"
+
     @Option(help: "Seed the data was generated with, when the manifest does not say (for the validator's catalogs and expectations).")
     var seed: UInt64?
 
@@ -110,6 +113,7 @@ struct AuditCommand: ParsableCommand {
         if let group, group.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--group: the group name is empty") }
         guard members >= 1 else { throw ValidationError("--members must be at least 1") }
         if members > 1 && group == nil { throw ValidationError("--members needs --group") }
+        guard ["fail", "warn"].contains(failOn) else { throw ValidationError("--fail-on is fail or warn") }
         if let validatorThreads, !(1...64).contains(validatorThreads) { throw ValidationError("--validator-threads must be between 1 and 64") }
         guard timeout > 0, idleTimeout > 0, interval > 0 else { throw ValidationError("--timeout, --idle-timeout and --interval must be positive") }
     }
@@ -219,7 +223,7 @@ struct AuditCommand: ParsableCommand {
             return
         }
         let result = audit.finish()
-        let document = try auditReport(result, validators: validators, gatesFile: gates)
+        let document = try auditReport(result, validators: validators, gatesFile: gates, failOnWarn: failOn == "warn")
         let failedWrites = writeReports(document, json: json, html: report, junit: junit, markdown: markdown)
         printAuditSummary(result, report: document, examples: Console.verbose ? 20 : 3)
         withExtendedLifetime(embedded) {}
@@ -227,7 +231,7 @@ struct AuditCommand: ParsableCommand {
             Console.error("cannot write \(failedWrites.joined(separator: ", ")); check that the directories are writable")
             throw ExitCode(3)
         }
-        if document["verdict"]?.stringValue == "fail" { throw ExitCode(1) }
+        if exitsOne(verdict: document["verdict"]?.stringValue, failOn: failOn) { throw ExitCode(1) }
     }
 }
 

@@ -124,6 +124,6 @@ struct MergeCommand: ParsableCommand {
             throw ExitCode(3)
         }
         let verdict = document["verdict"]?.stringValue
-        if verdict == "fail" || (verdict == "warn" && output.failOn == "warn") { throw ExitCode(1) }
+        if exitsOne(verdict: verdict, failOn: output.failOn) { throw ExitCode(1) }
     }
 }

@@ -60,6 +60,9 @@ struct RoundtripCommand: ParsableCommand {
     @Option(help: "Gates file (YAML or JSON), as for validate; audit checks too, e.g. audit.duplicate: {max_violations: 10}.")
     var gates: String?
 
+    @Option(help: "fail (default): only failed gates exit 1; warn: warnings do too.")
+    var failOn: String = "fail"
+
     @Option(help: "Seconds the brokers have to answer (exit 3 after).")
     var connectTimeout: Double = 10
 
@@ -67,6 +70,7 @@ struct RoundtripCommand: ParsableCommand {
     var idleTimeout: Double = 30
 
     func validate() throws {
+        guard ["fail", "warn"].contains(failOn) else { throw ValidationError("--fail-on is fail or warn") }
         guard duration > 0, speedup > 0, rateMultiplier > 0 else { throw ValidationError("--duration, --speedup and --rate-multiplier must be positive") }
         for topic in topics where resolve(topic) == nil {
             throw ValidationError("unknown topic \(topic); use \(RecordType.allCases.map(\.topic).joined(separator: ", "))")
@@ -140,7 +144,7 @@ struct RoundtripCommand: ParsableCommand {
             Console.error(reason)
             throw ExitCode(3)
         }
-        if document["verdict"]?.stringValue == "fail" { throw ExitCode(1) }
+        if exitsOne(verdict: document["verdict"]?.stringValue, failOn: failOn) { throw ExitCode(1) }
     }
 
     /// Streams the scenario while an audit reads it back; the stream's result, the audit's, and the merged report.
@@ -190,7 +194,7 @@ struct RoundtripCommand: ParsableCommand {
         }
 
         let auditResult = audit.finish()
-        let document = try auditReport(auditResult, validators: [validator], gatesFile: gates)
+        let document = try auditReport(auditResult, validators: [validator], gatesFile: gates, failOnWarn: failOn == "warn")
         return (result, auditResult, document)
     }
 }
