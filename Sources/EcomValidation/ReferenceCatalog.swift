@@ -31,10 +31,6 @@ public final class ReferenceCatalog: @unchecked Sendable {
     public private(set) var products: [ProductEntry] = []
     /// The look-up tables of IDs and names; a checker keeps a copy of its own (``CatalogLookup``).
     private(set) var lookup = CatalogLookup()
-    /// Each product's name (at a stable address) and price, apart: read for every line item without copying
-    /// the entry (whose strings would be retained and released each time).
-    var productNames: [UnsafeBufferPointer<UInt8>] { lookup.productNames }
-    var productPrices: [Int64] { lookup.productPrices }
     private let store = ByteStore()
     /// The cities fixture.
     public let cities = City.all
@@ -151,7 +147,8 @@ public final class ReferenceCatalog: @unchecked Sendable {
 struct CatalogLookup: @unchecked Sendable {
     var users = IDIndex()
     var products = IDIndex()
-    /// Each product's name (at a stable address) and price.
+    /// Each product's name (at a stable address) and price, apart: read for every line item without copying the
+    /// entry (whose strings would be retained and released each time).
     var productNames: [UnsafeBufferPointer<UInt8>] = []
     var productPrices: [Int64] = []
     /// Cities by the hash of their name (first of a chain; `nextCity` links cities sharing a name hash).

@@ -203,10 +203,10 @@ final class TransactionChecker: TypeChecker {
                     firstTime = min(firstTime, timestamp)
                     lastTime = max(lastTime, timestamp)
                 }
-                if let region = tokens.string(slot: slots, s.region) { regions.add(region, position: tokens.enumPosition(slot: slots, s.region, of: matcher)) }
-                if let userType = tokens.string(slot: slots, s.userType) { userTypes.add(userType, position: tokens.enumPosition(slot: slots, s.userType, of: matcher)) }
-                if let device = tokens.string(slot: slots, s.deviceType) { devices.add(device, position: tokens.enumPosition(slot: slots, s.deviceType, of: matcher)) }
-                if let payment = tokens.string(slot: slots, s.payment) { payments.add(payment, position: tokens.enumPosition(slot: slots, s.payment, of: matcher)) }
+                regions.add(slot: s.region, of: tokens, slots, matcher)
+                userTypes.add(slot: s.userType, of: tokens, slots, matcher)
+                devices.add(slot: s.deviceType, of: tokens, slots, matcher)
+                payments.add(slot: s.payment, of: tokens, slots, matcher)
                 if let local {
                     localHours[Self.hour(local)] += 1
                     count(day: Timestamp.floorDiv(local, Timestamp.millisecondsPerDay), in: &localDayCounts, else: &otherLocalDays)
@@ -263,13 +263,15 @@ final class TransactionChecker: TypeChecker {
             let productID = tokens.string(productToken)
             let category = categoryToken >= 0 && tokens.kind(categoryToken) == .string ? tokens.string(categoryToken) : nil
             let categoryIndex = category.flatMap { c in categoryBytes.firstIndex { sameBytes(c, $0) } }
-            if let categoryIndex { categories.add(index: categoryIndex) } else if let category { categories.add(category) }
             if let categoryIndex {
+                categories.add(index: categoryIndex)
                 if keepsCategories { lineCategories.append(categoryIndex) }
                 amounts[categoryIndex].add(price)
                 if let range = categoryRanges[categoryIndex], priceCents < range.low || priceCents > range.high, outOfRange == nil {
                     outOfRange = "\(productID.text) costs \(price), outside \(category!.text)'s range"
                 }
+            } else if let category {
+                categories.add(category)
             }
             guard let product = lookup.product(productID) else {
                 if unknown == nil { unknown = "product_id \(productID.text) is not in the catalog" }

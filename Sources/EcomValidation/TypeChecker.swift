@@ -168,10 +168,13 @@ struct SplitCounter {
     /// Counts one value given by its position in `names`.
     mutating func add(index: Int) { counts[index] += 1 }
 
-    /// Counts `value`, whose position among the names the schema found already when `position` is not negative
-    /// (the counter's names must then be the field's enum values in the schema's order: see ``SchemaMatcher/enumValues(slot:)``).
+    /// Counts the string at `slot` of the record `matcher` walked, if there is one, by the position among its enum's
+    /// values the walk found, else by its bytes (the counter's names must be the field's enum values in the schema's
+    /// order: see ``SchemaMatcher/enumValues(slot:)``).
     @inline(__always)
-    mutating func add(_ value: UnsafeBufferPointer<UInt8>, position: Int32) {
+    mutating func add(slot: Int, of tokens: Tokens, _ slots: Slots, _ matcher: SchemaMatcher) {
+        guard let value = tokens.string(slot: slots, slot) else { return }
+        let position = tokens.enumPosition(slot: slots, slot, of: matcher)
         if position >= 0 { counts[Int(position)] += 1 } else { add(value) }
     }
 

@@ -36,27 +36,37 @@ private func userEventIDs(brokers: String, topic: String) throws -> [Substring: 
     return ids
 }
 
-@Test func failedProduceRequestsMidStreamDuplicateNothing() throws {
+/// Streams `hours` of seed 21's user events (from 2024-09-04 12:00) as fast as they go to a 3-broker embedded cluster
+/// (6 partitions, 3 replicas) while `faults` runs on a thread of its own; returns once both are over, so that nothing
+/// is read while a fault lasts. `expected` is the count the generator plans.
+private func streamUserEvents(hours: Double, during faults: @escaping @Sendable (EmbeddedBroker) -> Void) throws
+    -> (broker: EmbeddedBroker, expected: Int, result: KafkaDataProducer.StreamResult) {
     let broker = try EmbeddedBroker(brokers: 3)
     try broker.createTopic("user-events", partitions: 6, replicationFactor: 3)
     let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 21)
     let streamer = try KafkaDataProducer(generator: generator, configuration: KafkaConfiguration(brokers: broker.bootstrapServers))
     let start = try #require(Timestamp(parsing: "2024-09-04T12:00:00Z"))
-    let expected = generator.expectedCount(type: .userEvents, start: start, end: start.adding(milliseconds: 1_800_000))
-    #expect(expected >= 50_000)
-
-    // Bursts of failed produce requests (not leader, request timed out: both retriable) while the stream runs.
+    let expected = generator.expectedCount(type: .userEvents, start: start, end: start.adding(milliseconds: Int64(hours * 3_600_000)))
     let faultsDone = DispatchSemaphore(value: 0)
-    let faults = Thread {
+    let thread = Thread {
         defer { faultsDone.signal() }
+        faults(broker)
+    }
+    thread.start()
+    let result = streamer.startStreaming(topics: [.userEvents], durationHours: hours, max: true, simulatedStart: start)
+    faultsDone.wait()
+    return (broker, expected, result)
+}
+
+@Test func failedProduceRequestsMidStreamDuplicateNothing() throws {
+    // Bursts of failed produce requests (not leader, request timed out: both retriable) while the stream runs.
+    let (broker, expected, result) = try streamUserEvents(hours: 0.5) { broker in
         for _ in 0..<3 {
             Thread.sleep(forTimeInterval: 0.3)
             broker.failNextProduceRequests(20)
         }
     }
-    faults.start()
-    let result = streamer.startStreaming(topics: [.userEvents], durationHours: 0.5, max: true, simulatedStart: start)
-    faultsDone.wait()  // the faults are over before anything is read
+    #expect(expected >= 50_000)
     #expect(result.stopReason == nil)
     #expect(result.topics[0].sent == expected)
     #expect(result.report.delivered["user-events"] == expected, "failed: \(result.report.lastError)")
@@ -74,18 +84,9 @@ private func userEventIDs(brokers: String, topic: String) throws -> [Substring: 
 }
 
 @Test func brokersGoingDownMidStreamLoseNothing() throws {
-    let broker = try EmbeddedBroker(brokers: 3)
-    try broker.createTopic("user-events", partitions: 6, replicationFactor: 3)
-    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 21)
-    let streamer = try KafkaDataProducer(generator: generator, configuration: KafkaConfiguration(brokers: broker.bootstrapServers))
-    let start = try #require(Timestamp(parsing: "2024-09-04T12:00:00Z"))
-    let expected = generator.expectedCount(type: .userEvents, start: start, end: start.adding(milliseconds: 3_600_000))
-    #expect(expected >= 100_000)
-
-    // Take brokers down and bring them back while the stream runs.
-    let faultsDone = DispatchSemaphore(value: 0)
-    let faults = Thread {
-        defer { faultsDone.signal() }
+    // Take brokers down and bring them back while the stream runs; every broker is up again before anything is
+    // read (kcat reading while a leader is down reads less).
+    let (broker, expected, result) = try streamUserEvents(hours: 1) { broker in
         for id: Int32 in [2, 3] {
             Thread.sleep(forTimeInterval: 0.4)
             broker.setBroker(id, up: false)
@@ -93,10 +94,7 @@ private func userEventIDs(brokers: String, topic: String) throws -> [Substring: 
             broker.setBroker(id, up: true)
         }
     }
-    faults.start()
-    let result = streamer.startStreaming(topics: [.userEvents], durationHours: 1, max: true, simulatedStart: start)
-    // Every broker is up again before anything is read (kcat reading while a leader is down reads less).
-    faultsDone.wait()
+    #expect(expected >= 100_000)
     #expect(result.stopReason == nil)
     #expect(result.topics[0].sent == expected)
     #expect(result.report.delivered["user-events"] == expected, "failed: \(result.report.lastError)")
