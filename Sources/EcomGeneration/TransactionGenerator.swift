@@ -6,7 +6,71 @@ struct TransactionGenerator {
     let plan: GenerationPlan
     /// When true, every planned record is a flagged transaction and only its alert is written
     /// (`generate --type fraud_alerts`).
-    var alertsOnly = false
+    let alertsOnly: Bool
+    /// The sizes of the velocity bursts of each block, by the block's first serial.
+    private let bursts: [Int64: [Int]]
+
+    init(context: GenerationContext, plan: GenerationPlan, alertsOnly: Bool = false) {
+        self.context = context
+        self.plan = plan
+        self.alertsOnly = alertsOnly
+        bursts = Self.velocityBursts(plan: plan, share: Self.velocityShare(context, alertsOnly: alertsOnly), seed: context.seed)
+    }
+
+    /// The share of records that are velocity frauds; among alerts only, the share of alerts.
+    private static func velocityShare(_ context: GenerationContext, alertsOnly: Bool) -> Double {
+        let alertShare = context.fraudRate + (1 - context.fraudRate) * context.falsePositiveRate
+        return min(1, context.velocityShare * (alertsOnly && alertShare > 0 ? 1 / alertShare : 1))
+    }
+
+    /// Velocity bursts for the whole plan: their records number a binomial draw at `share` over the plan (as any
+    /// other fraud kind's do, so the fraud rate varies no more than independent records would make it), cut into
+    /// bursts of 5-15 records, each placed in a block drawn by its record count among those with room for it.
+    /// Drawn per block, the few velocity records of an hour's block (at the default rates, well under one) made
+    /// only bursts of 5.
+    private static func velocityBursts(plan: GenerationPlan, share: Double, seed: UInt64) -> [Int64: [Int]] {
+        let total = plan.count
+        guard total >= 5, share > 0 else { return [:] }
+        var stream = RandomStream(key: seed, recordStream, 0xB0257, UInt64(bitPattern: plan.blocks.first?.start ?? 0),
+                                  UInt64(bitPattern: plan.end), UInt64(total))
+        var remaining = stream.binomial(total, share)
+        var sizes: [Int] = []
+        while remaining >= 5 {
+            var k = stream.int(in: 5...min(15, remaining))
+            let rest = remaining - k
+            // No remainder of 1-4 records, which no burst could hold.
+            if rest > 0 && rest < 5 { k = remaining <= 15 ? remaining : remaining - 5 }
+            sizes.append(k)
+            remaining -= k
+        }
+        // A remainder under 5 is a whole burst by chance, in proportion.
+        if remaining > 0, stream.chance(Double(remaining) / Double(meanBurst)) { sizes.append(stream.int(in: 5...15)) }
+        guard !sizes.isEmpty else { return [:] }
+        var cumulative: [Int] = []
+        cumulative.reserveCapacity(plan.blocks.count)
+        for block in plan.blocks { cumulative.append((cumulative.last ?? 0) + block.count) }
+        var used = [Int](repeating: 0, count: plan.blocks.count)
+        var bursts: [Int64: [Int]] = [:]
+        for k in sizes {
+            // A record drawn at random names its block; a block without room for the burst, the next one that has.
+            let drawn = stream.below(total)
+            var low = 0, high = cumulative.count - 1
+            while low < high {
+                let middle = (low + high) / 2
+                if cumulative[middle] > drawn { high = middle } else { low = middle + 1 }
+            }
+            var index = low
+            var tried = 0
+            while tried < plan.blocks.count && plan.blocks[index].count - used[index] < k {
+                index = (index + 1) % plan.blocks.count
+                tried += 1
+            }
+            guard tried < plan.blocks.count else { continue }
+            used[index] += k
+            bursts[plan.blocks[index].firstSerial, default: []].append(k)
+        }
+        return bursts
+    }
 
     private struct Item {
         var timestamp: Int64
@@ -19,6 +83,8 @@ struct TransactionGenerator {
     }
 
     static let recordStream: UInt64 = 0x7A11
+    /// The mean size of a velocity burst, whose sizes are uniform over 5-15.
+    static let meanBurst = 10
 
     /// What the purchase session of one transaction needs: who bought what, when, in which session, on
     /// which device. Drawn by the same code and stream that write the transaction, so the two agree.
@@ -65,26 +131,17 @@ struct TransactionGenerator {
 
         func uniformTime(_ s: inout RandomStream) -> Int64 { block.start + Int64(s.unit() * Double(span)) }
 
-        // Velocity records first: their number is drawn for the block, then cut into bursts of 5-15, so the
-        // velocity share holds whatever the block size (a block under 5 records cannot hold a burst).
+        // Velocity bursts first, as the plan placed them.
         let alertShare = context.fraudRate + (1 - context.fraudRate) * context.falsePositiveRate
         let scale = alertsOnly && alertShare > 0 ? 1 / alertShare : 1
-        let velocityShare = min(1, context.velocityShare * scale)
-        if n >= 5 {
-            var remaining = stream.binomial(n, velocityShare)
-            var planned = 0
-            while remaining >= 5 {
-                var k = stream.int(in: 5...min(15, remaining))
-                let rest = remaining - k
-                if rest > 0 && rest < 5 { k = remaining <= 15 ? remaining : remaining - 5 }
-                appendBurst(k)
-                remaining -= k
-                planned += k
-            }
-            if remaining > 0, planned + 5 <= n, stream.chance(Double(remaining) / 5) { appendBurst(5) }
-        }
+        let velocityShare = Self.velocityShare(context, alertsOnly: alertsOnly)
+        for k in bursts[block.firstSerial] ?? [] { appendBurst(k) }
         func appendBurst(_ k: Int) {
-            let (user, zone) = context.pickUser(zoneTable: zoneTable, stream: &stream)
+            // Another user than the block's earlier bursts' (the only items so far), or two bursts could run together.
+            var (user, zone) = context.pickUser(zoneTable: zoneTable, stream: &stream)
+            for _ in 0..<8 where items.contains(where: { $0.user == Int32(user) }) {
+                (user, zone) = context.pickUser(zoneTable: zoneTable, stream: &stream)
+            }
             let start = uniformTime(&stream)
             let window = min(Int64(300_000), max(1, block.end - start)) // within 5 minutes, inside the block
             for _ in 0..<k {

@@ -214,3 +214,36 @@ struct FraudPatternTests {
         #expect(Set(TestData.fraud.alerts.compactMap { $0.string("alert_id") }).count == TestData.fraud.alerts.count, "alert IDs repeat")
     }
 }
+
+/// At a fraud rate where a block of the plan holds less than one burst's worth of velocity records (2% over 28 days:
+/// about 0.8 per hour's block), bursts still take every size from 5 to 15, 10 on average, as they do when frauds are
+/// many: a block's velocity count cut into bursts gave bursts of 5 and nothing else.
+@Test func velocityBurstsAreOfFiveToFifteenRecordsWhenFraudIsRare() throws {
+    let config = try ConfigLoader.load(path: nil, overrides: ["fraud_rate=0.02"])
+    let generator = ECommerceDataGenerator(config: config, seed: 42)
+    let velocity = TestData.parse(TestData.lines(generator, type: .transactions, count: 100_000))
+        .filter { $0["is_fraud"]?.boolValue == true && $0.string("fraud_type") == FraudType.velocity.rawValue }
+    var byUser: [String: [Int64]] = [:]
+    for record in velocity {
+        byUser[record.string("user_id") ?? "?", default: []].append(try #require(record.timestamp).milliseconds)
+    }
+    // Bursts: runs of a user's velocity records with gaps under 5 minutes.
+    var sizes: [Int] = []
+    for times in byUser.values {
+        var size = 0, last = Int64.min
+        for time in times.sorted() {
+            if size > 0 && time - last > 300_000 {
+                sizes.append(size)
+                size = 0
+            }
+            size += 1
+            last = time
+        }
+        sizes.append(size)
+    }
+    try #require(sizes.count >= 30, "\(sizes.count) bursts")
+    #expect(sizes.allSatisfy { (5...15).contains($0) }, "\(sizes.sorted())")
+    let mean = Double(sizes.reduce(0, +)) / Double(sizes.count)
+    #expect((8.5...11.5).contains(mean), "mean burst \(mean): \(sizes.sorted())")
+    #expect(Set(sizes).count >= 8, "burst sizes \(Set(sizes).sorted())")
+}
