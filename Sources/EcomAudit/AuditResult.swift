@@ -197,9 +197,14 @@ extension Audit {
                     let count = sent?.count ?? 0
                     if partition.distinct < count {
                         partition.counts[FindingKind.missing.rawValue] += count - partition.distinct
+                        // Records enough were read, but some repeat an ID: either those were lost and others came
+                        // twice, or the run sent some IDs twice itself; the count alone cannot tell which.
+                        let why = partition.records >= count
+                            ? "\(count) records were delivered to \(topic.name)/\(partition.number) and \(partition.records) read, but only \(partition.distinct) distinct IDs: \(count - partition.distinct) delivered records are missing, unless the run itself sent those IDs more than once (see audit.duplicate)"
+                            : "\(count - partition.distinct) of the \(count) records delivered to \(topic.name)/\(partition.number) were not read"
                         partition.examples[FindingKind.missing.rawValue].append(Finding(
                             partition: partition.number, offset: nil, id: nil,
-                            message: "\(count - partition.distinct) of the \(count) records delivered to \(topic.name)/\(partition.number) were not read (IDs can be named only for a seeded stream's manifest)"))
+                            message: "\(why) (IDs can be named only for a seeded stream's manifest)"))
                     } else if let sent, let digest = sent.idDigest, topic.idField != nil, partition.distinct == count, partition.idDigest != digest {
                         partition.add(.missing, Finding(partition: partition.number, offset: nil, id: nil,
                                                         message: "the IDs read from \(topic.name)/\(partition.number) are not those delivered (ID digest differs): records were replaced"))

@@ -186,7 +186,7 @@ public struct ReplayRecords {
         }
         guard requirements.timestamps else { return 0 }
         guard let raw = timestampField.key(in: line) else {
-            throw .invalid(location: location(), problem: "no string field \"timestamp\", which pacing by the records' time, --rebase, --since and --until need (--rate and --max do without)")
+            throw .invalid(location: location(), problem: "no string field \"timestamp\", which pacing by the records' time, --rebase, --loop, --since and --until need (--rate and --max do without)")
         }
         guard let milliseconds = parseTimestamp(raw) else {
             throw .invalid(location: location(), problem: "timestamp \"\(String(decoding: raw.prefix(40), as: UTF8.self))\" is not a UTC ISO-8601 time like 2024-09-02T10:00:00.000Z")

@@ -109,7 +109,8 @@ public final class Replayer {
         let firstTimestamp = records.entries[0].timestamp
         let period = Replayer.period(of: records)
         result.period = period
-        let rewriting = plan.rebase != nil
+        // Passes after the first move on in record time and name their records anew, rebased or not.
+        let rewriting = plan.rebase != nil || plan.loops > 1
         let buffer = ByteBuffer(capacity: 4096)
         let start = monotonicNanoseconds()
         result.started = Date()
@@ -148,7 +149,7 @@ public final class Replayer {
                 }
                 var value = records.record(index)
                 if rewriting {
-                    rebase(value, by: shift, into: buffer)
+                    rewrite(value, shift: shift, pass: loop, into: buffer)
                     value = buffer.bytes
                 }
                 guard let key = keys.key(in: value) else {
@@ -199,26 +200,51 @@ public final class Replayer {
     }
 
     /// Writes `record` into `buffer` with every timestamp field moved by `shift` milliseconds, in the
-    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` form; the rest of the record is kept byte for byte.
-    func rebase(_ record: UnsafeBufferPointer<UInt8>, by shift: Int64, into buffer: ByteBuffer) {
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` form, and, for a `pass` after the first, `pass` as 4 hex digits appended to
+    /// each field of ``passIDFields``; the rest of the record is kept byte for byte.
+    func rewrite(_ record: UnsafeBufferPointer<UInt8>, shift: Int64, pass: Int, into buffer: ByteBuffer) {
         buffer.removeAll()
-        var replacements: [(start: Int, end: Int, milliseconds: Int64)] = []
+        // A replacement's milliseconds, or nil for a value that takes the pass's suffix.
+        var replacements: [(start: Int, end: Int, milliseconds: Int64?)] = []
         for extractor in Replayer.timestampExtractors {
             guard let value = extractor.key(in: record), let milliseconds = parseTimestamp(value) else { continue }
             let start = record.baseAddress!.distance(to: value.baseAddress!)
             replacements.append((start, start + value.count, milliseconds + shift))
         }
+        if pass > 0 {
+            for extractor in Replayer.passIDExtractors {
+                guard let value = extractor.key(in: record) else { continue }
+                let start = record.baseAddress!.distance(to: value.baseAddress!)
+                replacements.append((start, start + value.count, nil))
+            }
+        }
         replacements.sort { $0.start < $1.start }
+        let digits = Array("0123456789abcdef".utf8)
+        let suffix = [12, 8, 4, 0].map { digits[(pass >> $0) & 0xF] }
         var cursor = 0
         for replacement in replacements {
-            buffer.append(UnsafeBufferPointer(rebasing: record[cursor..<replacement.start]))
-            buffer.appendTimestamp(replacement.milliseconds)
+            if let milliseconds = replacement.milliseconds {
+                buffer.append(UnsafeBufferPointer(rebasing: record[cursor..<replacement.start]))
+                buffer.appendTimestamp(milliseconds)
+            } else {
+                buffer.append(UnsafeBufferPointer(rebasing: record[cursor..<replacement.end]))
+                buffer.append(suffix)
+            }
             cursor = replacement.end
         }
         buffer.append(UnsafeBufferPointer(rebasing: record[cursor...]))
     }
 
+    /// The top-level fields that name a record or tie records together (each type's ID field, and `session_id`):
+    /// a looped replay's passes after the first append their pass number to them, so that each pass sends new
+    /// records (a transaction and its purchase event and alert still agree) rather than copies of the first.
+    public static let passIDFields: [String] = RecordType.allCases.map(\.idField) + ["session_id"]
+
+    /// The most passes a looped replay makes: pass numbers take 4 hex digits.
+    public static let maximumLoops = 0x10000
+
     static let timestampExtractors = timestampFields.map(KeyExtractor.init(field:))
+    static let passIDExtractors = passIDFields.map(KeyExtractor.init(field:))
 }
 
 /// Nanoseconds on the monotonic clock (unaffected by wall-clock adjustments).

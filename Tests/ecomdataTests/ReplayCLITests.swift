@@ -139,15 +139,52 @@ private func manifest(_ path: String) throws -> JSONValue {
     let replayed = try kcatRecords(broker, "user-events")
     #expect(replayed.count == 3 * inside.count)
     for record in replayed { #expect(record.key == record.record["session_id"]?.stringValue, "not keyed by session_id") }
-    // Each event three times, 0, 1 and 2 periods after the first pass.
+    // Each event three times, 0, 1 and 2 periods after the first pass; passes 1 and 2 as new events (their event
+    // and session IDs end in 0001 and 0002), so no ID repeats.
+    let originals = Dictionary(uniqueKeysWithValues: try inside.map { line in
+        let record = try JSONValue.parse(line)
+        return (record["event_id"]?.stringValue ?? "", record["session_id"]?.stringValue ?? "")
+    })
     var times: [String: [Int64]] = [:]
-    for record in replayed { times[record.record["event_id"]?.stringValue ?? "", default: []].append(try epochMilliseconds(record.record["timestamp"]?.stringValue)) }
+    for record in replayed {
+        let id = try #require(record.record["event_id"]?.stringValue), session = try #require(record.record["session_id"]?.stringValue)
+        let time = try epochMilliseconds(record.record["timestamp"]?.stringValue)
+        let original = originals[id] != nil ? id : String(id.dropLast(4))
+        let pass = originals[id] != nil ? "" : String(id.suffix(4))
+        #expect(["", "0001", "0002"].contains(pass) && session == (originals[original] ?? "?") + pass, "\(id) in session \(session)")
+        times[original, default: []].append(time)
+    }
+    #expect(Set(replayed.compactMap { $0.record["event_id"]?.stringValue }).count == 3 * inside.count, "an event ID repeats")
     #expect(times.count == inside.count)
     for (event, stamps) in times {
         let sorted = stamps.sorted()
         #expect(sorted.count == 3 && sorted[1] - sorted[0] == period && sorted[2] - sorted[1] == period, "event \(event): \(sorted)")
     }
     #expect(times.values.map { $0.min()! }.min() == (try epochMilliseconds("2030-01-01T00:00:00.000Z")), "first record not at the rebase instant")
+}
+
+/// A looped replay is audited as the stream it is: three passes of 300 transactions, not rebased, are 900 records
+/// read with no ID twice and none missing, in order per key (each pass a period later), the manifest's count and
+/// digests matched.
+@Test func aLoopedReplayAuditsWithoutDuplicatesOrMissingRecords() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("t.ndjson").path, manifestPath = dir.appendingPathComponent("m.json").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "300", "--seed", "5", "--out", file]).status == 0)
+    let run = try CLI.run(["replay", file, "--topic", "transactions", "--max", "--loop", "3", "--brokers", broker.bootstrap, "--manifest", manifestPath])
+    #expect(run.status == 0, "\(run.stderr)")
+    let report = dir.appendingPathComponent("audit.json").path
+    let audit = try CLI.run(["audit", "--brokers", broker.bootstrap, "--manifest", manifestPath, "--seed", "5", "--json", report])
+    let document = try JSONValue.parse(String(contentsOfFile: report, encoding: .utf8))
+    #expect(document["summary"]?["records"]?.intValue == 900, "\(audit.text)")
+    for id in ["audit.count", "audit.missing", "audit.duplicate", "audit.altered", "audit.order_per_key", "audit.partitioning",
+               "audit.key_matches_payload", "referential.unique_id", "referential.user_id"] {
+        for check in checks(document, id) {
+            #expect(check["status"]?.stringValue == "pass" && check["violations"]?.intValue == 0, "\(id): \(check.encoded())")
+        }
+    }
+    #expect(!checks(document, "audit.duplicate").isEmpty && !checks(document, "referential.unique_id").isEmpty)
 }
 
 /// --rate sends at a flat rate whatever the timestamps: 40 records at 20/s leave over about 2 s, evenly.

@@ -15,8 +15,9 @@ struct ReplayCommand: ParsableCommand {
         The schedule is absolute (from the start of the replay), so waiting errors do not add up. --rebase \
         moves every timestamp field (timestamp, transaction_timestamp, window_start, window_end) by the same \
         amount so the first record is at that instant; --loop N sends the records N times, each pass after the \
-        previous one in record time. Every line is checked before anything is sent: a line that is not a JSON \
-        record, lacks its key or (when pacing by time, rebasing or filtering) its timestamp stops the replay \
+        previous one in record time and with new IDs (pass p appends p as 4 hex digits to every ID field and \
+        session_id). Every line is checked before anything is sent: a line that is not a JSON record, lacks its \
+        key or (when pacing by time, rebasing, looping or filtering) its timestamp stops the replay \
         with its file and line, or with --skip-invalid is counted and listed. The manifest has the format \
         `produce` and `stream` write, so `audit` can check the topic against it.
         Example: ecomdata replay txns.ndjson --topic transactions --speed 60 --rebase now --brokers localhost:9092
@@ -44,7 +45,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Move the timestamps so the first record is at this instant: `now` or a UTC time.", valueName: "now|TIMESTAMP"))
     var rebase: String?
 
-    @Option(name: .customLong("loop"), help: "Send the records this many times.")
+    @Option(name: .customLong("loop"), help: "Send the records this many times (at most 65536), each pass later in record time and with new IDs.")
     var loops: Int = 1
 
     @Option(help: "Leave out records stamped before this time (UTC, inclusive).")
@@ -91,6 +92,7 @@ struct ReplayCommand: ParsableCommand {
         if let speed, !(speed > 0 && speed.isFinite) { throw ValidationError("--speed must be a positive number, e.g. 1 or 60") }
         if let rate, !(rate > 0 && rate.isFinite) { throw ValidationError("--rate must be a positive number of records per second") }
         guard loops >= 1 else { throw ValidationError("--loop must be 1 or more") }
+        guard loops <= Replayer.maximumLoops else { throw ValidationError("--loop must be at most \(Replayer.maximumLoops) (pass numbers are 4 hex digits)") }
         if let rebase, rebase != "now", Timestamp(parsing: rebase) == nil {
             throw ValidationError("--rebase \(rebase) is not `now` or a time; write now, 2024-09-02 or 2024-09-02T10:00:00.000Z")
         }
@@ -108,9 +110,10 @@ struct ReplayCommand: ParsableCommand {
         let rebaseTarget: Int64? = rebase.map { $0 == "now" ? Replayer.Plan.rebaseNow : Timestamp(parsing: $0)!.milliseconds }
         let timed = pace != .max && rate == nil
         var requirements = ReplayRecords.Requirements(
-            keyField: field, topic: topic, timestamps: timed || rebase != nil || since != nil || until != nil,
+            keyField: field, topic: topic, timestamps: timed || rebase != nil || loops > 1 || since != nil || until != nil,
             since: since?.timestamp.milliseconds, until: until?.timestamp.milliseconds, skipInvalid: skipInvalid)
-        requirements.rebasing = rebase != nil
+        // A pass after the first moves every timestamp on by the loop's period, as a rebase does.
+        requirements.rebasing = rebase != nil || loops > 1
         let (configuration, embedded) = try kafka.resolve()
         try requireReachable(configuration, timeout: connectTimeout)
 
