@@ -96,29 +96,25 @@ public struct ReplayRecords {
     /// - Throws: ``ReplayError``.
     public mutating func addFile(_ path: String) throws(ReplayError) {
         let buffer: ReplayBuffer
-        if path == "-" {
-            buffer = ReplayBuffer(copying: Array(FileHandle.standardInput.readDataToEndOfFile()))
+        let descriptor = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        defer { if path != "-" { close(descriptor) } }
+        if let mapping = FileMapping(descriptor: descriptor, path: path) {
+            buffer = ReplayBuffer(mapping: mapping)
         } else {
-            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
-            defer { close(descriptor) }
-            if let mapping = FileMapping(descriptor: descriptor, path: path) {
-                buffer = ReplayBuffer(mapping: mapping)
-            } else {
-                // A pipe, or an empty file.
-                var bytes: [UInt8] = []
-                var chunk = [UInt8](repeating: 0, count: 1 << 20)
-                while true {
-                    let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-                    if count < 0 {
-                        if errno == EINTR { continue }
-                        throw .unreadable(path: path, reason: String(cString: strerror(errno)))
-                    }
-                    if count == 0 { break }
-                    bytes.append(contentsOf: chunk[0..<count])
+            // A pipe (stdin too), or an empty file: spooled to a file and mapped, as a topic is.
+            let spool = try Spool(holding: path == "-" ? "stdin" : path)
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw .unreadable(path: path, reason: String(cString: strerror(errno)))
                 }
-                buffer = ReplayBuffer(copying: bytes)
+                if count == 0 { break }
+                _ = try spool.append(chunk[0..<count])
             }
+            buffer = try spool.mapped()
         }
         let source = Int32(buffers.count)
         buffers.append(buffer)
@@ -138,21 +134,6 @@ public struct ReplayRecords {
                         location: { "\(path):\(line)" })
             }
             start = end + 1
-        }
-    }
-
-    /// Adds records read from a topic: `values` concatenated, `records` their lengths and locations, in the
-    /// order to replay them (the caller orders partitions by timestamp).
-    mutating func addTopic(_ name: String, values: [UInt8], records: [(length: Int, location: String)]) throws(ReplayError) {
-        let source = Int32(buffers.count)
-        let buffer = ReplayBuffer(copying: values)
-        buffers.append(buffer)
-        sources.append(name)
-        var offset = 0
-        for record in records {
-            try add(UnsafeBufferPointer(start: buffer.bytes.baseAddress! + offset, count: record.length), source: source,
-                    offset: offset, location: { record.location })
-            offset += record.length
         }
     }
 
@@ -304,8 +285,11 @@ extension ReplayRecords {
         } catch {
             throw .kafka(error.description)
         }
-        struct Read { var partition: Int32; var offset: Int64; var timestamp: Int64; var value: [UInt8] }
+        // Records go to a spool file as they come and are mapped from it afterwards: the heap holds 32 bytes a
+        // record whatever the topic's size (a topic held in memory took about three times its size).
+        struct Read { var partition: Int32; var length: Int32; var offset: Int64; var timestamp: Int64; var position: Int }
         var read: [Read] = []
+        let spool = try Spool(holding: "topic \(name)")
         var remaining = ends.values.reduce(0) { $0 + Int($1.high - $1.low) }
         var lastProgress = Date()
         while remaining > 0 {
@@ -323,14 +307,80 @@ extension ReplayRecords {
             }
             lastProgress = Date()
             guard let end = ends[record.partition], record.offset < end.high else { continue }
+            guard record.value.count <= Int(Int32.max) else {
+                throw .invalid(location: "\(name)/\(record.partition)@\(record.offset)", problem: "a record over 2 GB")
+            }
             let timestamp = record.value.withUnsafeBufferPointer { bytes in timestampField.key(in: bytes).flatMap(parseTimestamp) } ?? Int64.max
-            read.append(Read(partition: record.partition, offset: record.offset, timestamp: timestamp, value: record.value))
+            let position = try spool.append(record.value)
+            read.append(Read(partition: record.partition, length: Int32(record.value.count), offset: record.offset, timestamp: timestamp, position: position))
             remaining -= 1
         }
         read.sort { ($0.timestamp, $0.partition, $0.offset) < ($1.timestamp, $1.partition, $1.offset) }
-        var values: [UInt8] = []
-        values.reserveCapacity(read.reduce(0) { $0 + $1.value.count })
-        for record in read { values.append(contentsOf: record.value) }
-        try addTopic(name, values: values, records: read.map { ($0.value.count, "\(name)/\($0.partition)@\($0.offset)") })
+        let buffer = try spool.mapped()
+        let source = Int32(buffers.count)
+        buffers.append(buffer)
+        sources.append(name)
+        guard let base = buffer.bytes.baseAddress else { return }
+        for record in read {
+            try add(UnsafeBufferPointer(start: base + record.position, count: Int(record.length)), source: source, offset: record.position,
+                    location: { "\(name)/\(record.partition)@\(record.offset)" })
+        }
+    }
+}
+
+/// A temporary file, unlinked at once, that a topic's records are appended to and then mapped from.
+private final class Spool {
+    private let descriptor: Int32
+    private let what: String
+    private let directory: String
+    private var pending: [UInt8] = []
+    private var size = 0
+
+    /// A spool for `what` (a topic, or a file or stdin that cannot be mapped), named so in errors.
+    init(holding what: String) throws(ReplayError) {
+        self.what = what
+        directory = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array("\(directory)/ecomdata-replay-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else {
+            throw .unreadable(path: directory, reason: "cannot create a file to hold \(what) while it is read (\(String(cString: strerror(errno)))); set TMPDIR to a writable directory")
+        }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        self.descriptor = descriptor
+        pending.reserveCapacity(1 << 20)
+    }
+
+    deinit { close(descriptor) }
+
+    /// Appends `bytes`, returning where they start in the file.
+    func append(_ bytes: some Collection<UInt8>) throws(ReplayError) -> Int {
+        let position = size
+        pending.append(contentsOf: bytes)
+        size += bytes.count
+        if pending.count >= 1 << 20 { try flush() }
+        return position
+    }
+
+    private func flush() throws(ReplayError) {
+        var written = 0
+        while written < pending.count {
+            let count = pending.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .unreadable(path: directory, reason: "cannot write \(what) to a file there while it is read (\(String(cString: strerror(errno)))); free some space or set TMPDIR to another directory")
+            }
+            written += count
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Everything appended, mapped (an empty buffer when nothing was).
+    func mapped() throws(ReplayError) -> ReplayBuffer {
+        try flush()
+        guard size > 0 else { return ReplayBuffer(copying: []) }
+        guard let mapping = FileMapping(descriptor: descriptor, path: "the copy of \(what) in \(directory)") else {
+            throw .unreadable(path: directory, reason: "cannot map the copy of \(what) written there (\(String(cString: strerror(errno))))")
+        }
+        return ReplayBuffer(mapping: mapping)
     }
 }
