@@ -17,10 +17,13 @@ struct CLI {
         var text: String { String(decoding: stdout, as: UTF8.self) }
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs the tool with `arguments`; `stdin`, when given, is written to it through a pipe (not a file it could map).
+    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        let input = stdin.map { _ in Pipe() }
+        if let input { process.standardInput = input }
         let out = Pipe()
         let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-stderr-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
@@ -29,6 +32,13 @@ struct CLI {
         process.standardOutput = out
         process.standardError = errorHandle
         try process.run()
+        if let input, let stdin {
+            let writer = input.fileHandleForWriting
+            DispatchQueue.global().async {
+                writer.write(stdin)
+                try? writer.close()
+            }
+        }
         // Read stdout to the end before waiting, so a large output cannot block the child.
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

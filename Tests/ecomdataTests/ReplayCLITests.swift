@@ -279,3 +279,23 @@ func replayUsageErrorsExitTwo(arguments: [String]) throws {
     let result = try CLI.run(arguments)
     #expect(result.status == 2, "\(arguments): \(result.stderr)")
 }
+
+/// Records piped in on stdin (spooled to a file, as a pipe cannot be mapped) are replayed as a file's are: every
+/// line, in order, byte for byte.
+@Test func replayFromAPipeSendsEveryLineAsAFileWould() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("t.ndjson").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "2500", "--seed", "4", "--out", file]).status == 0)
+    let data = try Data(contentsOf: URL(fileURLWithPath: file))
+    let run = try CLI.run(["replay", "-", "--topic", "transactions", "--max", "--brokers", broker.bootstrap,
+                           "--manifest", dir.appendingPathComponent("m.json").path], stdin: data)
+    #expect(run.status == 0, "\(run.stderr)")
+    let sent = try lines(file)
+    let replayed = try kcatRecords(broker, "transactions")
+    #expect(replayed.count == sent.count)
+    #expect(Set(replayed.map(\.text)) == Set(sent), "the payloads read back are not the lines piped in")
+    let empty = try CLI.run(["replay", "-", "--topic", "transactions", "--max", "--brokers", broker.bootstrap], stdin: Data())
+    #expect(empty.status == 3 && empty.stderr.contains("hold(s) no records"), "\(empty.stderr)")
+}
