@@ -90,6 +90,8 @@ struct DiffPage {
         let facts: [HTMLPage.Fact]
         let categories: [Row]
         let hasCategories: Bool
+        /// The split's shares side by side (one chart, or none).
+        let charts: [Chart]
         let isOpen: Bool
     }
 
@@ -213,6 +215,8 @@ struct DiffPage {
                             statusLabel: comparison.status.uppercased(), kindLabel: comparison.kind,
                             gatingLabel: comparison.gating ? "gating" : "non-gating", reason: comparison.reason,
                             hasReason: !comparison.reason.isEmpty, facts: facts, categories: Array(rows), hasCategories: !rows.isEmpty,
+                            charts: DistributionCharts.comparison(name: comparison.title.isEmpty ? comparison.id : comparison.title,
+                                                                  categories: value["categories"]?.arrayValue ?? []).map { [$0] } ?? [],
                             isOpen: open)
             }
         }

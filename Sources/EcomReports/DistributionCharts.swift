@@ -106,6 +106,54 @@ enum DistributionCharts {
         return chart
     }
 
+    // MARK: Diff: a split in two reports
+
+    /// The categories of one split comparison of `ecomdata diff` as paired bars, base over current, with the
+    /// categories that moved beyond their tolerance marked; nil when it has none. Capped at ``maxCategories``
+    /// (the largest kept, the rest folded).
+    static func comparison(name: String, categories: [JSONValue]) -> Chart? {
+        var rows: [(name: String, base: Double, current: Double, moved: Bool)] = categories.map {
+            (Report.describe($0["name"]), $0["base"]?.doubleValue ?? 0, $0["current"]?.doubleValue ?? 0, $0["moved"]?.boolValue == true)
+        }
+        guard !rows.isEmpty else { return nil }
+        if rows.count > maxCategories {
+            let kept = rows.enumerated().sorted { (max($1.element.base, $1.element.current), $0.offset) < (max($0.element.base, $0.element.current), $1.offset) }
+                .prefix(maxCategories - 1).sorted { $0.offset < $1.offset }.map(\.element)
+            let folded = rows.count - kept.count
+            rows = kept + [("\(folded) others", max(0, 1 - kept.reduce(0) { $0 + $1.base }), max(0, 1 - kept.reduce(0) { $0 + $1.current }),
+                            false)]
+        }
+        let high = rows.map { max($0.base, $0.current) }.max() ?? 0
+        let ticks = niceTicks(high: max(high, 0.01))
+        let domain = ticks.last ?? 1
+        let rowHeight = 26.0, left = 170.0, top = 8.0, plotWidth = 420.0
+        let plotHeight = rowHeight * Double(rows.count)
+        let moved = rows.filter(\.moved).count
+        var chart = Chart(kind: "chart-categorical", title: "Shares: \(name)",
+                          caption: moved == 0 ? "\(rows.count) categories, none moved beyond its tolerance"
+                              : "\(rows.count) categories, \(moved) moved beyond its tolerance (red)",
+                          width: left + plotWidth + 90, height: top + plotHeight + 34)
+        let x = { (value: Double) in left + value / domain * plotWidth }
+        let digits = percentDigits(ticks)
+        for tick in ticks {
+            chart.lines.append(.init(x1: x(tick), y1: top, x2: x(tick), y2: top + plotHeight, style: "grid"))
+            chart.labels.append(.init(x: x(tick), y: top + plotHeight + 16, Format.percent(tick, digits)))
+        }
+        chart.lines.append(.init(x1: left, y1: top, x2: left, y2: top + plotHeight, style: "axis"))
+        for (index, row) in rows.enumerated() {
+            let y = top + rowHeight * Double(index)
+            let tip = "\(row.name): base \(Format.percent(row.base, 2)), current \(Format.percent(row.current, 2))\(row.moved ? ", moved" : "")"
+            chart.labels.append(.init(x: left - 8, y: y + rowHeight / 2 + 4, Format.truncated(row.name, 26), anchor: "end",
+                                      style: row.moved ? "cat moved" : "cat"))
+            chart.rects.append(.init(x: left, y: y + 3, w: x(row.base) - left, h: 9, style: "exp", tip: tip))
+            chart.rects.append(.init(x: left, y: y + 13, w: x(row.current) - left, h: 9, style: row.moved ? "obs moved" : "obs", tip: tip))
+            chart.labels.append(.init(x: x(max(row.base, row.current)) + 5, y: y + 16, Format.percent(row.current), anchor: "start",
+                                      style: "value"))
+        }
+        chart.legend = [.init(swatch: "exp", text: "base share"), .init(swatch: "obs", text: "current share")]
+        return chart
+    }
+
     // MARK: Hour and weekday profiles
 
     static func profile(kind: String, title: String, value: JSONValue, labels: [String], unit: String) -> Chart? {

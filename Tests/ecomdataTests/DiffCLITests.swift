@@ -82,6 +82,12 @@ private func diff(_ arguments: [String]) throws -> (result: CLI.Result, document
     let page = try String(contentsOfFile: html, encoding: .utf8)
     #expect(page.contains("What moved") && page.contains("transactions.regions") && page.contains("Europe"))
     #expect(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"), "the page must be self-contained")
+    // Each split compared is charted, base and current side by side, and the bars of the categories that moved are marked.
+    let comparisons = document["comparisons"]?.arrayValue ?? []
+    let charted = comparisons.filter { !($0["categories"]?.arrayValue ?? []).isEmpty }.count
+    let moved = comparisons.flatMap { $0["categories"]?.arrayValue ?? [] }.filter { $0["moved"]?.boolValue == true }.count
+    #expect(charted >= 5 && page.components(separatedBy: "<svg").count - 1 == charted)
+    #expect(moved >= 2 && page.components(separatedBy: "class=\"obs moved\"").count - 1 == moved)
     let summary = try String(contentsOfFile: markdown, encoding: .utf8)
     #expect(summary.contains("DRIFT") && summary.contains("transactions.regions") && summary.contains("Europe"), "\(summary)")
 
