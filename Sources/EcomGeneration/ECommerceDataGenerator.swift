@@ -30,13 +30,24 @@ public final class ECommerceDataGenerator: Sendable {
     public func expectedShares(start: Int64, end: Int64) -> (regions: [Region: Double], localHours: [Double]) {
         let pattern = context.pattern
         let cities = catalog.cities
-        // Each zone's traffic split over regions, by its cities' weights.
-        let zoneRegions: [[Region: Double]] = pattern.zones.map { zone in
-            var shares: [Region: Double] = [:]
-            for (city, weight) in zip(zone.cities, zone.cityWeights) { shares[cities[city].region, default: 0] += weight / zone.weight }
-            return shares
+        let allRegions = Region.allCases
+        // Each zone's traffic split over regions (by position in `Region.allCases`), by its cities' weights, and
+        // the regions each zone has cities in.
+        var zoneRegions: [[Double]] = []
+        var zoneHas: [[Int]] = []
+        for zone in pattern.zones {
+            var shares = [Double](repeating: 0, count: allRegions.count)
+            var has: [Int] = []
+            for (city, weight) in zip(zone.cities, zone.cityWeights) {
+                let region = allRegions.firstIndex(of: cities[city].region)!
+                if !has.contains(region) { has.append(region) }
+                shares[region] += weight / zone.weight
+            }
+            zoneRegions.append(shares)
+            zoneHas.append(has)
         }
-        var regions: [Region: Double] = [:]
+        var regions = [Double](repeating: 0, count: allRegions.count)
+        var reached = [Bool](repeating: false, count: allRegions.count)
         var hours = [Double](repeating: 0, count: 24)
         var total = 0.0
         for leaf in GenerationPlan.makeLeaves(pattern: pattern, start: start, end: end, uniform: false) {
@@ -44,13 +55,18 @@ public final class ECommerceDataGenerator: Sendable {
             for zone in leaf.zoneWeights.indices where leaf.zoneWeights[zone] > 0 {
                 let weight = leaf.zoneWeights[zone] * duration
                 total += weight
-                for (region, share) in zoneRegions[zone] { regions[region, default: 0] += weight * share }
+                for region in zoneHas[zone] {
+                    regions[region] += weight * zoneRegions[zone][region]
+                    reached[region] = true
+                }
                 let local = leaf.start + leaf.zoneOffsets[zone]
                 hours[Int(Timestamp.floorDiv(local, 3_600_000) % 24 + 24) % 24] += weight
             }
         }
         guard total > 0 else { return ([:], hours) }
-        return (regions.mapValues { $0 / total }, hours.map { $0 / total })
+        var shares: [Region: Double] = [:]
+        for (index, region) in allRegions.enumerated() where reached[index] { shares[region] = regions[index] / total }
+        return (shares, hours.map { $0 / total })
     }
 
     /// Builds catalogs and patterns. `window` overrides the scenario's default window. A generator with `writes`
