@@ -11,6 +11,8 @@ public struct ValidationSettings: Sendable {
     public var seedKnown: Bool
     /// Users, products and cities the references must resolve to.
     public var catalog: ReferenceCatalog
+    /// Whether the catalog was given (`--catalog`), rather than rebuilt from the generator's seed.
+    public var catalogGiven: Bool
     /// Records must be inside [start, end) (alerts may follow their transaction past the end).
     public var window: (start: Int64, end: Int64)
     /// Tolerances, severities and which checks gate.
@@ -25,6 +27,7 @@ public struct ValidationSettings: Sendable {
         self.generator = generator
         self.seedKnown = seedKnown
         self.catalog = catalog ?? ReferenceCatalog(generator: generator)
+        catalogGiven = catalog != nil
         self.window = window ?? (generator.window.start.milliseconds, generator.window.end.milliseconds)
         self.gates = gates
         self.now = now
@@ -456,6 +459,17 @@ public final class Validator {
         for state in byType.compactMap({ $0 }) {
             results += tallyResults(state.tallies, gates: gates, empty: "no \(state.checker.type.rawValue) with the fields this check reads")
             results += state.checker.results(gates: gates, all: all)
+        }
+        if !settings.seedKnown && !settings.catalogGiven {
+            // Nearly every record disagreeing with a catalog rebuilt from the default seed is most likely data made
+            // with another seed: say so, and what to pass, where the examples alone would only list mismatches.
+            for index in results.indices where results[index].family == .referential && results[index].status == .fail
+                && results[index].id != "referential.unique_id" && results[index].checked >= 20
+                && results[index].violations * 10 >= results[index].checked * 9 {
+                results[index].reason = "\(results[index].violations) of \(results[index].checked) records disagree with the catalog, "
+                    + "which was rebuilt from seed \(settings.generator.seed) as neither --seed nor --catalog was given: data made with "
+                    + "another seed fails so; pass the seed the data was generated with (--seed N) or its catalog (--catalog DIR)"
+            }
         }
         let families = CheckFamily.allCases
         results.sort { (families.firstIndex(of: $0.family)!, $0.id, $0.recordType?.rawValue ?? "") < (families.firstIndex(of: $1.family)!, $1.id, $1.recordType?.rawValue ?? "") }

@@ -60,6 +60,7 @@ struct ValidationReportOptions: ParsableArguments {
             let counts = check.violations > 0 ? " \(check.violations) of \(check.checked)" : ""
             let why = check.violations > 0 ? "" : ": \(check.reason ?? "")"
             print("  \(check.status.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(check.id)\(type)\(counts)\(check.gating ? "" : " (not gating)")\(why)")
+            if check.violations > 0, let reason = check.reason { print("      \(reason)") }
             for example in check.examples.prefix(Console.verbose ? 20 : 3) {
                 print("      \(example.location.description): \(example.message)")
             }
