@@ -53,7 +53,8 @@ public enum FileInput {
         for path in paths {
             for file in try Self.files(at: path) {
                 var resolved = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-                let key = file == "-" ? "-" : realpath(file, &resolved) != nil ? String(cString: resolved) : file
+                let key = file == "-" ? "-" : realpath(file, &resolved) != nil
+                    ? String(decoding: resolved.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : file
                 if seen.insert(key).inserted { found.append(file) } else { repeated.append(file) }
             }
         }
