@@ -60,7 +60,10 @@ struct ValidationReportOptions: ParsableArguments {
             let counts = check.violations > 0 ? " \(check.violations) of \(check.checked)" : ""
             let why = check.violations > 0 ? "" : ": \(check.reason ?? "")"
             print("  \(check.status.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(check.id)\(type)\(counts)\(check.gating ? "" : " (not gating)")\(why)")
-            if check.violations > 0, let reason = check.reason { print("      \(reason)") }
+            // A reason that says more than the counts above it (the hint for data of another seed).
+            if check.violations > 0, let reason = check.reason, !reason.hasPrefix("\(check.violations) of \(check.checked) records break it") {
+                print("      \(reason)")
+            }
             for example in check.examples.prefix(Console.verbose ? 20 : 3) {
                 print("      \(example.location.description): \(example.message)")
             }
