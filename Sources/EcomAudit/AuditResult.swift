@@ -197,10 +197,10 @@ extension Audit {
                     let count = sent?.count ?? 0
                     if partition.distinct < count {
                         partition.counts[FindingKind.missing.rawValue] += count - partition.distinct
-                        // Records enough were read, but some repeat an ID: either those were lost and others came
-                        // twice, or the run sent some IDs twice itself; the count alone cannot tell which.
+                        // Records enough were read, but fewer distinct IDs: records were lost and others came twice or
+                        // have no ID, or the run itself sent some IDs twice; the count alone cannot tell which.
                         let why = partition.records >= count
-                            ? "\(count) records were delivered to \(topic.name)/\(partition.number) and \(partition.records) read, but only \(partition.distinct) distinct IDs: \(count - partition.distinct) delivered records are missing, unless the run itself sent those IDs more than once (see audit.duplicate)"
+                            ? "\(count) records were delivered to \(topic.name)/\(partition.number) and \(partition.records) read, but only \(partition.distinct) distinct IDs: \(count - partition.distinct) delivered records are missing, unless some records read have no ID (see audit.parse) or the run itself sent IDs more than once (see audit.duplicate)"
                             : "\(count - partition.distinct) of the \(count) records delivered to \(topic.name)/\(partition.number) were not read"
                         partition.examples[FindingKind.missing.rawValue].append(Finding(
                             partition: partition.number, offset: nil, id: nil,

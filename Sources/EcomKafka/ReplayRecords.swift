@@ -99,7 +99,8 @@ public struct ReplayRecords {
         let descriptor = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
         defer { if path != "-" { close(descriptor) } }
-        if let mapping = FileMapping(descriptor: descriptor, path: path) {
+        // Stdin redirected from a file is mapped only when nothing has read from it yet (a mapping starts at 0).
+        if path != "-" || lseek(descriptor, 0, SEEK_CUR) == 0, let mapping = FileMapping(descriptor: descriptor, path: path) {
             buffer = ReplayBuffer(mapping: mapping)
         } else {
             // A pipe (stdin too), or an empty file: spooled to a file and mapped, as a topic is.
@@ -175,7 +176,7 @@ public struct ReplayRecords {
         if requirements.rebasing {
             for (name, extractor) in zip(Replayer.timestampFields, Replayer.timestampExtractors) where name != "timestamp" {
                 if let value = extractor.key(in: line), parseTimestamp(value) == nil {
-                    throw .invalid(location: location(), problem: "\(name) \"\(String(decoding: value.prefix(40), as: UTF8.self))\" is not a UTC ISO-8601 time, so --rebase cannot move it")
+                    throw .invalid(location: location(), problem: "\(name) \"\(String(decoding: value.prefix(40), as: UTF8.self))\" is not a UTC ISO-8601 time, so --rebase and --loop cannot move it")
                 }
             }
         }
@@ -346,6 +347,7 @@ private final class Spool {
             throw .unreadable(path: directory, reason: "cannot create a file to hold \(what) while it is read (\(String(cString: strerror(errno)))); set TMPDIR to a writable directory")
         }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         self.descriptor = descriptor
         pending.reserveCapacity(1 << 20)
     }

@@ -116,22 +116,25 @@ enum DistributionCharts {
             (Report.describe($0["name"]), $0["base"]?.doubleValue ?? 0, $0["current"]?.doubleValue ?? 0, $0["moved"]?.boolValue == true)
         }
         guard !rows.isEmpty else { return nil }
+        let categoryCount = rows.count, moved = rows.filter(\.moved).count
         if rows.count > maxCategories {
-            let kept = rows.enumerated().sorted { (max($1.element.base, $1.element.current), $0.offset) < (max($0.element.base, $0.element.current), $1.offset) }
-                .prefix(maxCategories - 1).sorted { $0.offset < $1.offset }.map(\.element)
-            let folded = rows.count - kept.count
-            rows = kept + [("\(folded) others", max(0, 1 - kept.reduce(0) { $0 + $1.base }), max(0, 1 - kept.reduce(0) { $0 + $1.current }),
-                            false)]
+            // The largest kept (moved ones first), the rest folded into one row, marked when any of them moved.
+            let kept = rows.enumerated().sorted {
+                ($1.element.moved ? 1 : 0, max($1.element.base, $1.element.current), $0.offset) < ($0.element.moved ? 1 : 0, max($0.element.base, $0.element.current), $1.offset)
+            }
+            let shown = kept.prefix(maxCategories - 1).sorted { $0.offset < $1.offset }.map(\.element)
+            let foldedMoved = kept.dropFirst(maxCategories - 1).contains { $0.element.moved }
+            rows = shown + [("\(categoryCount - shown.count) others", max(0, 1 - shown.reduce(0) { $0 + $1.base }),
+                             max(0, 1 - shown.reduce(0) { $0 + $1.current }), foldedMoved)]
         }
         let high = rows.map { max($0.base, $0.current) }.max() ?? 0
         let ticks = niceTicks(high: max(high, 0.01))
         let domain = ticks.last ?? 1
         let rowHeight = 26.0, left = 170.0, top = 8.0, plotWidth = 420.0
         let plotHeight = rowHeight * Double(rows.count)
-        let moved = rows.filter(\.moved).count
         var chart = Chart(kind: "chart-categorical", title: "Shares: \(name)",
-                          caption: moved == 0 ? "\(rows.count) categories, none moved beyond its tolerance"
-                              : "\(rows.count) categories, \(moved) moved beyond its tolerance (red)",
+                          caption: moved == 0 ? "\(categoryCount) categories, none moved beyond its tolerance"
+                              : "\(categoryCount) categories, \(moved) moved beyond its tolerance (red)",
                           width: left + plotWidth + 90, height: top + plotHeight + 34)
         let x = { (value: Double) in left + value / domain * plotWidth }
         let digits = percentDigits(ticks)
