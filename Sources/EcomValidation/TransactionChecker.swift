@@ -473,7 +473,8 @@ final class TransactionChecker: TypeChecker {
                                     names: fraudTypes.names, counts: fraudTypes.counts,
                                     expected: FraudType.allCases.map { config.fraudPatterns[$0] ?? 0 }, gates: mixGates,
                                     designEffect: designEffect,
-                                    clusterNote: " (velocity frauds come in \(burstSizes.count) bursts of \(sizes / max(1, burstSizes.count)) on average)")
+                                    clusterNote: burstSizes.count == 1 ? " (velocity frauds come in 1 burst of \(sizes))"
+                                        : " (velocity frauds come in \(burstSizes.count) bursts of \(sizes / max(1, burstSizes.count)) on average)")
         results.append(mix)
         results.append(Equivalence.split(id: "distribution.local_hours", type: type, title: "local hours of legitimate transactions follow the configured profile",
                                          names: (0..<24).map { String(format2($0)) }, counts: localHours,
