@@ -90,6 +90,21 @@ public final class Replayer {
         keys = KeyExtractor(field: keyField)
     }
 
+    /// The latest `timestamp` the plan writes (the last pass's latest record, rebased), for records whose
+    /// timestamps were read; nil when none were or nothing moves them. `now` stands for ``Plan/rebaseNow``.
+    public static func latestTimestamp(of records: ReplayRecords, plan: Plan, now: Int64) -> Int64? {
+        guard let first = records.entries.first, first.timestamp != 0, plan.rebase != nil || plan.loops > 1 else { return nil }
+        let latest = records.entries.reduce(first.timestamp) { max($0, $1.timestamp) }
+        let shift = plan.rebase.map { ($0 == Plan.rebaseNow ? now : $0) - first.timestamp } ?? 0
+        let (moved, overflow) = Int64(plan.loops - 1).multipliedReportingOverflow(by: period(of: records))
+        let (shifted, overflowShift) = latest.addingReportingOverflow(shift)
+        let (last, overflowLast) = shifted.addingReportingOverflow(moved)
+        return overflow || overflowShift || overflowLast ? Int64.max : last
+    }
+
+    /// The last instant a timestamp can be written for (`9999-12-31T23:59:59.999Z`).
+    public static let lastWritableTimestamp: Int64 = 253_402_300_799_999
+
     /// Milliseconds of record time from one pass to the next: the records' span plus their mean spacing, so
     /// that a looped replay keeps its rhythm across the seam (one second for a single record or instant).
     public static func period(of records: ReplayRecords) -> Int64 {

@@ -299,3 +299,20 @@ func replayUsageErrorsExitTwo(arguments: [String]) throws {
     let empty = try CLI.run(["replay", "-", "--topic", "transactions", "--max", "--brokers", broker.bootstrap], stdin: Data())
     #expect(empty.status == 3 && empty.stderr.contains("hold(s) no records"), "\(empty.stderr)")
 }
+
+/// A rebase or loop that would write a timestamp past 9999-12-31 (which the records' format cannot hold) is refused
+/// before anything is sent, naming the options.
+@Test func aReplayThatWouldRunPastTheYear9999IsRefused() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("t.ndjson").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "50", "--seed", "2", "--out", file]).status == 0)
+    for options in [["--rebase", "9999-12-31T00:00:00Z"], ["--loop", "20000", "--rebase", "9000-01-01"]] {
+        let run = try CLI.run(["replay", file, "--topic", "transactions", "--max", "--brokers", broker.bootstrap] + options)
+        #expect(run.status == 2 && run.stderr.contains("past 9999-12-31") && run.stderr.contains(options.joined(separator: " ")), "\(run.stderr)")
+    }
+    #expect(try kcatLines(brokers: broker.bootstrap, topic: "transactions", format: "%s\n").isEmpty, "records were sent")
+    // Up to the last instant the format holds, it is replayed.
+    #expect(try CLI.run(["replay", file, "--topic", "transactions", "--max", "--rebase", "9990-01-01", "--brokers", broker.bootstrap]).status == 0)
+}

@@ -136,11 +136,17 @@ struct ReplayCommand: ParsableCommand {
             throw ExitCode(records.outsideWindow > 0 ? 2 : 3)
         }
 
+        let plan = Replayer.Plan(pace: pace, rebase: rebaseTarget, loops: loops)
+        if let latest = Replayer.latestTimestamp(of: records, plan: plan, now: Int64(Date().timeIntervalSince1970 * 1000)),
+           latest > Replayer.lastWritableTimestamp {
+            let options = [loops > 1 ? "--loop \(loops)" : nil, rebase.map { "--rebase \($0)" }].compactMap { $0 }.joined(separator: " ")
+            Console.error("\(options) would move timestamps past 9999-12-31, which the records' format cannot hold; nothing was sent: replay fewer passes, a shorter span or to an earlier instant")
+            throw ExitCode(2)
+        }
         let producer = try kafkaCall { () throws(KafkaError) in
             try KafkaProducer(configuration: configuration, idFields: type.map { [topic: $0.idField] } ?? [:])
         }
         let replayer = Replayer(producer: producer, topic: topic, keyField: field)
-        let plan = Replayer.Plan(pace: pace, rebase: rebaseTarget, loops: loops)
         let stop = StopSignal()
         let sources = onTermination { name in stop.stop("stopped by \(name)") }
         let planned = records.count * loops
