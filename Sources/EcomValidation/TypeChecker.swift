@@ -10,8 +10,11 @@ final class CheckContext {
     let deferred: Bool
     var catalog: ReferenceCatalog { settings.catalog }
     private var zones: [ZoneOffsets?]
-    /// Per city, the UTC hour last looked up and its offset (records come in time order, so this mostly hits).
-    private var lastHour: [Int64]
+    /// Per city, the span of UTC time the offset last looked up holds for: the whole UTC day when the offset is the
+    /// same at both its ends (a zone changes at most once a day), else the hour (records come in time order, so
+    /// this mostly hits: a day's lookup per city rather than an hour's).
+    private var validFrom: [Int64]
+    private var validUntil: [Int64]
     private var lastOffset: [Int64]
 
     init(settings: ValidationSettings, deferred: Bool = false) {
@@ -19,7 +22,8 @@ final class CheckContext {
         self.deferred = deferred
         let cities = settings.catalog.cities.count
         zones = Array(repeating: nil, count: cities)
-        lastHour = Array(repeating: .min, count: cities)
+        validFrom = Array(repeating: .max, count: cities)
+        validUntil = Array(repeating: .min, count: cities)
         lastOffset = Array(repeating: 0, count: cities)
     }
 
@@ -40,13 +44,22 @@ final class CheckContext {
 
     /// The local time of `instant` in city `city`'s zone.
     func local(_ instant: Int64, city: Int) -> Int64 {
-        let hour = Timestamp.floorDiv(instant, 3_600_000)
-        if lastHour[city] == hour { return instant + lastOffset[city] }
+        if instant >= validFrom[city] && instant < validUntil[city] { return instant + lastOffset[city] }
         if zones[city] == nil { zones[city] = ZoneOffsets(identifier: catalog.cities[city].timeZone) }
-        let offset = zones[city]?.offsetMilliseconds(at: Timestamp(milliseconds: hour * 3_600_000)) ?? 0
-        lastHour[city] = hour
-        lastOffset[city] = offset
-        return instant + offset
+        guard let zone = zones[city] else {
+            (validFrom[city], validUntil[city], lastOffset[city]) = (.min, .max, 0)
+            return instant
+        }
+        let dayStart = Timestamp.floorDiv(instant, Timestamp.millisecondsPerDay) * Timestamp.millisecondsPerDay
+        let first = zone.offsetMilliseconds(at: Timestamp(milliseconds: dayStart))
+        if first == zone.offsetMilliseconds(at: Timestamp(milliseconds: dayStart + Timestamp.millisecondsPerDay - 1)) {
+            (validFrom[city], validUntil[city], lastOffset[city]) = (dayStart, dayStart + Timestamp.millisecondsPerDay, first)
+        } else {
+            let hourStart = Timestamp.floorDiv(instant, 3_600_000) * 3_600_000
+            (validFrom[city], validUntil[city]) = (hourStart, hourStart + 3_600_000)
+            lastOffset[city] = zone.offsetMilliseconds(at: Timestamp(milliseconds: hourStart))
+        }
+        return instant + lastOffset[city]
     }
 }
 

@@ -1,4 +1,5 @@
 @testable import EcomValidation
+import EcomModel
 import Foundation
 import Testing
 
@@ -31,4 +32,32 @@ private func referenceCents(_ value: Double) -> Int64 {
     for value in values {
         #expect(TransactionChecker.cents(value) == referenceCents(value), "cents(\(value))")
     }
+}
+
+/// The coordinate check passes a point without the haversine formula only when an upper bound of the distance is
+/// inside the limit: never for a point the exact distance puts outside it, at any latitude (the poles, across the
+/// antimeridian), and for nearly every point well inside (else the shortcut would not save anything).
+@Test func theNearnessShortcutNeverPassesAPointOutsideTheRadius() {
+    var random = SystemRandomNumberGenerator()
+    var insideTaken = 0, inside = 0
+    for index in 0..<200_000 {
+        let centre = (latitude: Double.random(in: -89.9...89.9, using: &random), longitude: Double.random(in: -180...180, using: &random))
+        let limit = [0.5, 25.5, 50.5, 200.0][index % 4]
+        // Points from the centre to a few times the limit away, some across the antimeridian or a pole.
+        let spread = limit / 111.0 * 3
+        let latitude = max(-90, min(90, centre.latitude + Double.random(in: -spread...spread, using: &random)))
+        var longitude = centre.longitude + Double.random(in: -spread...spread, using: &random) / max(0.05, cos(centre.latitude * .pi / 180))
+        if longitude > 180 { longitude -= 360 } else if longitude < -180 { longitude += 360 }
+        let exact = City.distanceKm(latitude1: latitude, longitude1: longitude, latitude2: centre.latitude, longitude2: centre.longitude)
+        let taken = TransactionChecker.surelyWithin(limit, latitude, longitude, of: centre, cosine: cos(centre.latitude * .pi / 180))
+        if taken && exact > limit {
+            Issue.record("(\(latitude), \(longitude)) passed as within \(limit) km of \(centre), but is \(exact) km away")
+            return
+        }
+        if exact <= 0.9 * limit && abs(centre.latitude) < 80 && abs(longitude - centre.longitude) < 180 {
+            inside += 1
+            if taken { insideTaken += 1 }
+        }
+    }
+    #expect(inside > 10_000 && Double(insideTaken) / Double(inside) > 0.99, "\(insideTaken) of \(inside) points well inside taken")
 }
