@@ -80,12 +80,7 @@ enum DistributionCharts {
                           caption: "\(Format.integer(Int64(total))) values in \(rows.count) categories",
                           width: left + plotWidth + 90, height: top + plotHeight + 34)
         let x = { (value: Double) in left + value / domain * plotWidth }
-        let digits = percentDigits(ticks)
-        for tick in ticks {
-            chart.lines.append(.init(x1: x(tick), y1: top, x2: x(tick), y2: top + plotHeight, style: "grid"))
-            chart.labels.append(.init(x: x(tick), y: top + plotHeight + 16, Format.percent(tick, digits)))
-        }
-        chart.lines.append(.init(x1: left, y1: top, x2: left, y2: top + plotHeight, style: "axis"))
+        addShareAxis(&chart, ticks: ticks, x: x, left: left, top: top, plotHeight: plotHeight)
         for (index, row) in rows.enumerated() {
             let y = top + rowHeight * Double(index)
             let observed = share(row.count)
@@ -137,12 +132,7 @@ enum DistributionCharts {
                               : "\(categoryCount) categories, \(moved) moved beyond its tolerance (red)",
                           width: left + plotWidth + 90, height: top + plotHeight + 34)
         let x = { (value: Double) in left + value / domain * plotWidth }
-        let digits = percentDigits(ticks)
-        for tick in ticks {
-            chart.lines.append(.init(x1: x(tick), y1: top, x2: x(tick), y2: top + plotHeight, style: "grid"))
-            chart.labels.append(.init(x: x(tick), y: top + plotHeight + 16, Format.percent(tick, digits)))
-        }
-        chart.lines.append(.init(x1: left, y1: top, x2: left, y2: top + plotHeight, style: "axis"))
+        addShareAxis(&chart, ticks: ticks, x: x, left: left, top: top, plotHeight: plotHeight)
         for (index, row) in rows.enumerated() {
             let y = top + rowHeight * Double(index)
             let tip = "\(row.name): base \(Format.percent(row.base, 2)), current \(Format.percent(row.current, 2))\(row.moved ? ", moved" : "")"
@@ -155,6 +145,19 @@ enum DistributionCharts {
         }
         chart.legend = [.init(swatch: "exp", text: "base share"), .init(swatch: "obs", text: "current share")]
         return chart
+    }
+
+    /// The horizontal share axis of a bar chart of categories: a grid line with its percent label at each tick, and
+    /// the axis at `left`.
+    private static func addShareAxis(_ chart: inout Chart, ticks: [Double], x: (Double) -> Double, left: Double, top: Double,
+                                     plotHeight: Double)
+    {
+        let digits = percentDigits(ticks)
+        for tick in ticks {
+            chart.lines.append(.init(x1: x(tick), y1: top, x2: x(tick), y2: top + plotHeight, style: "grid"))
+            chart.labels.append(.init(x: x(tick), y: top + plotHeight + 16, Format.percent(tick, digits)))
+        }
+        chart.lines.append(.init(x1: left, y1: top, x2: left, y2: top + plotHeight, style: "axis"))
     }
 
     // MARK: Hour and weekday profiles

@@ -167,11 +167,9 @@ private func manifest(_ path: String) throws -> JSONValue {
 /// read with no ID twice and none missing, in order per key (each pass a period later), the manifest's count and
 /// digests matched.
 @Test func aLoopedReplayAuditsWithoutDuplicatesOrMissingRecords() throws {
-    let broker = try BrokerProcess(brokers: 1)
-    let dir = try CLI.temporaryDirectory()
+    let (broker, dir, file) = try transactionsToReplay(count: 300, seed: 5)
     defer { try? FileManager.default.removeItem(at: dir) }
-    let file = dir.appendingPathComponent("t.ndjson").path, manifestPath = dir.appendingPathComponent("m.json").path
-    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "300", "--seed", "5", "--out", file]).status == 0)
+    let manifestPath = dir.appendingPathComponent("m.json").path
     let run = try CLI.run(["replay", file, "--topic", "transactions", "--max", "--loop", "3", "--brokers", broker.bootstrap, "--manifest", manifestPath])
     #expect(run.status == 0, "\(run.stderr)")
     let report = dir.appendingPathComponent("audit.json").path
@@ -206,14 +204,21 @@ private func manifest(_ path: String) throws -> JSONValue {
     for record in try kcatRecords(broker, "product-updates") { #expect(record.key == record.record["product_id"]?.stringValue) }
 }
 
+/// An embedded broker and `count` generated transactions of `seed` in `t.ndjson` of a new temporary directory
+/// (the caller removes it).
+private func transactionsToReplay(count: Int, seed: Int, brokers: Int = 1) throws -> (broker: BrokerProcess, dir: URL, file: String) {
+    let broker = try BrokerProcess(brokers: brokers)
+    let dir = try CLI.temporaryDirectory()
+    let file = dir.appendingPathComponent("t.ndjson").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "\(count)", "--seed", "\(seed)", "--out", file]).status == 0)
+    return (broker, dir, file)
+}
+
 /// --from-topic reads a topic to its end and replays it into another, keyed the same; the manifest matches
 /// what kcat reads.
 @Test func replayFromATopicIntoAnother() throws {
-    let broker = try BrokerProcess(brokers: 3)
-    let dir = try CLI.temporaryDirectory()
+    let (broker, dir, file) = try transactionsToReplay(count: 500, seed: 8, brokers: 3)
     defer { try? FileManager.default.removeItem(at: dir) }
-    let file = dir.appendingPathComponent("t.ndjson").path
-    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "500", "--seed", "8", "--out", file]).status == 0)
     #expect(try CLI.run(["produce", file, "--topic", "transactions", "--brokers", broker.bootstrap,
                          "--manifest", dir.appendingPathComponent("p.json").path]).status == 0)
     let manifestPath = dir.appendingPathComponent("m.json").path
@@ -283,11 +288,8 @@ func replayUsageErrorsExitTwo(arguments: [String]) throws {
 /// Records piped in on stdin (spooled to a file, as a pipe cannot be mapped) are replayed as a file's are: every
 /// line, in order, byte for byte.
 @Test func replayFromAPipeSendsEveryLineAsAFileWould() throws {
-    let broker = try BrokerProcess(brokers: 1)
-    let dir = try CLI.temporaryDirectory()
+    let (broker, dir, file) = try transactionsToReplay(count: 2500, seed: 4)
     defer { try? FileManager.default.removeItem(at: dir) }
-    let file = dir.appendingPathComponent("t.ndjson").path
-    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "2500", "--seed", "4", "--out", file]).status == 0)
     let data = try Data(contentsOf: URL(fileURLWithPath: file))
     let run = try CLI.run(["replay", "-", "--topic", "transactions", "--max", "--brokers", broker.bootstrap,
                            "--manifest", dir.appendingPathComponent("m.json").path], stdin: data)
@@ -303,11 +305,8 @@ func replayUsageErrorsExitTwo(arguments: [String]) throws {
 /// A rebase or loop that would write a timestamp past 9999-12-31 (which the records' format cannot hold) is refused
 /// before anything is sent, naming the options.
 @Test func aReplayThatWouldRunPastTheYear9999IsRefused() throws {
-    let broker = try BrokerProcess(brokers: 1)
-    let dir = try CLI.temporaryDirectory()
+    let (broker, dir, file) = try transactionsToReplay(count: 50, seed: 2)
     defer { try? FileManager.default.removeItem(at: dir) }
-    let file = dir.appendingPathComponent("t.ndjson").path
-    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "50", "--seed", "2", "--out", file]).status == 0)
     for options in [["--rebase", "9999-12-31T00:00:00Z"], ["--loop", "20000", "--rebase", "9000-01-01"]] {
         let run = try CLI.run(["replay", file, "--topic", "transactions", "--max", "--brokers", broker.bootstrap] + options)
         #expect(run.status == 2 && run.stderr.contains("past 9999-12-31") && run.stderr.contains(options.joined(separator: " ")), "\(run.stderr)")
