@@ -45,11 +45,12 @@ let package = Package(
             dependencies: ["CSimdJSON", "EcomModel", "EcomGeneration", "EcomJSON", "Yams"],
             swiftSettings: hotPath + optimisedInTests
         ),
-        .target(name: "EcomKafka", dependencies: ["CRdKafka", "EcomModel", "EcomGeneration", "EcomJSON"]),
+        .target(name: "EcomKafka", dependencies: ["CRdKafka", "EcomModel", "EcomGeneration", "EcomJSON"], swiftSettings: hotPath),
         // Reads topics back and reconciles them with what was produced, then validates what was read.
         .target(
             name: "EcomAudit",
-            dependencies: ["EcomKafka", "EcomValidation", "EcomGeneration", "EcomModel", "EcomJSON"]
+            dependencies: ["EcomKafka", "EcomValidation", "EcomGeneration", "EcomModel", "EcomJSON"],
+            swiftSettings: hotPath
         ),
         .target(
             name: "EcomReports",
