@@ -198,6 +198,11 @@ public struct Tally: Sendable {
         examples = Array((examples + other.examples).sorted { order($0.location) < order($1.location) }.prefix(Tally.exampleLimit))
     }
 
+    /// Puts the examples in read order, as `order` ranks locations.
+    mutating func sortExamples(_ order: (RecordLocation) -> ReadOrder) {
+        examples.sort { order($0.location) < order($1.location) }
+    }
+
     /// The result, decided against `maxViolations`; nothing checked is inconclusive with `emptyReason`.
     func result(maxViolations: Int, gating: Bool, emptyReason: String) -> CheckResult {
         var status: CheckStatus = violations > maxViolations ? .fail : .pass

@@ -106,6 +106,9 @@ public enum FileInput {
             try refuse(Array(bytes.prefix(8)), path: path)
             let first = startsWithBOM(bytes) ? 3 : 0
             if first > 0 { validator.noteBOM(source: source) }
+            // Lines stay readable where they are while the file is read (see `Validator.linesStay`).
+            validator.linesStay = true
+            defer { validator.linesStay = false }
             // A partial keeps its facts in read order of its own: it reads on one thread.
             if threads > 1 && validator.quarantine == nil && validator.owned == nil {
                 ParallelRun(bytes: bytes, first: first, path: path, source: source, whole: validator, threads: threads, chunkBytes: chunkBytes,

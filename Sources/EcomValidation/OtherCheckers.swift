@@ -17,13 +17,20 @@ final class UserEventChecker: TypeChecker {
     let context: CheckContext
     let idSlot: Int, timestampSlot: Int
     var ids = HashSet64()
-    private let userSlot: Int, sessionSlot: Int, eventSlot: Int, productSlot: Int, deviceSlot: Int, transactionSlot: Int
+    private let userSlot: Int, sessionSlot: Int, eventSlot: Int, productSlot: Int, categorySlot: Int, deviceSlot: Int, transactionSlot: Int
     var userReference = Tally("referential.user_id", .referential, .userEvents, "every user_id is in the user catalog")
     var productReference = Tally("referential.product_id", .referential, .userEvents, "every product_id is in the product catalog")
+    var productDetails = Tally("referential.product_details", .referential, .userEvents, "an event's category is its product's in the catalog")
     var sessionUser = Tally("referential.session_user", .referential, .userEvents, "each session belongs to one user")
     var sessionOrder = Tally("temporal.session_order", .temporal, .userEvents, "the events of a session are in time order")
-    /// Per session: its user, its last event time and the funnel steps it reached.
-    private var sessions: [UInt64: (user: Int32, last: Int64, steps: UInt8)] = [:]
+    /// Per session: its user, the funnel steps it reached, and its order so far: the latest event in time order
+    /// (held until the session's next event judges it: its time and place) and the time of the one before it.
+    private var sessions: [UInt64: (user: Int32, steps: UInt8, last: Int64, lastAt: RecordLocation, before: Int64?)] = [:]
+    /// With a quarantine: each session's held event's line (its buffer may be reused by the time it is judged), and
+    /// the held events judged out of order while the current record was checked.
+    var keepsLines = false
+    private var heldLines: [UInt64: [UInt8]] = [:]
+    var heldFailures: [(line: [UInt8], location: RecordLocation, check: String, message: String)] = []
     /// Purchase events' transactions, resolved at the end against the transactions read.
     var purchases: [(transaction: UInt64, location: RecordLocation, id: String?, text: String)] = []
     var devices = SplitCounter(DeviceType.allCases.map(\.rawValue))
@@ -33,7 +40,7 @@ final class UserEventChecker: TypeChecker {
     private let funnelBytes: [UnsafeBufferPointer<UInt8>]
     var records = 0
 
-    var tallies: [Tally] { [userReference, productReference, sessionUser, sessionOrder] }
+    var tallies: [Tally] { [userReference, productReference, productDetails, sessionUser, sessionOrder] }
 
     init(context: CheckContext) {
         self.context = context
@@ -45,6 +52,7 @@ final class UserEventChecker: TypeChecker {
         sessionSlot = matcher.slot("session_id")
         eventSlot = matcher.slot("event_type")
         productSlot = matcher.slot("product_id")
+        categorySlot = matcher.slot("category")
         deviceSlot = matcher.slot("device_info.device_type")
         transactionSlot = matcher.slot("transaction_id")
     }
@@ -58,7 +66,13 @@ final class UserEventChecker: TypeChecker {
             userReference.record(user != nil, at: location, id: idText(), "user_id \(userID.text) is not in the catalog")
         }
         if let productID = tokens.string(slot: slots, productSlot) {
-            productReference.record(context.catalog.product(productID) != nil, at: location, id: idText(), "product_id \(productID.text) is not in the catalog")
+            let product = context.catalog.product(productID)
+            productReference.record(product != nil, at: location, id: idText(), "product_id \(productID.text) is not in the catalog")
+            if let product, let category = tokens.string(slot: slots, categorySlot) {
+                let expected = context.catalog.products[product].category
+                productDetails.record(category.elementsEqual(expected.utf8), at: location, id: idText(),
+                                      "\(productID.text): category \(category.text), the catalog says \(expected)")
+            }
         }
         let event = tokens.string(slot: slots, eventSlot)
         if let event { eventTypes.add(event) }
@@ -106,15 +120,32 @@ final class UserEventChecker: TypeChecker {
         let session = { self.context.field("session_id", of: event.record) ?? "" }
         if var state = sessions[event.key] {
             sessionUser.record(state.user == event.user, at: location(), id: idText(), "session \(session()) also has another user")
-            sessionOrder.record(event.timestamp >= state.last, at: location(), id: idText(),
-                                "event at \(Timestamp(milliseconds: event.timestamp)) comes after one at \(Timestamp(milliseconds: state.last)) in session \(session())")
-            state.last = max(state.last, event.timestamp)
             state.steps |= event.step
+            // As for file order: an event earlier than the two in order before it is out of place, else the held
+            // one is (later than the events on both sides), so one event moved in time is one finding, at its line.
+            var hold = true
+            if event.timestamp >= state.last {
+                sessionOrder.pass()
+                state.before = state.last
+            } else if let before = state.before, event.timestamp < before {
+                sessionOrder.fail(at: location(), id: idText(),
+                                  "event at \(Timestamp(milliseconds: event.timestamp)) comes after one at \(Timestamp(milliseconds: state.last)) (\(state.lastAt.description)) in session \(session())")
+                hold = false
+            } else {
+                let message = "event at \(Timestamp(milliseconds: state.last)) is later than the session's next event, at \(Timestamp(milliseconds: event.timestamp)) (\(location().description)), in session \(session())"
+                sessionOrder.fail(at: state.lastAt, id: nil, message)
+                if keepsLines { heldFailures.append((heldLines[event.key] ?? [], state.lastAt, sessionOrder.id, message)) }
+            }
+            if hold {
+                state.last = event.timestamp
+                state.lastAt = location()
+                if keepsLines { heldLines[event.key] = Array(event.record) }
+            }
             sessions[event.key] = state
         } else {
             sessionUser.pass()
-            sessionOrder.pass()
-            sessions[event.key] = (event.user, event.timestamp, event.step)
+            sessions[event.key] = (event.user, event.step, event.timestamp, location(), nil)
+            if keepsLines { heldLines[event.key] = Array(event.record) }
             // A session has one device: counted per session (per event, a session's ten-odd events would
             // count as ten independent draws).
             if event.device >= 0 {
@@ -130,6 +161,7 @@ final class UserEventChecker: TypeChecker {
         records += shard.records
         userReference.merge(shard.userReference, order: order)
         productReference.merge(shard.productReference, order: order)
+        productDetails.merge(shard.productDetails, order: order)
         sessionUser.merge(shard.sessionUser, order: order)
         sessionOrder.merge(shard.sessionOrder, order: order)
         purchases = (purchases + shard.purchases).sorted { order($0.location) < order($1.location) }
@@ -138,7 +170,10 @@ final class UserEventChecker: TypeChecker {
     }
 
     func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
-        var results = tallyResults(tallies, gates: gates, empty: "no user events with these fields")
+        // Each session's held event had no event after it to be out of order with.
+        var order = sessionOrder
+        order.checked += sessions.count
+        var results = tallyResults([userReference, productReference, productDetails, sessionUser, order], gates: gates, empty: "no user events with these fields")
         var purchase = Tally("referential.purchase_transaction", .referential, .userEvents, "a purchase event's transaction_id is a transaction of the data")
         if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
             for item in purchases {
@@ -265,11 +300,25 @@ final class AlertChecker: TypeChecker {
     let context: CheckContext
     let idSlot: Int, timestampSlot: Int
     var ids = HashSet64()
-    private let userSlot: Int, transactionSlot: Int, transactionTimeSlot: Int, alertTypeSlot: Int
+    private let userSlot: Int, transactionSlot: Int, transactionTimeSlot: Int, alertTypeSlot: Int, amountSlot: Int, scoreSlot: Int
     var userReference = Tally("referential.user_id", .referential, .fraudAlerts, "every user_id is in the user catalog")
     var afterTransaction = Tally("temporal.alert_after_transaction", .temporal, .fraudAlerts, "an alert is raised after its transaction")
-    /// Alerts' transactions, resolved at the end.
-    var references: [(transaction: UInt64, claimed: Int64?, location: RecordLocation, id: String?, text: String)] = []
+    /// An alert's transaction as the alert names it, resolved at the end: the transaction ID's hash, the time the
+    /// alert says it had, when the alert was raised, the hash of its user_id, its amount in cents and its score in
+    /// thousandths.
+    struct Reference {
+        var transaction: UInt64
+        var claimed: Int64?
+        var raised: Int64?
+        var user: UInt64?
+        var cents: Int64?
+        var score: Int64?
+        var location: RecordLocation
+        var id: String?
+        var text: String
+    }
+
+    var references: [Reference] = []
     var alertTypes = SplitCounter(FraudType.allCases.map(\.rawValue))
     var records = 0
 
@@ -283,6 +332,8 @@ final class AlertChecker: TypeChecker {
         transactionSlot = matcher.slot("transaction_id")
         transactionTimeSlot = matcher.slot("transaction_timestamp")
         alertTypeSlot = matcher.slot("alert_type")
+        amountSlot = matcher.slot("amount")
+        scoreSlot = matcher.slot("fraud_score")
     }
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
@@ -297,23 +348,53 @@ final class AlertChecker: TypeChecker {
                                     "raised at \(Timestamp(milliseconds: timestamp)), before its transaction at \(Timestamp(milliseconds: claimed))")
         }
         if let transaction = tokens.string(slot: slots, transactionSlot) {
-            references.append((idHash(transaction), claimed, location, id?.text, transaction.text))
+            references.append(Reference(transaction: idHash(transaction), claimed: claimed, raised: timestamp,
+                                        user: tokens.string(slot: slots, userSlot).map(idHash),
+                                        cents: tokens.number(slot: slots, amountSlot).map(TransactionChecker.cents),
+                                        score: tokens.number(slot: slots, scoreSlot).map(TransactionChecker.milli),
+                                        location: location, id: id?.text, text: transaction.text))
         }
     }
 
     func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
-        var exists = Tally("referential.alert_transaction", .referential, .fraudAlerts, "an alert's transaction is a transaction of the data, at the time the alert says")
-        var results = tallyResults(tallies, gates: gates, empty: "no alerts with these fields")
+        var exists = Tally("referential.alert_transaction", .referential, .fraudAlerts,
+                           "an alert's transaction is a fraud or high-scored transaction of the data, and the alert repeats its time, user, amount and score")
+        var after = afterTransaction
         if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
             for item in references {
-                if !transactions.ids.contains(item.transaction) {
+                guard transactions.ids.contains(item.transaction) else {
                     exists.fail(at: item.location, id: item.id, "transaction \(item.text) is not among the transactions read")
-                } else if let claimed = item.claimed, let actual = transactions.flaggedTimes[item.transaction], actual != claimed {
-                    exists.fail(at: item.location, id: item.id, "transaction \(item.text) is at \(Timestamp(milliseconds: actual)), the alert says \(Timestamp(milliseconds: claimed))")
-                } else {
+                    continue
+                }
+                guard let actual = transactions.flagged[item.transaction] else {
+                    exists.fail(at: item.location, id: item.id, "transaction \(item.text) is neither labelled a fraud nor scored 0.5 or more: no alert is raised for it")
+                    continue
+                }
+                // Raised before the transaction it names, when the alert's own transaction_timestamp hides it.
+                if let raised = item.raised, raised < actual.time, (item.claimed ?? .min) <= raised {
+                    after.failCounted(at: item.location, id: item.id,
+                                      "raised at \(Timestamp(milliseconds: raised)), before its transaction \(item.text) at \(Timestamp(milliseconds: actual.time))")
+                }
+                var differences: [String] = []
+                if let claimed = item.claimed, claimed != actual.time {
+                    differences.append("the transaction is at \(Timestamp(milliseconds: actual.time)), the alert says \(Timestamp(milliseconds: claimed))")
+                }
+                if let user = item.user, user != actual.user { differences.append("its user_id is not the transaction's") }
+                if let cents = item.cents, let total = actual.cents, cents != total {
+                    differences.append("amount \(Double(cents) / 100), the transaction's total_amount is \(Double(total) / 100)")
+                }
+                if let score = item.score, score != actual.score {
+                    differences.append("fraud_score \(Double(score) / 1000), the transaction's is \(Double(actual.score) / 1000)")
+                }
+                if differences.isEmpty {
                     exists.pass()
+                } else {
+                    exists.fail(at: item.location, id: item.id, "transaction \(item.text): " + differences.joined(separator: "; "))
                 }
             }
+        }
+        var results = tallyResults([userReference, after], gates: gates, empty: "no alerts with these fields")
+        if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
             results += tallyResults([exists], gates: gates, empty: "no alerts")
         } else {
             var result = tallyResults([exists], gates: gates, empty: "").first!

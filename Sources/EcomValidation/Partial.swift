@@ -162,7 +162,7 @@ extension Validator {
     public static let partialTag = "validator"
     /// The version of the validator section this build writes and reads (2: IDs hashed 8 bytes a step; the facts of
     /// version 1 hold other hashes, so they cannot be merged with this build's).
-    public static let partialVersion = 2
+    public static let partialVersion = 3
 
     /// A validator whose state can be written as a partial (``partialSection(gatesFile:)``) and merged with
     /// others (``merging(_:settings:sourceOrder:)``): it checks each record as it comes, and keeps what needs the
@@ -334,6 +334,7 @@ extension Validator {
             let source = parts[input.partial].validator.sources[input.index]
             let index = byName[input.name] ?? whole.addSource(input.name, type: source.type, bytes: source.expectedBytes)
             byName[input.name] = index
+            if source.keyed { whole.sources[index].keyed = true }
             sourceMaps[input.partial][input.index] = index
         }
         // Facts, then session events, in read order: by input, position, then partial and their order in it.
@@ -421,6 +422,7 @@ extension Validator {
                 template = .topic(topic, partition: narrow)
             case let other: throw .corrupt(reader.name, "location kind \(other) of input \(name)")
             }
+            if case .topic = template { source.keyed = true }
             inputs.append((source, template))
         }
         return inputs

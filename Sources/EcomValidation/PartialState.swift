@@ -172,10 +172,14 @@ extension TransactionChecker {
             writer.location(item.location)
             writer.string(item.id)
         }
-        writer.count(flaggedTimes.count)
-        for (key, time) in flaggedTimes.sorted(by: { $0.key < $1.key }) {
+        writer.count(flagged.count)
+        for (key, facts) in flagged.sorted(by: { $0.key < $1.key }) {
             writer.fixed(key)
-            writer.int(time)
+            writer.int(facts.time)
+            writer.fixed(facts.user)
+            writer.bool(facts.cents != nil)
+            if let cents = facts.cents { writer.int(cents) }
+            writer.int(facts.score)
         }
     }
 
@@ -209,9 +213,11 @@ extension TransactionChecker {
             let location = try reader.location()
             velocity.append((user, time, location, try reader.string()))
         }
-        for _ in 0..<(try reader.count(minimumSize: 9)) {
+        for _ in 0..<(try reader.count(minimumSize: 19)) {
             let key = try reader.fixed()
-            flaggedTimes[key] = try reader.int()
+            let time = try reader.int(), user = try reader.fixed()
+            let cents = try reader.bool() ? try reader.int() : nil
+            flagged[key] = FlaggedTransaction(time: time, user: user, cents: cents, score: try reader.int())
         }
     }
 }
@@ -233,7 +239,7 @@ extension UserEventChecker {
 
     func read(from reader: inout PartialReader) throws(PartialError) {
         records = try reader.count(minimumSize: 0)
-        try readTallies([\.userReference, \.productReference, \.sessionUser, \.sessionOrder], from: &reader)
+        try readTallies([\.userReference, \.productReference, \.productDetails, \.sessionUser, \.sessionOrder], from: &reader)
         for _ in 0..<(try reader.count(minimumSize: 12)) {
             let transaction = try reader.fixed()
             let location = try reader.location()
@@ -268,6 +274,14 @@ extension AlertChecker {
             writer.fixed(item.transaction)
             writer.bool(item.claimed != nil)
             if let claimed = item.claimed { writer.int(claimed) }
+            writer.bool(item.raised != nil)
+            if let raised = item.raised { writer.int(raised) }
+            writer.bool(item.user != nil)
+            if let user = item.user { writer.fixed(user) }
+            writer.bool(item.cents != nil)
+            if let cents = item.cents { writer.int(cents) }
+            writer.bool(item.score != nil)
+            if let score = item.score { writer.int(score) }
             writer.location(item.location)
             writer.optional(item.id)
             writer.string(item.text)
@@ -278,12 +292,17 @@ extension AlertChecker {
     func read(from reader: inout PartialReader) throws(PartialError) {
         records = try reader.count(minimumSize: 0)
         try readTallies([\.userReference, \.afterTransaction], from: &reader)
-        for _ in 0..<(try reader.count(minimumSize: 13)) {
+        for _ in 0..<(try reader.count(minimumSize: 17)) {
             let transaction = try reader.fixed()
             let claimed = try reader.bool() ? try reader.int() : nil
+            let raised = try reader.bool() ? try reader.int() : nil
+            let user = try reader.bool() ? try reader.fixed() : nil
+            let cents = try reader.bool() ? try reader.int() : nil
+            let score = try reader.bool() ? try reader.int() : nil
             let location = try reader.location()
             let id = try reader.optionalString()
-            references.append((transaction, claimed, location, id, try reader.string()))
+            references.append(AlertChecker.Reference(transaction: transaction, claimed: claimed, raised: raised, user: user, cents: cents,
+                                                     score: score, location: location, id: id, text: try reader.string()))
         }
         try alertTypes.read(from: &reader)
     }

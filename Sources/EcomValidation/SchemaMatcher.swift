@@ -277,7 +277,14 @@ final class SchemaMatcher: @unchecked Sendable {
     func check(_ tokens: Tokens, slots: UnsafeMutableBufferPointer<Int32>, findings: inout Findings) {
         precondition(slots.count >= 2 * slotCount)
         UnsafeMutableBufferPointer(rebasing: slots[..<(2 * slotCount)]).update(repeating: -1)
-        checkChildren(of: root, tokens, 0, slots, &findings)
+        checkChildren(of: root, tokens, 0, slots, &findings, EveryMember.self)
+        if findings[Rule.duplicateFields.rawValue] != nil {
+            // jansson and most readers keep the last of a member's values: judge those alone (the duplicate is the
+            // finding), so that `"quantity":2.0,"quantity":1` is a duplicate, not also a mistyped quantity.
+            findings.removeAll()
+            UnsafeMutableBufferPointer(rebasing: slots[..<(2 * slotCount)]).update(repeating: -1)
+            checkChildren(of: root, tokens, 0, slots, &findings, LastOfEachName.self)
+        }
     }
 
     /// The values of the enumerated field at `slot`, in the schema's order (the order of ``check``'s positions).
@@ -289,8 +296,8 @@ final class SchemaMatcher: @unchecked Sendable {
     /// Checks the members of the object, or the elements of the array, at `index` against the schema node
     /// `container`, going down into the containers among them. One loop for both, with the scalar checks in it,
     /// so that a record's walk makes a call per container, not per value.
-    private func checkChildren(of container: Int, _ tokens: Tokens, _ index: Int, _ slots: UnsafeMutableBufferPointer<Int32>,
-                               _ findings: inout Findings) {
+    private func checkChildren<Walk: MemberWalk>(of container: Int, _ tokens: Tokens, _ index: Int, _ slots: UnsafeMutableBufferPointer<Int32>,
+                                                 _ findings: inout Findings, _ walk: Walk.Type) {
         let nodes = self.nodes.baseAddress!, children = self.children.baseAddress!, names = childNames.baseAddress!
         let inObject = nodes[container].kind == .object
         let first = Int(nodes[container].firstChild), count = Int(nodes[container].childCount)
@@ -324,6 +331,8 @@ final class SchemaMatcher: @unchecked Sendable {
                     if seen & (1 << UInt64(fieldIndex)) != 0 { findings.add(.duplicateFields, .duplicateField, container, child) }
                     seen |= 1 << UInt64(fieldIndex)
                 }
+                // A member another of the same name follows is not read (see `check`).
+                if Walk.lastOnly && Self.repeated(key, after: next, before: stop, tokens) { continue }
                 let slot = Int(nodes[field].slot)
                 if slot >= 0 { slots[slot] = Int32(truncatingIfNeeded: child) }
             } else {
@@ -377,13 +386,13 @@ final class SchemaMatcher: @unchecked Sendable {
                     findings.add(.types, .notObject, field, child)
                     continue
                 }
-                checkChildren(of: field, tokens, child, slots, &findings)
+                checkChildren(of: field, tokens, child, slots, &findings, walk)
             case .array:
                 guard kind == .array, node.pointee.element >= 0 else {
                     findings.add(.types, .notArray, field, child)
                     continue
                 }
-                checkChildren(of: field, tokens, child, slots, &findings)
+                checkChildren(of: field, tokens, child, slots, &findings, walk)
             }
         }
         if inObject {
@@ -399,6 +408,22 @@ final class SchemaMatcher: @unchecked Sendable {
         } else if items < nodes[container].minItems {
             findings.add(.ranges, .tooFewItems, container, index)
         }
+    }
+
+    /// Which members of an object the walk reads: a type, so that the walk of every record is compiled without the
+    /// test that only records with a repeated member need.
+    private protocol MemberWalk { static var lastOnly: Bool { get } }
+    private enum EveryMember: MemberWalk { static var lastOnly: Bool { false } }
+    private enum LastOfEachName: MemberWalk { static var lastOnly: Bool { true } }
+
+    /// Whether an object member from `member` to `stop` (the object's closing word) has the name `key`.
+    private static func repeated(_ key: UnsafeBufferPointer<UInt8>, after member: Int, before stop: Int, _ tokens: Tokens) -> Bool {
+        var other = member
+        while other < stop {
+            if sameBytes(tokens.key(other), key) { return true }
+            other = tokens.next(other, inObject: true)
+        }
+        return false
     }
 
     /// The `seen` bits of the first `count` fields of an object.

@@ -82,4 +82,15 @@ public enum Statistics {
         }
         return sum / (p * n)
     }
+
+    /// The 95 % interval of an AUC from `positives` and `negatives` scores, by Hanley and McNeil's (1982) standard
+    /// error, clamped to [0, 1].
+    public static func aucInterval(_ auc: Double, positives: Int, negatives: Int) -> (Double, Double) {
+        let p = Double(positives), n = Double(negatives)
+        guard p > 0, n > 0 else { return (0, 1) }
+        let q1 = auc / (2 - auc), q2 = 2 * auc * auc / (1 + auc)
+        let variance = (auc * (1 - auc) + (p - 1) * (q1 - auc * auc) + (n - 1) * (q2 - auc * auc)) / (p * n)
+        let half = 1.959964 * max(0, variance).squareRoot()
+        return (max(0, auc - half), min(1, auc + half))
+    }
 }

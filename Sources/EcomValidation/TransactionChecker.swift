@@ -49,8 +49,9 @@ final class TransactionChecker: TypeChecker {
     var sample = BottomSample<(Double, Double, Bool)>(limit: 2_000)
     /// Velocity frauds, checked as bursts at the end: user, time, location and ID.
     var velocity: [(user: Int, time: Int64, location: RecordLocation, id: String)] = []
-    /// Times of transactions an alert may name (fraud or a high score), for the alert checks.
-    var flaggedTimes: [UInt64: Int64] = [:]
+    /// Transactions an alert may name (a fraud, or scored 0.5 or more: the generator raises alerts for no others),
+    /// with what their alert must agree with; by the hash of the transaction ID.
+    var flagged: [UInt64: FlaggedTransaction] = [:]
     private let categoryRanges: [(low: Int64, high: Int64)?]
     private let store = ByteStore()
     /// Per city: state, region and time zone at stable addresses; per product, its category's position.
@@ -134,6 +135,12 @@ final class TransactionChecker: TypeChecker {
 
     private static let centsLimit = Double(1 << 60)
 
+    /// A score in thousandths, as records write it (three decimals); out of range scores are held, not trapped on.
+    static func milli(_ score: Double) -> Int64 {
+        guard !score.isNaN else { return 0 }
+        return Int64(max(-1e15, min(1e15, (score * 1000).rounded())))
+    }
+
     /// The hour of the day (0-23) of a local time, before 1970 too.
     private static func hour(_ local: Int64) -> Int {
         Int(Timestamp.floorDiv(local, 3_600_000) - Timestamp.floorDiv(local, Timestamp.millisecondsPerDay) * 24)
@@ -197,8 +204,12 @@ final class TransactionChecker: TypeChecker {
             if isFraud { frauds += 1 }
             if let score {
                 if isFraud { scoreFraud.add(score) } else { scoreLegit.add(score) }
-                // A transaction ID read twice keeps its earliest time, whatever order the two were read in.
-                if let id, isFraud || score >= 0.5, let timestamp { flaggedTimes[idHash(id)] = min(flaggedTimes[idHash(id)] ?? .max, timestamp) }
+                // A transaction ID read twice keeps its earliest copy, whatever order the two were read in.
+                if let id, isFraud || score >= 0.5, let timestamp {
+                    let facts = FlaggedTransaction(time: timestamp, user: tokens.string(slot: slots, s.user).map(idHash) ?? 0,
+                                                   cents: tokens.number(slot: slots, s.total).map(Self.cents), score: Self.milli(score))
+                    flagged[idHash(id), default: facts] = min(flagged[idHash(id)] ?? facts, facts)
+                }
             }
             let local = city.flatMap { c in timestamp.map { context.local($0, city: c) } }
             if !isFraud {
@@ -393,7 +404,7 @@ final class TransactionChecker: TypeChecker {
         scoreLegit.merge(shard.scoreLegit)
         sample.merge(shard.sample)
         velocity = (velocity + shard.velocity).sorted { order($0.location) < order($1.location) }
-        flaggedTimes.merge(shard.flaggedTimes, uniquingKeysWith: min)
+        flagged.merge(shard.flagged, uniquingKeysWith: min)
     }
 
     @inline(__always)
@@ -650,6 +661,9 @@ final class TransactionChecker: TypeChecker {
         return result
     }
 
+    /// The fewest frauds (and legitimate transactions) whose scores' AUC is judged (`min_sample` in the gates).
+    static let minimumScoredFrauds = 30
+
     private func scoreResult(gates: Gates) -> CheckResult {
         let gate = gates.gate(for: "business.fraud_score")
         let auc = Statistics.auc(positives: scoreFraud.counts, negatives: scoreLegit.counts)
@@ -663,8 +677,19 @@ final class TransactionChecker: TypeChecker {
             result.reason = "the AUC needs frauds and legitimate transactions; the data has \(frauds) frauds of \(records)"
             return result
         }
-        result.statistic = CheckStatistic(observed: auc, expected: minimum, tolerance: 0, interval: (auc, auc), test: "auc",
+        let positives = scoreFraud.counts.reduce(0, +), negatives = scoreLegit.counts.reduce(0, +)
+        let interval = Statistics.aucInterval(auc, positives: positives, negatives: negatives)
+        result.statistic = CheckStatistic(observed: auc, expected: minimum, tolerance: 0, interval: interval, test: "auc",
                                           value: auc, pValue: .nan, effectSize: auc, effect: "auc")
+        // A handful of frauds ranks by chance: one mislabelled record among five moves the AUC by a fifth.
+        let fewest = gate.minimumSample ?? Self.minimumScoredFrauds
+        if min(positives, negatives) < fewest {
+            result.status = .inconclusive
+            let three = { (value: Double) in String(format: "%.3f", value) }
+            result.reason = "AUC \(three(auc)) from \(positives) frauds and \(negatives) legitimate transactions (95 % interval "
+                + "\(three(interval.0))-\(three(interval.1))): at least \(fewest) of each are needed to judge it"
+            return result
+        }
         if auc < minimum {
             result.status = .fail
             result.reason = "AUC \(auc), below \(minimum)"
@@ -725,4 +750,15 @@ extension Gates {
         for (name, gate) in other.entries { copy.set(name, gate) }
         return copy
     }
+}
+
+/// A transaction an alert may name, as the alert must repeat it: its time, user (the hash of its user_id), total in
+/// cents and score in thousandths.
+struct FlaggedTransaction: Comparable {
+    var time: Int64
+    var user: UInt64
+    var cents: Int64?
+    var score: Int64
+
+    static func < (a: Self, b: Self) -> Bool { (a.time, a.user, a.cents ?? .min, a.score) < (b.time, b.user, b.cents ?? .min, b.score) }
 }

@@ -53,12 +53,52 @@ public final class Validator {
         public var bom = false
         /// The input's size when known in advance (a file), to size the ID sets once.
         var expectedBytes: Int?
-        /// Per record type (by ordinal), the latest time judged for file order and where it was: a file that mixes
-        /// types is in order when each type is.
-        var lastTimestamp = [Int64?](repeating: nil, count: RecordType.allCases.count)
-        var lastLocation = [RecordLocation?](repeating: nil, count: RecordType.allCases.count)
+        /// A topic partition: records of many keys interleave on it, and their order is judged per key by the audit
+        /// (`audit.order_per_key`), not by file order.
+        public var keyed = false
+        /// Per record type (by ordinal), the file order so far: a file that mixes types is in order when each type is.
+        var order = [TimeOrder](repeating: TimeOrder(), count: RecordType.allCases.count)
         /// Records and bytes whose order-dependent facts were judged (they lag behind `records` in a parallel run).
         var applied = 0, appliedBytes = 0
+    }
+
+    /// An input's file order for one record type: the latest record in order, held until the next record judges
+    /// it, and the time of the record in order before it. (Unchecked: `record` points into the validator's input,
+    /// used only by the thread that judges the order.)
+    struct TimeOrder: @unchecked Sendable {
+        private(set) var time: Int64?
+        private(set) var location: RecordLocation?
+        var before: Int64?
+        /// The held record's ID: copied when the fact has it parsed, else read again from `record` (a file's mapping,
+        /// valid while the run lasts) when a finding needs it.
+        private var id: [UInt8] = []
+        private var idCopied = false, hasID = false
+        private var record = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        /// The held record's line, kept only for a quarantine (its buffer may be reused by then).
+        private(set) var line: [UInt8] = []
+
+        mutating func hold(_ time: Int64, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?, record: UnsafeBufferPointer<UInt8>,
+                           hasID: Bool, line: UnsafeBufferPointer<UInt8>?) {
+            self.time = time
+            self.location = location
+            self.hasID = hasID
+            idCopied = id != nil
+            if let id {
+                self.id.removeAll(keepingCapacity: true)
+                self.id.append(contentsOf: id)
+            } else {
+                self.record = record
+            }
+            if let line {
+                self.line.removeAll(keepingCapacity: true)
+                self.line.append(contentsOf: line)
+            }
+        }
+
+        func idText(_ context: CheckContext, _ type: RecordType) -> String? {
+            guard hasID else { return nil }
+            return idCopied ? String(decoding: id, as: UTF8.self) : context.field(type.idField, of: record)
+        }
     }
 
     /// What one record contributes to the checks that need the records read before it (unique IDs, file order):
@@ -96,6 +136,11 @@ public final class Validator {
     private var findings = SchemaMatcher.Findings()
     /// Why the current record broke the schema or parsing (kept only with a quarantine).
     private var lastMessages: [String] = []
+    /// Whether the lines given stay readable at their address until the input is done (a mapped file), so that the
+    /// record held for file order need not have its ID copied.
+    var linesStay = false
+    /// With a quarantine, the held record a record just judged out of file order (see ``apply(_:source:at:)``).
+    private var heldOrderFailure: (line: [UInt8], location: RecordLocation, message: String)?
     var parse = Tally("schema.parse", .schema, nil, "every line is one JSON object (valid UTF-8, valid JSON)")
     var recognised = Tally("schema.record_type", .schema, nil, "every record is of a known type (by its file or its ID field), the type its input's name gives when it gives one")
 
@@ -122,7 +167,7 @@ public final class Validator {
             unique = Tally("referential.unique_id", .referential, type, "no \(type.idField) appears twice")
             window = Tally("temporal.window", .temporal, type, "timestamps inside the window")
             future = Tally("temporal.future", .temporal, type, "no timestamp in the future")
-            order = Tally("temporal.file_order", .temporal, type, "timestamps never go back in the order records were read")
+            order = Tally(orderCheckID, .temporal, type, "timestamps never go back in the order records were read")
         }
 
         var tallies: [Tally] { schema + [unique, window, future, order] }
@@ -187,7 +232,8 @@ public final class Validator {
         if let existing = byType[type.ordinal] { return existing }
         let checker: TypeChecker = switch type {
         case .transactions: TransactionChecker(context: context)
-        case .userEvents: UserEventChecker(context: context)
+        case .userEvents:
+            { let events = UserEventChecker(context: context); events.keepsLines = quarantine != nil; return events }()
         case .productUpdates: ProductUpdateChecker(context: context)
         case .fraudAlerts: AlertChecker(context: context)
         case .analyticsResults: AnalyticsChecker(context: context)
@@ -240,10 +286,22 @@ public final class Validator {
         guard let quarantine else { return check(line, readable: readable, at: location, source: source, unterminated: unterminated) }
         let before = allTallies.map(\.violations)
         check(line, readable: readable, at: location, source: source, unterminated: unterminated)
+        // A record judged out of order only now, as this one came after it, is quarantined on its own; the tally
+        // that counted it says nothing of this record (which is held in its place, not out of order).
+        var heldFailures = heldOrderFailure.map { [($0.line, $0.location, orderCheckID, $0.message)] } ?? []
+        heldOrderFailure = nil
+        if let sessions = byType[RecordType.userEvents.ordinal]?.checker as? UserEventChecker {
+            heldFailures += sessions.heldFailures
+            sessions.heldFailures.removeAll()
+        }
+        for failure in heldFailures {
+            failure.0.withUnsafeBufferPointer { quarantine.add($0, at: failure.1, checks: [failure.2], messages: [failure.3]) }
+        }
         let after = allTallies
         guard after.count != before.count || zip(before, after).contains(where: { $0 != $1.violations }) else { return }
         var broken: [String] = []
         for (index, tally) in after.enumerated() where index >= before.count ? tally.violations > 0 : tally.violations > before[index] {
+            if heldFailures.contains(where: { $0.2 == tally.id }) { continue }
             broken.append(tally.id)
         }
         if broken.isEmpty { return }
@@ -261,6 +319,7 @@ public final class Validator {
         if quarantine != nil { lastMessages.removeAll(keepingCapacity: true) }
         findings.removeAll()
         sources[source].records += 1
+        if sources[source].records == 1, case .topic = location { sources[source].keyed = true }
         sources[source].bytes += line.count + 1
         let tokens: Tokens
         switch parser.parse(line, readable: readable) {
@@ -392,17 +451,42 @@ public final class Validator {
         if fact.hasID {
             state.unique.record(checker.insertID(fact.hash), at: location(), id: idText(), "\(fact.type.idField) \(idText() ?? "") appeared before")
         }
-        guard let timestamp = fact.timestamp else { return }
+        guard let timestamp = fact.timestamp, !sources[source].keyed else { return }
+        // The latest record in order is judged when the next one comes: a record that goes back in time is out of
+        // place when it is earlier than the two in order before it, else the one before it is (later than the
+        // records on both sides). So one record moved later or earlier is one finding, at its own line.
         let ordinal = fact.type.ordinal
-        if let last = sources[source].lastTimestamp[ordinal] {
-            state.order.record(timestamp >= last, at: location(), id: idText(),
-                               "\(Timestamp(milliseconds: timestamp)) comes after \(Timestamp(milliseconds: last)) (\(sources[source].lastLocation[ordinal]?.description ?? ""))")
-            guard timestamp >= last else { return }
-        } else {
-            state.order.pass()
+        // (The held record is read in place: a copy would share its ID buffer, and the next `hold` allocate one.)
+        if let pending = sources[source].order[ordinal].time {
+            let before = sources[source].order[ordinal].before
+            if timestamp >= pending {
+                state.order.pass()
+                sources[source].order[ordinal].before = pending
+            } else if let before, timestamp < before {
+                let heldAt = sources[source].order[ordinal].location?.description ?? ""
+                state.order.fail(at: location(), id: idText(),
+                                 "\(Timestamp(milliseconds: timestamp)) comes after \(Timestamp(milliseconds: pending)) (\(heldAt))")
+                return
+            } else {
+                let message = "\(Timestamp(milliseconds: pending)) is later than the next record's \(Timestamp(milliseconds: timestamp)) (\(location().description))"
+                    + (before.map { " and the one before's \(Timestamp(milliseconds: $0))" } ?? "")
+                let heldAt = sources[source].order[ordinal].location!
+                state.order.fail(at: heldAt, id: sources[source].order[ordinal].idText(context, fact.type), message)
+                if quarantine != nil { heldOrderFailure = (sources[source].order[ordinal].line, heldAt, message) }
+            }
         }
-        sources[source].lastTimestamp[ordinal] = timestamp
-        sources[source].lastLocation[ordinal] = location()
+        sources[source].order[ordinal].hold(timestamp, at: location(), id: linesStay ? nil : fact.id, record: fact.record, hasID: fact.hasID,
+                                            line: quarantine == nil ? nil : fact.record)
+    }
+
+    /// Judges the last record of each input's file order, in order when nothing came after it.
+    private func judgeLastInOrder() {
+        for source in sources.indices {
+            for type in RecordType.allCases where sources[source].order[type.ordinal].time != nil {
+                state(type).order.pass()
+                sources[source].order[type.ordinal] = TimeOrder()
+            }
+        }
     }
 
     /// Judges session events a shard kept, in read order.
@@ -414,15 +498,7 @@ public final class Validator {
     /// Adds a shard's counts, tallies and checkers once all its facts were applied; `sourceMap` gives, for each
     /// of the shard's inputs, the index of the same input here.
     func absorb(_ shard: Validator, sourceMap: [Int]) {
-        var names: [String: Int] = [:]
-        for (index, source) in sources.enumerated() where names[source.name] == nil { names[source.name] = index }
-        let order = { (location: RecordLocation) -> ReadOrder in
-            switch location {
-            case let .file(name, line): (names[name] ?? Int.max, line)
-            // A topic partition is its own input, named `topic/partition` (as the audit adds them).
-            case let .topic(name, partition, offset): (names["\(name)/\(partition)"] ?? names[name] ?? Int.max, Int(offset))
-            }
-        }
+        let order = readOrder()
         for (index, part) in shard.sources.enumerated() {
             sources[sourceMap[index]].records += part.records
             sources[sourceMap[index]].bytes += part.bytes
@@ -443,8 +519,22 @@ public final class Validator {
         }
     }
 
+    /// Ranks locations in read order: by input, then line or offset.
+    private func readOrder() -> (RecordLocation) -> ReadOrder {
+        var names: [String: Int] = [:]
+        for (index, source) in sources.enumerated() where names[source.name] == nil { names[source.name] = index }
+        return { location in
+            switch location {
+            case let .file(name, line): (names[name] ?? Int.max, line)
+            // A topic partition is its own input, named `topic/partition` (as the audit adds them).
+            case let .topic(name, partition, offset): (names["\(name)/\(partition)"] ?? names[name] ?? Int.max, Int(offset))
+            }
+        }
+    }
+
     /// Every check, decided; then the report.
     public func finish(command: [String] = []) -> ValidationReport {
+        judgeLastInOrder()
         let gates = settings.gates
         var results: [CheckResult] = []
         results += tallyResults([parse, recognised], gates: gates, empty: "no input records")
@@ -456,9 +546,23 @@ public final class Validator {
             results[0].gating = gates.gate(for: parse.id).gating ?? true
         }
         let all = checkers
+        // Topic partitions hold many keys' records interleaved: their order is the audit's, per key.
+        let read = sources.filter { $0.records > 0 }
+        let keyedOnly = !read.isEmpty && read.allSatisfy(\.keyed)
+        let order = readOrder()
         for state in byType.compactMap({ $0 }) {
-            results += tallyResults(state.tallies, gates: gates, empty: "no \(state.checker.type.rawValue) with the fields this check reads")
-            results += state.checker.results(gates: gates, all: all)
+            // A record held for file order is judged one record late: its example may follow a later record's.
+            state.order.sortExamples(order)
+            let tallies = state.tallies.filter { !(keyedOnly && $0.id == orderCheckID && $0.checked == 0) }
+            results += tallyResults(tallies, gates: gates, empty: "no \(state.checker.type.rawValue) with the fields this check reads")
+            // A session's held event is judged when the session's next event comes, an alert against its transaction
+            // at the end: their examples may follow later ones.
+            results += state.checker.results(gates: gates, all: all).map { result in
+                guard ["temporal.session_order", "temporal.alert_after_transaction"].contains(result.id) else { return result }
+                var sorted = result
+                sorted.examples.sort { order($0.location) < order($1.location) }
+                return sorted
+            }
         }
         if !settings.seedKnown && !settings.catalogGiven {
             // Nearly every record disagreeing with a catalog rebuilt from the default seed is most likely data made
@@ -480,6 +584,8 @@ public final class Validator {
                                 started: started, finished: Date(), command: command)
     }
 }
+
+private let orderCheckID = "temporal.file_order"
 
 extension RecordType {
     /// Position in ``RecordType/allCases``.

@@ -222,7 +222,16 @@ private let damages: [Damage] = [
         let moved = lines.remove(at: 9)
         lines.insert(moved, at: 199)
         return ndjson(lines)
-    }, findings: ["temporal.file_order": [150, 200]], records: 300),
+    // Lines 149 and 150 end up swapped (the removal moves them up a line): the first, later than the records on both
+    // sides of it, is the one counted; the record moved to line 200 is earlier than the two before it.
+    }, findings: ["temporal.file_order": [149, 200]], records: 300),
+    // Readers keep the last value of a repeated member: the mistyped first quantity is not read, the duplicate is the finding.
+    Damage(name: "a mistyped quantity repeated with a valid one", bytes: {
+        ndjson(replacing(7, with: [edited(7, "\"quantity\":", "\"quantity\":2.0,\"quantity\":")]))
+    }, findings: ["schema.duplicate_fields": [7]], records: 300),
+    Damage(name: "a record moved later than the four after it", bytes: {
+        ndjson(replacing(100, with: [edited(100, field("timestamp", of: cleanTransactions[99]), field("timestamp", of: cleanTransactions[104]))]))
+    }, findings: ["temporal.file_order": [100]], records: 300),
     Damage(name: "binary garbage", bytes: { garbage }, findings: ["schema.parse": garbageLines], records: garbageLines.count, unparseable: garbageLines.count),
 ]
 

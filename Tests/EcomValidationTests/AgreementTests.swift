@@ -1,0 +1,93 @@
+import EcomGeneration
+import EcomJSON
+import EcomModel
+@testable import EcomValidation
+import Foundation
+import Testing
+
+// An alert names a transaction the generator flagged (a fraud, or scored 0.5 or more) and repeats its time, user,
+// amount and score; each disagreement is one finding at the alert's line, and an alert raised before the transaction
+// it names is late even when its own transaction_timestamp was moved with it.
+
+@Test func alertsThatDisagreeWithTheirTransactionAreNamed() throws {
+    var config = DataGenerationConfig()
+    config.fraudRate = 0.02
+    let generator = ECommerceDataGenerator(config: config, seed: 21)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-alerts-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let transactionsPath = directory.appendingPathComponent("transactions.ndjson").path
+    let alertsPath = directory.appendingPathComponent("fraud_alerts.ndjson").path
+    let transactions = try RecordSink(path: transactionsPath), alerts = try RecordSink(path: alertsPath)
+    _ = try generator.write(type: .transactions, count: 3000, start: generator.window.start, end: generator.window.end, to: transactions,
+                            alerts: alerts, threads: 1)
+    try transactions.flush()
+    try alerts.flush()
+    func validate() throws -> ValidationReport {
+        let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true))
+        try FileInput.validate(transactionsPath, with: validator)
+        try FileInput.validate(alertsPath, with: validator)
+        return validator.finish()
+    }
+    let clean = try validate()
+    let cleanLinks = try #require(clean.check("referential.alert_transaction"))
+    #expect(cleanLinks.status == .pass && cleanLinks.checked > 20, "\(clean.problems)")
+
+    let transactionLines = try String(contentsOfFile: transactionsPath, encoding: .utf8).split(separator: "\n").map(String.init)
+    var alertLines = try String(contentsOfFile: alertsPath, encoding: .utf8).split(separator: "\n").map(String.init)
+    func members(_ line: String) throws -> [(String, JSONValue)] {
+        guard case let .object(members) = try JSONValue.parse(line) else { throw CocoaError(.coderInvalidValue) }
+        return members
+    }
+    func edit(_ index: Int, _ change: (inout [(String, JSONValue)]) throws -> Void) throws {
+        var fields = try members(alertLines[index])
+        try change(&fields)
+        alertLines[index] = JSONValue.object(fields).encoded()
+    }
+    func set(_ fields: inout [(String, JSONValue)], _ name: String, _ value: JSONValue) {
+        fields[fields.firstIndex { $0.0 == name }!].1 = value
+    }
+    // Line 2 names a transaction nobody flagged; line 3 says ten times the amount; line 4 another user; line 5 another
+    // score; line 6 was raised a minute before its transaction, its transaction_timestamp moved back with it.
+    let quiet = try #require(transactionLines.first { $0.contains("\"is_fraud\":false") && $0.contains("\"fraud_score\":0.0") })
+    let quietID = try #require(try members(quiet).first { $0.0 == "transaction_id" }?.1.stringValue)
+    try edit(1) { set(&$0, "transaction_id", .string(quietID)) }
+    try edit(2) { fields in set(&fields, "amount", .double((fields.first { $0.0 == "amount" }!.1.doubleValue ?? 0) * 10)) }
+    try edit(3) { set(&$0, "user_id", .string("user_000001")) }
+    try edit(4) { set(&$0, "fraud_score", .double(0.123)) }
+    try edit(5) { fields in
+        let time = try #require(Timestamp(parsing: fields.first { $0.0 == "transaction_timestamp" }!.1.stringValue ?? ""))
+        set(&fields, "timestamp", .string(Timestamp(milliseconds: time.milliseconds - 60_000).description))
+        set(&fields, "transaction_timestamp", .string(Timestamp(milliseconds: time.milliseconds - 61_000).description))
+    }
+    try Data((alertLines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: alertsPath))
+    let damaged = try validate()
+    let links = try #require(damaged.check("referential.alert_transaction"))
+    #expect(links.violations == 5, "\(links.examples.map(\.message))")
+    #expect(links.examples.map(\.location.line) == [2, 3, 4, 5, 6])
+    #expect(links.examples.first?.message.contains("neither labelled a fraud nor scored 0.5") == true)
+    let late = try #require(damaged.check("temporal.alert_after_transaction"))
+    #expect(late.violations == 1 && late.examples.map(\.location.line) == [6], "\(late.examples.map(\.message))")
+}
+
+/// A user event's category is its product's in the catalog: one event given another category is one finding.
+@Test func anEventWhoseCategoryIsNotItsProductsIsNamed() throws {
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-events-\(UUID().uuidString).ndjson").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let sink = try RecordSink(path: path)
+    _ = try generator.write(type: .userEvents, count: 2000, start: generator.window.start, end: generator.window.end, to: sink, threads: 1)
+    try sink.flush()
+    var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+    let categorised = lines.indices.filter { lines[$0].contains("\"category\":\"Electronics\"") }
+    try #require(categorised.count > 10)
+    let index = categorised[5]
+    lines[index] = lines[index].replacingOccurrences(of: "\"category\":\"Electronics\"", with: "\"category\":\"Books\"")
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+    let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true))
+    try FileInput.validate(path, with: validator)
+    let details = try #require(validator.finish().check("referential.product_details", .userEvents))
+    #expect(details.checked >= categorised.count)
+    #expect(details.violations == 1 && details.examples.map(\.location.line) == [index + 1], "\(details.examples.map(\.message))")
+    #expect(details.examples.first?.message.contains("category Books, the catalog says Electronics") == true)
+}
