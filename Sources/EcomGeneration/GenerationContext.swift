@@ -40,7 +40,6 @@ final class GenerationContext: Sendable {
         return fragments
     }
 
-    /// Tax in basis points by region, in `Region.allCases` order.
     /// Cities of each zone by active users (the zone's `TemporalPattern.Zone.cityTable`, flat).
     let zoneCities: FlatAliasTables
     /// City centres and regions (index in `Region.allCases`), and the jitter radius.
@@ -54,7 +53,6 @@ final class GenerationContext: Sendable {
     let medianBasketCents: Int64
     /// Products by ascending price, to find one whose price makes a given total.
     let productsByPrice: [(cents: Int64, product: Int)]
-    let taxRateBasisPoints: [Int64] = [800, 2000, 1000, 1500]
 
     /// A context for `catalog`; with `writes` false the JSON fragments the writers copy are not built (a tenth of a
     /// second of start-up a validator does not need), and writing records stops the process.

@@ -274,8 +274,8 @@ struct TransactionGenerator {
             let foreign = context.foreignCities[city]
             if !foreign.isEmpty { city = foreign[stream.below(foreign.count)] }
         }
-        let tax = (subtotal * context.taxRateBasisPoints[context.cityRegions[city]] + 5_000) / 10_000
-        let shipping: Int64 = subtotal >= 5_000 ? 0 : 599
+        let tax = Charges.taxCents(subtotal: subtotal, region: context.cityRegions[city])
+        let shipping = Charges.shippingCents(subtotal: subtotal)
         let total = subtotal + tax + shipping
         let score: Int64 = if fraud != nil {
             650 + Int64(stream.below(350))
@@ -358,4 +358,18 @@ struct TransactionGenerator {
         b.append(",\"status\":\"open\"}")
         output.end(start, timestamp: raised)
     }
+}
+
+/// What a transaction charges on its subtotal: the region's tax, rounded half up to the cent, and shipping, free
+/// from 50.00 (the validator checks records against the same rules).
+public enum Charges {
+    /// Tax in basis points, by region (its position in `Region.allCases`).
+    public static let taxBasisPoints: [Int64] = [800, 2000, 1000, 1500]
+    public static let freeShippingFromCents: Int64 = 5_000
+    public static let shippingFeeCents: Int64 = 599
+
+    /// The tax on `subtotal` cents in region number `region` (of `Region.allCases`).
+    public static func taxCents(subtotal: Int64, region: Int) -> Int64 { (subtotal * taxBasisPoints[region] + 5_000) / 10_000 }
+
+    public static func shippingCents(subtotal: Int64) -> Int64 { subtotal >= freeShippingFromCents ? 0 : shippingFeeCents }
 }

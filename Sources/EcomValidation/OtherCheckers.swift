@@ -23,6 +23,8 @@ final class UserEventChecker: TypeChecker {
     var productDetails = Tally("referential.product_details", .referential, .userEvents, "an event's category is its product's in the catalog")
     var sessionUser = Tally("referential.session_user", .referential, .userEvents, "each session belongs to one user")
     var sessionOrder = Tally("temporal.session_order", .temporal, .userEvents, "the events of a session are in time order")
+    var eventFields = Tally("business.event_fields", .business, .userEvents,
+                            "an event carries its step's fields: a product and its category on product steps, neither on page views and searches, a transaction on purchases only")
     /// Per session: its user, the funnel steps it reached, and its order so far: the latest event in time order
     /// (held until the session's next event judges it: its time and place) and the time of the one before it.
     private var sessions: [UInt64: (user: Int32, steps: UInt8, last: Int64, lastAt: RecordLocation, before: Int64?)] = [:]
@@ -40,7 +42,9 @@ final class UserEventChecker: TypeChecker {
     private let funnelBytes: [UnsafeBufferPointer<UInt8>]
     var records = 0
 
-    var tallies: [Tally] { [userReference, productReference, productDetails, sessionUser, sessionOrder] }
+    var tallies: [Tally] { [userReference, productReference, productDetails, sessionUser, sessionOrder, eventFields] }
+    /// The steps that carry no product.
+    private static let productless: Set<String> = ["page_view", "search"]
 
     init(context: CheckContext) {
         self.context = context
@@ -78,6 +82,21 @@ final class UserEventChecker: TypeChecker {
         if let event { eventTypes.add(event) }
         var step: UInt8 = 0
         if let event, let position = funnelBytes.firstIndex(where: { sameBytes(event, $0) }) { step = 1 << UInt8(position) }
+        if let event {
+            let name = event.text
+            let hasProduct = tokens.string(slot: slots, productSlot) != nil, hasCategory = tokens.string(slot: slots, categorySlot) != nil
+            let hasTransaction = tokens.string(slot: slots, transactionSlot) != nil
+            var problem: String?
+            if Self.productless.contains(name) {
+                if hasProduct || hasCategory { problem = "a \(name) with a product_id or category" }
+            } else if eventTypes.index(of: event) != nil && (!hasProduct || !hasCategory) {
+                problem = "a \(name) without a product_id or category"
+            }
+            if problem == nil && hasTransaction != (name == "purchase") && eventTypes.index(of: event) != nil {
+                problem = hasTransaction ? "a \(name) with a transaction_id" : "a purchase without a transaction_id"
+            }
+            eventFields.record(problem == nil, at: location, id: idText(), problem ?? "")
+        }
         if let event, event.elementsEqual("purchase".utf8), let transaction = tokens.string(slot: slots, transactionSlot) {
             purchases.append((idHash(transaction), location, idText(), transaction.text))
         }
@@ -164,6 +183,7 @@ final class UserEventChecker: TypeChecker {
         productDetails.merge(shard.productDetails, order: order)
         sessionUser.merge(shard.sessionUser, order: order)
         sessionOrder.merge(shard.sessionOrder, order: order)
+        eventFields.merge(shard.eventFields, order: order)
         purchases = (purchases + shard.purchases).sorted { order($0.location) < order($1.location) }
         devices.merge(shard.devices)
         eventTypes.merge(shard.eventTypes)
@@ -173,7 +193,8 @@ final class UserEventChecker: TypeChecker {
         // Each session's held event had no event after it to be out of order with.
         var order = sessionOrder
         order.checked += sessions.count
-        var results = tallyResults([userReference, productReference, productDetails, sessionUser, order], gates: gates, empty: "no user events with these fields")
+        var results = tallyResults([userReference, productReference, productDetails, sessionUser, order, eventFields], gates: gates,
+                                   empty: "no user events with these fields")
         var purchase = Tally("referential.purchase_transaction", .referential, .userEvents, "a purchase event's transaction_id is a transaction of the data")
         if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
             for item in purchases {
@@ -238,12 +259,15 @@ final class ProductUpdateChecker: TypeChecker {
     let idSlot: Int, timestampSlot: Int
     var ids = HashSet64()
     private let productSlot: Int, nameSlot: Int, categorySlot: Int, oldPriceSlot: Int, updateSlot: Int
+    private let newPriceSlot: Int, discountSlot: Int, stockSlot: Int, availableSlot: Int
     var productReference = Tally("referential.product_id", .referential, .productUpdates, "every product_id is in the product catalog")
     var details = Tally("referential.product_details", .referential, .productUpdates, "updates carry the catalog's name, category and list price")
+    var consistency = Tally("business.update_consistency", .business, .productUpdates,
+                            "an update's prices, discount, stock and availability agree with its type (a promotion's price is its discount off the list price; only price changes and promotions change the price; nothing out of stock is available)")
     var updateTypes = SplitCounter(RecordSchema.values(of: .productUpdates, field: "update_type"))
     var records = 0
 
-    var tallies: [Tally] { [productReference, details] }
+    var tallies: [Tally] { [productReference, details, consistency] }
 
     init(context: CheckContext) {
         self.context = context
@@ -254,11 +278,46 @@ final class ProductUpdateChecker: TypeChecker {
         categorySlot = matcher.slot("category")
         oldPriceSlot = matcher.slot("old_price")
         updateSlot = matcher.slot("update_type")
+        newPriceSlot = matcher.slot("new_price")
+        discountSlot = matcher.slot("discount_percent")
+        stockSlot = matcher.slot("stock_quantity")
+        availableSlot = matcher.slot("is_available")
+    }
+
+    /// The generator's rules of an update's numbers, by update type; the first one the update breaks.
+    private func inconsistency(_ tokens: Tokens, _ slots: Slots) -> String? {
+        guard let kind = tokens.string(slot: slots, updateSlot)?.text, let old = tokens.number(slot: slots, oldPriceSlot),
+              let new = tokens.number(slot: slots, newPriceSlot), let discount = tokens.integer(slot: slots, discountSlot),
+              let stock = tokens.integer(slot: slots, stockSlot), let available = tokens.bool(slot: slots, availableSlot) else { return nil }
+        let oldCents = TransactionChecker.cents(old), newCents = TransactionChecker.cents(new)
+        if discount < 0 || discount > 100 { return "discount_percent \(discount) is not a percentage" }
+        if kind == "promotion" {
+            guard discount > 0 else { return "a promotion without a discount" }
+            let discounted = max(1, oldCents * (100 - discount) / 100)
+            if newCents != discounted {
+                return "promotion of \(discount) % off \(old) costs \(Double(discounted) / 100), not \(new)"
+            }
+        } else if discount != 0 {
+            return "discount_percent \(discount) on a \(kind), not a promotion"
+        } else if kind != "price_change" && newCents != oldCents {
+            return "new_price \(new) differs from old_price \(old) on a \(kind)"
+        } else if newCents <= 0 {
+            return "new_price \(new) is not a price"
+        }
+        if !available && stock != 0 { return "not available with \(stock) in stock" }
+        if kind != "availability_change" && available != (stock > 0) { return "is_available \(available) with \(stock) in stock" }
+        return nil
     }
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
-        if let update = tokens.string(slot: slots, updateSlot) { updateTypes.add(update) }
+        if let update = tokens.string(slot: slots, updateSlot) {
+            updateTypes.add(update)
+            let problem = inconsistency(tokens, slots)
+            if problem != nil || tokens.number(slot: slots, newPriceSlot) != nil {
+                consistency.record(problem == nil, at: location, id: id?.text, problem ?? "")
+            }
+        }
         guard let productID = tokens.string(slot: slots, productSlot) else { return }
         guard let product = context.catalog.product(productID) else {
             return productReference.fail(at: location, id: id?.text, "product_id \(productID.text) is not in the catalog")
@@ -285,6 +344,7 @@ final class ProductUpdateChecker: TypeChecker {
         records += shard.records
         productReference.merge(shard.productReference, order: order)
         details.merge(shard.details, order: order)
+        consistency.merge(shard.consistency, order: order)
         updateTypes.merge(shard.updateTypes)
     }
 
@@ -301,8 +361,11 @@ final class AlertChecker: TypeChecker {
     let idSlot: Int, timestampSlot: Int
     var ids = HashSet64()
     private let userSlot: Int, transactionSlot: Int, transactionTimeSlot: Int, alertTypeSlot: Int, amountSlot: Int, scoreSlot: Int
+    private let isFraudSlot: Int, riskSlot: Int, countrySlot: Int, citySlot: Int
     var userReference = Tally("referential.user_id", .referential, .fraudAlerts, "every user_id is in the user catalog")
     var afterTransaction = Tally("temporal.alert_after_transaction", .temporal, .fraudAlerts, "an alert is raised after its transaction")
+    var risk = Tally("business.alert_risk", .business, .fraudAlerts, "risk_level is the fraud_score's band: critical from 0.9, high from 0.8, else medium")
+    var place = Tally("coordinates.consistency", .coordinates, .fraudAlerts, "country and city are a city of the cities fixture")
     /// An alert's transaction as the alert names it, resolved at the end: the transaction ID's hash, the time the
     /// alert says it had, when the alert was raised, the hash of its user_id, its amount in cents and its score in
     /// thousandths.
@@ -313,6 +376,7 @@ final class AlertChecker: TypeChecker {
         var user: UInt64?
         var cents: Int64?
         var score: Int64?
+        var isFraud: Bool?
         var location: RecordLocation
         var id: String?
         var text: String
@@ -322,7 +386,7 @@ final class AlertChecker: TypeChecker {
     var alertTypes = SplitCounter(FraudType.allCases.map(\.rawValue))
     var records = 0
 
-    var tallies: [Tally] { [userReference, afterTransaction] }
+    var tallies: [Tally] { [userReference, afterTransaction, risk, place] }
 
     init(context: CheckContext) {
         self.context = context
@@ -334,6 +398,10 @@ final class AlertChecker: TypeChecker {
         alertTypeSlot = matcher.slot("alert_type")
         amountSlot = matcher.slot("amount")
         scoreSlot = matcher.slot("fraud_score")
+        isFraudSlot = matcher.slot("is_fraud")
+        riskSlot = matcher.slot("risk_level")
+        countrySlot = matcher.slot("country")
+        citySlot = matcher.slot("city")
     }
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
@@ -342,6 +410,15 @@ final class AlertChecker: TypeChecker {
             userReference.record(context.catalog.user(userID) != nil, at: location, id: id?.text, "user_id \(userID.text) is not in the catalog")
         }
         if let alertType = tokens.string(slot: slots, alertTypeSlot) { alertTypes.add(alertType) }
+        let score = tokens.number(slot: slots, scoreSlot)
+        if let score, let level = tokens.string(slot: slots, riskSlot) {
+            let band = score >= 0.9 ? "critical" : score >= 0.8 ? "high" : "medium"
+            risk.record(level.elementsEqual(band.utf8), at: location, id: id?.text, "risk_level \(level.text) for fraud_score \(score), whose band is \(band)")
+        }
+        if let country = tokens.string(slot: slots, countrySlot), let city = tokens.string(slot: slots, citySlot) {
+            place.record(context.catalog.city(city, country: country) != nil, at: location, id: id?.text,
+                         "city \(city.text) in \(country.text) is not in the cities fixture")
+        }
         let claimed = tokens.string(slot: slots, transactionTimeSlot).flatMap(ISOTimestamp.parse)
         if let timestamp, let claimed {
             afterTransaction.record(timestamp >= claimed, at: location, id: id?.text,
@@ -351,14 +428,14 @@ final class AlertChecker: TypeChecker {
             references.append(Reference(transaction: idHash(transaction), claimed: claimed, raised: timestamp,
                                         user: tokens.string(slot: slots, userSlot).map(idHash),
                                         cents: tokens.number(slot: slots, amountSlot).map(TransactionChecker.cents),
-                                        score: tokens.number(slot: slots, scoreSlot).map(TransactionChecker.milli),
+                                        score: score.map(TransactionChecker.milli), isFraud: tokens.bool(slot: slots, isFraudSlot),
                                         location: location, id: id?.text, text: transaction.text))
         }
     }
 
     func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
         var exists = Tally("referential.alert_transaction", .referential, .fraudAlerts,
-                           "an alert's transaction is a fraud or high-scored transaction of the data, and the alert repeats its time, user, amount and score")
+                           "an alert's transaction is a fraud or high-scored transaction of the data, and the alert repeats its time, user, amount, score and label")
         var after = afterTransaction
         if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
             for item in references {
@@ -386,6 +463,9 @@ final class AlertChecker: TypeChecker {
                 if let score = item.score, score != actual.score {
                     differences.append("fraud_score \(Double(score) / 1000), the transaction's is \(Double(actual.score) / 1000)")
                 }
+                if let isFraud = item.isFraud, isFraud != actual.isFraud {
+                    differences.append("is_fraud \(isFraud), the transaction's is \(actual.isFraud)")
+                }
                 if differences.isEmpty {
                     exists.pass()
                 } else {
@@ -393,7 +473,7 @@ final class AlertChecker: TypeChecker {
                 }
             }
         }
-        var results = tallyResults([userReference, after], gates: gates, empty: "no alerts with these fields")
+        var results = tallyResults([userReference, after, risk, place], gates: gates, empty: "no alerts with these fields")
         if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
             results += tallyResults([exists], gates: gates, empty: "no alerts")
         } else {
@@ -411,6 +491,8 @@ final class AlertChecker: TypeChecker {
         records += shard.records
         userReference.merge(shard.userReference, order: order)
         afterTransaction.merge(shard.afterTransaction, order: order)
+        risk.merge(shard.risk, order: order)
+        place.merge(shard.place, order: order)
         references = (references + shard.references).sorted { order($0.location) < order($1.location) }
         alertTypes.merge(shard.alertTypes)
     }
@@ -427,13 +509,20 @@ final class AnalyticsChecker: TypeChecker {
     let context: CheckContext
     let idSlot: Int, timestampSlot: Int
     var ids = HashSet64()
-    private let startSlot: Int, endSlot: Int, dimensionSlot: Int, valueSlot: Int, metricSlot: Int
+    private let startSlot: Int, endSlot: Int, dimensionSlot: Int, valueSlot: Int, metricSlot: Int, resultSlot: Int, unitSlot: Int
     var windows = Tally("business.analytics_windows", .business, .analyticsResults, "results cover a 5-minute window and come after it closes")
     var dimensions = Tally("business.analytics_dimensions", .business, .analyticsResults, "dimension values are regions, categories or 'all'")
+    var units = Tally("business.analytics_units", .business, .analyticsResults,
+                      "each metric has its unit (USD, orders, users, or a ratio in [0, 1] for rates) and no value is negative")
+    /// Each metric's unit, as the generator writes it.
+    static let metricUnits: [String: String] = [
+        "revenue": "USD", "order_count": "orders", "average_order_value": "USD", "conversion_rate": "ratio", "active_users": "users",
+        "fraud_rate": "ratio",
+    ]
     var metrics = SplitCounter(RecordSchema.values(of: .analyticsResults, field: "metric_type"))
     var records = 0
 
-    var tallies: [Tally] { [windows, dimensions] }
+    var tallies: [Tally] { [windows, dimensions, units] }
 
     init(context: CheckContext) {
         self.context = context
@@ -444,6 +533,8 @@ final class AnalyticsChecker: TypeChecker {
         dimensionSlot = matcher.slot("dimension")
         valueSlot = matcher.slot("dimension_value")
         metricSlot = matcher.slot("metric_type")
+        resultSlot = matcher.slot("value")
+        unitSlot = matcher.slot("unit")
     }
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
@@ -464,6 +555,18 @@ final class AnalyticsChecker: TypeChecker {
             }
             dimensions.record(ok, at: location, id: id?.text, "\(dimension.text) \"\(value.text)\" is not a known value")
         }
+        if let metric = tokens.string(slot: slots, metricSlot), let unit = tokens.string(slot: slots, unitSlot),
+           let value = tokens.number(slot: slots, resultSlot), let expected = Self.metricUnits[metric.text] {
+            var problem: String?
+            if !unit.elementsEqual(expected.utf8) {
+                problem = "\(metric.text) in \(unit.text), not \(expected)"
+            } else if value < 0 {
+                problem = "\(metric.text) \(value) is negative"
+            } else if expected == "ratio" && value > 1 {
+                problem = "\(metric.text) \(value) is a ratio above 1"
+            }
+            units.record(problem == nil, at: location, id: id?.text, problem ?? "")
+        }
     }
 
     func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
@@ -475,6 +578,7 @@ final class AnalyticsChecker: TypeChecker {
         records += shard.records
         windows.merge(shard.windows, order: order)
         dimensions.merge(shard.dimensions, order: order)
+        units.merge(shard.units, order: order)
         metrics.merge(shard.metrics)
     }
 

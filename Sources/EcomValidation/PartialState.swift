@@ -180,6 +180,7 @@ extension TransactionChecker {
             writer.bool(facts.cents != nil)
             if let cents = facts.cents { writer.int(cents) }
             writer.int(facts.score)
+            writer.bool(facts.isFraud)
         }
     }
 
@@ -187,7 +188,7 @@ extension TransactionChecker {
         records = try reader.count(minimumSize: 0)
         frauds = try reader.count(minimumSize: 0)
         try readTallies([\.userReference, \.productReference, \.productDetails, \.coordinateRange, \.nullIsland, \.cityRadius, \.consistency,
-                         \.totals, \.labels, \.priceRanges], from: &reader)
+                         \.totals, \.labels, \.priceRanges, \.charges], from: &reader)
         try regions.read(from: &reader)
         try userTypes.read(from: &reader)
         try devices.read(from: &reader)
@@ -213,11 +214,12 @@ extension TransactionChecker {
             let location = try reader.location()
             velocity.append((user, time, location, try reader.string()))
         }
-        for _ in 0..<(try reader.count(minimumSize: 19)) {
+        for _ in 0..<(try reader.count(minimumSize: 20)) {
             let key = try reader.fixed()
             let time = try reader.int(), user = try reader.fixed()
             let cents = try reader.bool() ? try reader.int() : nil
-            flagged[key] = FlaggedTransaction(time: time, user: user, cents: cents, score: try reader.int())
+            let score = try reader.int()
+            flagged[key] = FlaggedTransaction(time: time, user: user, cents: cents, score: score, isFraud: try reader.bool())
         }
     }
 }
@@ -239,7 +241,7 @@ extension UserEventChecker {
 
     func read(from reader: inout PartialReader) throws(PartialError) {
         records = try reader.count(minimumSize: 0)
-        try readTallies([\.userReference, \.productReference, \.productDetails, \.sessionUser, \.sessionOrder], from: &reader)
+        try readTallies([\.userReference, \.productReference, \.productDetails, \.sessionUser, \.sessionOrder, \.eventFields], from: &reader)
         for _ in 0..<(try reader.count(minimumSize: 12)) {
             let transaction = try reader.fixed()
             let location = try reader.location()
@@ -260,7 +262,7 @@ extension ProductUpdateChecker {
 
     func read(from reader: inout PartialReader) throws(PartialError) {
         records = try reader.count(minimumSize: 0)
-        try readTallies([\.productReference, \.details], from: &reader)
+        try readTallies([\.productReference, \.details, \.consistency], from: &reader)
         try updateTypes.read(from: &reader)
     }
 }
@@ -282,6 +284,8 @@ extension AlertChecker {
             if let cents = item.cents { writer.int(cents) }
             writer.bool(item.score != nil)
             if let score = item.score { writer.int(score) }
+            writer.bool(item.isFraud != nil)
+            if let isFraud = item.isFraud { writer.bool(isFraud) }
             writer.location(item.location)
             writer.optional(item.id)
             writer.string(item.text)
@@ -291,18 +295,19 @@ extension AlertChecker {
 
     func read(from reader: inout PartialReader) throws(PartialError) {
         records = try reader.count(minimumSize: 0)
-        try readTallies([\.userReference, \.afterTransaction], from: &reader)
-        for _ in 0..<(try reader.count(minimumSize: 17)) {
+        try readTallies([\.userReference, \.afterTransaction, \.risk, \.place], from: &reader)
+        for _ in 0..<(try reader.count(minimumSize: 18)) {
             let transaction = try reader.fixed()
             let claimed = try reader.bool() ? try reader.int() : nil
             let raised = try reader.bool() ? try reader.int() : nil
             let user = try reader.bool() ? try reader.fixed() : nil
             let cents = try reader.bool() ? try reader.int() : nil
             let score = try reader.bool() ? try reader.int() : nil
+            let isFraud = try reader.bool() ? try reader.bool() : nil
             let location = try reader.location()
             let id = try reader.optionalString()
             references.append(AlertChecker.Reference(transaction: transaction, claimed: claimed, raised: raised, user: user, cents: cents,
-                                                     score: score, location: location, id: id, text: try reader.string()))
+                                                     score: score, isFraud: isFraud, location: location, id: id, text: try reader.string()))
         }
         try alertTypes.read(from: &reader)
     }
@@ -317,7 +322,7 @@ extension AnalyticsChecker {
 
     func read(from reader: inout PartialReader) throws(PartialError) {
         records = try reader.count(minimumSize: 0)
-        try readTallies([\.windows, \.dimensions], from: &reader)
+        try readTallies([\.windows, \.dimensions, \.units], from: &reader)
         try metrics.read(from: &reader)
     }
 }

@@ -25,6 +25,8 @@ final class TransactionChecker: TypeChecker {
     var totals = Tally("business.totals", .business, .transactions, "subtotal = sum of price x quantity, total = subtotal + tax + shipping, to the cent")
     var labels = Tally("business.fraud_labels", .business, .transactions, "fraud labels are consistent and each fraud is true to its kind")
     var priceRanges = Tally("distribution.amount_ranges", .distribution, .transactions, "line prices inside their category's configured price range")
+    var charges = Tally("business.tax_shipping", .business, .transactions,
+                        "tax is the city's regional rate of the subtotal (to the cent, half up), and shipping is free from 50.00, else 5.99")
 
     var regions: SplitCounter
     var userTypes = SplitCounter(UserType.allCases.map(\.rawValue))
@@ -56,6 +58,8 @@ final class TransactionChecker: TypeChecker {
     private let store = ByteStore()
     /// Per city: state, region and time zone at stable addresses; per product, its category's position.
     private let cityState: [UnsafeBufferPointer<UInt8>], cityRegion: [UnsafeBufferPointer<UInt8>], cityZone: [UnsafeBufferPointer<UInt8>]
+    /// Each city's region, its position in `Region.allCases` (the tax's).
+    private let cityRegionIndex: [Int]
     private let productCategory: [Int]
     /// The catalog's look-up tables, a copy of this checker's own (looked up without reference counting).
     private let lookup: CatalogLookup
@@ -71,7 +75,7 @@ final class TransactionChecker: TypeChecker {
     private let jitterLimitKm: Double
     private let amountFloorCents: Int64
 
-    var tallies: [Tally] { [userReference, productReference, productDetails, coordinateRange, nullIsland, cityRadius, consistency, totals, labels, priceRanges] }
+    var tallies: [Tally] { [userReference, productReference, productDetails, coordinateRange, nullIsland, cityRadius, consistency, totals, labels, priceRanges, charges] }
 
     init(context: CheckContext) {
         self.context = context
@@ -91,6 +95,7 @@ final class TransactionChecker: TypeChecker {
         let cities = context.catalog.cities
         cityState = cities.map { store.intern($0.state.utf8) }
         cityRegion = cities.map { store.intern($0.region.rawValue.utf8) }
+        cityRegionIndex = cities.map { Region.allCases.firstIndex(of: $0.region)! }
         cityZone = cities.map { store.intern($0.timeZone.utf8) }
         cityCentres = cities.map { ($0.latitude, $0.longitude) }
         cityCosines = cities.map { cos($0.latitude * .pi / 180) }
@@ -146,6 +151,27 @@ final class TransactionChecker: TypeChecker {
         Int(Timestamp.floorDiv(local, 3_600_000) - Timestamp.floorDiv(local, Timestamp.millisecondsPerDay) * 24)
     }
 
+    /// Tax and shipping against the generator's rules (``Charges``), with the tax rate of the city's region.
+    private func checkCharges(_ tokens: Tokens, _ slots: Slots, city: Int, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
+        guard let subtotal = tokens.number(slot: slots, s.subtotal), let tax = tokens.number(slot: slots, s.tax),
+              let shipping = tokens.number(slot: slots, s.shipping) else { return }
+        let subtotalCents = Self.cents(subtotal)
+        // Past a trillion dollars the tax's product would not fit: such a subtotal is a defect of its own (business.totals).
+        guard abs(subtotalCents) < 1 << 40 else { return }
+        let region = cityRegionIndex[city]
+        let expectedTax = Charges.taxCents(subtotal: subtotalCents, region: region)
+        let expectedShipping = Charges.shippingCents(subtotal: subtotalCents)
+        if Self.cents(tax) != expectedTax {
+            charges.fail(at: location, id: id?.text,
+                         "tax \(tax): \(Double(Charges.taxBasisPoints[region]) / 100) % of subtotal \(subtotal) in \(Region.allCases[region].rawValue) is \(Double(expectedTax) / 100)")
+        } else if Self.cents(shipping) != expectedShipping {
+            charges.fail(at: location, id: id?.text,
+                         "shipping \(shipping) on a subtotal of \(subtotal): free from \(Double(Charges.freeShippingFromCents) / 100), else \(Double(Charges.shippingFeeCents) / 100)")
+        } else {
+            charges.pass()
+        }
+    }
+
     /// `a + b x c`, held within ±2^60 as ``cents(_:)`` is.
     private func adding(_ a: Int64, _ b: Int64, times c: Int64) -> Int64 {
         let limit = Int64(1) << 60
@@ -198,6 +224,7 @@ final class TransactionChecker: TypeChecker {
         // Coordinates and the city (its position in the catalog, not a copy of it: a City holds five strings to retain
         // and release).
         let city = checkCoordinates(tokens, slots, at: location, id: id)
+        if let city { checkCharges(tokens, slots, city: city, at: location, id: id) }
         // Fraud labels and distributions.
         let score = tokens.number(slot: slots, s.score)
         if let isFraud {
@@ -207,7 +234,8 @@ final class TransactionChecker: TypeChecker {
                 // A transaction ID read twice keeps its earliest copy, whatever order the two were read in.
                 if let id, isFraud || score >= 0.5, let timestamp {
                     let facts = FlaggedTransaction(time: timestamp, user: tokens.string(slot: slots, s.user).map(idHash) ?? 0,
-                                                   cents: tokens.number(slot: slots, s.total).map(Self.cents), score: Self.milli(score))
+                                                   cents: tokens.number(slot: slots, s.total).map(Self.cents), score: Self.milli(score),
+                                                   isFraud: isFraud)
                     flagged[idHash(id), default: facts] = min(flagged[idHash(id)] ?? facts, facts)
                 }
             }
@@ -385,6 +413,7 @@ final class TransactionChecker: TypeChecker {
         totals.merge(shard.totals, order: order)
         labels.merge(shard.labels, order: order)
         priceRanges.merge(shard.priceRanges, order: order)
+        charges.merge(shard.charges, order: order)
         regions.merge(shard.regions)
         userTypes.merge(shard.userTypes)
         devices.merge(shard.devices)
@@ -753,12 +782,15 @@ extension Gates {
 }
 
 /// A transaction an alert may name, as the alert must repeat it: its time, user (the hash of its user_id), total in
-/// cents and score in thousandths.
+/// cents, score in thousandths and fraud label.
 struct FlaggedTransaction: Comparable {
     var time: Int64
     var user: UInt64
     var cents: Int64?
     var score: Int64
+    var isFraud: Bool
 
-    static func < (a: Self, b: Self) -> Bool { (a.time, a.user, a.cents ?? .min, a.score) < (b.time, b.user, b.cents ?? .min, b.score) }
+    static func < (a: Self, b: Self) -> Bool {
+        (a.time, a.user, a.cents ?? .min, a.score, a.isFraud ? 1 : 0) < (b.time, b.user, b.cents ?? .min, b.score, b.isFraud ? 1 : 0)
+    }
 }

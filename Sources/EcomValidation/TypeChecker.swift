@@ -114,6 +114,12 @@ extension Tokens {
         return token >= 0 ? number(token) : nil
     }
 
+    /// The integer at a slot (nil for fractions and other kinds).
+    @inline(__always) func integer(slot: Slots, _ index: Int) -> Int64? {
+        let token = Int(slot[index])
+        return token >= 0 ? integer(token) : nil
+    }
+
     @inline(__always) func bool(slot: Slots, _ index: Int) -> Bool? {
         let token = Int(slot[index])
         guard token >= 0 else { return nil }

@@ -73,20 +73,12 @@ import Testing
 /// A user event's category is its product's in the catalog: one event given another category is one finding.
 @Test func anEventWhoseCategoryIsNotItsProductsIsNamed() throws {
     let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-events-\(UUID().uuidString).ndjson").path
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    let sink = try RecordSink(path: path)
-    _ = try generator.write(type: .userEvents, count: 2000, start: generator.window.start, end: generator.window.end, to: sink, threads: 1)
-    try sink.flush()
-    var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+    var lines = try generatedLines(.userEvents, count: 2000, generator: generator)
     let categorised = lines.indices.filter { lines[$0].contains("\"category\":\"Electronics\"") }
     try #require(categorised.count > 10)
     let index = categorised[5]
     lines[index] = lines[index].replacingOccurrences(of: "\"category\":\"Electronics\"", with: "\"category\":\"Books\"")
-    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
-    let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true))
-    try FileInput.validate(path, with: validator)
-    let details = try #require(validator.finish().check("referential.product_details", .userEvents))
+    let details = try #require(try validateLines(lines, name: "user_events.ndjson", generator: generator).check("referential.product_details", .userEvents))
     #expect(details.checked >= categorised.count)
     #expect(details.violations == 1 && details.examples.map(\.location.line) == [index + 1], "\(details.examples.map(\.message))")
     #expect(details.examples.first?.message.contains("category Books, the catalog says Electronics") == true)

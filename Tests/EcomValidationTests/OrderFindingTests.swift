@@ -10,13 +10,7 @@ import Testing
 
 /// `count` generated records of `type`, seed 42, one line each.
 private func lines(_ type: RecordType, count: Int) throws -> [String] {
-    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-order-\(UUID().uuidString).ndjson").path
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    let sink = try RecordSink(path: path)
-    _ = try generator.write(type: type, count: count, start: generator.window.start, end: generator.window.end, to: sink, threads: 1)
-    try sink.flush()
-    return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+    try generatedLines(type, count: count, generator: ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42))
 }
 
 private func value(_ field: String, _ line: String) -> String {
@@ -30,14 +24,7 @@ private func retimed(_ line: String, _ time: String) -> String {
 
 /// The report of `lines` validated as `name`, on `threads` threads (chunks of 4 KB, so that two threads share them).
 private func report(_ lines: [String], name: String, threads: Int) throws -> ValidationReport {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-order-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let path = directory.appendingPathComponent(name).path
-    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
-    let validator = Validator(settings: ValidationSettings(generator: ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42), seedKnown: true))
-    try FileInput.validate(path, with: validator, threads: threads, chunkBytes: 4096)
-    return validator.finish()
+    try validateLines(lines, name: name, generator: ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42), threads: threads, chunkBytes: 4096)
 }
 
 private func lineNumbers(_ check: CheckResult?) -> [Int] { check?.examples.map(\.location.line) ?? [] }
@@ -95,19 +82,9 @@ private func scoreCheck(count: Int, rate: Double, edit: (inout [String]) -> Void
     var config = DataGenerationConfig()
     config.fraudRate = rate
     let generator = ECommerceDataGenerator(config: config, seed: 8)
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-auc-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let path = directory.appendingPathComponent("transactions.ndjson").path
-    let sink = try RecordSink(path: path)
-    _ = try generator.write(type: .transactions, count: count, start: generator.window.start, end: generator.window.end, to: sink, threads: 1)
-    try sink.flush()
-    var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+    var lines = try generatedLines(.transactions, count: count, generator: generator)
     edit(&lines)
-    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
-    let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true))
-    try FileInput.validate(path, with: validator)
-    return try #require(validator.finish().check("business.fraud_score"))
+    return try #require(try validateLines(lines, name: "transactions.ndjson", generator: generator).check("business.fraud_score"))
 }
 
 @Test func theScoresAUCOfAFewFraudsIsInconclusiveAndOfManyIsJudged() throws {

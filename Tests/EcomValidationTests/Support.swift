@@ -26,6 +26,30 @@ func validateGenerated(_ types: [RecordType], count: Int, seed: UInt64, override
     return validator.finish()
 }
 
+/// `count` records of `type` made by `generator` over its window, one line each.
+func generatedLines(_ type: RecordType, count: Int, generator: ECommerceDataGenerator) throws -> [String] {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-lines-\(UUID().uuidString).ndjson").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let sink = try RecordSink(path: path)
+    _ = try generator.write(type: type, count: count, start: generator.window.start, end: generator.window.end, to: sink, threads: 1)
+    try sink.flush()
+    return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+}
+
+/// `lines` written to a file named `name` and validated against `generator`'s seed and configuration, on `threads`
+/// threads in chunks of `chunkBytes`.
+func validateLines(_ lines: [String], name: String, generator: ECommerceDataGenerator, threads: Int = 1, chunkBytes: Int = 4 << 20)
+    throws -> ValidationReport {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-lines-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent(name).path
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+    let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true))
+    try FileInput.validate(path, with: validator, threads: threads, chunkBytes: chunkBytes)
+    return validator.finish()
+}
+
 extension ValidationReport {
     /// The check `id` (of `type`, when several types have it).
     func check(_ id: String, _ type: RecordType? = nil) -> CheckResult? {

@@ -1,0 +1,108 @@
+import EcomGeneration
+import EcomJSON
+import EcomModel
+@testable import EcomValidation
+import Foundation
+import Testing
+
+// The generator's rules of each type's numbers and fields, as a held-out damage set would break them: each broken
+// record is one finding of its check at its line, and clean records of every type pass.
+
+/// `count` records of `type` (seed 42), their JSON objects edited by `edit`, validated; the report.
+private func validated(_ type: RecordType, count: Int,
+                       edit: (inout [[(String, JSONValue)]]) throws -> Void) throws -> ValidationReport {
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
+    var records = try generatedLines(type, count: count, generator: generator).map { line -> [(String, JSONValue)] in
+        guard case let .object(members) = try JSONValue.parse(line) else { throw CocoaError(.coderInvalidValue) }
+        return members
+    }
+    try edit(&records)
+    return try validateLines(records.map { JSONValue.object($0).encoded() }, name: "\(type.rawValue).ndjson", generator: generator)
+}
+
+private func get(_ record: [(String, JSONValue)], _ name: String) -> JSONValue? { record.first { $0.0 == name }?.1 }
+
+private func set(_ record: inout [(String, JSONValue)], _ name: String, _ value: JSONValue) {
+    record[record.firstIndex { $0.0 == name }!].1 = value
+}
+
+/// The lines of a check's findings, and the check's whole count.
+private func found(_ report: ValidationReport, _ id: String, _ type: RecordType) throws -> (lines: [Int], violations: Int) {
+    let check = try #require(report.check(id, type), "no \(id)")
+    return (check.examples.map(\.location.line), check.violations)
+}
+
+@Test func taxAndShippingFollowTheRegionsRateAndTheFreeShippingThreshold() throws {
+    var lines: [Int] = []
+    let report = try validated(.transactions, count: 400) { records in
+        // A tax one cent high with the total raised to match (the totals still add up).
+        let taxed = 4
+        let tax = try #require(get(records[taxed], "tax")?.doubleValue), total = try #require(get(records[taxed], "total_amount")?.doubleValue)
+        set(&records[taxed], "tax", .double(tax + 0.01))
+        set(&records[taxed], "total_amount", .double(((total + 0.01) * 100).rounded() / 100))
+        // Free shipping on a small basket, its total lowered to match.
+        let small = try #require(records.indices.first { $0 > 10 && (get(records[$0], "subtotal")?.doubleValue ?? 99) < 50 })
+        let smallTotal = try #require(get(records[small], "total_amount")?.doubleValue)
+        set(&records[small], "shipping", .double(0))
+        set(&records[small], "total_amount", .double(((smallTotal - 5.99) * 100).rounded() / 100))
+        lines = [taxed + 1, small + 1]
+    }
+    #expect(try found(report, "business.tax_shipping", .transactions) == (lines, 2))
+    #expect(try found(report, "business.totals", .transactions).violations == 0, "the totals were kept adding up")
+}
+
+@Test func productUpdatesAgreeWithTheirType() throws {
+    var lines: [Int] = []
+    let report = try validated(.productUpdates, count: 1500) { records in
+        func first(_ kind: String, after: Int) throws -> Int {
+            try #require(records.indices.first { $0 > after && get(records[$0], "update_type")?.stringValue == kind })
+        }
+        let promotion = try first("promotion", after: 0), doubled = try first("promotion", after: promotion)
+        set(&records[promotion], "discount_percent", .int(150))
+        set(&records[doubled], "new_price", .double((get(records[doubled], "old_price")?.doubleValue ?? 1) * 2))
+        let stock = try first("stock_update", after: 0)
+        set(&records[stock], "is_available", .bool(false))
+        set(&records[stock], "stock_quantity", .int(500))
+        let description = try first("description_update", after: 0)
+        set(&records[description], "new_price", .double((get(records[description], "old_price")?.doubleValue ?? 1) + 1))
+        lines = [promotion + 1, doubled + 1, stock + 1, description + 1].sorted()
+    }
+    #expect(try found(report, "business.update_consistency", .productUpdates) == (lines, 4))
+}
+
+@Test func analyticsResultsHaveTheirMetricsUnit() throws {
+    var lines: [Int] = []
+    let report = try validated(.analyticsResults, count: 600) { records in
+        let rate = try #require(records.indices.first { get(records[$0], "metric_type")?.stringValue == "conversion_rate" })
+        set(&records[rate], "value", .double(7.5))
+        let revenue = try #require(records.indices.first { get(records[$0], "metric_type")?.stringValue == "revenue" })
+        set(&records[revenue], "unit", .string("users"))
+        lines = [rate + 1, revenue + 1].sorted()
+    }
+    #expect(try found(report, "business.analytics_units", .analyticsResults) == (lines, 2))
+}
+
+@Test func alertsHaveTheirScoresBandAndAKnownCity() throws {
+    var lines: [Int] = []
+    let report = try validated(.fraudAlerts, count: 300) { records in
+        let medium = try #require(records.indices.first { get(records[$0], "risk_level")?.stringValue == "medium" })
+        set(&records[medium], "risk_level", .string("critical"))
+        set(&records[medium + 1], "city", .string("Atlantis"))
+        lines = [medium + 1, medium + 2]
+    }
+    #expect(try found(report, "business.alert_risk", .fraudAlerts) == ([lines[0]], 1))
+    #expect(try found(report, "coordinates.consistency", .fraudAlerts) == ([lines[1]], 1))
+}
+
+@Test func eventsCarryTheirStepsFields() throws {
+    var lines: [Int] = []
+    let report = try validated(.userEvents, count: 1000) { records in
+        let view = try #require(records.indices.first { get(records[$0], "event_type")?.stringValue == "page_view" })
+        set(&records[view], "transaction_id", .string("txn_000000001"))
+        let cart = try #require(records.indices.first { get(records[$0], "event_type")?.stringValue == "add_to_cart" })
+        set(&records[cart], "product_id", .null)
+        set(&records[cart], "category", .null)
+        lines = [view + 1, cart + 1].sorted()
+    }
+    #expect(try found(report, "business.event_fields", .userEvents) == (lines, 2))
+}
