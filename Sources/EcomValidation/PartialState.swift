@@ -188,7 +188,7 @@ extension TransactionChecker {
         records = try reader.count(minimumSize: 0)
         frauds = try reader.count(minimumSize: 0)
         try readTallies([\.userReference, \.productReference, \.productDetails, \.coordinateRange, \.nullIsland, \.cityRadius, \.consistency,
-                         \.totals, \.labels, \.priceRanges, \.charges], from: &reader)
+                         \.totals, \.labels, \.priceRanges, \.charges, \.userDetails], from: &reader)
         try regions.read(from: &reader)
         try userTypes.read(from: &reader)
         try devices.read(from: &reader)

@@ -16,6 +16,7 @@ final class TransactionChecker: TypeChecker {
                     device: Int, deviceType: Int, userType: Int, isFraud: Int, score: Int, fraudType: Int)
 
     var userReference = Tally("referential.user_id", .referential, .transactions, "every user_id is in the user catalog")
+    var userDetails = Tally("referential.user_details", .referential, .transactions, "a transaction's user_type is its user's in the catalog")
     var productReference = Tally("referential.product_id", .referential, .transactions, "every product_id is in the product catalog")
     var productDetails = Tally("referential.product_details", .referential, .transactions, "line items carry the catalog's name, category and price")
     var coordinateRange = Tally("coordinates.range", .coordinates, .transactions, "latitude in [-90, 90] and longitude in [-180, 180]")
@@ -60,6 +61,9 @@ final class TransactionChecker: TypeChecker {
     private let cityState: [UnsafeBufferPointer<UInt8>], cityRegion: [UnsafeBufferPointer<UInt8>], cityZone: [UnsafeBufferPointer<UInt8>]
     /// Each city's region, its position in `Region.allCases` (the tax's).
     private let cityRegionIndex: [Int]
+    /// The user types' names, and each catalog user's type (its position in `UserType.allCases`).
+    private let userTypeNames: [UnsafeBufferPointer<UInt8>]
+    private let userTypeOf: [UInt8]
     private let productCategory: [Int]
     /// The catalog's look-up tables, a copy of this checker's own (looked up without reference counting).
     private let lookup: CatalogLookup
@@ -75,7 +79,7 @@ final class TransactionChecker: TypeChecker {
     private let jitterLimitKm: Double
     private let amountFloorCents: Int64
 
-    var tallies: [Tally] { [userReference, productReference, productDetails, coordinateRange, nullIsland, cityRadius, consistency, totals, labels, priceRanges, charges] }
+    var tallies: [Tally] { [userReference, productReference, productDetails, coordinateRange, nullIsland, cityRadius, consistency, totals, labels, priceRanges, charges, userDetails] }
 
     init(context: CheckContext) {
         self.context = context
@@ -96,6 +100,8 @@ final class TransactionChecker: TypeChecker {
         cityState = cities.map { store.intern($0.state.utf8) }
         cityRegion = cities.map { store.intern($0.region.rawValue.utf8) }
         cityRegionIndex = cities.map { Region.allCases.firstIndex(of: $0.region)! }
+        userTypeNames = UserType.allCases.map { store.intern($0.rawValue.utf8) }
+        userTypeOf = context.catalog.users.map { UInt8(UserType.allCases.firstIndex(of: $0.type)!) }
         cityZone = cities.map { store.intern($0.timeZone.utf8) }
         cityCentres = cities.map { ($0.latitude, $0.longitude) }
         cityCosines = cities.map { cos($0.latitude * .pi / 180) }
@@ -198,6 +204,10 @@ final class TransactionChecker: TypeChecker {
         if let userID = tokens.string(slot: slots, s.user) {
             user = lookup.user(userID)
             userReference.record(user != nil, at: location, id: idText(), "user_id \(userID.text) is not in the catalog")
+            if let user, let type = tokens.string(slot: slots, s.userType) {
+                let expected = userTypeNames[Int(userTypeOf[user])]
+                userDetails.record(sameBytes(type, expected), at: location, id: idText(), "\(userID.text): user_type \(type.text), the catalog says \(expected.text)")
+            }
         }
         // Read before the lines: only a pattern fraud needs its lines' categories kept (an empty array allocates nothing).
         let isFraud = tokens.bool(slot: slots, s.isFraud)
@@ -414,6 +424,7 @@ final class TransactionChecker: TypeChecker {
         labels.merge(shard.labels, order: order)
         priceRanges.merge(shard.priceRanges, order: order)
         charges.merge(shard.charges, order: order)
+        userDetails.merge(shard.userDetails, order: order)
         regions.merge(shard.regions)
         userTypes.merge(shard.userTypes)
         devices.merge(shard.devices)

@@ -106,3 +106,13 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     }
     #expect(try found(report, "business.event_fields", .userEvents) == (lines, 2))
 }
+
+@Test func aTransactionsUserTypeIsItsUsers() throws {
+    var line = 0
+    let report = try validated(.transactions, count: 300) { records in
+        let regular = try #require(records.indices.first { $0 > 20 && get(records[$0], "user_type")?.stringValue == "regular" })
+        set(&records[regular], "user_type", .string("premium"))
+        line = regular + 1
+    }
+    #expect(try found(report, "referential.user_details", .transactions) == ([line], 1))
+}
