@@ -11,15 +11,21 @@ public enum FileInput {
         var info = stat()
         guard stat(path, &info) == 0 else { throw .unreadable(path, String(cString: strerror(errno))) }
         guard (info.st_mode & S_IFMT) == S_IFDIR else { return [path] }
-        var found: [String] = []
-        try walk(path.hasSuffix("/") ? String(path.dropLast()) : path, into: &found)
+        var found: [String] = [], compressed: [String] = []
+        try walk(path.hasSuffix("/") ? String(path.dropLast()) : path, into: &found, compressed: &compressed)
+        // Compressed data files would be left out in silence, the data passing without them: refuse, naming one.
+        if let first = compressed.min() {
+            let rest = compressed.count > 1 ? " and \(compressed.count - 1) more" : ""
+            throw .unreadable(path, "holds compressed data files this does not read (\(first)\(rest)); decompress them first, e.g. "
+                + "`find \(path) -name '*.gz' -exec gzip -dk {} +`, or pipe them in: `gzip -dc \(first) | ecomdata validate -`")
+        }
         // An empty directory (or one of other files) would pass with nothing checked: say so instead.
         guard !found.isEmpty else { throw .unreadable(path, "a directory with no .ndjson, .jsonl or .json files below it (catalog files and manifest.json are not records)") }
         return found.sorted()
     }
 
     /// Adds the data files below `directory` to `found`.
-    private static func walk(_ directory: String, into found: inout [String]) throws(ValidationError) {
+    private static func walk(_ directory: String, into found: inout [String], compressed: inout [String]) throws(ValidationError) {
         guard let stream = opendir(directory) else { throw .unreadable(directory, "cannot list the directory (\(String(cString: strerror(errno))))") }
         defer { closedir(stream) }
         while let entry = readdir(stream) {
@@ -29,12 +35,16 @@ public enum FileInput {
             var info = stat()
             guard lstat(full, &info) == 0 else { throw .unreadable(full, String(cString: strerror(errno))) }
             if (info.st_mode & S_IFMT) == S_IFDIR {
-                if name != "catalog" { try walk(full, into: &found) }
+                if name != "catalog" { try walk(full, into: &found, compressed: &compressed) }
                 continue
             }
             var target = info
             if (info.st_mode & S_IFMT) == S_IFLNK, stat(full, &target) == 0, (target.st_mode & S_IFMT) == S_IFDIR { continue }
-            guard [".ndjson", ".jsonl", ".json"].contains(where: { name.hasSuffix($0) }), name != "manifest.json" else { continue }
+            guard [".ndjson", ".jsonl", ".json"].contains(where: { name.hasSuffix($0) }), name != "manifest.json" else {
+                let data = [".ndjson", ".jsonl", ".json"].contains { name.contains($0 + ".") }
+                if data && [".gz", ".zst", ".bz2", ".xz", ".zip"].contains(where: { name.hasSuffix($0) }) { compressed.append(full) }
+                continue
+            }
             // A pipe found in a directory would block the run until something writes to it.
             if (info.st_mode & S_IFMT) == S_IFLNK, stat(full, &target) != 0 { throw .unreadable(full, String(cString: strerror(errno))) }
             guard (target.st_mode & S_IFMT) == S_IFREG else {

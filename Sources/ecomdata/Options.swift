@@ -113,3 +113,9 @@ enum KeptUntilExit {
 
     static func keep(_ object: AnyObject) { objects.append(object) }
 }
+
+/// Values given as `a b`, `a,b` or both: each value split at its commas (an empty piece is kept, for the command to
+/// refuse by name).
+func splitLists(_ values: [String]) -> [String] {
+    values.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+}

@@ -175,6 +175,13 @@ func schemaProblems(_ reportPath: String) throws -> String {
     #expect(FileManager.default.createFile(atPath: path("transactions.ndjson.gz.ndjson"), contents: compressed))
     let zipped = try CLI.run(["validate", path("transactions.ndjson.gz.ndjson"), "--seed", "42"])
     #expect(zipped.status == 3 && zipped.stderr.contains("gzip-compressed") && zipped.stderr.contains("gzip -dc"), "\(zipped.stderr)")
+    // A directory of gzipped parts (or one beside plain parts) is refused by name: left out, its data would pass unread.
+    try FileManager.default.createDirectory(atPath: path("gzipped/date=2024-09-02"), withIntermediateDirectories: true)
+    #expect(FileManager.default.createFile(atPath: path("gzipped/date=2024-09-02/part-00000.ndjson.gz"), contents: compressed))
+    #expect(FileManager.default.createFile(atPath: path("gzipped/date=2024-09-02/part-00001.ndjson"), contents: clean.stdout))
+    let parts = try CLI.run(["validate", path("gzipped"), "--seed", "42"])
+    #expect(parts.status == 3 && parts.stderr.contains("compressed data files") && parts.stderr.contains("part-00000.ndjson.gz"), "\(parts.stderr)")
+    try FileManager.default.removeItem(atPath: path("gzipped"))
 
     let damaged = path("transactions-damaged.ndjson")
     var bytes = Data([0xEF, 0xBB, 0xBF]) + clean.stdout

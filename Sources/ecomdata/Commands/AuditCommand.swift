@@ -25,7 +25,7 @@ struct AuditCommand: ParsableCommand {
         """
     )
 
-    @Option(parsing: .upToNextOption, help: "Topics (or record types) to audit (default: the manifest's topics, else the five seed topics).")
+    @Option(parsing: .upToNextOption, help: "Topics (or record types) to audit, space- or comma-separated (default: the manifest's topics, else the five seed topics).")
     var topics: [String] = []
 
     @Option(help: "The producing run's manifest (stream, produce or roundtrip write one).")
@@ -99,7 +99,8 @@ struct AuditCommand: ParsableCommand {
 
     @OptionGroup var kafka: KafkaOptions
 
-    func validate() throws {
+    mutating func validate() throws {
+        topics = splitLists(topics)
         if let scenario, Scenario(rawValue: scenario) == nil { throw ValidationError("unknown scenario '\(scenario)'") }
         if topics.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) { throw ValidationError("--topics: a topic name is empty") }
         if from == "manifest" && manifest == nil { throw ValidationError("--from manifest needs --manifest") }

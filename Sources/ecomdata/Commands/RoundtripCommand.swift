@@ -37,7 +37,7 @@ struct RoundtripCommand: ParsableCommand {
     @Option(help: "Multiplier on the configured rates.")
     var rateMultiplier: Double = 1
 
-    @Option(parsing: .upToNextOption, help: "Topics or record types (default: all five).")
+    @Option(parsing: .upToNextOption, help: "Topics or record types, space- or comma-separated (default: all five).")
     var topics: [String] = []
 
     @OptionGroup var generation: GenerationOptions
@@ -69,7 +69,8 @@ struct RoundtripCommand: ParsableCommand {
     @Option(help: "Seconds without a record before the audit gives up on a partition short of its end.")
     var idleTimeout: Double = 30
 
-    func validate() throws {
+    mutating func validate() throws {
+        topics = splitLists(topics)
         guard ["fail", "warn"].contains(failOn) else { throw ValidationError("--fail-on is fail or warn") }
         guard duration > 0, speedup > 0, rateMultiplier > 0 else { throw ValidationError("--duration, --speedup and --rate-multiplier must be positive") }
         for topic in topics where resolve(topic) == nil {

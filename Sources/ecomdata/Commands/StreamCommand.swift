@@ -29,7 +29,7 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Multiplier on the configured rates.")
     var rateMultiplier: Double = 1
 
-    @Option(parsing: .upToNextOption, help: "Topics or record types to stream (default: all five).")
+    @Option(parsing: .upToNextOption, help: "Topics or record types to stream, space- or comma-separated (default: all five).")
     var topics: [String] = []
 
     @Flag(help: "Send as fast as the broker takes the records instead of pacing them.")
@@ -47,7 +47,8 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Seconds to wait for the brokers to answer before giving up (exit 3).")
     var connectTimeout: Double = 10
 
-    func validate() throws {
+    mutating func validate() throws {
+        topics = splitLists(topics)
         guard duration > 0 else { throw ValidationError("--duration must be positive (hours of simulated time)") }
         guard speedup > 0 else { throw ValidationError("--speedup must be positive") }
         guard rateMultiplier > 0 else { throw ValidationError("--rate-multiplier must be positive") }
