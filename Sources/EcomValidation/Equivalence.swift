@@ -13,9 +13,11 @@ enum Equivalence {
     /// within the tolerance, so that an estimate within three standard errors (nearly every clean sample) still
     /// has its 95 % interval inside the margin. Below it, noise alone would make clean data warn or fail.
     static func minimumSample(shares: [Double], tolerance: Double) -> Int {
-        let variance = shares.map { $0 * (1 - $0) }.max() ?? 0.25
+        let variance = max(0, shares.map { $0 * (1 - $0) }.max() ?? 0.25)
         guard tolerance > 0 else { return Int.max }
-        return Int((25 * variance / (tolerance * tolerance)).rounded(.up))
+        // A tolerance of 1e-200 needs more records than an Int holds: that many, not a trap.
+        let needed = (25 * variance / (tolerance * tolerance)).rounded(.up)
+        return needed.isFinite && needed < 9e18 ? Int(needed) : Int.max
     }
 
     static func status(observed: Double, interval: (low: Double, high: Double), expected: Double, tolerance: Double) -> CheckStatus {

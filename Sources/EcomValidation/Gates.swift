@@ -55,11 +55,36 @@ public struct Gates: Sendable, Equatable {
         entries[name] = (entries[name] ?? Gate()).merged(with: gate)
     }
 
+    /// The names of these gates that match no check of a run: neither a check's id or short name (`regions` of
+    /// `distribution.regions`), nor one of those followed by a category of the run's splits (`regions.Europe`).
+    /// A misspelt name (`schema.enumz`, `regions.Europa`) would set nothing, in silence.
+    public func unmatched(checks: [String], categories: Set<String>) -> [String] {
+        var names = Set<String>()
+        for id in checks { names.formUnion([id, id.split(separator: ".", maxSplits: 1).last.map(String.init) ?? id]) }
+        return entries.keys.filter { name in
+            if names.contains(name) { return false }
+            // `regions.North America`: a check name, a dot, a category (which may hold dots of its own).
+            return !names.contains { name.hasPrefix($0 + ".") && categories.contains(String(name.dropFirst($0.count + 1))) }
+        }.sorted()
+    }
+
+    /// Whether an expected value of gate `name` may exceed 1: the weekend/weekday ratio's; every other expected
+    /// value is a share, a rate or an AUC.
+    private static func ratioAboveOne(_ name: String) -> Bool { name == "weekend_ratio" || name == "distribution.weekend_ratio" }
+
+    /// What is wrong with an expected value for gate `name`, if anything.
+    static func expectedProblem(_ value: Double, name: String) -> String? {
+        guard value.isFinite, value >= 0 else { return "expected must be a finite number, 0 or more, got \(value)" }
+        if value > 1 && !ratioAboveOne(name) { return "expected is a share, rate or AUC, between 0 and 1, got \(value)" }
+        return nil
+    }
+
+    /// A count from the file, held within 0...2^53 (a huge number is read as that bound, not a trap).
+    private static func count(_ value: Double) -> Int { value.isNaN ? 0 : Int(min(max(value, 0), 9_007_199_254_740_992)) }
+
     /// Reads a gates file (YAML or JSON): a mapping of names to `{expected, tolerance, max_violations,
     /// gating, min_sample}`.
     /// - Throws: ``ConfigError`` with every problem and its line.
-    /// A count from the file, held within 0...2^53 (a negative or huge number is read as that bound, not a trap).
-    private static func count(_ value: Double) -> Int { value.isNaN ? 0 : Int(min(max(value, 0), 9_007_199_254_740_992)) }
 
     public static func load(path: String) throws(ConfigError) -> Gates {
         var file = try SettingsFile(path: path, shape: "{expected, tolerance, max_violations, gating, min_sample}", example: "check names")
@@ -68,12 +93,14 @@ public struct Gates: Sendable, Equatable {
             var gate = Gate()
             for setting in entry.settings {
                 switch setting.name {
-                case "expected": gate.expected = file.number(setting, of: entry)
+                case "expected":
+                    gate.expected = file.number(setting, of: entry)
+                    if let expected = gate.expected, let problem = expectedProblem(expected, name: entry.name) { file.problem(setting, of: entry, problem) }
                 case "tolerance":
                     gate.tolerance = file.number(setting, of: entry)
                     if let tolerance = gate.tolerance, tolerance < 0 { file.problem(setting, of: entry, "must not be negative") }
-                case "max_violations": gate.maxViolations = file.number(setting, of: entry).map(Self.count)
-                case "min_sample": gate.minimumSample = file.number(setting, of: entry).map(Self.count)
+                case "max_violations": gate.maxViolations = file.number(setting, of: entry, minimum: 0).map(Self.count)
+                case "min_sample": gate.minimumSample = file.number(setting, of: entry, minimum: 0).map(Self.count)
                 case "gating": gate.gating = file.bool(setting, of: entry)
                 default:
                     file.problem(setting, of: entry, "unknown gate setting; use expected, tolerance, max_violations, gating or min_sample")
@@ -94,9 +121,12 @@ public struct Gates: Sendable, Equatable {
         let rest = text[text.index(after: equals)...].replacingOccurrences(of: "±", with: "+-")
         let parts = rest.components(separatedBy: "+-")
         guard let value = Double(parts[0]), parts.count <= 2 else { throw problem }
+        if let wrong = expectedProblem(value, name: name) {
+            throw ConfigError(file: "--expect", problems: [ConfigProblem(path: text, message: wrong)])
+        }
         var gate = Gate(expected: value)
         if parts.count == 2 {
-            guard let tolerance = Double(parts[1]), tolerance >= 0 else { throw problem }
+            guard let tolerance = Double(parts[1]), tolerance.isFinite, tolerance >= 0 else { throw problem }
             gate.tolerance = tolerance
         }
         return (name, gate)

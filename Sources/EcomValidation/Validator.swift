@@ -118,7 +118,7 @@ public final class Validator {
         var line: Int
     }
 
-    let settings: ValidationSettings
+    public let settings: ValidationSettings
     let context: CheckContext
     private let parser = RecordParser()
     /// Per record type (by ``RecordType/ordinal``): its checker and tallies, created with its first record.

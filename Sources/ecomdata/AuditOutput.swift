@@ -68,8 +68,10 @@ private func describe(_ location: JSONValue?) -> String {
 func auditReport(_ result: AuditResult, validators: [Validator], gatesFile: String?, failOnWarn: Bool = false) throws -> JSONValue {
     do {
         let judged = try Validator.judgedInPositionOrder(validators)
-        return result.merged(into: judged.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments))
+        let document = result.merged(into: judged.finish(command: KafkaConfiguration.redactingSecrets(CommandLine.arguments))
             .json(failOnWarn: failOnWarn, gatesFile: gatesFile))
+        noteUnmatchedGates(judged.settings.gates, in: document)
+        return document
     } catch {
         Console.error(error.description)
         throw ExitCode(error.exitCode)
@@ -79,4 +81,30 @@ func auditReport(_ result: AuditResult, validators: [Validator], gatesFile: Stri
 /// Whether a report's verdict makes the run exit 1: a failed gate, or with `--fail-on warn` a warning too.
 func exitsOne(verdict: String?, failOn: String) -> Bool {
     verdict == "fail" || (verdict == "warn" && failOn == "warn")
+}
+
+/// Says on stderr which gates (of the gates file or `--expect`) match no check of the report: a misspelt name
+/// sets nothing, and would otherwise do so in silence.
+func noteUnmatchedGates(_ gates: Gates, in document: JSONValue) {
+    let checks = (document["checks"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+    // The categories of every split: those judged, and those counted or expected (a split below its minimum sample
+    // has no judged categories).
+    var categories = Set<String>()
+    for check in document["checks"]?.arrayValue ?? [] {
+        for category in check["statistic"]?["categories"]?.arrayValue ?? [] { if let name = category["name"]?.stringValue { categories.insert(name) } }
+    }
+    if case let .object(types)? = document["distributions"] {
+        for (_, type) in types {
+            guard case let .object(splits)? = type["categorical"] else { continue }
+            for (_, split) in splits {
+                for part in ["counts", "expected"] {
+                    if case let .object(members)? = split[part] { categories.formUnion(members.map(\.0)) }
+                }
+            }
+        }
+    }
+    for name in gates.unmatched(checks: checks, categories: categories) {
+        Console.error("warning: the gate '\(name)' (of --gates or --expect) matches no check of this run, so it sets nothing; "
+            + "name a check id (referential.user_id), a split (regions) or a split's category (regions.Europe) of the report")
+    }
 }

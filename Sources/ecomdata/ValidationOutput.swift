@@ -31,6 +31,7 @@ struct ValidationReportOptions: ParsableArguments {
     /// when a report could not be written, 1 when a gate failed (or warned, with `--fail-on warn`).
     func conclude(_ result: ValidationReport, gatesFile: String?, notes: [String] = []) throws {
         let document = result.json(failOnWarn: failOn == "warn", gatesFile: gatesFile)
+        noteUnmatchedGates(result.settings.gates, in: document)
         let failedWrites = writeReports(document, json: json, html: report, junit: junit, markdown: markdown)
         printSummary(result)
         for note in notes { print(note) }

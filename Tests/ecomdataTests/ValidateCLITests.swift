@@ -118,6 +118,19 @@ func schemaProblems(_ reportPath: String) throws -> String {
     #expect(badGates.stderr.contains("gates.yaml:1") && badGates.stderr.contains("tolerence"), "\(badGates.stderr)")
     let badExpect = try CLI.run(["validate", fixture, "--expect", "fraud_rate=lots"])
     #expect(badExpect.status == 2)
+    // Values no share or rate can have are usage errors, not a crash (nan and inf trapped in the minimum sample).
+    for value in ["nan", "inf", "-0.5", "2", "0.001+-nan"] {
+        let wrong = try CLI.run(["validate", fixture, "--seed", "42", "--expect", "fraud_rate=\(value)"])
+        #expect(wrong.status == 2 && wrong.stderr.contains("fraud_rate="), "\(value): \(wrong.status) \(wrong.stderr)")
+    }
+    try "referential.user_id: {max_violations: -1}\n".write(to: gates, atomically: true, encoding: .utf8)
+    let negative = try CLI.run(["validate", fixture, "--gates", gates.path])
+    #expect(negative.status == 2 && negative.stderr.contains("0 or more"), "\(negative.stderr)")
+    // A gate whose name matches no check of the run is named on stderr; the others still apply.
+    try "schema.enumz: {gating: false}\nreferential.product_id: {max_violations: 1000}\n".write(to: gates, atomically: true, encoding: .utf8)
+    let misspelt = try CLI.run(["validate", fixture, "--seed", "42", "--gates", gates.path, "--expect", "regions.Europa=0.3"])
+    #expect(misspelt.stderr.contains("the gate 'schema.enumz'") && misspelt.stderr.contains("the gate 'regions.Europa'"), "\(misspelt.stderr)")
+    #expect(!misspelt.stderr.contains("the gate 'referential.product_id'"), "\(misspelt.stderr)")
     let missing = try CLI.run(["validate", dir.appendingPathComponent("nope.ndjson").path])
     #expect(missing.status == 3)
     #expect(missing.stderr.contains("nope.ndjson"))
