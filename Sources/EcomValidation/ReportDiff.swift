@@ -121,6 +121,49 @@ public struct ReportDiff: Sendable {
         comparisons = builder.comparisons
     }
 
+    /// What is wrong with a report or baseline in the parts a diff reads (at most `limit` problems, each naming its
+    /// field): `checks` an array of checks with an id and a status, `distributions` an object of record types, counts
+    /// non-negative integers, `local_hour` 24 of them and `weekday` 7. A damaged report would otherwise compare as
+    /// empty, and pass.
+    public static func problems(in report: JSONValue, limit: Int = 5) -> [String] {
+        var problems: [String] = []
+        func note(_ problem: String) { if problems.count < limit { problems.append(problem) } }
+        func isCount(_ value: JSONValue) -> Bool { value.intValue.map { $0 >= 0 } ?? false }
+        guard let checks = report["checks"]?.arrayValue else {
+            note("\"checks\" is \(report["checks"] == nil ? "missing" : "not an array")")
+            return problems
+        }
+        let statuses: Set<String> = ["pass", "warn", "fail", "inconclusive"]
+        for (index, check) in checks.enumerated() {
+            if check["id"]?.stringValue == nil { note("checks[\(index)] has no \"id\"") }
+            if !statuses.contains(check["status"]?.stringValue ?? "") {
+                note("checks[\(index)] (\(check["id"]?.stringValue ?? "?")): status \(check["status"]?.encoded() ?? "missing") is not pass, warn, fail or inconclusive")
+            }
+        }
+        guard let types = report["distributions"]?.objectValue else {
+            note("\"distributions\" is \(report["distributions"] == nil ? "missing" : "not an object")")
+            return problems
+        }
+        for (type, distribution) in types {
+            guard distribution.objectValue != nil else { note("distributions.\(type) is not an object"); continue }
+            if let count = distribution["count"], !isCount(count) { note("distributions.\(type).count is not a count: \(count.encoded())") }
+            for (name, split) in distribution["categorical"]?.objectValue ?? [] {
+                guard let counts = split["counts"]?.objectValue else { note("distributions.\(type).categorical.\(name).counts is not an object"); continue }
+                for (category, count) in counts where !isCount(count) {
+                    note("distributions.\(type).categorical.\(name).counts.\(category) is not a count: \(count.encoded())")
+                }
+            }
+            for (profile, length) in [("local_hour", 24), ("weekday", 7)] {
+                guard let value = distribution[profile] else { continue }
+                guard let counts = value["counts"]?.arrayValue, counts.count == length, counts.allSatisfy(isCount) else {
+                    note("distributions.\(type).\(profile).counts is not \(length) counts")
+                    continue
+                }
+            }
+        }
+        return problems
+    }
+
     /// The `ecomdata.diff/v1` document.
     public func json() -> JSONValue {
         func count(_ status: Status) -> JSONValue { .int(Int64(comparisons.filter { $0.status == status }.count)) }

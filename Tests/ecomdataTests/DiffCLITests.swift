@@ -163,6 +163,29 @@ private func diff(_ arguments: [String]) throws -> (result: CLI.Result, document
     try "{\"format\": \"ecomdata.manifest/v1\"}".write(to: other, atomically: true, encoding: .utf8)
     let wrongKind = try CLI.run(["diff", reports.clean7, other.path])
     #expect(wrongKind.status == 3 && wrongKind.stderr.contains("ecomdata.manifest/v1"), "\(wrongKind.stderr)")
+    // A report edited into another shape compares as empty and would pass: refused, naming the field.
+    let clean = try JSONValue.parse(String(contentsOfFile: reports.clean7, encoding: .utf8))
+    guard case let .object(members) = clean else { Issue.record("not an object"); return }
+    func edited(_ name: String, _ value: JSONValue?) -> JSONValue {
+        .object(value.map { value in members.map { $0.0 == name ? ($0.0, value) : $0 } } ?? members.filter { $0.0 != name })
+    }
+    let transactions = try #require(clean["distributions"]?["transactions"])
+    guard case let .object(typeMembers) = transactions, case let .object(splits)? = transactions["categorical"],
+          case let .object(regionMembers)? = transactions["categorical"]?["regions"] else { Issue.record("no regions"); return }
+    let negativeRegions = JSONValue.object(regionMembers.map { $0.0 == "counts" ? ($0.0, .object([("Europe", .int(-5))])) : $0 })
+    let negative = JSONValue.object(typeMembers.map { $0.0 == "categorical" ? ($0.0, .object(splits.map { $0.0 == "regions" ? ($0.0, negativeRegions) : $0 })) : $0 })
+    let damaged: [(String, JSONValue, String)] = [
+        ("no-checks", edited("checks", nil), "\"checks\" is missing"),
+        ("oops", edited("distributions", .string("oops")), "\"distributions\" is not an object"),
+        ("bogus", edited("checks", .array([.object([("id", .string("schema.types")), ("status", .string("bogus"))])])), "bogus"),
+        ("negative", edited("distributions", .object([("transactions", negative)])), "counts.Europe is not a count"),
+    ]
+    for (name, document, words) in damaged {
+        let file = dir.appendingPathComponent("\(name).json")
+        try document.encoded().write(to: file, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["diff", reports.clean7, file.path])
+        #expect(result.status == 3 && result.stderr.contains("\(name).json") && result.stderr.contains(words), "\(name): \(result.status) \(result.stderr)")
+    }
     let gates = dir.appendingPathComponent("gates.yaml")
     try "regions:\n  floor: wide\n  sigma: 3\n".write(to: gates, atomically: true, encoding: .utf8)
     let badGates = try CLI.run(["diff", reports.clean7, reports.clean8, "--gates", gates.path])

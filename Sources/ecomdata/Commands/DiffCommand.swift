@@ -97,6 +97,11 @@ struct DiffCommand: ParsableCommand {
             Console.error("\(path): not an \(ValidationReport.format) report or \(Baseline.format) baseline (its \"format\" is \(document["format"]?.encoded() ?? "missing"))")
             throw ExitCode(3)
         }
+        let problems = ReportDiff.problems(in: document)
+        if !problems.isEmpty {
+            Console.error("\(path): a damaged report, not compared: \(problems.joined(separator: "; ")); pass the JSON that `ecomdata validate --json` wrote, unedited")
+            throw ExitCode(3)
+        }
         return document
     }
 
