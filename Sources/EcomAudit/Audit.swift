@@ -857,7 +857,14 @@ public final class Audit: @unchecked Sendable {
             partition.add(.keyMismatch, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text),
                                                 message: "message key \(key.map { $0.isEmpty ? "(empty)" : Self.text($0) } ?? "(none)") is not the payload's \(field) \(payloadKey.map(Self.text) ?? "(none)")"))
         }
-        guard topic.idField != nil else { return }
+        guard topic.idField != nil else {
+            // No ID field known (a topic the seed does not name, produced or replayed with --key-field): records
+            // cannot be told apart, so each counts as one of its own, and the payload digest sums over all of them,
+            // as the producer's does.
+            partition.distinct += 1
+            partition.payloadDigest &+= payloadHash
+            return
+        }
         guard let idBytes else {
             // Not a record of this topic's type (a user event on transactions, ...): the run sent no such record.
             if topic.expected != nil {

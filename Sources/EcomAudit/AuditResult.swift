@@ -306,8 +306,16 @@ extension Audit {
             add("audit.unexpected", "every record read is one the run sent", .unexpected, checked: read,
                 failReason: { "\($0) records read are not among those the run sent" },
                 inconclusive: absent ?? (canName ? nil : "the records the run sent are not known one by one (\(namedNote ?? "no seeded stream manifest"))"))
-            add("audit.altered", "every payload is the one sent", .altered, checked: read, failReason: { "\($0) payloads differ from those sent" },
-                inconclusive: absent ?? noManifest)
+            if canName {
+                add("audit.altered", "every payload is the one sent", .altered, checked: read, failReason: { "\($0) payloads differ from those sent" },
+                    inconclusive: absent ?? noManifest)
+            } else {
+                // Without the records themselves only each partition's payload digest is compared: a finding is a
+                // partition, not a record, and says so.
+                add("audit.altered", "every partition's payloads are the ones sent (by their digest)", .altered, checked: topic.partitions.count,
+                    failReason: { "the payload digest of \($0) of \(topic.partitions.count) partitions differs from the manifest's: at least one record on each was altered (a manifest of digests cannot tell which or how many; a seeded stream's can)" },
+                    inconclusive: absent ?? noManifest)
+            }
             let noID = topic.idField == nil ? "topic \(topic.name) has no known ID field"
                 : topic.withID == 0 ? "no record read from \(topic.name) has a string \(topic.idField!)" : nil
             add("audit.duplicate", "no \(topic.idField ?? "ID") is read twice", .duplicate, checked: topic.withID,

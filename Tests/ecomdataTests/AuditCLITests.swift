@@ -380,6 +380,10 @@ func locations(_ check: JSONValue?) -> [String] {
     #expect(altered?["violations"]?.intValue == 1)
     #expect(locations(altered) == ["product-updates/2@?"])
     #expect(altered?["examples"]?[0]?["message"]?.stringValue?.contains("payload digest differs") == true)
+    // Compared by digest, a finding is a partition (how many of its records were altered is not known), and the
+    // check counts partitions, not records.
+    #expect(altered?["checked"]?.intValue == 4)
+    #expect(altered?["reason"]?.stringValue?.contains("the payload digest of 1 of 4 partitions differs") == true, "\(altered?["reason"]?.stringValue ?? "")")
     let digests = (report["audit"]?["topics"]?[0]?["partitions"]?.arrayValue ?? []).map { $0["payload_digest_matches"]?.boolValue }
     #expect(digests == [false, true, false, true])
 }

@@ -315,3 +315,30 @@ func replayUsageErrorsExitTwo(arguments: [String]) throws {
     // Up to the last instant the format holds, it is replayed.
     #expect(try CLI.run(["replay", file, "--topic", "transactions", "--max", "--rebase", "9990-01-01", "--brokers", broker.bootstrap]).status == 0)
 }
+
+/// Replayed into a topic the seed does not name (with --key-field), records have no known ID field: the audit
+/// compares them by count and payload digest, and an undamaged topic passes (every record was "missing" before);
+/// one record more fails audit.count.
+@Test func aReplayIntoAnotherTopicIsAuditedByCountAndDigest() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("t.ndjson").path, manifest = dir.appendingPathComponent("m.json").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "200", "--seed", "3", "--out", file]).status == 0)
+    let replay = try CLI.run(["replay", file, "--topic", "custom-orders", "--key-field", "user_id", "--max", "--brokers", broker.bootstrap,
+                              "--manifest", manifest])
+    try #require(replay.status == 0, "\(replay.stderr)")
+    let json = dir.appendingPathComponent("a.json").path
+    let clean = try CLI.run(["audit", "--brokers", broker.bootstrap, "--manifest", manifest, "--seed", "3", "--json", json])
+    #expect(clean.status == 0, "\(clean.text)\(clean.stderr)")
+    let report = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    #expect(checks(report, "audit.missing").first?["status"]?.stringValue == "pass")
+    #expect(checks(report, "audit.altered").first?["status"]?.stringValue == "pass")
+    #expect(checks(report, "audit.duplicate").first?["status"]?.stringValue == "inconclusive")
+    try kcatProduce(brokers: broker.bootstrap, topic: "custom-orders", partition: 0, lines: ["user_000001\t{\"user_id\":\"user_000001\"}"])
+    let extra = try CLI.run(["audit", "--brokers", broker.bootstrap, "--manifest", manifest, "--seed", "3", "--json", json])
+    #expect(extra.status == 1)
+    let damaged = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    #expect(checks(damaged, "audit.count").first?["violations"]?.intValue == 1, "\(extra.text)")
+}
