@@ -56,13 +56,26 @@ public struct DiffSettings: Sendable, Equatable {
     public func tolerance(for id: String, kind: Kind) -> (sigmas: Double, floor: Double, gating: Bool) {
         let defaults = Self.defaults[kind]!
         var tolerance = DiffTolerance(sigmas: defaults.sigmas, floor: defaults.floor, gating: true)
+        for name in Self.names(for: id, kind: kind) { if let entry = entries[name] { tolerance = tolerance.merged(with: entry) } }
+        return (tolerance.sigmas!, tolerance.floor!, tolerance.gating!)
+    }
+
+    /// The names that set comparison `id` of `kind`, the widest first: the kind, the split, the type's split, the
+    /// split's category, the comparison.
+    private static func names(for id: String, kind: Kind) -> [String] {
         var names = [kind.rawValue]
         let parts = id.split(separator: ".").map(String.init)
         if parts.count >= 2 { names.append(parts[1]) }
         names.append(parts.prefix(2).joined(separator: "."))
         if parts.count > 2 { names += ["\(parts[1]).\(parts[2...].joined(separator: "."))", id] }
-        for name in names { if let entry = entries[name] { tolerance = tolerance.merged(with: entry) } }
-        return (tolerance.sigmas!, tolerance.floor!, tolerance.gating!)
+        return names
+    }
+
+    /// The names of these settings that set none of `comparisons` (ids and kinds): a misspelt name (`regionz`)
+    /// would change nothing, in silence.
+    public func unmatched(_ comparisons: [(id: String, kind: Kind)]) -> [String] {
+        let used = Set(comparisons.flatMap { Self.names(for: $0.id, kind: $0.kind) })
+        return entries.keys.filter { !used.contains($0) }.sorted()
     }
 
     /// Reads a gates file for `diff` (YAML or JSON): a mapping of names to `{sigmas, floor, gating}`.

@@ -191,6 +191,10 @@ private func diff(_ arguments: [String]) throws -> (result: CLI.Result, document
     let badGates = try CLI.run(["diff", reports.clean7, reports.clean8, "--gates", gates.path])
     #expect(badGates.status == 2, "\(badGates.stderr)")
     #expect(badGates.stderr.contains("gates.yaml:2") && badGates.stderr.contains("gates.yaml:3"), "every problem with its line: \(badGates.stderr)")
+    // A setting that names no comparison is named on stderr (it would change nothing in silence).
+    try "regionz: {sigmas: 100}\nregions: {sigmas: 5}\n".write(to: gates, atomically: true, encoding: .utf8)
+    let misspelt = try CLI.run(["diff", reports.clean7, reports.clean8, "--gates", gates.path])
+    #expect(misspelt.status == 0 && misspelt.stderr.contains("the setting 'regionz'") && !misspelt.stderr.contains("'regions'"), "\(misspelt.stderr)")
     #expect(try CLI.run(["diff", reports.clean7]).status == 2)
     #expect(try CLI.run(["baseline", "approve", other.path, "--to", dir.appendingPathComponent("b.json").path]).status == 3)
 }

@@ -58,6 +58,10 @@ struct DiffCommand: ParsableCommand {
         }
         let diff = ReportDiff(base: try readComparable(base), current: try readComparable(current), baseName: base,
                               currentName: current, settings: settings)
+        for name in settings.unmatched(diff.comparisons.map { ($0.id, $0.kind) }) {
+            Console.error("warning: the setting '\(name)' of \(gates ?? "the gates") sets none of the comparisons, so it changes nothing; name a kind "
+                + "(split, rate, amounts, count, check), a split (regions), a type's split (transactions.regions) or a comparison id of the diff")
+        }
         let document = diff.json()
         var outputs: [(path: String, render: () throws -> String)] = []
         if let json { outputs.append((json, { document.encoded(pretty: true) + "\n" })) }
