@@ -249,8 +249,9 @@ extension Audit {
                     let count = sent?.count ?? 0
                     if partition.records != count {
                         badPartitions += 1
+                        let since: String = if case let .timestamp(time) = request.start { " at or after \(Timestamp(milliseconds: time)) (--from)" } else { "" }
                         let read = partition.records == 0
-                            ? "no records read (from offset \(partition.start); the partition's end offset is \(partition.end ?? partition.high))"
+                            ? "no records read\(since) (from offset \(partition.start); the partition's end offset is \(partition.end ?? partition.high))"
                             : "\(partition.records) records read from offsets \(partition.start)-\(max(partition.start, partition.next) - 1)"
                         var why = ""
                         if let sent, partition.low > sent.firstOffset {

@@ -292,6 +292,10 @@ func locations(_ check: JSONValue?) -> [String] {
     #expect(recent["audit"]?["records"]?.intValue == 1, "only the record written after \(later)")
     #expect(recent["audit"]?["topics"]?[0]?["partitions"]?[2]?["start_offset"]?.intValue != 0)
 
+    // From a time after every record, with the manifest: each partition's finding names the time it read from.
+    let (_, future) = try report(["--from", "2099-01-01T00:00:00Z", "--manifest", manifest])
+    #expect(checks(future, "audit.count").first?["examples"]?[0]?["message"]?.stringValue?.contains("no records read at or after 2099-01-01T00:00:00.000Z") == true,
+            "\(checks(future, "audit.count").first?["examples"]?[0]?["message"]?.stringValue ?? "")")
     let (status, fromOffsets) = try report(["--from", "1:100,transactions/3:50", "--manifest", manifest])
     #expect(status == 1)
     let partitions = fromOffsets["audit"]?["topics"]?[0]?["partitions"]?.arrayValue ?? []
