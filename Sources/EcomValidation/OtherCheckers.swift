@@ -83,17 +83,20 @@ final class UserEventChecker: TypeChecker {
         var step: UInt8 = 0
         if let event, let position = funnelBytes.firstIndex(where: { sameBytes(event, $0) }) { step = 1 << UInt8(position) }
         if let event {
-            let name = event.text
+            // An event type that is none of the schema's is the enum check's finding: its fields are not judged here.
+            let name = eventTypes.index(of: event).map { eventTypes.names[$0] }
             let hasProduct = tokens.string(slot: slots, productSlot) != nil, hasCategory = tokens.string(slot: slots, categorySlot) != nil
             let hasTransaction = tokens.string(slot: slots, transactionSlot) != nil
             var problem: String?
-            if Self.productless.contains(name) {
-                if hasProduct || hasCategory { problem = "a \(name) with a product_id or category" }
-            } else if eventTypes.index(of: event) != nil && (!hasProduct || !hasCategory) {
-                problem = "a \(name) without a product_id or category"
-            }
-            if problem == nil && hasTransaction != (name == "purchase") && eventTypes.index(of: event) != nil {
-                problem = hasTransaction ? "a \(name) with a transaction_id" : "a purchase without a transaction_id"
+            if let name {
+                if Self.productless.contains(name) {
+                    if hasProduct || hasCategory { problem = "a \(name) with a product_id or category" }
+                } else if !hasProduct || !hasCategory {
+                    problem = "a \(name) without a product_id or category"
+                }
+                if problem == nil && hasTransaction != (name == "purchase") {
+                    problem = hasTransaction ? "a \(name) with a transaction_id" : "a purchase without a transaction_id"
+                }
             }
             eventFields.record(problem == nil, at: location, id: idText(), problem ?? "")
         }

@@ -54,12 +54,12 @@ struct PartialSettings {
         var gates = Gates()
         for _ in 0..<(try reader.count(minimumSize: 6)) {
             let name = try reader.string()
-            let optionalDouble = { (reader: inout PartialReader) throws(PartialError) -> Double? in try reader.bool() ? try reader.double() : nil }
-            let optionalInt = { (reader: inout PartialReader) throws(PartialError) -> Int? in try reader.bool() ? try reader.integer() : nil }
-            let expected = try optionalDouble(&reader), tolerance = try optionalDouble(&reader), maxViolations = try optionalInt(&reader)
-            let gating = try reader.bool() ? try reader.bool() : nil
+            let double = { (reader: inout PartialReader) throws(PartialError) -> Double in try reader.double() }
+            let integer = { (reader: inout PartialReader) throws(PartialError) -> Int in try reader.integer() }
+            let expected = try reader.optional(double), tolerance = try reader.optional(double), maxViolations = try reader.optional(integer)
+            let gating = try reader.optional { (reader) throws(PartialError) in try reader.bool() }
             gates.set(name, Gate(expected: expected, tolerance: tolerance, maxViolations: maxViolations, gating: gating,
-                                 minimumSample: try optionalInt(&reader)))
+                                 minimumSample: try reader.optional(integer)))
         }
         self.gates = gates
         gatesFile = try reader.optionalString()
@@ -81,16 +81,10 @@ struct PartialSettings {
         writer.count(gates.entries.count)
         for (name, gate) in gates.entries.sorted(by: { $0.key < $1.key }) {
             writer.string(name)
-            for value in [gate.expected, gate.tolerance] {
-                writer.bool(value != nil)
-                if let value { writer.double(value) }
-            }
-            writer.bool(gate.maxViolations != nil)
-            if let value = gate.maxViolations { writer.int(value) }
-            writer.bool(gate.gating != nil)
-            if let value = gate.gating { writer.bool(value) }
-            writer.bool(gate.minimumSample != nil)
-            if let value = gate.minimumSample { writer.int(value) }
+            for value in [gate.expected, gate.tolerance] { writer.optional(value) { $0.double($1) } }
+            writer.optional(gate.maxViolations) { $0.int($1) }
+            writer.optional(gate.gating) { $0.bool($1) }
+            writer.optional(gate.minimumSample) { $0.int($1) }
         }
         writer.optional(gatesFile)
         writer.int(now)

@@ -93,9 +93,12 @@ public struct PartialWriter {
 
     public mutating func string(_ text: String) { raw(Array(text.utf8)) }
 
-    public mutating func optional(_ text: String?) {
-        bool(text != nil)
-        if let text { string(text) }
+    public mutating func optional(_ text: String?) { optional(text) { $0.string($1) } }
+
+    /// A value that may be absent: a flag, then the value (written by `write`) when there is one.
+    public mutating func optional<T>(_ value: T?, _ write: (inout PartialWriter, T) -> Void) {
+        bool(value != nil)
+        if let value { write(&self, value) }
     }
 
     /// Appends bytes as they are (another writer's output, a section).
@@ -209,7 +212,12 @@ public struct PartialReader {
 
     public mutating func string() throws(PartialError) -> String { try raw().text }
 
-    public mutating func optionalString() throws(PartialError) -> String? { try bool() ? try string() : nil }
+    public mutating func optionalString() throws(PartialError) -> String? { try optional { (reader) throws(PartialError) in try reader.string() } }
+
+    /// A value written by ``PartialWriter/optional(_:_:)-(T?,_)``: nil, or the value `read` reads after the flag.
+    public mutating func optional<T>(_ read: (inout PartialReader) throws(PartialError) -> T) throws(PartialError) -> T? {
+        try bool() ? try read(&self) : nil
+    }
 
     public mutating func shortName() throws(PartialError) -> String {
         let number = try count(minimumSize: 0)

@@ -177,8 +177,7 @@ extension TransactionChecker {
             writer.fixed(key)
             writer.int(facts.time)
             writer.fixed(facts.user)
-            writer.bool(facts.cents != nil)
-            if let cents = facts.cents { writer.int(cents) }
+            writer.optional(facts.cents) { $0.int($1) }
             writer.int(facts.score)
             writer.bool(facts.isFraud)
         }
@@ -217,7 +216,7 @@ extension TransactionChecker {
         for _ in 0..<(try reader.count(minimumSize: 20)) {
             let key = try reader.fixed()
             let time = try reader.int(), user = try reader.fixed()
-            let cents = try reader.bool() ? try reader.int() : nil
+            let cents = try reader.optional(readInt)
             let score = try reader.int()
             flagged[key] = FlaggedTransaction(time: time, user: user, cents: cents, score: score, isFraud: try reader.bool())
         }
@@ -274,18 +273,10 @@ extension AlertChecker {
         writer.count(references.count)
         for item in references {
             writer.fixed(item.transaction)
-            writer.bool(item.claimed != nil)
-            if let claimed = item.claimed { writer.int(claimed) }
-            writer.bool(item.raised != nil)
-            if let raised = item.raised { writer.int(raised) }
-            writer.bool(item.user != nil)
-            if let user = item.user { writer.fixed(user) }
-            writer.bool(item.cents != nil)
-            if let cents = item.cents { writer.int(cents) }
-            writer.bool(item.score != nil)
-            if let score = item.score { writer.int(score) }
-            writer.bool(item.isFraud != nil)
-            if let isFraud = item.isFraud { writer.bool(isFraud) }
+            for value in [item.claimed, item.raised] { writer.optional(value) { $0.int($1) } }
+            writer.optional(item.user) { $0.fixed($1) }
+            for value in [item.cents, item.score] { writer.optional(value) { $0.int($1) } }
+            writer.optional(item.isFraud) { $0.bool($1) }
             writer.location(item.location)
             writer.optional(item.id)
             writer.string(item.text)
@@ -298,12 +289,10 @@ extension AlertChecker {
         try readTallies([\.userReference, \.afterTransaction, \.risk, \.place], from: &reader)
         for _ in 0..<(try reader.count(minimumSize: 18)) {
             let transaction = try reader.fixed()
-            let claimed = try reader.bool() ? try reader.int() : nil
-            let raised = try reader.bool() ? try reader.int() : nil
-            let user = try reader.bool() ? try reader.fixed() : nil
-            let cents = try reader.bool() ? try reader.int() : nil
-            let score = try reader.bool() ? try reader.int() : nil
-            let isFraud = try reader.bool() ? try reader.bool() : nil
+            let claimed = try reader.optional(readInt), raised = try reader.optional(readInt)
+            let user = try reader.optional(readFixed)
+            let cents = try reader.optional(readInt), score = try reader.optional(readInt)
+            let isFraud = try reader.optional(readBool)
             let location = try reader.location()
             let id = try reader.optionalString()
             references.append(AlertChecker.Reference(transaction: transaction, claimed: claimed, raised: raised, user: user, cents: cents,
@@ -360,3 +349,8 @@ extension Validator.TypeState {
         }
     }
 }
+
+// Readers of one value, for `PartialReader.optional`.
+private func readInt(_ reader: inout PartialReader) throws(PartialError) -> Int64 { try reader.int() }
+private func readFixed(_ reader: inout PartialReader) throws(PartialError) -> UInt64 { try reader.fixed() }
+private func readBool(_ reader: inout PartialReader) throws(PartialError) -> Bool { try reader.bool() }
