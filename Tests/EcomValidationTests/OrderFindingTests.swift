@@ -140,3 +140,35 @@ private func scoreCheck(count: Int, rate: Double, edit: (inout [String]) -> Void
     #expect(ordered.first?["record"]?.stringValue == records[19])
     #expect(!entries.contains { $0["location"]?["line"]?.intValue == 21 })
 }
+
+/// A record quarantined for a check of its own and then, when the next one came, judged out of place has one entry
+/// with both checks and both messages once the quarantine is consolidated, in the place of its first; the count
+/// is of records, not entries.
+@Test func aRecordQuarantinedTwiceHasOneEntryWithBothChecks() throws {
+    var records = try lines(.transactions, count: 60)
+    records[19] = retimed(records[19], value("timestamp", records[25])).replacingOccurrences(of: "\"currency\":\"USD\"", with: "\"currency\":\"USD\",\"coupon\":\"X\"")
+    records[40] = records[40].replacingOccurrences(of: "\"currency\":\"USD\"", with: "\"currency\":\"USD\",\"coupon\":\"Y\"")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-order-q2-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let validator = Validator(settings: ValidationSettings(generator: ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42), seedKnown: true))
+    let quarantine = try Quarantine(directory: directory.path)
+    validator.quarantine = quarantine
+    let source = validator.addSource("transactions.ndjson", type: .transactions)
+    for (index, record) in records.enumerated() {
+        let bytes = Array(record.utf8)
+        bytes.withUnsafeBufferPointer { validator.validate($0, readable: $0.count, at: .file("transactions.ndjson", line: index + 1), source: source) }
+    }
+    _ = validator.finish()
+    let file = directory.appendingPathComponent("quarantine.ndjson").path
+    let before = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+    #expect(before.count == 3, "line 20 twice (unknown field, then order), line 41 once")
+    #expect(quarantine.count == 2)
+    try quarantine.consolidate()
+    let entries = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map { try JSONValue.parse(String($0)) }
+    #expect(entries.map { $0["location"]?["line"]?.intValue } == [20, 41])
+    #expect(entries[0]["checks"] == .array([.string("schema.unknown_fields"), .string("temporal.file_order")]))
+    #expect(entries[0]["messages"]?.arrayValue?.count == 2)
+    #expect(entries[0]["record"]?.stringValue == records[19])
+    #expect(entries[1]["checks"] == .array([.string("schema.unknown_fields")]))
+    #expect(quarantine.count == 2)
+}

@@ -132,8 +132,17 @@ struct ValidateCommand: ParsableCommand {
                 throw ExitCode(error.exitCode)
             }
         }
+        let report = whole.finish(command: CommandLine.arguments)
         var notes: [String] = []
-        if let quarantine = validator.quarantine, quarantine.count > 0 { notes.append("quarantine: \(quarantine.count) records in \(quarantine.path)") }
-        try output.conclude(whole.finish(command: CommandLine.arguments), gatesFile: gates, notes: notes)
+        if let quarantine = validator.quarantine {
+            do {
+                try quarantine.consolidate()
+            } catch {
+                Console.error(error.description)
+                throw ExitCode(3)
+            }
+            if quarantine.count > 0 { notes.append("quarantine: \(quarantine.count) records in \(quarantine.path)") }
+        }
+        try output.conclude(report, gatesFile: gates, notes: notes)
     }
 }
