@@ -12,7 +12,7 @@ public enum DiffRenderer {
         guard let html = library.render(DiffPage(diff), withTemplate: HTMLTemplates.diffPage) else {
             throw .templateMissing(name: HTMLTemplates.diffPage)
         }
-        return html
+        return ReportRenderer.withoutControlCharacters(html)
     }
 
     /// Markdown for CI job pages: the verdict, the counts, and a table of what moved or could not be judged.

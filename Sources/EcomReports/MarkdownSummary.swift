@@ -62,7 +62,7 @@ struct MarkdownSummary {
     }
 
     /// Text that stays inside one table cell and shows literally: pipes and Markdown punctuation backslashed,
-    /// HTML metacharacters as entities, line breaks as `<br>`.
+    /// HTML metacharacters as entities, line breaks as `<br>`, other control characters as U+FFFD.
     static func escape(_ text: String) -> String {
         var out = ""
         for character in text {
@@ -72,6 +72,8 @@ struct MarkdownSummary {
             case ">": out += "&gt;"
             case "&": out += "&amp;"
             case "\r\n", "\r", "\n": out += "<br>"
+            // Other control characters (escape sequences a terminal would act on, NUL) as U+FFFD.
+            case _ where character.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }: out += "\u{FFFD}"
             default: out.append(character)
             }
         }

@@ -160,6 +160,12 @@ public struct Tally: Sendable {
     public internal(set) var checked = 0
     public internal(set) var violations = 0
     public internal(set) var examples: [Example] = []
+    /// With a quarantine (``keepsLastFailure``), the last failure once the examples are full: the quarantine says
+    /// why each record it holds broke its checks.
+    private var lastFailure: Example?
+    /// Set for the process when a quarantine is made: failures past the kept examples then still build their
+    /// message, once, for the record's quarantine entry. (Off, a check that fails on every record formats nothing.)
+    nonisolated(unsafe) static var keepsLastFailure = false
 
     public init(_ id: String, _ family: CheckFamily, _ recordType: RecordType?, _ title: String) {
         self.id = id
@@ -175,13 +181,36 @@ public struct Tally: Sendable {
     public mutating func fail(at location: RecordLocation, id: @autoclosure () -> String?, _ message: @autoclosure () -> String) {
         checked += 1
         violations += 1
-        if examples.count < Tally.exampleLimit { examples.append(Example(location: location, id: id(), message: message())) }
+        if examples.count < Tally.exampleLimit {
+            examples.append(Example(location: location, id: id().map(Tally.bounded), message: Tally.bounded(message())))
+        } else if Tally.keepsLastFailure {
+            lastFailure = Example(location: location, id: id().map(Tally.bounded), message: Tally.bounded(message()))
+        }
+    }
+
+    /// A message or ID from the data cut to its first 500 characters (a megabyte-long field would otherwise be
+    /// copied into every report and line of output that shows the example).
+    static func bounded(_ text: String) -> String {
+        guard text.utf8.count > 500 else { return text }
+        let count = text.count
+        guard count > 500 else { return text }
+        return String(text.prefix(500)) + "… (\(count) characters in all)"
+    }
+
+    /// The message of the failure last recorded at `location`, when it is kept (the quarantine's "why").
+    func lastMessage(at location: RecordLocation) -> String? {
+        if let lastFailure, lastFailure.location == location { return lastFailure.message }
+        return examples.last { $0.location == location }?.message
     }
 
     /// A record already counted as passing turned out to break the check (found at the end of the run).
     public mutating func failCounted(at location: RecordLocation, id: String?, _ message: String) {
         violations += 1
-        if examples.count < Tally.exampleLimit { examples.append(Example(location: location, id: id, message: message)) }
+        if examples.count < Tally.exampleLimit {
+            examples.append(Example(location: location, id: id.map(Tally.bounded), message: Tally.bounded(message)))
+        } else if Tally.keepsLastFailure {
+            lastFailure = Example(location: location, id: id.map(Tally.bounded), message: Tally.bounded(message))
+        }
     }
 
     /// Records a result: pass, or fail when a record broke the check.

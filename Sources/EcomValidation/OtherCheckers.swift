@@ -27,7 +27,20 @@ final class UserEventChecker: TypeChecker {
                             "an event carries its step's fields: a product and its category on product steps, neither on page views and searches, a transaction on purchases only")
     /// Per session: its user, the funnel steps it reached, and its order so far: the latest event in time order
     /// (held until the session's next event judges it: its time and place) and the time of the one before it.
-    private var sessions: [UInt64: (user: Int32, steps: UInt8, last: Int64, lastAt: RecordLocation, before: Int64?)] = [:]
+    private var sessions: [UInt64: Session] = [:]
+
+    private struct Session {
+        /// The session's user: its first event's, or the one its next events agree on.
+        var user: Int32
+        var steps: UInt8
+        var last: Int64
+        var lastAt: RecordLocation
+        var before: Int64?
+        /// While the session's user is not settled: its first event (alone so far, or disagreeing with the second).
+        var firstAt: RecordLocation?
+        /// A second event whose user is not the first's, until a third tells which of the two is the odd one.
+        var other: (user: Int32, at: RecordLocation, id: String?)?
+    }
     /// With a quarantine: each session's held event's line (its buffer may be reused by the time it is judged), and
     /// the held events judged out of order while the current record was checked.
     var keepsLines = false
@@ -141,7 +154,7 @@ final class UserEventChecker: TypeChecker {
         let idText = { self.context.field("event_id", of: event.record) }
         let session = { self.context.field("session_id", of: event.record) ?? "" }
         if var state = sessions[event.key] {
-            sessionUser.record(state.user == event.user, at: location(), id: idText(), "session \(session()) also has another user")
+            judgeUser(event, &state, at: location(), id: idText, session: session)
             state.steps |= event.step
             // As for file order: an event earlier than the two in order before it is out of place, else the held
             // one is (later than the events on both sides), so one event moved in time is one finding, at its line.
@@ -165,8 +178,8 @@ final class UserEventChecker: TypeChecker {
             }
             sessions[event.key] = state
         } else {
-            sessionUser.pass()
-            sessions[event.key] = (event.user, event.step, event.timestamp, location(), nil)
+            // The first event's user is judged with the next events (see `judgeUser`).
+            sessions[event.key] = Session(user: event.user, steps: event.step, last: event.timestamp, lastAt: location(), firstAt: location())
             if keepsLines { heldLines[event.key] = Array(event.record) }
             // A session has one device: counted per session (per event, a session's ten-odd events would
             // count as ten independent draws).
@@ -176,6 +189,64 @@ final class UserEventChecker: TypeChecker {
                 devices.addOther(other)
             }
         }
+    }
+
+    /// One user per session. The first event's user is the session's unless the next two events agree on another:
+    /// so one event with a wrong user is one finding at its own line, whether it is the session's first or not.
+    private func judgeUser(_ event: SessionEvent, _ state: inout Session, at location: RecordLocation, id: () -> String?, session: () -> String) {
+        func users(_ a: Int32, _ b: Int32) -> String { "\(userName(a)) here, \(userName(b)) on the session's other events" }
+        guard let firstAt = state.firstAt else {
+            sessionUser.record(state.user == event.user, at: location, id: id(),
+                               "session \(session()) has user \(users(event.user, state.user))")
+            return
+        }
+        guard let other = state.other else {
+            if event.user == state.user {
+                sessionUser.pass()
+                sessionUser.pass()
+                state.firstAt = nil
+            } else {
+                state.other = (event.user, location, id())
+            }
+            return
+        }
+        // The third event decides between the first two.
+        if event.user == other.user {
+            sessionUser.fail(at: firstAt, id: nil, "session \(session()) has user \(users(state.user, other.user))")
+            sessionUser.pass()
+            state.user = other.user
+        } else {
+            sessionUser.pass()
+            sessionUser.fail(at: other.at, id: other.id, "session \(session()) has user \(users(other.user, state.user))")
+        }
+        sessionUser.record(event.user == state.user, at: location, id: id(), "session \(session()) has user \(users(event.user, state.user))")
+        state.firstAt = nil
+        state.other = nil
+    }
+
+    private func userName(_ index: Int32) -> String { context.catalog.userID(Int(index)) }
+
+    /// Sessions whose user was not settled when the input ended: one event passes; of two that disagree, the second
+    /// is the finding (in location order, so the examples do not depend on the order of a hash table).
+    private func unsettledUsers() -> Tally {
+        var tally = sessionUser
+        var odd: [(location: RecordLocation, id: String?, message: String)] = []
+        for state in sessions.values where state.firstAt != nil {
+            tally.pass()
+            if let other = state.other {
+                odd.append((other.at, other.id, "session has user \(userName(other.user)) here, \(userName(state.user)) on its first event (and no third event to tell which is the session's)"))
+            }
+        }
+        odd.sort { (a, b) in
+            switch (a.location, b.location) {
+            case let (.file(x, i), .file(y, j)): (x, i) < (y, j)
+            case let (.topic(x, p, i), .topic(y, q, j)): (x, p, i) < (y, q, j)
+            case (.file, .topic): true
+            case (.topic, .file): false
+            }
+        }
+        for finding in odd { tally.fail(at: finding.location, id: finding.id, finding.message) }
+        return tally
     }
 
     func merge(_ other: TypeChecker, order: (RecordLocation) -> ReadOrder) {
@@ -196,7 +267,7 @@ final class UserEventChecker: TypeChecker {
         // Each session's held event had no event after it to be out of order with.
         var order = sessionOrder
         order.checked += sessions.count
-        var results = tallyResults([userReference, productReference, productDetails, sessionUser, order, eventFields], gates: gates,
+        var results = tallyResults([userReference, productReference, productDetails, unsettledUsers(), order, eventFields], gates: gates,
                                    empty: "no user events with these fields")
         var purchase = Tally("referential.purchase_transaction", .referential, .userEvents, "a purchase event's transaction_id is a transaction of the data")
         if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
@@ -287,38 +358,47 @@ final class ProductUpdateChecker: TypeChecker {
         availableSlot = matcher.slot("is_available")
     }
 
-    /// The generator's rules of an update's numbers, by update type; the first one the update breaks.
-    private func inconsistency(_ tokens: Tokens, _ slots: Slots) -> String? {
+    /// Whether an update keeps the generator's rules of its numbers.
+    private enum Consistency {
+        case kept
+        case broken(String)
+        /// One of the numbers is missing or mistyped (a schema finding): nothing to judge.
+        case unjudged
+    }
+
+    /// The generator's rules of an update's numbers, by update type: kept, or the first one the update breaks.
+    private func judgeNumbers(_ tokens: Tokens, _ slots: Slots) -> Consistency {
         guard let kind = tokens.string(slot: slots, updateSlot)?.text, let old = tokens.number(slot: slots, oldPriceSlot),
               let new = tokens.number(slot: slots, newPriceSlot), let discount = tokens.integer(slot: slots, discountSlot),
-              let stock = tokens.integer(slot: slots, stockSlot), let available = tokens.bool(slot: slots, availableSlot) else { return nil }
+              let stock = tokens.integer(slot: slots, stockSlot), let available = tokens.bool(slot: slots, availableSlot) else { return .unjudged }
         let oldCents = TransactionChecker.cents(old), newCents = TransactionChecker.cents(new)
-        if discount < 0 || discount > 100 { return "discount_percent \(discount) is not a percentage" }
+        if discount < 0 || discount > 100 { return .broken("discount_percent \(discount) is not a percentage") }
         if kind == "promotion" {
-            guard discount > 0 else { return "a promotion without a discount" }
+            guard discount > 0 else { return .broken("a promotion without a discount") }
             let discounted = max(1, oldCents * (100 - discount) / 100)
             if newCents != discounted {
-                return "promotion of \(discount) % off \(old) costs \(Double(discounted) / 100), not \(new)"
+                return .broken("promotion of \(discount) % off \(old) costs \(Double(discounted) / 100), not \(new)")
             }
         } else if discount != 0 {
-            return "discount_percent \(discount) on a \(kind), not a promotion"
+            return .broken("discount_percent \(discount) on a \(kind), not a promotion")
         } else if kind != "price_change" && newCents != oldCents {
-            return "new_price \(new) differs from old_price \(old) on a \(kind)"
+            return .broken("new_price \(new) differs from old_price \(old) on a \(kind)")
         } else if newCents <= 0 {
-            return "new_price \(new) is not a price"
+            return .broken("new_price \(new) is not a price")
         }
-        if !available && stock != 0 { return "not available with \(stock) in stock" }
-        if kind != "availability_change" && available != (stock > 0) { return "is_available \(available) with \(stock) in stock" }
-        return nil
+        if !available && stock != 0 { return .broken("not available with \(stock) in stock") }
+        if kind != "availability_change" && available != (stock > 0) { return .broken("is_available \(available) with \(stock) in stock") }
+        return .kept
     }
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
         if let update = tokens.string(slot: slots, updateSlot) {
             updateTypes.add(update)
-            let problem = inconsistency(tokens, slots)
-            if problem != nil || tokens.number(slot: slots, newPriceSlot) != nil {
-                consistency.record(problem == nil, at: location, id: id?.text, problem ?? "")
+            switch judgeNumbers(tokens, slots) {
+            case .kept: consistency.pass()
+            case let .broken(problem): consistency.fail(at: location, id: id?.text, problem)
+            case .unjudged: break
             }
         }
         guard let productID = tokens.string(slot: slots, productSlot) else { return }

@@ -31,6 +31,7 @@ public final class Quarantine {
             throw .unreadable(path, "cannot write the quarantine file")
         }
         self.handle = handle
+        Tally.keepsLastFailure = true
     }
 
     deinit { try? handle.close() }

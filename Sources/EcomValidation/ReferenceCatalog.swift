@@ -28,6 +28,8 @@ public final class ReferenceCatalog: @unchecked Sendable {
     }
 
     public private(set) var users: [UserEntry] = []
+    /// Each user's ID, by the index `users` and the look-ups give (for messages).
+    private var userIDs: [UnsafeBufferPointer<UInt8>] = []
     public private(set) var products: [ProductEntry] = []
     /// The look-up tables of IDs and names; a checker keeps a copy of its own (``CatalogLookup``).
     private(set) var lookup = CatalogLookup()
@@ -70,7 +72,9 @@ public final class ReferenceCatalog: @unchecked Sendable {
             }
             users.append(UserEntry(type: type, isActive: record["is_active"]?.boolValue ?? true, homeCity: City.all.firstIndex { $0.name == home && $0.country == country },
                                    deviceIDs: devices, preferredCategories: (record["preferred_categories"]?.arrayValue ?? []).compactMap(\.stringValue)))
-            lookup.users.set(store.intern(Array(id.utf8)), Int32(users.count - 1))
+            let interned = store.intern(Array(id.utf8))
+            userIDs.append(interned)
+            lookup.users.set(interned, Int32(users.count - 1))
         }
         try readLines("\(directory)/products.ndjson") { (record, path, line) throws(ValidationError) in
             guard let id = record["product_id"]?.stringValue, let name = record["name"]?.stringValue,
@@ -95,8 +99,13 @@ public final class ReferenceCatalog: @unchecked Sendable {
 
     private func addUser(id: [UInt8], _ entry: UserEntry) {
         users.append(entry)
-        lookup.users.set(store.intern(id), Int32(users.count - 1))
+        let interned = store.intern(id)
+        userIDs.append(interned)
+        lookup.users.set(interned, Int32(users.count - 1))
     }
+
+    /// The ID of the user at `index` (as ``CatalogLookup`` gives indexes).
+    func userID(_ index: Int) -> String { userIDs.indices.contains(index) ? userIDs[index].text : "user #\(index)" }
 
     private func addProduct(id: [UInt8], _ entry: ProductEntry) {
         var entry = entry

@@ -146,6 +146,13 @@ final class TransactionChecker: TypeChecker {
 
     private static let centsLimit = Double(1 << 60)
 
+    /// Whether an amount is a whole number of cents (63.71, not 63.714), up to the error of its binary fraction.
+    @inline(__always)
+    static func isWholeCents(_ value: Double) -> Bool {
+        let scaled = value * 100
+        return abs(scaled - scaled.rounded()) <= 1e-6 * max(1, abs(scaled))
+    }
+
     /// A score in thousandths, as records write it (three decimals); out of range scores are held, not trapped on.
     static func milli(_ score: Double) -> Int64 {
         guard !score.isNaN else { return 0 }
@@ -221,7 +228,10 @@ final class TransactionChecker: TypeChecker {
         // Totals to the cent.
         if linesComplete, let subtotal = tokens.number(slot: slots, s.subtotal), let tax = tokens.number(slot: slots, s.tax),
            let shipping = tokens.number(slot: slots, s.shipping), let total = tokens.number(slot: slots, s.total) {
-            if Self.cents(subtotal) != subtotalCents {
+            if !(Self.isWholeCents(subtotal) && Self.isWholeCents(tax) && Self.isWholeCents(shipping) && Self.isWholeCents(total)) {
+                let odd = [("subtotal", subtotal), ("tax", tax), ("shipping", shipping), ("total_amount", total)].first { !Self.isWholeCents($0.1) }!
+                totals.fail(at: location, id: idText(), "\(odd.0) \(odd.1) is not a whole number of cents")
+            } else if Self.cents(subtotal) != subtotalCents {
                 let sum = abs(Double(subtotalCents)) >= Self.centsLimit ? "\(subtotalCents < 0 ? "below -" : "beyond ")\(Self.centsLimit / 100) (too large to count in cents)"
                     : "\(Double(subtotalCents) / 100)"
                 totals.fail(at: location, id: idText(), "subtotal \(subtotal), the lines add up to \(sum)")
@@ -250,8 +260,11 @@ final class TransactionChecker: TypeChecker {
                 }
             }
             let local = city.flatMap { c in timestamp.map { context.local($0, city: c) } }
+            // The time profiles count records inside the window only: one stray timestamp (a temporal.window
+            // finding) would otherwise be a day of its own, weighing on the weekday means like a whole day.
+            let inWindow = timestamp.map { $0 >= context.settings.window.start && $0 < context.settings.window.end } ?? false
             if !isFraud {
-                if let timestamp, timestamp >= context.settings.window.start, timestamp < context.settings.window.end {
+                if inWindow, let timestamp {
                     firstTime = min(firstTime, timestamp)
                     lastTime = max(lastTime, timestamp)
                 }
@@ -259,12 +272,12 @@ final class TransactionChecker: TypeChecker {
                 userTypes.add(slot: s.userType, of: tokens, slots, matcher)
                 devices.add(slot: s.deviceType, of: tokens, slots, matcher)
                 payments.add(slot: s.payment, of: tokens, slots, matcher)
-                if let local {
+                if inWindow, let local {
                     localHours[Self.hour(local)] += 1
                     count(day: Timestamp.floorDiv(local, Timestamp.millisecondsPerDay), in: &localDayCounts, else: &otherLocalDays)
                 }
             }
-            if let timestamp { count(day: Timestamp.floorDiv(timestamp, Timestamp.millisecondsPerDay), in: &utcDayCounts, else: &otherUTCDays) }
+            if inWindow, let timestamp { count(day: Timestamp.floorDiv(timestamp, Timestamp.millisecondsPerDay), in: &utcDayCounts, else: &otherUTCDays) }
             let problem = fraudLabelProblem(isFraud: isFraud, fraudType: fraudType, tokens: tokens, slots: slots, user: user,
                                             city: city, local: local, subtotalCents: subtotalCents, lineCategories: lineCategories,
                                             timestamp: timestamp, location: location, id: id)
@@ -335,7 +348,7 @@ final class TransactionChecker: TypeChecker {
                     mismatch = "\(productID.text): name \"\(name?.text ?? "?")\", the catalog says \"\(lookup.productNames[product].text)\""
                 } else if categoryIndex == nil || categoryIndex != productCategory[product] {
                     mismatch = "\(productID.text): category \(category?.text ?? "?"), the catalog says \(context.catalog.products[product].category)"
-                } else if priceCents != lookup.productPrices[product] {
+                } else if priceCents != lookup.productPrices[product] || !Self.isWholeCents(price) {
                     mismatch = "\(productID.text): price \(price), the catalog says \(Double(lookup.productPrices[product]) / 100)"
                 }
             }

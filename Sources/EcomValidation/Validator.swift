@@ -123,6 +123,8 @@ public final class Validator {
     private let parser = RecordParser()
     /// Per record type (by ``RecordType/ordinal``): its checker and tallies, created with its first record.
     var byType: [TypeState?] = Array(repeating: nil, count: RecordType.allCases.count)
+    /// The ordinals of `byType`'s states in the order they were made (a new type's tallies come after those before).
+    private var creationOrder: [Int] = []
     /// The checkers created so far.
     var checkers: [RecordType: TypeChecker] {
         Dictionary(uniqueKeysWithValues: byType.compactMap { $0.map { ($0.checker.type, $0.checker) } })
@@ -134,8 +136,6 @@ public final class Validator {
     /// (reused for every record; see ``SchemaMatcher/check(_:slots:findings:)``).
     private var slots = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 0)
     private var findings = SchemaMatcher.Findings()
-    /// Why the current record broke the schema or parsing (kept only with a quarantine).
-    private var lastMessages: [String] = []
     /// Whether the lines given stay readable at their address until the input is done (a mapped file), so that the
     /// record held for file order need not have its ID copied.
     var linesStay = false
@@ -240,6 +240,7 @@ public final class Validator {
         }
         let created = TypeState(checker)
         byType[type.ordinal] = created
+        creationOrder.append(type.ordinal)
         return created
     }
 
@@ -299,24 +300,27 @@ public final class Validator {
         }
         let after = allTallies
         guard after.count != before.count || zip(before, after).contains(where: { $0 != $1.violations }) else { return }
-        var broken: [String] = []
+        var broken: [String] = [], messages: [String] = []
         for (index, tally) in after.enumerated() where index >= before.count ? tally.violations > 0 : tally.violations > before[index] {
             if heldFailures.contains(where: { $0.2 == tally.id }) { continue }
             broken.append(tally.id)
+            if let message = tally.lastMessage(at: location) { messages.append(message) }
         }
         if broken.isEmpty { return }
-        quarantine.add(line, at: location, checks: broken, messages: lastMessages)
+        quarantine.add(line, at: location, checks: broken, messages: messages)
     }
 
     /// Every record-level tally, in a stable order (for the quarantine's before-and-after comparison).
     private var allTallies: [Tally] {
         var tallies = [parse, recognised]
-        for state in byType.compactMap({ $0 }) { tallies += state.tallies + state.checker.tallies }
+        // In the order the types were met, so that a record of a new type adds tallies after those of the record before.
+        for ordinal in creationOrder {
+            if let state = byType[ordinal] { tallies += state.tallies + state.checker.tallies }
+        }
         return tallies
     }
 
     private func check(_ line: UnsafeBufferPointer<UInt8>, readable: Int, at location: RecordLocation, source: Int, unterminated: Bool) {
-        if quarantine != nil { lastMessages.removeAll(keepingCapacity: true) }
         findings.removeAll()
         sources[source].records += 1
         if sources[source].records == 1, case .topic = location { sources[source].keyed = true }
@@ -329,7 +333,6 @@ public final class Validator {
                 ParseHint.explain(line, unterminated: unterminated).map { "\(message.hasSuffix(".") ? String(message.dropLast()) : message); \($0)" } ?? message
             }
             parse.fail(at: location, id: nil, explained())
-            if quarantine != nil { lastMessages.append(explained()) }
             return
         case let .success(parsed):
             tokens = parsed
@@ -345,7 +348,6 @@ public final class Validator {
             default: "a boolean"
             }
             parse.fail(at: location, id: nil, "a JSON value that is not an object: \(what), where a record should be")
-            if quarantine != nil { lastMessages.append("a JSON value that is not an object: \(what)") }
             return
         }
         parse.pass()
@@ -358,7 +360,6 @@ public final class Validator {
             // and checked as the record it is rather than as a broken one of the input's type.
             recognised.fail(at: location, id: tokens.firstMember.flatMap { tokens.kind($0) == .string ? tokens.string($0).text : nil },
                             "a \(other.rawValue) record (it starts with \(other.idField)) in an input of \(type.rawValue)")
-            if quarantine != nil { lastMessages.append("a \(other.rawValue) record in an input of \(type.rawValue)") }
             type = other
         } else {
             recognised.pass()
@@ -387,7 +388,6 @@ public final class Validator {
         for rule in 0..<SchemaMatcher.Rule.allCases.count where findings.any {
             if let problem = findings[rule] {
                 state.schema[rule].fail(at: location, id: idText(), matcher.message(problem, tokens: tokens))
-                if quarantine != nil { lastMessages.append(matcher.message(problem, tokens: tokens)) }
             } else {
                 state.schema[rule].pass()
             }
@@ -555,10 +555,10 @@ public final class Validator {
             state.order.sortExamples(order)
             let tallies = state.tallies.filter { !(keyedOnly && $0.id == orderCheckID && $0.checked == 0) }
             results += tallyResults(tallies, gates: gates, empty: "no \(state.checker.type.rawValue) with the fields this check reads")
-            // A session's held event is judged when the session's next event comes, an alert against its transaction
-            // at the end: their examples may follow later ones.
+            // A session's held event is judged when the session's next event comes, its first event's user with the
+            // next two, an alert against its transaction at the end: their examples may follow later ones.
             results += state.checker.results(gates: gates, all: all).map { result in
-                guard ["temporal.session_order", "temporal.alert_after_transaction"].contains(result.id) else { return result }
+                guard ["temporal.session_order", "temporal.alert_after_transaction", "referential.session_user"].contains(result.id) else { return result }
                 var sorted = result
                 sorted.examples.sort { order($0.location) < order($1.location) }
                 return sorted

@@ -76,6 +76,23 @@ enum Console {
         FileHandle.standardError.write(Data(("ecomdata: " + message + "\n").utf8))
     }
 
+    /// Text from the data (a record's field, a key, a file or topic name) as a terminal may show it: control
+    /// characters (C0, DEL, C1), which could move the cursor or retitle the window, written as `\u001b` escapes.
+    static func shown(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var shown = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) {
+                shown.append(contentsOf: String(format: "\\u%04x", scalar.value).unicodeScalars)
+            } else {
+                shown.append(scalar)
+            }
+        }
+        return String(shown)
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) }
+
     static func info(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
@@ -114,8 +131,13 @@ enum KeptUntilExit {
     static func keep(_ object: AnyObject) { objects.append(object) }
 }
 
-/// Values given as `a b`, `a,b` or both: each value split at its commas (an empty piece is kept, for the command to
-/// refuse by name).
+/// Values given as `a b`, `"a b"`, `a,b` or any mix: each value split at its commas and its spaces (names of topics
+/// and record types have none); an empty piece between commas is kept, for the command to refuse by name.
 func splitLists(_ values: [String]) -> [String] {
-    values.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+    values.flatMap { value in
+        value.split(separator: ",", omittingEmptySubsequences: false).flatMap { piece in
+            let words = piece.split(whereSeparator: \.isWhitespace).map(String.init)
+            return words.isEmpty ? [""] : words
+        }
+    }
 }

@@ -53,20 +53,20 @@ struct ValidationReportOptions: ParsableArguments {
             if source.bom { notes.append("starts with a UTF-8 byte order mark (skipped)") }
             if source.blankLines > 0 { notes.append("\(source.blankLines) blank line(s) skipped") }
             if source.crlfLines > 0 { notes.append("\(source.crlfLines) line(s) end in CRLF (the CR is dropped)") }
-            if !notes.isEmpty { print("  note \(source.name): \(notes.joined(separator: "; "))") }
+            if !notes.isEmpty { print("  note \(Console.shown(source.name)): \(notes.joined(separator: "; "))") }
         }
         let notPassing = checks.filter { $0.status != .pass }.sorted { $0.status > $1.status }
         for check in notPassing {
             let type = check.recordType.map { " [\($0.rawValue)]" } ?? ""
             let counts = check.violations > 0 ? " \(check.violations) of \(check.checked)" : ""
-            let why = check.violations > 0 ? "" : ": \(check.reason ?? "")"
+            let why = check.violations > 0 ? "" : ": \(Console.shown(check.reason ?? ""))"
             print("  \(check.status.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(check.id)\(type)\(counts)\(check.gating ? "" : " (not gating)")\(why)")
             // A reason that says more than the counts above it (the hint for data of another seed).
             if check.violations > 0, let reason = check.reason, !reason.hasPrefix("\(check.violations) of \(check.checked) records break it") {
-                print("      \(reason)")
+                print("      \(Console.shown(reason))")
             }
             for example in check.examples.prefix(Console.verbose ? 20 : 3) {
-                print("      \(example.location.description): \(example.message)")
+                print("      \(Console.shown(example.location.description)): \(Console.shown(example.message))")
             }
         }
         let count = { (status: CheckStatus) in checks.filter { $0.status == status }.count }

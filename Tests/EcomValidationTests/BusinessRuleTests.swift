@@ -70,6 +70,19 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     #expect(try found(report, "business.update_consistency", .productUpdates) == (lines, 4))
 }
 
+/// An update whose numbers cannot be read (one missing, one mistyped) is a schema finding and is not counted as
+/// checked for consistency, neither passing nor failing it.
+@Test func anUpdateWithoutItsNumbersIsNotJudgedForConsistency() throws {
+    let report = try validated(.productUpdates, count: 200) { records in
+        records[3].removeAll { $0.0 == "stock_quantity" }
+        set(&records[7], "new_price", .string("12.00"))
+    }
+    let consistency = try #require(report.check("business.update_consistency", .productUpdates))
+    #expect(consistency.checked == 198 && consistency.violations == 0)
+    #expect(try found(report, "schema.required", .productUpdates) == ([4], 1))
+    #expect(try found(report, "schema.types", .productUpdates) == ([8], 1))
+}
+
 @Test func analyticsResultsHaveTheirMetricsUnit() throws {
     var lines: [Int] = []
     let report = try validated(.analyticsResults, count: 600) { records in
@@ -115,4 +128,46 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
         line = regular + 1
     }
     #expect(try found(report, "referential.user_details", .transactions) == ([line], 1))
+}
+
+/// One event with another user is one `referential.session_user` finding at its own line, also when it is the
+/// session's first event (its next two agree on the session's user) or the second of a session of two.
+@Test func anEventWithAnotherUserIsTheOneFindingOfItsSession() throws {
+    var lines: [Int] = []
+    let report = try validated(.userEvents, count: 4000) { records in
+        var bySession: [String: [Int]] = [:]
+        for index in records.indices { bySession[get(records[index], "session_id")?.stringValue ?? "", default: []].append(index) }
+        let sessions = bySession.values.sorted { $0[0] < $1[0] }
+        let long = try #require(sessions.filter { $0.count >= 4 }.prefix(2))
+        let pair = try #require(sessions.first { $0.count == 2 })
+        let stranger = JSONValue.string("user_000001")
+        for index in [long.first![0], long.last!.last!, pair[1]] {
+            try #require(get(records[index], "user_id") != stranger)
+            set(&records[index], "user_id", stranger)
+        }
+        lines = [long.first![0] + 1, long.last!.last! + 1, pair[1] + 1].sorted()
+    }
+    #expect(try found(report, "referential.session_user", .userEvents) == (lines, 3))
+    let first = try #require(report.check("referential.session_user", .userEvents)?.examples.first)
+    #expect(first.message.contains("user_000001 here"), "\(first.message)")
+    #expect(report.check("referential.session_user", .userEvents)?.checked == 4000)
+}
+
+/// Amounts are whole cents: a total a fraction of a cent off is a `business.totals` finding though it rounds to the
+/// right cent, and a price a fraction of a cent off the catalog's a `referential.product_details` one.
+@Test func amountsAreWholeCents() throws {
+    var totalLine = 0, priceLine = 0
+    let report = try validated(.transactions, count: 300) { records in
+        let total = try #require(get(records[10], "total_amount")?.doubleValue)
+        set(&records[10], "total_amount", .double(total + 0.004))
+        guard case var .array(products) = try #require(get(records[20], "products")), case var .object(line) = products[0] else { return }
+        let price = try #require(line.first { $0.0 == "price" }?.1.doubleValue)
+        line[line.firstIndex { $0.0 == "price" }!].1 = .double(price + 0.004)
+        products[0] = .object(line)
+        set(&records[20], "products", .array(products))
+        (totalLine, priceLine) = (11, 21)
+    }
+    #expect(try found(report, "business.totals", .transactions) == ([totalLine], 1))
+    #expect(report.check("business.totals", .transactions)?.examples.first?.message.contains("is not a whole number of cents") == true)
+    #expect(try found(report, "referential.product_details", .transactions) == ([priceLine], 1))
 }

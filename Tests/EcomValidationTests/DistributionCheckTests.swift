@@ -123,3 +123,19 @@ func validateWindow(_ window: (start: Timestamp, end: Timestamp), count: Int, ov
     // About 150,000 sessions (100,000 of them the transactions'): enough to judge the device mix per session.
     #expect(report.check("distribution.event_devices")?.status == .pass, "\(report.problems)")
 }
+
+/// A record outside the window is one temporal.window finding: its day is not a day of the time profiles, so the
+/// weekend ratio (and the hour and day counts) of the other 99,999 are what they were.
+@Test func aRecordOutsideTheWindowLeavesTheTimeProfilesAlone() throws {
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
+    var lines = try generatedLines(.transactions, count: 100_000, generator: generator)
+    let clean = try validateLines(lines, name: "transactions.ndjson", generator: generator)
+    let stamp = try #require(lines[500].range(of: #""timestamp":"[^"]*""#, options: .regularExpression))
+    lines[500].replaceSubrange(stamp, with: #""timestamp":"2024-08-01T12:00:00.000Z""#)
+    let report = try validateLines(lines, name: "transactions.ndjson", generator: generator)
+    #expect(report.check("temporal.window", .transactions)?.violations == 1)
+    let ratio = try #require(report.check("distribution.weekend_ratio", .transactions))
+    #expect(ratio.status == .pass, "\(ratio.reason ?? "")")
+    let before = try #require(clean.check("distribution.weekend_ratio", .transactions)?.statistic?.observed)
+    #expect(abs((ratio.statistic?.observed ?? 0) - before) < 0.001, "one record moves the ratio by a hundred-thousandth at most")
+}

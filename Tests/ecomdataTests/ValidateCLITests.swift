@@ -275,3 +275,38 @@ func validateNamesInputItMayNotRead() throws {
     let seeded = try CLI.run(["validate", file, "--seed", "3"])
     #expect(seeded.status == 0 && !seeded.text.contains(hint), "\(seeded.text)")
 }
+
+/// Text from the data reaches no output as control characters (an escape sequence would act on the terminal, a
+/// newline forge a line of the summary) and no output as a megabyte: a field of a million characters is cut in
+/// the messages that quote it.
+@Test func dataShowsInEveryOutputWithoutControlCharactersOrBulk() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let generate = try CLI.run(["generate", "--type", "transactions", "--count", "20", "--seed", "3"])
+    var lines = generate.text.split(separator: "\n").map(String.init)
+    lines[2] = lines[2].replacingOccurrences(of: #""currency":"USD""#, with: #""currency":"U\u0001S\u001b]0;x\u0007\n## forged""#)
+    lines[5] = lines[5].replacingOccurrences(of: #""currency":"USD""#, with: "\"currency\":\"\(String(repeating: "E", count: 1_000_000))\"")
+    let input = dir.appendingPathComponent("transactions.ndjson")
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: input)
+    let outputs = ["json", "html", "xml", "md"].map { dir.appendingPathComponent("r.\($0)").path }
+    let result = try CLI.run(["validate", input.path, "--seed", "3", "--json", outputs[0], "--report", outputs[1], "--junit", outputs[2],
+                              "--markdown", outputs[3]])
+    #expect(result.status == 1, "\(result.stderr)")
+    let controls = Set<UInt8>((0..<0x20).filter { $0 != 0x0A && $0 != 0x0D && $0 != 0x09 } + [0x7F])
+    #expect(!Data(result.text.utf8).contains { controls.contains($0) }, "the console shows \\u escapes")
+    #expect(result.text.contains(#"\u001b]0;x\u0007"#), "\(result.text)")
+    #expect(!result.text.split(separator: "\n").contains { $0.hasPrefix("## forged") })
+    #expect(result.text.utf8.count < 20_000, "\(result.text.utf8.count) bytes of output")
+    for path in outputs.dropFirst() {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(!bytes.contains { controls.contains($0) }, "\(path)")
+    }
+    #expect(try Data(contentsOf: URL(fileURLWithPath: outputs[0])).count < 500_000)
+    #expect(try schemaProblems(outputs[0]).isEmpty)
+}
+
+/// A window that ends before it starts is a usage error, not a run in which every record is outside it.
+@Test func validateRefusesAnEmptyWindow() throws {
+    let result = try CLI.run(["validate", "-", "--start", "2024-09-03", "--end", "2024-09-02"], stdin: Data())
+    #expect(result.status == 2 && result.stderr.contains("the window is empty"), "\(result.stderr)")
+}

@@ -93,6 +93,11 @@ struct ValidateCommand: ParsableCommand {
         }
         if start != nil || end != nil {
             settings.window = (start?.timestamp.milliseconds ?? settings.window.start, end?.timestamp.milliseconds ?? settings.window.end)
+            guard settings.window.start < settings.window.end else {
+                Console.error("the window is empty: --start \(Timestamp(milliseconds: settings.window.start)) is not before --end \(Timestamp(milliseconds: settings.window.end))"
+                              + " (with one of them given, the other is the configuration's); give a start before the end")
+                throw ExitCode(2)
+            }
         }
         let validator = partial != nil ? Validator(partialOf: settings) : Validator(settings: settings)
         KeptUntilExit.keep(validator)
