@@ -126,8 +126,9 @@ public final class Audit: @unchecked Sendable {
         var notBefore: Int64?
         var counts = Array(repeating: 0, count: FindingKind.allCases.count)
         var examples: [[Finding]] = Array(repeating: [], count: FindingKind.allCases.count)
-        /// Per key hash: the latest payload timestamp (as YYYYMMDDhhmmssSSS) and its offset.
-        var lastByKey: [UInt64: (stamp: Int64, offset: Int64)] = [:]
+        /// Per key hash: the latest payload timestamp in order (as YYYYMMDDhhmmssSSS) and its offset, held until the
+        /// key's next record judges it, and the timestamp of the one in order before it.
+        var lastByKey: [UInt64: (stamp: Int64, offset: Int64, before: Int64?)] = [:]
 
         init(number: Int32) { self.number = number }
 
@@ -259,6 +260,8 @@ public final class Audit: @unchecked Sendable {
     /// refused commits before it do not count against the time a member waits for the group to settle.
     private var lastAssigned = Date.distantPast
     private var waitingSince = Date()
+    /// In a group, the last share held back as larger than one of `members` (partitions given, and in all).
+    private var heldShare: (given: Int, total: Int)?
     /// In a group, whether this member has had a share of the group's `members` (it never waits for them again).
     private var settled = false
     /// In a group, whether the partitions last taken from this member had all been read to their ends and committed.
@@ -548,8 +551,12 @@ public final class Audit: @unchecked Sendable {
                     let waited = { (since: Int64) in Double(now - since) / 1000 }
                     if grouped && !joined {
                         // The group hands out partitions after its members joined (about 3 s on the embedded broker).
-                        if Date().timeIntervalSince(waitingSince) > max(request.idleTimeout, request.metadataTimeout) + 45 {
-                            throw KafkaError(.broker, "consumer group \(request.group ?? ""): no partitions were given to this member within \(Int(max(request.idleTimeout, request.metadataTimeout)) + 45) s (is the group rebalancing without end? start the members together, with a new group name)")
+                        let limit = Int(max(request.idleTimeout, request.metadataTimeout)) + 45
+                        if Date().timeIntervalSince(waitingSince) > Double(limit) {
+                            if let held = heldShare {
+                                throw KafkaError(.broker, "consumer group \(request.group ?? ""): this member was given \(held.given) of \(held.total) partitions, more than a share of \(request.members) members, and no other member joined within \(limit) s (start all \(request.members) members together, with a new group name, or give --members the number started)")
+                            }
+                            throw KafkaError(.broker, "consumer group \(request.group ?? ""): no partitions were given to this member within \(limit) s (is the group rebalancing without end? start the members together, with a new group name)")
                         }
                         lastProgress = now
                     } else if !following && waited(lastProgress) > request.idleTimeout {
@@ -616,6 +623,7 @@ public final class Audit: @unchecked Sendable {
             // Only before reading began: once the members have had their shares, the group only shrinks as they finish.
             guard settled || list.count <= most else {
                 kafka.holdAssignment()
+                heldShare = (list.count, total)
                 progress?("given \(list.count) of \(total) partitions: waiting for the group's \(request.members) members before reading")
                 return list.map { _ in nil }
             }
@@ -881,11 +889,21 @@ public final class Audit: @unchecked Sendable {
             topic.withKeyAndTimestamp += 1
             let stamp = Self.digits(stampBytes)
             let keyHash = fnv1a(keyBytes)
+            // As for a file's order: a record earlier than the two in order before it is out of place; else the held
+            // one is (later than the key's records on both sides of it). So one record moved is one finding, at its
+            // own offset, not one per record of its key it seems to overtake.
             if let last = partition.lastByKey[keyHash], stamp < last.stamp {
-                partition.add(.order, Finding(partition: partition.number, offset: offset, id: Self.text(idBytes),
-                                              message: "\(Self.text(stampBytes)) of key \(Self.text(keyBytes)) comes after a later one at offset \(last.offset)"))
+                if let before = last.before, stamp < before {
+                    partition.add(.order, Finding(partition: partition.number, offset: offset, id: Self.text(idBytes),
+                                                  message: "\(Self.text(stampBytes)) of key \(Self.text(keyBytes)) comes after a later one at offset \(last.offset)"))
+                } else {
+                    partition.add(.order, Finding(partition: partition.number, offset: last.offset, id: nil,
+                                                  message: "\(Self.stampText(last.stamp)) of key \(Self.text(keyBytes)) is later than the key's next record's \(Self.text(stampBytes)) at offset \(offset)"
+                                                    + (last.before.map { " and the one before's \(Self.stampText($0))" } ?? "")))
+                    partition.lastByKey[keyHash] = (stamp, offset, last.before)
+                }
             } else {
-                partition.lastByKey[keyHash] = (stamp, offset)
+                partition.lastByKey[keyHash] = (stamp, offset, partition.lastByKey[keyHash]?.stamp)
             }
         }
     }
@@ -931,6 +949,15 @@ public final class Audit: @unchecked Sendable {
             count += 1
         }
         return value
+    }
+
+    /// A timestamp ``digits(_:)`` read, written back as `YYYY-MM-DDThh:mm:ss.SSSZ` (for messages).
+    static func stampText(_ stamp: Int64) -> String {
+        let text = String(stamp)
+        guard text.count == 17 else { return text }
+        let digits = Array(text)
+        func part(_ range: Range<Int>) -> String { String(digits[range]) }
+        return "\(part(0..<4))-\(part(4..<6))-\(part(6..<8))T\(part(8..<10)):\(part(10..<12)):\(part(12..<14)).\(part(14..<17))Z"
     }
 
     /// Whether two byte strings are equal.

@@ -159,9 +159,12 @@ extension Audit {
         var namedNote = expectedNote
         for topic in topics {
             let entry = manifest?.topics[topic.name]
-            if topic.exists, let entry, topic.gone.isEmpty {
+            if let entry, topic.gone.isEmpty {
+                // A topic that is not there any more lost every partition the run wrote to: each is named with what
+                // it held, as the partitions of a topic re-created with fewer are.
                 let wrote = Set(entry.partitions.keys).union((0..<Int32(entry.partitionCount ?? 0)).map { $0 })
-                topic.gone = wrote.filter { Int($0) >= topic.partitionCount }.sorted().map { Audit.PartitionState(number: $0) }
+                let now = topic.exists ? topic.partitionCount : 0
+                topic.gone = wrote.filter { Int($0) >= now }.sorted().map { Audit.PartitionState(number: $0) }
             }
             // A run stopped early sent a prefix of each topic's records (alerts raised by the transactions excepted).
             if let expected = topic.expected, let entry, manifest?.stopped != nil {
@@ -190,7 +193,8 @@ extension Audit {
                     partition.counts[FindingKind.missing.rawValue] += count
                     partition.examples[FindingKind.missing.rawValue].append(Finding(
                         partition: partition.number, offset: nil, id: nil,
-                        message: "\(count) records delivered to \(topic.name)/\(partition.number) were not read: the topic has \(topic.partitionCount) partitions now"))
+                        message: "\(count) records delivered to \(topic.name)/\(partition.number) were not read: "
+                            + (topic.exists ? "the topic has \(topic.partitionCount) partitions now" : "the topic does not exist")))
                 }
                 for partition in topic.partitions {
                     let sent = entry.partitions[partition.number]
@@ -247,12 +251,16 @@ extension Audit {
                 } else if let entry {
                     let sent = entry.partitions[partition.number]
                     let count = sent?.count ?? 0
-                    if partition.records != count {
+                    // A duplicate is a finding of its own (audit.duplicate), not also a count off: an at-least-once
+                    // pipeline's redeliveries fail only the gate on duplicates.
+                    let duplicates = partition.counts[FindingKind.duplicate.rawValue]
+                    if partition.records - duplicates != count {
                         badPartitions += 1
                         let since: String = if case let .timestamp(time) = request.start { " at or after \(Timestamp(milliseconds: time)) (--from)" } else { "" }
                         let read = partition.records == 0
                             ? "no records read\(since) (from offset \(partition.start); the partition's end offset is \(partition.end ?? partition.high))"
                             : "\(partition.records) records read from offsets \(partition.start)-\(max(partition.start, partition.next) - 1)"
+                              + (duplicates > 0 ? " (\(partition.records - duplicates) without the \(duplicates) duplicates)" : "")
                         var why = ""
                         if let sent, partition.low > sent.firstOffset {
                             why = "; the partition's log now starts at offset \(partition.low), after the run's first offset \(sent.firstOffset): the records before it were deleted (retention)"

@@ -18,7 +18,7 @@ func printAuditSummary(_ audit: AuditResult, report: JSONValue, examples: Int) {
           + column("order", 7) + column("p50 ms", 8) + column("p99 ms", 8) + "  audit")
     for topic in audit.topics {
         let latency = { (name: String) in topic.latency.value(name).map(String.init) ?? "-" }
-        print(column(topic.topic, 18, left: true) + column(topic.exists ? "\(topic.read)" : "absent", 9)
+        print(column(Console.shown(topic.topic), 18, left: true) + column(topic.exists ? "\(topic.read)" : "absent", 9)
               + column(topic.expected.map(String.init) ?? "-", 10) + column("\(topic.missing)", 9) + column("\(topic.duplicated)", 6)
               + column("\(topic.altered)", 9) + column("\(topic.unexpected)", 12) + column("\(topic.misplaced)", 11)
               + column("\(topic.keyMismatches)", 7) + column("\(topic.unparseable)", 10) + column("\(topic.orderBreaks)", 7)
@@ -35,11 +35,17 @@ func printAuditSummary(_ audit: AuditResult, report: JSONValue, examples: Int) {
         let type = check["record_type"]?.stringValue.map { " [\($0)]" } ?? ""
         let violations = check["violations"]?.intValue ?? 0
         let counts = violations > 0 ? " \(violations) of \(check["checked"]?.intValue ?? 0)" : ""
-        let why = violations > 0 && id.hasPrefix("audit.") == false ? "" : ": \(check["reason"]?.stringValue ?? "")"
+        let reason = check["reason"]?.stringValue ?? ""
+        let why = violations > 0 && id.hasPrefix("audit.") == false ? "" : ": \(Console.shown(reason))"
         let gating = check["gating"]?.boolValue == false && status == "fail" ? " (not gating)" : ""
-        print("  \(status.padding(toLength: 12, withPad: " ", startingAt: 0)) \(id)\(type)\(counts)\(gating)\(why)")
+        print("  \(status.padding(toLength: 12, withPad: " ", startingAt: 0)) \(Console.shown(id))\(type)\(counts)\(gating)\(why)")
+        // A validator's reason that says more than the counts above it (the hint for data of another seed), as
+        // `validate` prints it.
+        if why.isEmpty, !reason.isEmpty, !reason.hasPrefix("\(violations) of \(check["checked"]?.intValue ?? 0) records break it") {
+            print("      \(Console.shown(reason))")
+        }
         for example in (check["examples"]?.arrayValue ?? []).prefix(examples) {
-            print("      \(describe(example["location"])): \(example["message"]?.stringValue ?? "")")
+            print("      \(Console.shown(describe(example["location"]))): \(Console.shown(example["message"]?.stringValue ?? ""))")
         }
     }
     let summary = report["summary"]

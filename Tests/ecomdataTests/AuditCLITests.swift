@@ -138,19 +138,20 @@ func locations(_ check: JSONValue?) -> [String] {
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let json = dir.appendingPathComponent("r.json").path
-    // The broker command creates the seed's topics empty; `no-such-topic` does not exist. (The two are given as one
-    // comma-separated value: both are audited.)
+    // The broker command creates the seed's topics empty; `no-such-topic` and `other-topic` do not
+    // exist. (The three are given as one value, separated by a comma and by spaces: all three are audited.)
     let started = Date()
-    let result = try CLI.run(["audit", "--brokers", broker.bootstrap, "--topics", "user-events,no-such-topic", "--json", json,
+    let result = try CLI.run(["audit", "--brokers", broker.bootstrap, "--topics", "user-events,no-such-topic  other-topic", "--json", json,
                               "-X", "sasl.password=hunter2"])
     #expect(Date().timeIntervalSince(started) < 20, "an empty or missing topic must not hang the audit")
     #expect(result.status == 1, "\(result.text)\(result.stderr)")
     #expect(try schemaProblems(json).isEmpty)
     let report = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
     let counts = checks(report, "audit.count")
-    #expect(counts.count == 2 && counts.allSatisfy { $0["status"]?.stringValue == "fail" })
+    #expect(counts.count == 3 && counts.allSatisfy { $0["status"]?.stringValue == "fail" })
     #expect(counts.contains { $0["reason"]?.stringValue?.contains("user-events is empty") == true })
     #expect(counts.contains { $0["reason"]?.stringValue?.contains("no-such-topic does not exist") == true })
+    #expect(counts.contains { $0["reason"]?.stringValue?.contains("other-topic does not exist") == true })
     #expect(report["audit"]?["topics"]?[1]?["exists"]?.boolValue == false)
     // A secret given with -X is in neither the report nor the output.
     #expect(!(try String(contentsOfFile: json, encoding: .utf8)).contains("hunter2"))

@@ -82,7 +82,7 @@ struct AuditCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Join consumer group G: the group's members share the partitions (start them together, with a new group name per audit); each writes --partial, and `ecomdata merge` combines them into the report one audit would have written.", valueName: "G"))
     var group: String?
 
-    @Option(help: ArgumentHelp("With --group: the number of members; each reads nothing until the group has given it a share of that many (so that none joining later makes the group hand partitions over mid-read).", valueName: "N"))
+    @Option(help: ArgumentHelp("With --group: the number of members; each reads nothing until the group has given it a share of that many (so that none joining later makes the group hand partitions over mid-read), and gives up with exit 3 when the others have not joined within 45 s more than the larger of --timeout and --idle-timeout.", valueName: "N"))
     var members: Int = 1
 
     @Option(help: "Write this audit's state as a partial here (with --group, each member's share) for `ecomdata merge`.")
