@@ -47,6 +47,12 @@ public struct AuditManifest: Sendable {
     public var configSHA256: String?
     public var simulatedStart: Timestamp?
     public var simulatedEnd: Timestamp?
+    /// For a replay that rebased its records or looped them on in time, how: their timestamps are then not those the
+    /// records were made at (see `ValidationSettings.timesMoved`).
+    public var timesMoved: String?
+    /// For such a replay: how far its first pass moved the timestamps, and how much further its last pass did
+    /// (milliseconds); the window its records are in moves by as much.
+    public var timeShift: (first: Int64, lastPassFurther: Int64) = (0, 0)
     /// Why the run stopped early, or nil when it ran to its end.
     public var stopped: String?
     /// Per topic name.
@@ -71,6 +77,20 @@ public struct AuditManifest: Sendable {
         simulatedStart = json["simulated_start"]?.stringValue.flatMap(Timestamp.init(parsing:))
         simulatedEnd = json["simulated_end"]?.stringValue.flatMap(Timestamp.init(parsing:))
         stopped = json["stopped"]?.stringValue
+        if kind == "replay" {
+            var moves: [String] = []
+            if let shift = json["timestamp_shift_ms"]?.intValue, shift != 0 {
+                moves.append("rebased by \(shift) ms")
+                timeShift.first = shift
+            }
+            if let loops = json["loops"]?.intValue, loops > 1 {
+                let period = json["loop_period_ms"]?.intValue
+                moves.append("looped \(loops) times, each pass \(period.map { "\($0) ms" } ?? "a period") later")
+                let (further, overflow) = (loops - 1).multipliedReportingOverflow(by: period ?? 0)
+                timeShift.lastPassFurther = overflow ? Int64.max / 4 : further
+            }
+            timesMoved = moves.isEmpty ? nil : "the replay " + moves.joined(separator: " and ")
+        }
         guard let topicMembers = json["topics"]?.objectValue else { throw .manifest(path: name, problem: "no topics") }
         func digest(_ value: JSONValue?) -> UInt64? { value?.stringValue.flatMap { UInt64($0, radix: 16) } }
         var topics: [String: Topic] = [:]

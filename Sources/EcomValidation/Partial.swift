@@ -26,6 +26,7 @@ struct PartialSettings {
     var gates: Gates
     var gatesFile: String?
     var now: Int64
+    var timesMoved: String?
 
     init(_ settings: ValidationSettings, gatesFile: String?) {
         let generator = settings.generator
@@ -40,6 +41,7 @@ struct PartialSettings {
         gates = settings.gates
         self.gatesFile = gatesFile
         now = settings.now
+        timesMoved = settings.timesMoved
     }
 
     private init(reading reader: inout PartialReader) throws(PartialError) {
@@ -64,6 +66,7 @@ struct PartialSettings {
         self.gates = gates
         gatesFile = try reader.optionalString()
         now = try reader.int()
+        timesMoved = try reader.optionalString()
     }
 
     static func read(from reader: inout PartialReader) throws(PartialError) -> PartialSettings { try PartialSettings(reading: &reader) }
@@ -88,6 +91,7 @@ struct PartialSettings {
         }
         writer.optional(gatesFile)
         writer.int(now)
+        writer.optional(timesMoved)
     }
 
     /// The gates, canonically (for comparing two partials' gates).
@@ -109,6 +113,7 @@ struct PartialSettings {
         note(scenario != other.scenario) { "scenario \($0.scenario)" }
         note(window != other.window) { "window \(Timestamp(milliseconds: $0.window.start)) - \(Timestamp(milliseconds: $0.window.end))" }
         note(catalog != other.catalog) { "catalog \($0.catalog)" }
+        note(timesMoved != other.timesMoved) { $0.timesMoved.map { "timestamps moved (\($0))" } ?? "timestamps as made" }
         note(compareGates && gatesText != other.gatesText) { "gates {\($0.gatesText)}" }
         guard !mine.isEmpty else { return nil }
         return "made with \(mine.joined(separator: ", ")); \(label) has \(theirs.joined(separator: ", "))"
@@ -133,7 +138,9 @@ struct PartialSettings {
                 throw .unreadable(name, "made with the catalog in \(catalog), which cannot be read again (\(error.description))")
             }
         }
-        return ValidationSettings(generator: generator, seedKnown: seedKnown, catalog: reference, window: window, gates: gates, now: now)
+        var settings = ValidationSettings(generator: generator, seedKnown: seedKnown, catalog: reference, window: window, gates: gates, now: now)
+        settings.timesMoved = timesMoved
+        return settings
     }
 }
 
@@ -155,8 +162,9 @@ extension Validator {
     /// The tag of a validator's section in a partial file.
     public static let partialTag = "validator"
     /// The version of the validator section this build writes and reads (2: IDs hashed 8 bytes a step; the facts of
-    /// version 1 hold other hashes, so they cannot be merged with this build's).
-    public static let partialVersion = 3
+    /// version 1 hold other hashes, so they cannot be merged with this build's; 4: the settings say whether the
+    /// timestamps were moved).
+    public static let partialVersion = 4
 
     /// A validator whose state can be written as a partial (``partialSection(gatesFile:)``) and merged with
     /// others (``merging(_:settings:sourceOrder:)``): it checks each record as it comes, and keeps what needs the

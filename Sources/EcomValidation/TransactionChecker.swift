@@ -483,7 +483,8 @@ final class TransactionChecker: TypeChecker {
         let catalog = context.catalog
         switch fraudType {
         case .time:
-            guard let local else { return nil }
+            // Timestamps a replay moved keep no local hour of their making.
+            guard let local, context.settings.timesMoved == nil else { return nil }
             let hour = Self.hour(local)
             return (2..<4).contains(hour) ? nil : "time fraud at \(hour):00 local, not between 02:00 and 04:00"
         case .location:
@@ -567,11 +568,17 @@ final class TransactionChecker: TypeChecker {
                                     clusterNote: burstSizes.count == 1 ? " (velocity frauds come in 1 burst of \(sizes))"
                                         : " (velocity frauds come in \(burstSizes.count) bursts of \(sizes / max(1, burstSizes.count)) on average)")
         results.append(mix)
-        results.append(Equivalence.split(id: "distribution.local_hours", type: type, title: "local hours of legitimate transactions follow the configured profile",
-                                         names: (0..<24).map { String(format2($0)) }, counts: localHours,
-                                         expected: model.hours, gates: gates))
-        results.append(weekendRatio(gates: gates))
-        results.append(seasonalUplift(gates: gates))
+        var timeProfiles = [Equivalence.split(id: "distribution.local_hours", type: type, title: "local hours of legitimate transactions follow the configured profile",
+                                              names: (0..<24).map { String(format2($0)) }, counts: localHours,
+                                              expected: model.hours, gates: gates),
+                            weekendRatio(gates: gates), seasonalUplift(gates: gates)]
+        if let moved = context.settings.timesMoved {
+            for index in timeProfiles.indices {
+                timeProfiles[index].status = .inconclusive
+                timeProfiles[index].reason = "the timestamps are not those the records were made at (\(moved)): local hours, weekdays and dates are not judged"
+            }
+        }
+        results += timeProfiles
         results.append(categoryResult(gates: gates))
         results.append(scoreResult(gates: gates))
         return results

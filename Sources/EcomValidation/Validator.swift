@@ -19,6 +19,10 @@ public struct ValidationSettings: Sendable {
     public var gates: Gates
     /// Later timestamps are in the future.
     public var now: Int64
+    /// Why the records' timestamps are not the times they were made at (a replay rebased them, or looped them on in
+    /// time), or nil: then their local hours, weekdays and dates say nothing of the configured profiles, and the
+    /// checks of those are inconclusive, a time fraud's hour is not judged.
+    public var timesMoved: String?
 
     /// Settings for data from `generator`'s configuration; the catalog defaults to the generator's, the window to
     /// its default one, `now` to the current time.

@@ -184,7 +184,12 @@ struct AuditCommand: ParsableCommand {
         }
         if start != nil || end != nil {
             settings.window = (start?.timestamp.milliseconds ?? settings.window.start, end?.timestamp.milliseconds ?? settings.window.end)
+        } else if let shift = runManifest?.timeShift, runManifest?.timesMoved != nil {
+            // A replay that moved the records' timestamps moved the window they are in as far: its first pass by the
+            // rebase, its last pass by the loops' periods on top.
+            settings.window = (settings.window.start &+ shift.first, settings.window.end &+ shift.first &+ shift.lastPassFurther)
         }
+        settings.timesMoved = runManifest?.timesMoved
         // Kept as partials, then judged in offset order: which copy of a record read twice is the duplicate must not
         // depend on the order the partitions' records arrived in, nor on which thread validated them. A partial file
         // holds one validator's section.
