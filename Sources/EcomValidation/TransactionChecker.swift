@@ -150,7 +150,13 @@ final class TransactionChecker: TypeChecker {
     @inline(__always)
     static func isWholeCents(_ value: Double) -> Bool {
         let scaled = value * 100
-        return abs(scaled - scaled.rounded()) <= 1e-6 * max(1, abs(scaled))
+        // Past 2^52 every double is whole (and the conversion below could overflow); NaN is no amount JSON can write.
+        guard abs(scaled) < 4_503_599_627_370_496 else { return true }
+        let fraction = abs(scaled - Double(Int64(scaled)))
+        // The error of a two-decimal amount's binary fraction is about 2^-52 of it: far below a tenth of a cent below
+        // a billion dollars.
+        let tolerance = max(1e-6, abs(scaled) * 1e-12)
+        return fraction <= tolerance || fraction >= 1 - tolerance
     }
 
     /// A score in thousandths, as records write it (three decimals); out of range scores are held, not trapped on.

@@ -61,3 +61,20 @@ private func referenceCents(_ value: Double) -> Int64 {
     }
     #expect(inside > 10_000 && Double(insideTaken) / Double(inside) > 0.99, "\(insideTaken) of \(inside) points well inside taken")
 }
+
+/// Every amount written with two decimals is whole cents, as its double reads back; one with a third decimal that is
+/// not 0 is not; values beyond 2^52 cents are whole.
+@Test func wholeCentsAreTheAmountsWrittenWithTwoDecimals() {
+    for cents in stride(from: -200_000, through: 2_000_000, by: 1) where cents % 7 == 0 || abs(cents) < 20_000 {
+        let text = String(format: "%.2f", Double(cents) / 100)
+        #expect(TransactionChecker.isWholeCents(Double(text)!), "\(text)")
+        for third in [1, 4, 5, 9] where cents % 97 == 0 {
+            let odd = text + "\(third)"
+            #expect(!TransactionChecker.isWholeCents(Double(odd)!), "\(odd)")
+        }
+    }
+    for value in [99999999999.99, 4503599627370.49, 1e15, -1e15, 1e300, .greatestFiniteMagnitude] {
+        #expect(TransactionChecker.isWholeCents(value), "\(value)")
+    }
+    #expect(!TransactionChecker.isWholeCents(0.001) && !TransactionChecker.isWholeCents(-0.009) && !TransactionChecker.isWholeCents(12345678.905))
+}
