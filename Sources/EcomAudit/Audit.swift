@@ -362,7 +362,12 @@ public final class Audit: @unchecked Sendable {
                             partition.notBefore = time
                         }
                     case let .offsets(list):
-                        if let given = list.last(where: { ($0.topic == nil || $0.topic == name) && $0.partition == number }) { start = given.offset }
+                        // A partition not named starts where it would without --from: the manifest's first offset.
+                        if let given = list.last(where: { ($0.topic == nil || $0.topic == name) && $0.partition == number }) {
+                            start = given.offset
+                        } else if let first = entry?.partitions[number]?.firstOffset {
+                            start = first
+                        }
                     }
                     partition.start = max(start, partition.low)
                     partition.next = partition.start
@@ -840,7 +845,7 @@ public final class Audit: @unchecked Sendable {
             let expected = KafkaPartitioner.partition(of: key, partitions: topic.keyPartitions)
             if expected != partition.number {
                 let over = topic.keyPartitions == topic.partitionCount ? "" : " of the \(topic.keyPartitions) the run wrote to"
-                partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: nil,
+                partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text),
                                                   message: "key \(Self.text(key)) belongs on partition \(expected)\(over) (murmur2), not \(partition.number)"))
             }
         } else {

@@ -205,7 +205,10 @@ extension Audit {
                         // have no ID, or the run itself sent some IDs twice; the count alone cannot tell which.
                         let why = partition.records >= count
                             ? "\(count) records were delivered to \(topic.name)/\(partition.number) and \(partition.records) read, but only \(partition.distinct) distinct IDs: \(count - partition.distinct) delivered records are missing, unless some records read have no ID (see audit.parse) or the run itself sent IDs more than once (see audit.duplicate)"
-                            : "\(count - partition.distinct) of the \(count) records delivered to \(topic.name)/\(partition.number) were not read"
+                            : "\(count - partition.distinct) of the \(count) records delivered to \(topic.name)/\(partition.number) were not read there"
+                                // A record read on another partition than its key's may be one of them: a count cannot tell.
+                                + (topic.partitions.contains { $0.counts[FindingKind.misplaced.rawValue] > 0 }
+                                    ? "; records read on other partitions than their keys' (audit.partitioning) may be among them" : "")
                         partition.examples[FindingKind.missing.rawValue].append(Finding(
                             partition: partition.number, offset: nil, id: nil,
                             message: "\(why) (IDs can be named only for a seeded stream's manifest)"))
@@ -331,7 +334,9 @@ extension Audit {
                 failReason: { "\($0) records repeat an ID read before" }, inconclusive: absent ?? noID)
             add("audit.order_per_key", "timestamps of each key never go back within a partition", .order, checked: topic.withKeyAndTimestamp,
                 failReason: { "\($0) records of a key come after a later one of the same key" },
-                inconclusive: absent ?? (topic.withKeyAndTimestamp == 0 ? "no record read from \(topic.name) has both a key and a timestamp field" : nil))
+                inconclusive: absent ?? (topic.withKeyAndTimestamp > 0 ? nil
+                    : topic.idField == nil ? "records of \(topic.name) are not told apart (no ID field is known for a topic the seed does not name), so a redelivery cannot be set aside and their order is not judged; produce or replay to the record type's topic name (transactions, user-events, ...) to have it judged"
+                    : "no record read from \(topic.name) has both a key and a timestamp field"))
             add("audit.partitioning", "every key is on the partition murmur2 gives it", .misplaced, checked: read,
                 failReason: { "\($0) records are on another partition than their key's" }, inconclusive: absent)
             add("audit.key_matches_payload", "every message key equals the payload's \(topic.keyField ?? "key field")", .keyMismatch, checked: parsed,

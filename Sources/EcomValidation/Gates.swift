@@ -99,8 +99,14 @@ public struct Gates: Sendable, Equatable {
                 case "tolerance":
                     gate.tolerance = file.number(setting, of: entry)
                     if let tolerance = gate.tolerance, tolerance < 0 { file.problem(setting, of: entry, "must not be negative") }
-                case "max_violations": gate.maxViolations = file.number(setting, of: entry, minimum: 0).map(Self.count)
-                case "min_sample": gate.minimumSample = file.number(setting, of: entry, minimum: 0).map(Self.count)
+                case "max_violations", "min_sample":
+                    // Counts: whole numbers (1.5 or 1e30 is no count of records).
+                    guard let number = file.number(setting, of: entry, minimum: 0) else { break }
+                    guard number == number.rounded(.down), number <= 1e15 else {
+                        file.problem(setting, of: entry, "expected a whole number of records, 0 or more, got \(setting.value.string ?? "")")
+                        break
+                    }
+                    if setting.name == "max_violations" { gate.maxViolations = Self.count(number) } else { gate.minimumSample = Self.count(number) }
                 case "gating": gate.gating = file.bool(setting, of: entry)
                 default:
                     file.problem(setting, of: entry, "unknown gate setting; use expected, tolerance, max_violations, gating or min_sample")

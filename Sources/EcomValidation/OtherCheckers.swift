@@ -119,7 +119,11 @@ final class UserEventChecker: TypeChecker {
         guard let session = tokens.string(slot: slots, sessionSlot), let user, let timestamp else { return }
         let device = tokens.string(slot: slots, deviceSlot)
         let deviceIndex = device.flatMap { value in devices.index(of: value) }
-        let sessionEvent = SessionEvent(key: idHash(session), user: Int32(user), timestamp: timestamp, step: step, record: context.record,
+        // On a topic, a session's events are on its key's partition, in that partition's order: one on another
+        // partition (an audit.partitioning finding) is judged with the session's events there, not against the others.
+        var key = idHash(session)
+        if case let .topic(_, partition, _) = location { key ^= UInt64(truncatingIfNeeded: Int64(partition) + 1) &* 0x9E37_79B9_7F4A_7C15 }
+        let sessionEvent = SessionEvent(key: key, user: Int32(user), timestamp: timestamp, step: step, record: context.record,
                                         device: deviceIndex.map { Int8($0) } ?? (device == nil ? -1 : -2),
                                         otherDevice: deviceIndex == nil ? device?.text : nil, location: context.deferred ? location : nil)
         if context.deferred { deferredEvents.append(sessionEvent) } else { apply(sessionEvent, at: location) }

@@ -539,6 +539,10 @@ final class TransactionChecker: TypeChecker {
             burstSizes.append(size)
         }
         var results = tallyResults(tallies, gates: gates, empty: "no transaction had the fields this check reads")
+        // Compared with the catalog's users, a transaction whose user is not there has nothing to be compared with.
+        if userDetails.checked == 0, userReference.checked > 0, userReference.violations == userReference.checked, let index = results.firstIndex(where: { $0.id == userDetails.id }) {
+            results[index].reason = "no transaction's user_id is in the catalog (see referential.user_id): no user_type to compare with"
+        }
         let generator = context.settings.generator
         let config = generator.config
         let model = expectations

@@ -171,3 +171,15 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     #expect(report.check("business.totals", .transactions)?.examples.first?.message.contains("is not a whole number of cents") == true)
     #expect(try found(report, "referential.product_details", .transactions) == ([priceLine], 1))
 }
+
+/// With no transaction's user in the catalog, the user_type check has nothing to compare with, and says so.
+@Test func userDetailsSayWhyTheyCouldNotBeCompared() throws {
+    let report = try validated(.transactions, count: 50) { records in
+        for index in records.indices {
+            let user = get(records[index], "user_id")?.stringValue ?? ""
+            set(&records[index], "user_id", .string(user.replacingOccurrences(of: "user_0", with: "user_9")))
+        }
+    }
+    let details = try #require(report.check("referential.user_details", .transactions))
+    #expect(details.status == .inconclusive && details.reason?.hasPrefix("no transaction's user_id is in the catalog") == true, "\(details.reason ?? "")")
+}

@@ -126,6 +126,12 @@ func schemaProblems(_ reportPath: String) throws -> String {
     try "referential.user_id: {max_violations: -1}\n".write(to: gates, atomically: true, encoding: .utf8)
     let negative = try CLI.run(["validate", fixture, "--gates", gates.path])
     #expect(negative.status == 2 && negative.stderr.contains("0 or more"), "\(negative.stderr)")
+    for count in ["1.5", "1e30"] {
+        try "referential.user_id: {max_violations: \(count)}\nschema.parse: {min_sample: \(count)}\n".write(to: gates, atomically: true, encoding: .utf8)
+        let fraction = try CLI.run(["validate", fixture, "--gates", gates.path])
+        #expect(fraction.status == 2 && fraction.stderr.contains("referential.user_id.max_violations") && fraction.stderr.contains("schema.parse.min_sample")
+                && fraction.stderr.contains("a whole number of records"), "\(count): \(fraction.stderr)")
+    }
     // A gate whose name matches no check of the run is named on stderr; the others still apply.
     try "schema.enumz: {gating: false}\nreferential.product_id: {max_violations: 1000}\n".write(to: gates, atomically: true, encoding: .utf8)
     let misspelt = try CLI.run(["validate", fixture, "--seed", "42", "--gates", gates.path, "--expect", "regions.Europa=0.3"])

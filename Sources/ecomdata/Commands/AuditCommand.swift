@@ -31,7 +31,7 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "The producing run's manifest (stream, produce or roundtrip write one).")
     var manifest: String?
 
-    @Option(help: ArgumentHelp("Where to start: beginning, manifest (the manifest's first offsets; the default with --manifest), a time (2024-09-02T10:00:00Z: the first record with that CreateTime or later), or offsets as [topic/]partition:offset,...", valueName: "from"))
+    @Option(help: ArgumentHelp("Where to start: beginning, manifest (the manifest's first offsets; the default with --manifest), a time (2024-09-02T10:00:00Z: the first record with that CreateTime or later), or offsets as [topic/]partition:offset,... (partitions not named start at the manifest's first offsets, else the beginning)", valueName: "from"))
     var from: String?
 
     @Flag(help: "Keep reading until SIGINT or SIGTERM, reporting every --interval seconds; then read to the ends of that moment and report.")
