@@ -283,7 +283,10 @@ private final class ParallelRun: @unchecked Sendable {
     private let threads: Int
     private let chunkBytes: Int
     private let progress: ((Int) -> Void)?
-    private let lock = NSLock()
+    private let lock = NSCondition()
+    /// How many chunks the readers may be ahead of the merger: a reader that would go further waits for it, so that a
+    /// worker held up (by the machine) does not let the others fill memory with finished chunks and their pages.
+    private let maxAhead: Int
     private var cursor = 0, cursorLine = 1, cursorIndex = 0
     private var waiting: [Int: Finished] = [:]
     private var nextToApply = 0
@@ -312,6 +315,7 @@ private final class ParallelRun: @unchecked Sendable {
         self.whole = whole
         self.threads = threads
         self.chunkBytes = max(1, chunkBytes)
+        maxAhead = 4 * threads
         self.progress = progress
     }
 
@@ -349,6 +353,8 @@ private final class ParallelRun: @unchecked Sendable {
     private func nextChunk() -> Chunk? {
         lock.lock()
         defer { lock.unlock() }
+        // The chunk at `nextToApply` is being read by another worker (this one has handed in all of its own).
+        while cursorIndex - nextToApply >= maxAhead && cursor < bytes.count { lock.wait() }
         guard cursor < bytes.count, let base = bytes.baseAddress else { return nil }
         var end = min(bytes.count, cursor + chunkBytes)
         if end < bytes.count {
@@ -396,6 +402,7 @@ private final class ParallelRun: @unchecked Sendable {
             lock.lock()
         }
         merging = false
+        lock.broadcast()
         lock.unlock()
     }
 
