@@ -452,6 +452,7 @@ public final class Audit: @unchecked Sendable {
         let began = Self.clock()
         var lastProgress = began
         var lastReport = began
+        var lastBrokerCheck = began
         following = follow != nil
         self.progress = progress
         var checkEnds = true
@@ -566,6 +567,18 @@ public final class Audit: @unchecked Sendable {
                         lastProgress = now
                     } else if !following && waited(lastProgress) > request.idleTimeout {
                         for partition in remaining() { partition.stalled = true }
+                    } else if following && waited(lastBrokerCheck) >= max(interval, 1) {
+                        // Following, nothing arriving: a broker that went away is found by asking it for a partition's
+                        // offsets now and then, which fails within --timeout (exit 3) instead of waiting for ever.
+                        lastBrokerCheck = now
+                        if let topic = topics.first(where: { $0.exists && !$0.partitions.isEmpty }) {
+                            do {
+                                // (The many-partition query: the one-partition one waits past its timeout for a leader.)
+                                _ = try kafka.watermarks([(topic.name, topic.partitions[0].number)], high: true, timeout: request.metadataTimeout)
+                            } catch {
+                                throw KafkaError(.broker, "while following, the broker did not answer within \(request.metadataTimeout) s (\(error.message)): it is gone or cannot be reached")
+                            }
+                        }
                     }
                 }
                 if let progress, Double(now - lastReport) / 1000 >= interval {

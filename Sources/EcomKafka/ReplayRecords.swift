@@ -281,7 +281,12 @@ extension ReplayRecords {
             }
             partitions = topic.partitions
             consumer = try KafkaConsumer(configuration: configuration)
-            for partition in 0..<Int32(partitions) { ends[partition] = try consumer.watermarks(topic: name, partition: partition, timeout: timeout) }
+            // Asked for all partitions at once (one partition at a time, librdkafka waits past the timeout for a
+            // leader when the broker has gone meanwhile).
+            let all = (0..<Int32(partitions)).map { (topic: name, partition: $0) }
+            let lows = try consumer.watermarks(all, high: false, timeout: timeout)[name] ?? [:]
+            let highs = try consumer.watermarks(all, high: true, timeout: timeout)[name] ?? [:]
+            for partition in 0..<Int32(partitions) { ends[partition] = (low: lows[partition] ?? 0, high: highs[partition] ?? 0) }
             try consumer.assign(ends.filter { $0.value.high > $0.value.low }.map { (name, $0.key, $0.value.low) })
         } catch {
             throw .kafka(error.description)

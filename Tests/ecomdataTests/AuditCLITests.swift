@@ -418,3 +418,35 @@ func locations(_ check: JSONValue?) -> [String] {
     }
     #expect(checks(report, "temporal.window").first?["status"]?.stringValue == "pass")
 }
+
+/// Following a broker that goes away ends with exit 3 within --timeout and a few seconds, saying so, instead of
+/// printing the same count for ever.
+@Test func auditFollowingABrokerThatGoesAwayExitsThree() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    let follow = Process()
+    follow.executableURL = CLI.executable
+    follow.arguments = ["audit", "--follow", "--interval", "0.5", "--timeout", "2", "--topics", "transactions", "--brokers", broker.bootstrap]
+    // stderr to a file: librdkafka logs every failed reconnection there, which would fill a pipe nobody reads yet.
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let errorsFile = dir.appendingPathComponent("stderr.txt")
+    FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
+    let errors = try FileHandle(forWritingTo: errorsFile)
+    follow.standardOutput = FileHandle.nullDevice
+    follow.standardError = errors
+    try follow.run()
+    Thread.sleep(forTimeInterval: 2)
+    broker.process.interrupt()
+    broker.process.waitUntilExit()
+    let stopped = Date()
+    let deadline = stopped.addingTimeInterval(30)
+    while follow.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+    if follow.isRunning { follow.terminate() }
+    follow.waitUntilExit()
+    try errors.close()
+    let stderr = try String(contentsOf: errorsFile, encoding: .utf8)
+    #expect(Date().timeIntervalSince(stopped) < 15, "\(stderr)")
+    #expect(follow.terminationStatus == 3, "\(stderr)")
+    #expect(stderr.contains("did not answer within 2.0 s"), "\(stderr)")
+}
