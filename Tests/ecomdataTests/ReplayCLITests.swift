@@ -321,7 +321,8 @@ func replayUsageErrorsExitTwo(arguments: [String]) throws {
     }
     #expect(try kcatLines(brokers: broker.bootstrap, topic: "transactions", format: "%s\n").isEmpty, "records were sent")
     // Up to the last instant the format holds, it is replayed.
-    #expect(try CLI.run(["replay", file, "--topic", "transactions", "--max", "--rebase", "9990-01-01", "--brokers", broker.bootstrap]).status == 0)
+    #expect(try CLI.run(["replay", file, "--topic", "transactions", "--max", "--rebase", "9990-01-01", "--brokers", broker.bootstrap,
+                         "--manifest", dir.appendingPathComponent("m.json").path]).status == 0)
 }
 
 /// Replayed into a topic the seed does not name (with --key-field), records have no known ID field: the audit
