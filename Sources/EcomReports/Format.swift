@@ -1,5 +1,11 @@
 import Foundation
 
+extension Unicode.Scalar {
+    /// A control character (C0, DEL or C1): text from the data that a terminal would act on (an escape sequence, a
+    /// line break that forges a line) and that HTML does not allow; each output escapes or replaces it.
+    public var isControlCharacter: Bool { value < 0x20 || (0x7F...0x9F).contains(value) }
+}
+
 /// Number and text formatting shared by the renderers: fixed decimals, so output is stable across runs.
 enum Format {
     /// `value` with exactly `digits` decimals (`-0.00` written `0.00`); non-finite values as `—`.

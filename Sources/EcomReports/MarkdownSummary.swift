@@ -73,7 +73,7 @@ struct MarkdownSummary {
             case "&": out += "&amp;"
             case "\r\n", "\r", "\n": out += "<br>"
             // Other control characters (escape sequences a terminal would act on, NUL) as U+FFFD.
-            case _ where character.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }: out += "\u{FFFD}"
+            case _ where character.unicodeScalars.contains(where: \.isControlCharacter): out += "\u{FFFD}"
             default: out.append(character)
             }
         }

@@ -22,10 +22,7 @@ public enum ReportRenderer {
     /// The page with the control characters a string from the data may have brought (the templates have none but
     /// tab and newline) as U+FFFD: HTML does not allow them, and a terminal showing the file would act on them.
     static func withoutControlCharacters(_ html: String) -> String {
-        func isControl(_ scalar: Unicode.Scalar) -> Bool {
-            let value = scalar.value
-            return (value < 0x20 && value != 0x09 && value != 0x0A && value != 0x0D) || (0x7F...0x9F).contains(value)
-        }
+        func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.isControlCharacter && !["\t", "\n", "\r"].contains(scalar) }
         guard html.unicodeScalars.contains(where: isControl) else { return html }
         var out = String.UnicodeScalarView()
         for scalar in html.unicodeScalars { out.append(isControl(scalar) ? "\u{FFFD}" : scalar) }

@@ -181,11 +181,15 @@ public struct Tally: Sendable {
     public mutating func fail(at location: RecordLocation, id: @autoclosure () -> String?, _ message: @autoclosure () -> String) {
         checked += 1
         violations += 1
-        if examples.count < Tally.exampleLimit {
-            examples.append(Example(location: location, id: id().map(Tally.bounded), message: Tally.bounded(message())))
-        } else if Tally.keepsLastFailure {
-            lastFailure = Example(location: location, id: id().map(Tally.bounded), message: Tally.bounded(message()))
-        }
+        keep(location, id(), message())
+    }
+
+    /// Keeps a failure as an example while there are fewer than the limit, else as the last failure for the
+    /// quarantine; the ID and message are built only then.
+    private mutating func keep(_ location: RecordLocation, _ id: @autoclosure () -> String?, _ message: @autoclosure () -> String) {
+        guard examples.count < Tally.exampleLimit || Tally.keepsLastFailure else { return }
+        let example = Example(location: location, id: id().map(Tally.bounded), message: Tally.bounded(message()))
+        if examples.count < Tally.exampleLimit { examples.append(example) } else { lastFailure = example }
     }
 
     /// A message or ID from the data cut to its first 500 characters (a megabyte-long field would otherwise be
@@ -206,11 +210,7 @@ public struct Tally: Sendable {
     /// A record already counted as passing turned out to break the check (found at the end of the run).
     public mutating func failCounted(at location: RecordLocation, id: String?, _ message: String) {
         violations += 1
-        if examples.count < Tally.exampleLimit {
-            examples.append(Example(location: location, id: id.map(Tally.bounded), message: Tally.bounded(message)))
-        } else if Tally.keepsLastFailure {
-            lastFailure = Example(location: location, id: id.map(Tally.bounded), message: Tally.bounded(message))
-        }
+        keep(location, id, message)
     }
 
     /// Records a result: pass, or fail when a record broke the check.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EcomGeneration
 import EcomModel
+import EcomReports
 import Foundation
 
 /// Flags every generating command shares: seed, config file, overrides and scenario.
@@ -79,10 +80,10 @@ enum Console {
     /// Text from the data (a record's field, a key, a file or topic name) as a terminal may show it: control
     /// characters (C0, DEL, C1), which could move the cursor or retitle the window, written as `\u001b` escapes.
     static func shown(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        guard text.unicodeScalars.contains(where: \.isControlCharacter) else { return text }
         var shown = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
-            if isControl(scalar) {
+            if scalar.isControlCharacter {
                 shown.append(contentsOf: String(format: "\\u%04x", scalar.value).unicodeScalars)
             } else {
                 shown.append(scalar)
@@ -91,7 +92,6 @@ enum Console {
         return String(shown)
     }
 
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) }
 
     static func info(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
