@@ -45,6 +45,8 @@ final class UserEventChecker: TypeChecker {
     /// the held events judged out of order while the current record was checked.
     var keepsLines = false
     private var heldLines: [UInt64: [UInt8]] = [:]
+    /// With a quarantine: the lines of the first two events of each session whose user is not settled yet.
+    private var unsettledLines: [UInt64: (first: [UInt8], other: [UInt8]?)] = [:]
     var heldFailures: [(line: [UInt8], location: RecordLocation, check: String, message: String)] = []
     /// Purchase events' transactions, resolved at the end against the transactions read.
     var purchases: [(transaction: UInt64, location: RecordLocation, id: String?, text: String)] = []
@@ -98,8 +100,9 @@ final class UserEventChecker: TypeChecker {
         if let event {
             // An event type that is none of the schema's is the enum check's finding: its fields are not judged here.
             let name = eventTypes.index(of: event).map { eventTypes.names[$0] }
-            let hasProduct = tokens.string(slot: slots, productSlot) != nil, hasCategory = tokens.string(slot: slots, categorySlot) != nil
-            let hasTransaction = tokens.string(slot: slots, transactionSlot) != nil
+            // A field is there when it has a value: one of the wrong type is the schema's finding (schema.types), not a missing one.
+            let hasProduct = tokens.hasValue(slot: slots, productSlot), hasCategory = tokens.hasValue(slot: slots, categorySlot)
+            let hasTransaction = tokens.hasValue(slot: slots, transactionSlot)
             var problem: String?
             if let name {
                 if Self.productless.contains(name) {
@@ -184,7 +187,10 @@ final class UserEventChecker: TypeChecker {
         } else {
             // The first event's user is judged with the next events (see `judgeUser`).
             sessions[event.key] = Session(user: event.user, steps: event.step, last: event.timestamp, lastAt: location(), firstAt: location())
-            if keepsLines { heldLines[event.key] = Array(event.record) }
+            if keepsLines {
+                heldLines[event.key] = Array(event.record)
+                unsettledLines[event.key] = (Array(event.record), nil)
+            }
             // A session has one device: counted per session (per event, a session's ten-odd events would
             // count as ten independent draws).
             if event.device >= 0 {
@@ -209,19 +215,26 @@ final class UserEventChecker: TypeChecker {
                 sessionUser.pass()
                 sessionUser.pass()
                 state.firstAt = nil
+                unsettledLines[event.key] = nil
             } else {
                 state.other = (event.user, location, id())
+                if keepsLines { unsettledLines[event.key]?.other = Array(event.record) }
             }
             return
         }
-        // The third event decides between the first two.
+        // The third event decides between the first two; the odd one is quarantined with its own line.
+        let lines = unsettledLines.removeValue(forKey: event.key)
         if event.user == other.user {
-            sessionUser.fail(at: firstAt, id: nil, "session \(session()) has user \(users(state.user, other.user))")
+            let message = "session \(session()) has user \(users(state.user, other.user))"
+            sessionUser.fail(at: firstAt, id: nil, message)
+            if let lines { heldFailures.append((lines.first, firstAt, sessionUser.id, message)) }
             sessionUser.pass()
             state.user = other.user
         } else {
             sessionUser.pass()
-            sessionUser.fail(at: other.at, id: other.id, "session \(session()) has user \(users(other.user, state.user))")
+            let message = "session \(session()) has user \(users(other.user, state.user))"
+            sessionUser.fail(at: other.at, id: other.id, message)
+            if let lines { heldFailures.append((lines.other ?? [], other.at, sessionUser.id, message)) }
         }
         sessionUser.record(event.user == state.user, at: location, id: id(), "session \(session()) has user \(users(event.user, state.user))")
         state.firstAt = nil
@@ -379,7 +392,8 @@ final class ProductUpdateChecker: TypeChecker {
         if discount < 0 || discount > 100 { return .broken("discount_percent \(discount) is not a percentage") }
         if kind == "promotion" {
             guard discount > 0 else { return .broken("a promotion without a discount") }
-            let discounted = max(1, oldCents * (100 - discount) / 100)
+            // Amounts are held within ±2^60 cents: the product takes 128 bits, the quotient fits again (discount in 0-100).
+            let discounted = max(1, Int64(100).dividingFullWidth(oldCents.multipliedFullWidth(by: 100 - discount)).quotient)
             if newCents != discounted {
                 return .broken("promotion of \(discount) % off \(old) costs \(Double(discounted) / 100), not \(new)")
             }
@@ -399,7 +413,9 @@ final class ProductUpdateChecker: TypeChecker {
         records += 1
         if let update = tokens.string(slot: slots, updateSlot) {
             updateTypes.add(update)
-            switch judgeNumbers(tokens, slots) {
+            // Numbers and a type the schema rejects are its findings: the update's rules are judged on valid values only.
+            let judged = [updateSlot, oldPriceSlot, newPriceSlot, discountSlot, stockSlot, availableSlot].allSatisfy { matcher.accepts(tokens, slots, $0) }
+            switch judged ? judgeNumbers(tokens, slots) : .unjudged {
             case .kept: consistency.pass()
             case let .broken(problem): consistency.fail(at: location, id: id?.text, problem)
             case .unjudged: break
@@ -498,7 +514,7 @@ final class AlertChecker: TypeChecker {
         }
         if let alertType = tokens.string(slot: slots, alertTypeSlot) { alertTypes.add(alertType) }
         let score = tokens.number(slot: slots, scoreSlot)
-        if let score, let level = tokens.string(slot: slots, riskSlot) {
+        if let score, let level = tokens.string(slot: slots, riskSlot), matcher.accepts(tokens, slots, riskSlot), matcher.accepts(tokens, slots, scoreSlot) {
             let band = score >= 0.9 ? "critical" : score >= 0.8 ? "high" : "medium"
             risk.record(level.elementsEqual(band.utf8), at: location, id: id?.text, "risk_level \(level.text) for fraud_score \(score), whose band is \(band)")
         }
@@ -507,7 +523,8 @@ final class AlertChecker: TypeChecker {
                          "city \(city.text) in \(country.text) is not in the cities fixture")
         }
         let claimed = tokens.string(slot: slots, transactionTimeSlot).flatMap(ISOTimestamp.parse)
-        if let timestamp, let claimed {
+        // An alert that names its transaction is judged at the end, against the transaction's own time when it is read.
+        if tokens.string(slot: slots, transactionSlot) == nil, let timestamp, let claimed {
             afterTransaction.record(timestamp >= claimed, at: location, id: id?.text,
                                     "raised at \(Timestamp(milliseconds: timestamp)), before its transaction at \(Timestamp(milliseconds: claimed))")
         }
@@ -524,7 +541,20 @@ final class AlertChecker: TypeChecker {
         var exists = Tally("referential.alert_transaction", .referential, .fraudAlerts,
                            "an alert's transaction is a fraud or high-scored transaction of the data, and the alert repeats its time, user, amount, score and label")
         var after = afterTransaction
-        if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
+        let read = (all[.transactions] as? TransactionChecker).flatMap { $0.records > 0 ? $0 : nil }
+        for item in references {
+            guard let raised = item.raised else { continue }
+            // The transaction's own time when it was read (a wrong transaction_timestamp is then the reference check's
+            // finding, not a reason to call a timely alert early); else the time the alert gives it.
+            if let actual = read?.flagged[item.transaction] {
+                after.record(raised >= actual.time, at: item.location, id: item.id,
+                             "raised at \(Timestamp(milliseconds: raised)), before its transaction \(item.text) at \(Timestamp(milliseconds: actual.time))")
+            } else if let claimed = item.claimed {
+                after.record(raised >= claimed, at: item.location, id: item.id,
+                             "raised at \(Timestamp(milliseconds: raised)), before its transaction at \(Timestamp(milliseconds: claimed))")
+            }
+        }
+        if let transactions = read {
             for item in references {
                 guard transactions.ids.contains(item.transaction) else {
                     exists.fail(at: item.location, id: item.id, "transaction \(item.text) is not among the transactions read")
@@ -533,11 +563,6 @@ final class AlertChecker: TypeChecker {
                 guard let actual = transactions.flagged[item.transaction] else {
                     exists.fail(at: item.location, id: item.id, "transaction \(item.text) is neither labelled a fraud nor scored 0.5 or more: no alert is raised for it")
                     continue
-                }
-                // Raised before the transaction it names, when the alert's own transaction_timestamp hides it.
-                if let raised = item.raised, raised < actual.time, (item.claimed ?? .min) <= raised {
-                    after.failCounted(at: item.location, id: item.id,
-                                      "raised at \(Timestamp(milliseconds: raised)), before its transaction \(item.text) at \(Timestamp(milliseconds: actual.time))")
                 }
                 var differences: [String] = []
                 if let claimed = item.claimed, claimed != actual.time {
@@ -632,7 +657,7 @@ final class AnalyticsChecker: TypeChecker {
             windows.record(end - start == 300_000 && timestamp >= end, at: location, id: id?.text,
                            "window \(Timestamp(milliseconds: start))-\(Timestamp(milliseconds: end)) computed at \(Timestamp(milliseconds: timestamp))")
         }
-        if let dimension = tokens.string(slot: slots, dimensionSlot), let value = tokens.string(slot: slots, valueSlot) {
+        if let dimension = tokens.string(slot: slots, dimensionSlot), let value = tokens.string(slot: slots, valueSlot), matcher.accepts(tokens, slots, dimensionSlot) {
             let config = context.settings.generator.config
             let ok: Bool
             switch dimension.text {
@@ -643,7 +668,8 @@ final class AnalyticsChecker: TypeChecker {
             dimensions.record(ok, at: location, id: id?.text, "\(dimension.text) \"\(value.text)\" is not a known value")
         }
         if let metric = tokens.string(slot: slots, metricSlot), let unit = tokens.string(slot: slots, unitSlot),
-           let value = tokens.number(slot: slots, resultSlot), let expected = Self.metricUnits[metric.text] {
+           let value = tokens.number(slot: slots, resultSlot), let expected = Self.metricUnits[metric.text],
+           [metricSlot, unitSlot, resultSlot].allSatisfy({ matcher.accepts(tokens, slots, $0) }) {
             var problem: String?
             if !unit.elementsEqual(expected.utf8) {
                 problem = "\(metric.text) in \(unit.text), not \(expected)"

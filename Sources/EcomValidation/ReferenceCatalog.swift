@@ -81,6 +81,10 @@ public final class ReferenceCatalog: @unchecked Sendable {
                   let category = record["category"]?.stringValue, let price = record["price"]?.doubleValue else {
                 throw .badCatalog(path, line: line, "a product needs product_id, name, category and price")
             }
+            // A catalog price is a price: a billion dollars or more (or below zero) is a broken catalog, not a number to trap on.
+            guard price >= 0, price < 1e9 else {
+                throw .badCatalog(path, line: line, "price \(price) of \(id) is not a price (0 up to a billion)")
+            }
             addProduct(id: Array(id.utf8), ProductEntry(name: Array(name.utf8), category: category, priceCents: Int64((price * 100).rounded())))
         }
         indexCities()

@@ -160,6 +160,8 @@ final class SchemaMatcher: @unchecked Sendable {
     /// Per node, its path (`.location.city`, `.products[].price`), for messages and slot look-ups.
     private let paths: [String]
     private let regexes: [NSRegularExpression]
+    /// Per slot, its node.
+    private let slotNodes: [Int32]
 
     /// Compiles the schema of `type`; the numeric ranges of `rangeExempt` paths (`.location.latitude`) are left
     /// to another check.
@@ -168,6 +170,9 @@ final class SchemaMatcher: @unchecked Sendable {
         var builder = Builder(store: store, exempt: rangeExempt)
         root = Int(builder.add(name: "", path: "", type: .object(RecordSchema.fields(of: type)), nullable: false, inArray: false))
         slotCount = builder.slots
+        var slotNodes = Array(repeating: Int32(-1), count: builder.slots)
+        for (index, node) in builder.nodes.enumerated() where node.slot >= 0 { slotNodes[Int(node.slot)] = Int32(index) }
+        self.slotNodes = slotNodes
         paths = builder.paths
         regexes = builder.regexes
         nodes = .allocate(capacity: builder.nodes.count)
@@ -242,7 +247,7 @@ final class SchemaMatcher: @unchecked Sendable {
         func value() -> String {
             switch tokens.kind(token) {
             case .string: "\"\(tokens.string(token).text)\""
-            default: tokens.number(token).map { "\($0)" } ?? "\(tokens.kind(token))"
+            default: tokens.integer(token).map { "\($0)" } ?? tokens.number(token).map { "\($0)" } ?? "\(tokens.kind(token))"
             }
         }
         switch finding.problem {
@@ -284,6 +289,29 @@ final class SchemaMatcher: @unchecked Sendable {
             findings.removeAll()
             UnsafeMutableBufferPointer(rebasing: slots[..<(2 * slotCount)]).update(repeating: -1)
             checkChildren(of: root, tokens, 0, slots, &findings, LastOfEachName.self)
+        }
+    }
+
+    /// Whether the value at `slot` of a checked record is there and breaks none of its field's rules (type, enum,
+    /// range, format): the checks beyond the schema judge such values only, so that a value the schema rejects is one
+    /// finding, not also a broken business rule.
+    func accepts(_ tokens: Tokens, _ slots: Slots, _ slot: Int) -> Bool {
+        let token = Int(slots[slot])
+        guard token >= 0, let node = nodes.baseAddress.map({ $0 + Int(slotNodes[slot]) }) else { return false }
+        let kind = tokens.kind(token)
+        func inRange(_ value: Double) -> Bool {
+            node.pointee.rangeExempt || (value >= node.pointee.minimum && value <= node.pointee.maximum)
+        }
+        switch node.pointee.kind {
+        case .string:
+            guard kind == .string else { return false }
+            if node.pointee.valueCount >= 0 { return slots[slotCount + slot] >= 0 }
+            return node.pointee.format == .none || matches(node, tokens.string(token))
+        case .integer: return tokens.integer(token).map { inRange(Double($0)) } ?? false
+        case .number: return tokens.number(token).map(inRange) ?? false
+        case .boolean: return kind == .true || kind == .false
+        case .object: return kind == .object
+        case .array: return kind == .array
         }
     }
 

@@ -120,6 +120,12 @@ extension Tokens {
         return token >= 0 ? integer(token) : nil
     }
 
+    /// Whether the field at a slot is there with a value other than null (of whatever type).
+    @inline(__always) func hasValue(slot: Slots, _ index: Int) -> Bool {
+        let token = Int(slot[index])
+        return token >= 0 && kind(token) != .null
+    }
+
     @inline(__always) func bool(slot: Slots, _ index: Int) -> Bool? {
         let token = Int(slot[index])
         guard token >= 0 else { return nil }

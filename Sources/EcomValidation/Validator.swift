@@ -186,13 +186,12 @@ public final class Validator {
     private let started = Date()
     /// ID fields, the ones other types also carry (transaction_id on events and alerts) last.
     private static let idFieldOrder = [RecordType.userEvents, .fraudAlerts, .productUpdates, .analyticsResults, .transactions]
-    private let idFieldNames = idFieldOrder.map { ($0, Array($0.idField.utf8)) }
     /// The same names at stable addresses, for the comparison with each record's first key (a constant: read for
     /// every record without a retain).
     private let idFieldBytes: [(RecordType, UnsafeBufferPointer<UInt8>)]
     private let idFieldStore: ByteStore
 
-    /// ``idFieldNames`` kept in `store`.
+    /// The ID field names in ``idFieldOrder``, kept in `store`.
     private static func idFieldBytes(in store: ByteStore) -> [(RecordType, UnsafeBufferPointer<UInt8>)] {
         idFieldOrder.map { ($0, store.intern(Array($0.idField.utf8))) }
     }
@@ -268,12 +267,36 @@ public final class Validator {
     /// The record type of a record from its ID field (`transaction_id`, `event_id`, ...).
     private func recognise(_ tokens: Tokens) -> RecordType? {
         guard let member = tokens.firstMember else { return nil }
-        // Records start with their own ID; otherwise the first ID field found, other types' references last.
+        // Records start with their own ID, and no other type carries the ID of an event, update, alert or result.
         let first = tokens.key(member)
         for (type, name) in idFieldBytes where sameBytes(first, name) { return type }
-        for (type, name) in idFieldNames where tokens.member(0, name) != nil { return type }
-        return nil
+        // Else the ID fields the record has: a type whose ID no other type carries is the record's; a transaction_id
+        // alone may be an event's or an alert's reference (their own ID lost), so the field names tell then.
+        var present: [RecordType] = []
+        var child = member
+        let stop = tokens.childrenEnd(0)
+        while child < stop {
+            let key = tokens.key(child)
+            for (type, name) in idFieldBytes where sameBytes(key, name) && !present.contains(type) { present.append(type) }
+            child = tokens.next(child, inObject: true)
+        }
+        let carriedByNone = present.filter { type in !RecordType.allCases.contains { $0 != type && carriedIDs[$0.ordinal][type.ordinal] } }
+        if let type = carriedByNone.first { return type }
+        // The type whose top-level field names the record shares most (an event that lost its event_id is still an event,
+        // with its transaction_id a reference, not a transaction's ID).
+        var shared = Array(repeating: 0, count: RecordType.allCases.count)
+        child = member
+        while child < stop {
+            let key = tokens.key(child)
+            for type in RecordType.allCases where topLevelNames[type.ordinal].contains(where: { key.elementsEqual($0) }) { shared[type.ordinal] += 1 }
+            child = tokens.next(child, inObject: true)
+        }
+        guard let best = shared.max(), best >= 2, shared.filter({ $0 == best }).count == 1 else { return nil }
+        return RecordType.allCases[shared.firstIndex(of: best)!]
     }
+
+    /// Per record type (by ordinal), the names of its top-level fields.
+    private let topLevelNames: [[[UInt8]]] = RecordType.allCases.map { type in RecordSchema.fields(of: type).map { Array($0.name.utf8) } }
 
     /// Counts a line of input `source` that is not a record (`blank`), or a record's line that ended in `\r\n`.
     func countLine(source: Int, blank: Bool, crlf: Bool) {
@@ -305,8 +328,10 @@ public final class Validator {
         let after = allTallies
         guard after.count != before.count || zip(before, after).contains(where: { $0 != $1.violations }) else { return }
         var broken: [String] = [], messages: [String] = []
-        for (index, tally) in after.enumerated() where index >= before.count ? tally.violations > 0 : tally.violations > before[index] {
-            if heldFailures.contains(where: { $0.2 == tally.id }) { continue }
+        for (index, tally) in after.enumerated() {
+            // The violations this record added, less those of earlier records judged only now (quarantined above).
+            let added = tally.violations - (index < before.count ? before[index] : 0) - heldFailures.count(where: { $0.2 == tally.id })
+            if added <= 0 { continue }
             broken.append(tally.id)
             if let message = tally.lastMessage(at: location) { messages.append(message) }
         }

@@ -60,11 +60,17 @@ import Testing
         set(&fields, "timestamp", .string(Timestamp(milliseconds: time.milliseconds - 60_000).description))
         set(&fields, "transaction_timestamp", .string(Timestamp(milliseconds: time.milliseconds - 61_000).description))
     }
+    // Line 7 says its transaction came a day later than it did: a disagreement, not a reason to call the alert early
+    // (the transaction's own time is read).
+    try edit(6) { fields in
+        let time = try #require(Timestamp(parsing: fields.first { $0.0 == "transaction_timestamp" }!.1.stringValue ?? ""))
+        set(&fields, "transaction_timestamp", .string(Timestamp(milliseconds: time.milliseconds + 86_400_000).description))
+    }
     try Data((alertLines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: alertsPath))
     let damaged = try validate()
     let links = try #require(damaged.check("referential.alert_transaction"))
-    #expect(links.violations == 5, "\(links.examples.map(\.message))")
-    #expect(links.examples.map(\.location.line) == [2, 3, 4, 5, 6])
+    #expect(links.violations == 6, "\(links.examples.map(\.message))")
+    #expect(links.examples.map(\.location.line) == [2, 3, 4, 5, 6, 7])
     #expect(links.examples.first?.message.contains("neither labelled a fraud nor scored 0.5") == true)
     let late = try #require(damaged.check("temporal.alert_after_transaction"))
     #expect(late.violations == 1 && late.examples.map(\.location.line) == [6], "\(late.examples.map(\.message))")

@@ -183,3 +183,74 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     let details = try #require(report.check("referential.user_details", .transactions))
     #expect(details.status == .inconclusive && details.reason?.hasPrefix("no transaction's user_id is in the catalog") == true, "\(details.reason ?? "")")
 }
+
+/// A promotion's list price far beyond any real one is a finding (its price is not the catalog's), not an arithmetic
+/// trap: the discount is taken in 128 bits.
+@Test func aHugeListPriceOnAPromotionIsAFinding() throws {
+    var line = 0
+    let report = try validated(.productUpdates, count: 600) { records in
+        let promotion = try #require(records.indices.first { $0 > 5 && get(records[$0], "update_type")?.stringValue == "promotion" })
+        set(&records[promotion], "old_price", .double(1e17))
+        line = promotion + 1
+    }
+    #expect(try found(report, "referential.product_details", .productUpdates) == ([line], 1))
+}
+
+/// A value the schema rejects (an unknown enum value, a number out of its range) is the schema's one finding: the
+/// business rules that read it do not judge it again.
+@Test func aValueTheSchemaRejectsIsNotAlsoABrokenBusinessRule() throws {
+    var updateLines: [Int] = []
+    let updates = try validated(.productUpdates, count: 600) { records in
+        let change = try #require(records.indices.first { $0 > 5 && get(records[$0], "update_type")?.stringValue == "price_change" })
+        set(&records[change], "update_type", .string("clearance"))
+        let stocked = try #require(records.indices.first { $0 > change && (get(records[$0], "stock_quantity")?.intValue ?? 0) > 0 })
+        set(&records[stocked], "stock_quantity", .int(-56))
+        updateLines = [change + 1, stocked + 1]
+    }
+    #expect(try found(updates, "schema.enums", .productUpdates) == ([updateLines[0]], 1))
+    #expect(try found(updates, "schema.ranges", .productUpdates) == ([updateLines[1]], 1))
+    #expect(try found(updates, "business.update_consistency", .productUpdates).violations == 0)
+    let message = try #require(updates.check("schema.ranges", .productUpdates)?.examples.first?.message)
+    #expect(message.contains("is -56,"), "an integer is shown as one: \(message)")
+    var alertLine = 0
+    let alerts = try validated(.fraudAlerts, count: 60) { records in
+        set(&records[3], "risk_level", .string("low"))
+        alertLine = 4
+    }
+    #expect(try found(alerts, "schema.enums", .fraudAlerts) == ([alertLine], 1))
+    #expect(try found(alerts, "business.alert_risk", .fraudAlerts).violations == 0)
+    let results = try validated(.analyticsResults, count: 200) { records in
+        let revenue = try #require(records.indices.first { get(records[$0], "metric_type")?.stringValue == "revenue" })
+        set(&records[revenue], "unit", .string("EUR"))
+    }
+    #expect(try found(results, "schema.enums", .analyticsResults).violations == 1)
+    #expect(try found(results, "business.analytics_units", .analyticsResults).violations == 0)
+}
+
+/// A product step whose product_id has the wrong type is a `schema.types` finding, not also a step without its product.
+@Test func aMistypedFieldIsNotAMissingOne() throws {
+    var line = 0
+    let report = try validated(.userEvents, count: 400) { records in
+        let view = try #require(records.indices.first { $0 > 5 && get(records[$0], "event_type")?.stringValue == "product_view" })
+        set(&records[view], "product_id", .int(123))
+        line = view + 1
+    }
+    #expect(try found(report, "schema.types", .userEvents) == ([line], 1))
+    #expect(try found(report, "business.event_fields", .userEvents).violations == 0)
+}
+
+/// In an input whose name gives no type, a record that lost its own ID is still recognised by its fields: a purchase
+/// event without its event_id (its transaction_id a reference) is a user event missing a field, not a transaction.
+@Test func aRecordThatLostItsIDIsRecognisedByItsFields() throws {
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
+    var events = try generatedLines(.userEvents, count: 600, generator: generator).map { line -> [(String, JSONValue)] in
+        guard case let .object(members) = try JSONValue.parse(line) else { throw CocoaError(.coderInvalidValue) }
+        return members
+    }
+    let purchase = try #require(events.indices.first { get(events[$0], "event_type")?.stringValue == "purchase" })
+    events[purchase].removeAll { $0.0 == "event_id" }
+    let report = try validateLines(events.map { JSONValue.object($0).encoded() }, name: "sample.ndjson", generator: generator)
+    #expect(try found(report, "schema.required", .userEvents) == ([purchase + 1], 1))
+    #expect(!report.checks.contains { $0.recordType == .transactions }, "\(report.problems)")
+    #expect(report.check("referential.purchase_transaction", .userEvents)?.status == .inconclusive)
+}

@@ -69,3 +69,21 @@ private func quarantined(_ files: [(String, [String])], generator: ECommerceData
     #expect(broken["messages"]?.arrayValue?.contains { $0.stringValue?.hasPrefix("subtotal -1.0, the lines add up to") == true } == true,
             "\(broken.encoded())")
 }
+
+/// A session's first event with another user is judged when the third event comes: the quarantine holds that first
+/// event, not the third one that settled it.
+@Test func anOddSessionUserIsQuarantinedAtItsOwnLine() throws {
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
+    var events = try generatedLines(.userEvents, count: 600, generator: generator)
+    func session(_ line: String) -> String { line.components(separatedBy: #""session_id":""#)[1].components(separatedBy: "\"")[0] }
+    let long = try #require(events.indices.first { index in events.filter { session($0) == session(events[index]) }.count >= 4 })
+    let user = events[long].components(separatedBy: #""user_id":""#)[1].components(separatedBy: "\"")[0]
+    let stranger = user == "user_000001" ? "user_000002" : "user_000001"
+    events[long] = events[long].replacingOccurrences(of: #""user_id":"\#(user)""#, with: #""user_id":"\#(stranger)""#)
+    let (report, entries) = try quarantined([("user_events.ndjson", events)], generator: generator)
+    #expect(report.check("referential.session_user", .userEvents)?.violations == 1)
+    #expect(entries.count == 1, "\(entries.map { $0.encoded() })")
+    #expect(entries.first?["location"]?["line"]?.intValue == Int64(long + 1))
+    #expect(entries.first?["checks"]?.arrayValue?.first?.stringValue == "referential.session_user")
+    #expect(entries.first?["messages"]?.arrayValue?.count == 1)
+}
