@@ -12,14 +12,14 @@ extension Audit {
     /// The tag of an audit's section in a partial file.
     public static let partialTag = "audit"
     /// The version of the audit section this build writes and reads.
-    public static let partialVersion = 1
+    public static let partialVersion = 2
 
     /// This audit's section: what was asked (topics, start, timeouts, group, brokers, the manifest's text), and
     /// per topic what was read: counts, latencies, the first copy of each ID (with its text, to name a duplicate
     /// another member read), which expected records were seen, and per partition its watermarks, the offset
     /// ranges this member read, its counts and findings.
     ///
-    /// Layout (varints unless said): section version; group; brokers; start name; idle and metadata timeouts
+    /// Layout (varints unless said): section version; group; brokers; start (``AuditRequest/Start/partialText``); idle and metadata timeouts
     /// (8 bytes each); started and finished (8 bytes each, seconds since 1970); manifest path and text (or none);
     /// the note on naming records; topics (name, exists, partition counts, counters, latencies, first copies,
     /// expected seen marks, partitions).
@@ -28,7 +28,7 @@ extension Audit {
         writer.count(Self.partialVersion)
         writer.string(request.group ?? "")
         writer.string(configuration.brokers)
-        writer.string(request.start.name)
+        writer.string(request.start.partialText)
         writer.double(request.idleTimeout)
         writer.double(request.metadataTimeout)
         writer.double(started.timeIntervalSince1970)
@@ -62,6 +62,17 @@ extension Audit {
         }
         guard let first = shares.first else { throw .noSection("(no partials)", "audit") }
         for (index, share) in shares.enumerated().dropFirst() {
+            if let twice = sections[..<index].firstIndex(where: { $0.name == sections[index].name }) {
+                throw .mismatch(sections[index].name, "given twice (as partial \(twice + 1) and \(index + 1)): pass each member's partial once")
+            }
+            // Members of one audit share its group and start (their bootstrap brokers may differ: any brokers of the
+            // cluster do); partials of two audits do not add up to one.
+            guard share.group == first.group else {
+                throw .mismatch(sections[index].name, "a member of group \(share.group.isEmpty ? "(none)" : share.group), not of \(first.group.isEmpty ? "(none)" : first.group) as \(sections[0].name)")
+            }
+            guard share.start == first.start else {
+                throw .mismatch(sections[index].name, "read from \(share.start), not from \(first.start) as \(sections[0].name)")
+            }
             let names = share.topics.map(\.name), expected = first.topics.map(\.name)
             guard names == expected else {
                 throw .mismatch(sections[index].name, "an audit of \(names.joined(separator: ", ")), not of \(expected.joined(separator: ", ")) as \(sections[0].name)")
@@ -379,9 +390,16 @@ extension AuditRequest.Start {
         }
     }
 
-    /// The start a report names (its time or offsets are in each partition's start).
+    /// How a partial writes it: the name, with the instant of a timestamp (`timestamp:1732650000000`).
+    var partialText: String {
+        if case let .timestamp(milliseconds) = self { return "timestamp:\(milliseconds)" }
+        return name
+    }
+
+    /// The start a partial wrote (``partialText``); the offsets of `offsets` are in each partition's start.
     static func named(_ name: String) -> Self {
-        switch name {
+        if name.hasPrefix("timestamp:"), let milliseconds = Int64(name.dropFirst("timestamp:".count)) { return .timestamp(milliseconds) }
+        return switch name {
         case "manifest": .manifest
         case "timestamp": .timestamp(0)
         case "offsets": .offsets([])

@@ -81,6 +81,10 @@ private func comparable(_ report: JSONValue) -> JSONValue {
         }
     }
 
+    // One member's partial given twice is named as such (not blamed on a rebalance), exit 2.
+    let twice = try CLI.run(["merge", partials[0], partials[0], "--json", dir.appendingPathComponent("twice.json").path])
+    #expect(twice.status == 2 && twice.stderr.contains("given twice"), "\(twice.text)\(twice.stderr)")
+
     // A member's partial left out: the partitions it read are named, not reported as missing records.
     let short = try CLI.run(["merge", partials[0], "--json", dir.appendingPathComponent("short.json").path])
     #expect(short.status == 3, "\(short.text)\(short.stderr)")
