@@ -363,7 +363,9 @@ public final class Audit: @unchecked Sendable {
                         }
                     case let .offsets(list):
                         // A partition not named starts where it would without --from: the manifest's first offset.
-                        if let given = list.last(where: { ($0.topic == nil || $0.topic == name) && $0.partition == number }) {
+                        // The topic's own entry before a bare one (`0:2` for every topic).
+                        if let given = list.first(where: { $0.topic == name && $0.partition == number })
+                            ?? list.first(where: { $0.topic == nil && $0.partition == number }) {
                             start = given.offset
                         } else if let first = entry?.partitions[number]?.firstOffset {
                             start = first

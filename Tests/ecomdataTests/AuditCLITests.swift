@@ -297,13 +297,16 @@ func locations(_ check: JSONValue?) -> [String] {
     let (_, future) = try report(["--from", "2099-01-01T00:00:00Z", "--manifest", manifest])
     #expect(checks(future, "audit.count").first?["examples"]?[0]?["message"]?.stringValue?.contains("no records read at or after 2099-01-01T00:00:00.000Z") == true,
             "\(checks(future, "audit.count").first?["examples"]?[0]?["message"]?.stringValue ?? "")")
-    let (status, fromOffsets) = try report(["--from", "1:100,transactions/3:50", "--manifest", manifest])
+    // A topic's own entry wins over a bare one for the same partition, whatever their order.
+    let (status, fromOffsets) = try report(["--from", "1:100,transactions/3:50,3:10", "--manifest", manifest])
     #expect(status == 1)
     let partitions = fromOffsets["audit"]?["topics"]?[0]?["partitions"]?.arrayValue ?? []
     #expect(partitions.map { $0["start_offset"]?.intValue ?? -1 } == [0, 100, 0, 50])
     #expect(checks(fromOffsets, "audit.missing").first?["violations"]?.intValue == 150)
     #expect(checks(fromOffsets, "audit.unexpected").first?["violations"]?.intValue == 1, "the late record has no ID: the run did not send it")
     #expect(try CLI.run(["audit", "--brokers", broker.bootstrap, "--from", "sometime"]).status == 2)
+    let twice = try CLI.run(["audit", "--brokers", broker.bootstrap, "--from", "1:5,transactions/2:0,1:6"])
+    #expect(twice.status == 2 && twice.stderr.contains("1 is named twice"), "\(twice.stderr)")
 }
 
 /// A round trip stopped by SIGINT flushes, reads back what was sent and compares it with the prefix of each

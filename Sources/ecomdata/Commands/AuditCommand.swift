@@ -107,6 +107,11 @@ struct AuditCommand: ParsableCommand {
         if let from, !["beginning", "manifest"].contains(from), Timestamp(parsing: from) == nil, Self.offsets(from) == nil {
             throw ValidationError("--from \(from): write beginning, manifest, a time (2024-09-02T10:00:00Z) or offsets such as 0:100,1:250 or transactions/0:100")
         }
+        if let from, let list = Self.offsets(from) {
+            for (index, given) in list.enumerated() where list[..<index].contains(where: { $0.topic == given.topic && $0.partition == given.partition }) {
+                throw ValidationError("--from \(from): \(given.topic.map { "\($0)/" } ?? "")\(given.partition) is named twice; give each partition one offset")
+            }
+        }
         if group != nil && partial == nil { throw ValidationError("--group needs --partial FILE: a member reads only its share of the partitions; `ecomdata merge` makes the report from every member's partial") }
         if group != nil && [json, report, junit, markdown].contains(where: { $0 != nil }) {
             throw ValidationError("--group writes no report: a member reads only its share; pass the members' partials to `ecomdata merge --json ... --report ...`")
