@@ -18,11 +18,17 @@ final class UserEventChecker: TypeChecker {
     let idSlot: Int, timestampSlot: Int
     var ids = HashSet64()
     private let userSlot: Int, sessionSlot: Int, eventSlot: Int, productSlot: Int, categorySlot: Int, deviceSlot: Int, transactionSlot: Int
+    private let durationSlot: Int
+    /// A session ends after 30 minutes without activity (the web analytics convention): an event that comes later than
+    /// that after the end of the one before it is outside the session. The generator's events follow each other
+    /// within 5 s of the previous one's `duration_seconds`.
+    static let sessionTimeout: Int64 = 30 * 60_000
     var userReference = Tally("referential.user_id", .referential, .userEvents, "every user_id is in the user catalog")
     var productReference = Tally("referential.product_id", .referential, .userEvents, "every product_id is in the product catalog")
     var productDetails = Tally("referential.product_details", .referential, .userEvents, "an event's category is its product's in the catalog")
     var sessionUser = Tally("referential.session_user", .referential, .userEvents, "each session belongs to one user")
-    var sessionOrder = Tally("temporal.session_order", .temporal, .userEvents, "the events of a session are in time order")
+    var sessionOrder = Tally("temporal.session_order", .temporal, .userEvents,
+                             "the events of a session are in time order and within the session: each follows the one before it within that one's duration and 30 minutes")
     var eventFields = Tally("business.event_fields", .business, .userEvents,
                             "an event carries its step's fields: a product and its category on product steps, neither on page views and searches, a transaction on purchases only")
     /// Per session: its user, the funnel steps it reached, and its order so far: the latest event in time order
@@ -40,6 +46,24 @@ final class UserEventChecker: TypeChecker {
         var firstAt: RecordLocation?
         /// A second event whose user is not the first's, until a third tells which of the two is the odd one.
         var other: (user: Int32, at: RecordLocation, id: String?)?
+        /// The held event's duration in seconds (-1 when it has none).
+        var lastDuration: Int32 = -1
+        /// Events so far.
+        var events: Int32 = 1
+        /// A second event too long after the first, until a third tells which of the two is outside the session.
+        var spanPending: SpanPending?
+    }
+
+    /// The session's first event, and its second that came too long after it (held as the latest meanwhile).
+    private struct SpanPending {
+        var firstTime: Int64
+        var firstDuration: Int32
+        var firstAt: RecordLocation
+        /// With a quarantine, the first event's line.
+        var firstLine: [UInt8]?
+        var secondTime: Int64
+        var secondAt: RecordLocation
+        var secondID: String?
     }
     /// With a quarantine: each session's held event's line (its buffer may be reused by the time it is judged), and
     /// the held events judged out of order while the current record was checked.
@@ -74,6 +98,7 @@ final class UserEventChecker: TypeChecker {
         categorySlot = matcher.slot("category")
         deviceSlot = matcher.slot("device_info.device_type")
         transactionSlot = matcher.slot("transaction_id")
+        durationSlot = matcher.slot("duration_seconds")
     }
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
@@ -126,7 +151,8 @@ final class UserEventChecker: TypeChecker {
         // partition (an audit.partitioning finding) is judged with the session's events there, not against the others.
         var key = idHash(session)
         if case let .topic(_, partition, _) = location { key ^= UInt64(truncatingIfNeeded: Int64(partition) + 1) &* 0x9E37_79B9_7F4A_7C15 }
-        let sessionEvent = SessionEvent(key: key, user: Int32(user), timestamp: timestamp, step: step, record: context.record,
+        let duration = tokens.integer(slot: slots, durationSlot).map { Int32(clamping: $0) } ?? -1
+        let sessionEvent = SessionEvent(key: key, user: Int32(user), timestamp: timestamp, step: step, duration: duration, record: context.record,
                                         device: deviceIndex.map { Int8($0) } ?? (device == nil ? -1 : -2),
                                         otherDevice: deviceIndex == nil ? device?.text : nil, location: context.deferred ? location : nil)
         if context.deferred { deferredEvents.append(sessionEvent) } else { apply(sessionEvent, at: location) }
@@ -139,6 +165,8 @@ final class UserEventChecker: TypeChecker {
         let user: Int32
         let timestamp: Int64
         let step: UInt8
+        /// Its `duration_seconds`, -1 when it has none.
+        let duration: Int32
         let record: UnsafeBufferPointer<UInt8>
         /// The device type's index in `devices`, -1 when there is none, -2 when it is `otherDevice`.
         let device: Int8
@@ -163,12 +191,12 @@ final class UserEventChecker: TypeChecker {
         if var state = sessions[event.key] {
             judgeUser(event, &state, at: location(), id: idText, session: session)
             state.steps |= event.step
+            state.events &+= 1
             // As for file order: an event earlier than the two in order before it is out of place, else the held
             // one is (later than the events on both sides), so one event moved in time is one finding, at its line.
             var hold = true
             if event.timestamp >= state.last {
-                sessionOrder.pass()
-                state.before = state.last
+                hold = judgeSpan(event, &state, at: location(), id: idText, session: session)
             } else if let before = state.before, event.timestamp < before {
                 sessionOrder.fail(at: location(), id: idText(),
                                   "event at \(Timestamp(milliseconds: event.timestamp)) comes after one at \(Timestamp(milliseconds: state.last)) (\(state.lastAt.description)) in session \(session())")
@@ -181,12 +209,14 @@ final class UserEventChecker: TypeChecker {
             if hold {
                 state.last = event.timestamp
                 state.lastAt = location()
+                state.lastDuration = event.duration
                 if keepsLines { heldLines[event.key] = Array(event.record) }
             }
             sessions[event.key] = state
         } else {
             // The first event's user is judged with the next events (see `judgeUser`).
-            sessions[event.key] = Session(user: event.user, steps: event.step, last: event.timestamp, lastAt: location(), firstAt: location())
+            sessions[event.key] = Session(user: event.user, steps: event.step, last: event.timestamp, lastAt: location(), firstAt: location(),
+                                          lastDuration: event.duration)
             if keepsLines {
                 heldLines[event.key] = Array(event.record)
                 unsettledLines[event.key] = (Array(event.record), nil)
@@ -199,6 +229,75 @@ final class UserEventChecker: TypeChecker {
                 devices.addOther(other)
             }
         }
+    }
+
+    /// Judges an event that comes in time order after the session's held one: within the session when it follows it
+    /// within its duration and ``sessionTimeout``. Of a session's first two events too far apart, the third tells which
+    /// one is outside (the one it does not follow); later, the event that comes too late is. Returns whether the event
+    /// is held as the session's latest (an event outside the session is not: the next is judged against the one before).
+    private func judgeSpan(_ event: SessionEvent, _ state: inout Session, at location: RecordLocation, id: () -> String?,
+                           session: () -> String) -> Bool {
+        func follows(_ time: Int64, _ previous: Int64, lasting duration: Int32) -> Bool {
+            time - previous <= Int64(max(0, duration)) * 1000 + Self.sessionTimeout
+        }
+        func late(_ time: Int64, after previous: Int64) -> String {
+            "event at \(Timestamp(milliseconds: time)) comes \((time - previous) / 60_000) minutes after the session's event at \(Timestamp(milliseconds: previous)): outside session \(session()), which ends after 30 minutes without activity"
+        }
+        if let pending = state.spanPending {
+            state.spanPending = nil
+            if follows(event.timestamp, state.last, lasting: state.lastDuration) {
+                // The third follows the second: the first is the one outside the session.
+                let message = "event at \(Timestamp(milliseconds: pending.firstTime)) comes \((pending.secondTime - pending.firstTime) / 60_000) minutes before the rest of session \(session()) (from \(Timestamp(milliseconds: pending.secondTime)), \(pending.secondAt.description)): outside the session"
+                sessionOrder.fail(at: pending.firstAt, id: nil, message)
+                if let line = pending.firstLine { heldFailures.append((line, pending.firstAt, sessionOrder.id, message)) }
+            } else {
+                // Else the second is: the session goes on from the first.
+                let message = late(pending.secondTime, after: pending.firstTime)
+                sessionOrder.fail(at: pending.secondAt, id: pending.secondID, message)
+                if keepsLines { heldFailures.append((heldLines[event.key] ?? [], pending.secondAt, sessionOrder.id, message)) }
+                state.last = pending.firstTime
+                state.lastDuration = pending.firstDuration
+                state.lastAt = pending.firstAt
+                state.before = nil
+                if keepsLines, let line = pending.firstLine { heldLines[event.key] = line }
+            }
+        }
+        if follows(event.timestamp, state.last, lasting: state.lastDuration) {
+            sessionOrder.pass()
+            state.before = state.last
+            return true
+        }
+        if state.events == 2 {
+            state.spanPending = SpanPending(firstTime: state.last, firstDuration: state.lastDuration, firstAt: state.lastAt,
+                                            firstLine: keepsLines ? heldLines[event.key] : nil, secondTime: event.timestamp,
+                                            secondAt: location, secondID: id())
+            return true
+        }
+        sessionOrder.fail(at: location, id: id(), late(event.timestamp, after: state.last))
+        return false
+    }
+
+    /// Location order (inputs by name, then line or partition and offset): findings decided at the end are listed in it,
+    /// not in the order of a hash table.
+    private static func precedes(_ a: RecordLocation, _ b: RecordLocation) -> Bool {
+        switch (a, b) {
+        case let (.file(x, i), .file(y, j)): (x, i) < (y, j)
+        case let (.topic(x, p, i), .topic(y, q, j)): (x, p, i) < (y, q, j)
+        case (.file, .topic): true
+        case (.topic, .file): false
+        }
+    }
+
+    /// A session's first two events too far apart with no third to tell which is outside it: the second (later) one.
+    private func unsettledSpans(_ tally: inout Tally) {
+        var late: [(location: RecordLocation, id: String?, message: String)] = []
+        for state in sessions.values {
+            guard let pending = state.spanPending else { continue }
+            late.append((pending.secondAt, pending.secondID,
+                         "event at \(Timestamp(milliseconds: pending.secondTime)) comes \((pending.secondTime - pending.firstTime) / 60_000) minutes after the session's event at \(Timestamp(milliseconds: pending.firstTime)): outside the session (and no third event to tell which of the two is)"))
+        }
+        late.sort { Self.precedes($0.location, $1.location) }
+        for finding in late { tally.fail(at: finding.location, id: finding.id, finding.message) }
     }
 
     /// One user per session. The first event's user is the session's unless the next two events agree on another:
@@ -254,14 +353,7 @@ final class UserEventChecker: TypeChecker {
                 odd.append((other.at, other.id, "session has user \(userName(other.user)) here, \(userName(state.user)) on its first event (and no third event to tell which is the session's)"))
             }
         }
-        odd.sort { (a, b) in
-            switch (a.location, b.location) {
-            case let (.file(x, i), .file(y, j)): (x, i) < (y, j)
-            case let (.topic(x, p, i), .topic(y, q, j)): (x, p, i) < (y, q, j)
-            case (.file, .topic): true
-            case (.topic, .file): false
-            }
-        }
+        odd.sort { Self.precedes($0.location, $1.location) }
         for finding in odd { tally.fail(at: finding.location, id: finding.id, finding.message) }
         return tally
     }
@@ -284,6 +376,7 @@ final class UserEventChecker: TypeChecker {
         // Each session's held event had no event after it to be out of order with.
         var order = sessionOrder
         order.checked += sessions.count
+        unsettledSpans(&order)
         var results = tallyResults([userReference, productReference, productDetails, unsettledUsers(), order, eventFields], gates: gates,
                                    empty: "no user events with these fields")
         var purchase = Tally("referential.purchase_transaction", .referential, .userEvents, "a purchase event's transaction_id is a transaction of the data")

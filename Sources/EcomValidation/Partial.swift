@@ -163,8 +163,8 @@ extension Validator {
     public static let partialTag = "validator"
     /// The version of the validator section this build writes and reads (2: IDs hashed 8 bytes a step; the facts of
     /// version 1 hold other hashes, so they cannot be merged with this build's; 4: the settings say whether the
-    /// timestamps were moved).
-    public static let partialVersion = 4
+    /// timestamps were moved; 5: session events carry their duration_seconds).
+    public static let partialVersion = 5
 
     /// A validator whose state can be written as a partial (``partialSection(gatesFile:)``) and merged with
     /// others (``merging(_:settings:sourceOrder:)``): it checks each record as it comes, and keeps what needs the
@@ -384,6 +384,7 @@ extension Validator {
                 for entry in eventOrder {
                     let part = parts[entry.partial], decoded = part.events[entry.index]
                     let event = UserEventChecker.SessionEvent(key: decoded.key, user: decoded.user, timestamp: decoded.timestamp, step: decoded.step,
+                                                              duration: decoded.duration,
                                                               record: UnsafeBufferPointer(rebasing: records[decoded.record]), device: decoded.device,
                                                               otherDevice: decoded.otherDevice, location: nil)
                     let place = try location(decoded.location, decoded.source, decoded.position, part)

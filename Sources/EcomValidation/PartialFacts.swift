@@ -114,6 +114,7 @@ final class OwnedFacts {
             if flags & Self.eventKey != 0 { events.fixed(event.key) }
             events.int(Int64(event.user))
             events.int(event.timestamp &- lastEvent.timestamp)
+            events.int(Int64(event.duration))
             if let eventID { Self.frontCode(eventID, after: &lastEventID, into: &events) }
             if let session { Self.frontCode(session, after: &lastSession, into: &events) }
             lastEvent.timestamp = event.timestamp
@@ -197,6 +198,7 @@ struct DecodedSessionEvent {
     var user: Int32
     var timestamp: Int64
     var step: UInt8
+    var duration: Int32
     var device: Int8
     var otherDevice: String?
     /// A small JSON object with the event's event_id and session_id (the ones it had), in the merge's arena:
@@ -248,6 +250,8 @@ extension OwnedFacts {
             let user = try reader.int()
             guard let user32 = Int32(exactly: user) else { throw .corrupt(reader.name, "user \(user) out of range") }
             timestamp = timestamp &+ (try reader.int())
+            let duration = try reader.int()
+            guard let duration32 = Int32(exactly: duration), duration32 >= -1 else { throw .corrupt(reader.name, "duration \(duration) out of range") }
             scratch.removeAll(keepingCapacity: true)
             let eventID = present & hasEventID != 0 ? try frontDecode(&reader, after: &previousEvent, into: &scratch) : nil
             let session = present & hasSession != 0 ? try frontDecode(&reader, after: &previousSession, into: &scratch) : nil
@@ -263,7 +267,7 @@ extension OwnedFacts {
             }
             arena.append(UInt8(ascii: "}"))
             decoded.append(DecodedSessionEvent(source: source, position: position, location: location, key: key, user: user32,
-                                               timestamp: timestamp, step: flags & 0x0F, device: device, otherDevice: otherDevice,
+                                               timestamp: timestamp, step: flags & 0x0F, duration: duration32, device: device, otherDevice: otherDevice,
                                                record: start..<arena.count))
         }
         return decoded

@@ -254,3 +254,47 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     #expect(!report.checks.contains { $0.recordType == .transactions }, "\(report.problems)")
     #expect(report.check("referential.purchase_transaction", .userEvents)?.status == .inconclusive)
 }
+
+/// An event hours away from the rest of its session, put where its time belongs in the file (so the file stays in
+/// order), is outside the session: one `temporal.session_order` finding at its own line, whether it was the session's
+/// last event moved later, its first moved earlier, or the second of a session of two.
+@Test func anEventHoursAwayFromItsSessionIsOutsideIt() throws {
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
+    var records = try generatedLines(.userEvents, count: 4000, generator: generator).map { line -> [(String, JSONValue)] in
+        guard case let .object(members) = try JSONValue.parse(line) else { throw CocoaError(.coderInvalidValue) }
+        return members
+    }
+    func time(_ record: [(String, JSONValue)]) throws -> Int64 { try #require(Timestamp(parsing: get(record, "timestamp")?.stringValue ?? "")).milliseconds }
+    var bySession: [String: [Int]] = [:]
+    for index in records.indices { bySession[get(records[index], "session_id")?.stringValue ?? "", default: []].append(index) }
+    let middle = bySession.values.filter { $0[0] > 1500 && $0[0] < 2500 }.sorted { $0[0] < $1[0] }
+    let long = middle.filter { $0.count >= 4 }
+    let pair = try #require(middle.first { $0.count == 2 })
+    try #require(long.count >= 2)
+    let hour: Int64 = 3_600_000
+    // (record index, shift): the last event of one session 3 hours later, the first of another 2 hours earlier, the
+    // second of a pair 3 hours later.
+    let moves = [(long[0].last!, 3 * hour), (long[1][0], -2 * hour), (pair[1], 3 * hour)]
+    var moved: [[(String, JSONValue)]] = []
+    for (index, shift) in moves {
+        var record = records[index]
+        set(&record, "timestamp", .string(Timestamp(milliseconds: try time(record) + shift).description))
+        moved.append(record)
+    }
+    for index in moves.map(\.0).sorted(by: >) { records.remove(at: index) }
+    var lines: [Int] = []
+    for record in moved {
+        let at = try time(record)
+        var position = records.count
+        for index in records.indices where try time(records[index]) > at { position = index; break }
+        records.insert(record, at: position)
+        lines = lines.map { $0 > position ? $0 + 1 : $0 } + [position + 1]
+    }
+    let report = try validateLines(records.map { JSONValue.object($0).encoded() }, name: "user_events.ndjson", generator: generator)
+    #expect(try found(report, "temporal.file_order", .userEvents).violations == 0)
+    let order = try #require(report.check("temporal.session_order", .userEvents))
+    #expect(order.violations == 3, "\(order.examples.map(\.message))")
+    #expect(Set(order.examples.map(\.location.line)) == Set(lines))
+    #expect(order.examples.contains { $0.message.contains("before the rest of session") })
+    #expect(order.checked == 4000)
+}
