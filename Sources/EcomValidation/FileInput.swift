@@ -408,12 +408,15 @@ private final class ParallelRun: @unchecked Sendable {
 
     private func apply(_ finished: Finished) {
         let facts = finished.facts
+        var duplicates: Set<Int> = []
         for index in facts.indices {
             // The ID sets are large and read at random: their slots are fetched a few facts ahead.
             if index + 8 < facts.count { whole.prefetch(facts[index + 8]) }
-            whole.apply(facts[index], source: source, at: .file(path, line: facts[index].line))
+            if whole.apply(facts[index], source: source, at: .file(path, line: facts[index].line)), facts[index].type == .userEvents {
+                duplicates.insert(facts[index].line)
+            }
         }
-        if !finished.sessionEvents.isEmpty { whole.applySessionEvents(finished.sessionEvents) }
+        if !finished.sessionEvents.isEmpty { whole.applySessionEvents(finished.sessionEvents, duplicates: duplicates) }
         applied += finished.facts.count
         // The chunk's pages are not needed again: let them go, so memory does not grow with the file.
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))

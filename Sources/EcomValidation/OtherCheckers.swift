@@ -155,7 +155,8 @@ final class UserEventChecker: TypeChecker {
         let sessionEvent = SessionEvent(key: key, user: Int32(user), timestamp: timestamp, step: step, duration: duration, record: context.record,
                                         device: deviceIndex.map { Int8($0) } ?? (device == nil ? -1 : -2),
                                         otherDevice: deviceIndex == nil ? device?.text : nil, location: context.deferred ? location : nil)
-        if context.deferred { deferredEvents.append(sessionEvent) } else { apply(sessionEvent, at: location) }
+        // A record read again (a redelivery, a copied line) is the unique-ID check's finding, not a step of its session.
+        if context.deferred { deferredEvents.append(sessionEvent) } else if !context.duplicate { apply(sessionEvent, at: location) }
     }
 
     /// A session's event, as the session checks need it. `record` is its line in the input, read again for

@@ -356,6 +356,8 @@ extension Validator {
         let hashes = idArena.withUnsafeBufferPointer { ids in
             factOrder.map { entry in parts[entry.partial].facts[entry.index].id.map { idHash(UnsafeBufferPointer(rebasing: ids[$0])) } }
         }
+        // User events whose ID was read before: their session events are left out of the session checks.
+        var duplicateEvents: Set<SourcePosition> = []
         try idArena.withUnsafeBufferPointer { (ids) throws(PartialError) in
             for (order, entry) in factOrder.enumerated() {
                 if order + 8 < factOrder.count, let ahead = hashes[order + 8] {
@@ -371,7 +373,9 @@ extension Validator {
                     fact.id = UnsafeBufferPointer(rebasing: ids[range])
                 }
                 let template = decoded.location == nil ? try locationTemplate(decoded.source, parts[entry.partial]) : nil
-                whole.apply(fact, source: entry.source, at: decoded.location ?? template!.location(decoded.position))
+                if whole.apply(fact, source: entry.source, at: decoded.location ?? template!.location(decoded.position)), decoded.type == .userEvents {
+                    duplicateEvents.insert(SourcePosition(source: entry.source, position: decoded.position))
+                }
             }
         }
         var eventOrder: [(source: Int, position: Int, partial: Int, index: Int)] = []
@@ -381,7 +385,7 @@ extension Validator {
         if !eventOrder.isEmpty, let sessions = whole.state(.userEvents).checker as? UserEventChecker {
             eventOrder.sort { ($0.source, $0.position, $0.partial, $0.index) < ($1.source, $1.position, $1.partial, $1.index) }
             try recordArena.withUnsafeBufferPointer { (records) throws(PartialError) in
-                for entry in eventOrder {
+                for entry in eventOrder where !duplicateEvents.contains(SourcePosition(source: entry.source, position: entry.position)) {
                     let part = parts[entry.partial], decoded = part.events[entry.index]
                     let event = UserEventChecker.SessionEvent(key: decoded.key, user: decoded.user, timestamp: decoded.timestamp, step: decoded.step,
                                                               duration: decoded.duration,
@@ -479,4 +483,10 @@ extension Validator {
             return DecodedPartial(validator: validator, templates: templates, facts: facts, events: events)
         }
     }
+}
+
+/// A record's place in a merge: its input and its line (or offset).
+private struct SourcePosition: Hashable {
+    let source: Int
+    let position: Int
 }

@@ -29,6 +29,8 @@ final class CheckContext {
 
     /// The line of the record being checked (in its input).
     var record = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    /// Whether the record being checked has an ID read before (known at once only when not `deferred`).
+    var duplicate = false
 
     /// A parser of its own for reading a record again (``field(_:of:)``), made when first needed.
     private var rereader: RecordParser?

@@ -442,7 +442,7 @@ public final class Validator {
         } else if context.deferred {
             facts.append(fact)
         } else {
-            apply(fact, state: state, source: source, at: location)
+            context.duplicate = apply(fact, state: state, source: source, at: location)
         }
         context.record = line
         checker.check(tokens, slots, timestamp: timestamp, at: location, id: id)
@@ -463,12 +463,15 @@ public final class Validator {
 
     /// Judges a record's order-dependent facts: its ID against the IDs before it, its time against the latest
     /// time before it. Called in read order: for each record as it comes, or by the merger of a parallel run.
-    func apply(_ fact: RecordFact, source: Int, at location: @autoclosure () -> RecordLocation) {
+    /// Returns whether the record's ID was read before (a duplicate: its session events are left out of the session checks).
+    @discardableResult
+    func apply(_ fact: RecordFact, source: Int, at location: @autoclosure () -> RecordLocation) -> Bool {
         apply(fact, state: state(fact.type), source: source, at: location())
     }
 
     /// ``apply(_:source:at:)`` with the fact's type state at hand.
-    private func apply(_ fact: RecordFact, state: TypeState, source: Int, at location: @autoclosure () -> RecordLocation) {
+    @discardableResult
+    private func apply(_ fact: RecordFact, state: TypeState, source: Int, at location: @autoclosure () -> RecordLocation) -> Bool {
         let checker = state.checker
         sources[source].applied += 1
         sources[source].appliedBytes += fact.bytes
@@ -477,10 +480,12 @@ public final class Validator {
             checker.ids.reserve(checker.ids.count + total / max(1, sources[source].appliedBytes / 1024))
         }
         let idText = { fact.id?.text ?? (fact.hasID ? self.context.field(fact.type.idField, of: fact.record) : nil) }
+        var duplicate = false
         if fact.hasID {
-            state.unique.record(checker.insertID(fact.hash), at: location(), id: idText(), "\(fact.type.idField) \(idText() ?? "") appeared before")
+            duplicate = !checker.insertID(fact.hash)
+            state.unique.record(!duplicate, at: location(), id: idText(), "\(fact.type.idField) \(idText() ?? "") appeared before")
         }
-        guard let timestamp = fact.timestamp, !sources[source].keyed else { return }
+        guard let timestamp = fact.timestamp, !sources[source].keyed else { return duplicate }
         // The latest record in order is judged when the next one comes: a record that goes back in time is out of
         // place when it is earlier than the two in order before it, else the one before it is (later than the
         // records on both sides). So one record moved later or earlier is one finding, at its own line.
@@ -495,7 +500,7 @@ public final class Validator {
                 let heldAt = sources[source].order[ordinal].location?.description ?? ""
                 state.order.fail(at: location(), id: idText(),
                                  "\(Timestamp(milliseconds: timestamp)) comes after \(Timestamp(milliseconds: pending)) (\(heldAt))")
-                return
+                return duplicate
             } else {
                 let message = "\(Timestamp(milliseconds: pending)) is later than the next record's \(Timestamp(milliseconds: timestamp)) (\(location().description))"
                     + (before.map { " and the one before's \(Timestamp(milliseconds: $0))" } ?? "")
@@ -506,6 +511,7 @@ public final class Validator {
         }
         sources[source].order[ordinal].hold(timestamp, at: location(), id: linesStay ? nil : fact.id, record: fact.record, hasID: fact.hasID,
                                             line: quarantine == nil ? nil : fact.record)
+        return duplicate
     }
 
     /// Judges the last record of each input's file order, in order when nothing came after it.
@@ -519,9 +525,11 @@ public final class Validator {
     }
 
     /// Judges session events a shard kept, in read order.
-    func applySessionEvents(_ events: [UserEventChecker.SessionEvent]) {
+    /// Judges session events a shard kept, in read order, but those of the `duplicates` (by line): a record read
+    /// again is the unique-ID check's finding, not a step of its session.
+    func applySessionEvents(_ events: [UserEventChecker.SessionEvent], duplicates: Set<Int> = []) {
         guard let sessions = state(.userEvents).checker as? UserEventChecker else { return }
-        for event in events { sessions.apply(event, at: event.location!) }
+        for event in events where duplicates.isEmpty || !duplicates.contains(event.location!.line) { sessions.apply(event, at: event.location!) }
     }
 
     /// Adds a shard's counts, tallies and checkers once all its facts were applied; `sourceMap` gives, for each

@@ -298,3 +298,20 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     #expect(order.examples.contains { $0.message.contains("before the rest of session") })
     #expect(order.checked == 4000)
 }
+
+/// A redelivered event (a copy of one read before) is the unique-ID check's one finding: it is left out of its
+/// session, which stays in order, on one thread and across the chunks of a parallel read.
+@Test(arguments: [1, 2]) func aRedeliveredEventIsADuplicateNotASessionOutOfOrder(threads: Int) throws {
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
+    var lines = try generatedLines(.userEvents, count: 3000, generator: generator)
+    func session(_ line: String) -> String { line.components(separatedBy: #""session_id":""#)[1].components(separatedBy: "\"")[0] }
+    var bySession: [String: [Int]] = [:]
+    for index in lines.indices { bySession[session(lines[index]), default: []].append(index) }
+    let long = try #require(bySession.values.filter { $0.count >= 6 }.min { $0[0] < $1[0] })
+    // A copy of the session's fifth event right after its last one.
+    let copyLine = long.last! + 2
+    lines.insert(lines[long[4]], at: long.last! + 1)
+    let report = try validateLines(lines, name: "user_events.ndjson", generator: generator, threads: threads, chunkBytes: 64 << 10)
+    #expect(try found(report, "referential.unique_id", .userEvents) == ([copyLine], 1))
+    #expect(try found(report, "temporal.session_order", .userEvents).violations == 0, "\(report.problems)")
+}
