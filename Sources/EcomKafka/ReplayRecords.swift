@@ -154,6 +154,8 @@ public struct ReplayRecords {
 
     /// The record's timestamp (0 when not required), after checking it is a JSON object with its key.
     private func check(_ line: UnsafeBufferPointer<UInt8>, location: () -> String) throws(ReplayError) -> Int64 {
+        // An empty value: a topic's tombstone (a record that deletes its key), or an empty line of a file.
+        if line.isEmpty { throw .invalid(location: location(), problem: "an empty record (on a topic, a tombstone: a key with no value); each record must be one JSON object") }
         let document: FastDocument
         switch parser.parse(line) {
         case let .success(parsed): document = parsed

@@ -241,6 +241,12 @@ private func transactionsToReplay(count: Int, seed: Int, brokers: Int = 1) throw
     #expect(read.sorted() == (try lines(file)).sorted())
     for record in try kcatRecords(broker, "transactions-replayed") { #expect(record.key == record.record["user_id"]?.stringValue) }
 
+    // A tombstone (a key with an empty value) on the source topic is named as one, not as broken JSON.
+    try kcatProduce(brokers: broker.bootstrap, topic: "transactions", partition: 0, lines: ["user_000001\t"])
+    let tombstone = try CLI.run(["replay", "--from-topic", "transactions", "--topic", "transactions-again", "--max",
+                                 "--brokers", broker.bootstrap, "--manifest", dir.appendingPathComponent("t.json").path])
+    #expect(tombstone.status == 3 && tombstone.stderr.contains("a tombstone"), "\(tombstone.stderr)")
+
     let missing = try CLI.run(["replay", "--from-topic", "no-such-topic", "--topic", "transactions", "--max",
                                "--brokers", broker.bootstrap, "--manifest", manifestPath])
     #expect(missing.status == 3)
