@@ -48,8 +48,10 @@ final class UserEventChecker: TypeChecker {
         var other: (user: Int32, at: RecordLocation, id: String?)?
         /// The held event's duration in seconds (-1 when it has none).
         var lastDuration: Int32 = -1
-        /// Events so far.
+        /// Events judged for order so far.
         var events: Int32 = 1
+        /// Whether one of its events so far had a time judged for order (`last` is that event's).
+        var timed = true
         /// A second event too long after the first, until a third tells which of the two is outside the session.
         var spanPending: SpanPending?
     }
@@ -152,7 +154,12 @@ final class UserEventChecker: TypeChecker {
         var key = idHash(session)
         if case let .topic(_, partition, _) = location { key ^= UInt64(truncatingIfNeeded: Int64(partition) + 1) &* 0x9E37_79B9_7F4A_7C15 }
         let duration = tokens.integer(slot: slots, durationSlot).map { Int32(clamping: $0) } ?? -1
-        let sessionEvent = SessionEvent(key: key, user: Int32(user), timestamp: timestamp, step: step, duration: duration, record: context.record,
+        // A time outside the window or in the future is temporal.window's or temporal.future's finding: such an event
+        // still counts for its session's user and funnel, but is not judged for the session's order (as file order skips it).
+        let window = context.settings.window
+        let timed = timestamp >= window.start && timestamp < window.end && timestamp <= context.settings.now
+        let sessionEvent = SessionEvent(key: key, user: Int32(user), timestamp: timestamp, step: step, duration: duration, timed: timed,
+                                        record: context.record,
                                         device: deviceIndex.map { Int8($0) } ?? (device == nil ? -1 : -2),
                                         otherDevice: deviceIndex == nil ? device?.text : nil, location: context.deferred ? location : nil)
         // A record read again (a redelivery, a copied line) is the unique-ID check's finding, not a step of its session.
@@ -168,6 +175,8 @@ final class UserEventChecker: TypeChecker {
         let step: UInt8
         /// Its `duration_seconds`, -1 when it has none.
         let duration: Int32
+        /// Whether its time is inside the window and not in the future (only such events are judged for order).
+        let timed: Bool
         let record: UnsafeBufferPointer<UInt8>
         /// The device type's index in `devices`, -1 when there is none, -2 when it is `otherDevice`.
         let device: Int8
@@ -192,6 +201,16 @@ final class UserEventChecker: TypeChecker {
         if var state = sessions[event.key] {
             judgeUser(event, &state, at: location(), id: idText, session: session)
             state.steps |= event.step
+            guard event.timed else { return sessions[event.key] = state }
+            guard state.timed else {
+                // The session's events so far had stray times: this is the first judged for order.
+                state.timed = true
+                state.last = event.timestamp
+                state.lastAt = location()
+                state.lastDuration = event.duration
+                if keepsLines { heldLines[event.key] = Array(event.record) }
+                return sessions[event.key] = state
+            }
             state.events &+= 1
             // As for file order: an event earlier than the two in order before it is out of place, else the held
             // one is (later than the events on both sides), so one event moved in time is one finding, at its line.
@@ -217,7 +236,7 @@ final class UserEventChecker: TypeChecker {
         } else {
             // The first event's user is judged with the next events (see `judgeUser`).
             sessions[event.key] = Session(user: event.user, steps: event.step, last: event.timestamp, lastAt: location(), firstAt: location(),
-                                          lastDuration: event.duration)
+                                          lastDuration: event.duration, timed: event.timed)
             if keepsLines {
                 heldLines[event.key] = Array(event.record)
                 unsettledLines[event.key] = (Array(event.record), nil)
@@ -376,7 +395,7 @@ final class UserEventChecker: TypeChecker {
     func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
         // Each session's held event had no event after it to be out of order with.
         var order = sessionOrder
-        order.checked += sessions.count
+        order.checked += sessions.values.reduce(0) { $0 + ($1.timed ? 1 : 0) }
         unsettledSpans(&order)
         var results = tallyResults([userReference, productReference, productDetails, unsettledUsers(), order, eventFields], gates: gates,
                                    empty: "no user events with these fields")

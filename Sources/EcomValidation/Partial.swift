@@ -388,7 +388,7 @@ extension Validator {
                 for entry in eventOrder where !duplicateEvents.contains(SourcePosition(source: entry.source, position: entry.position)) {
                     let part = parts[entry.partial], decoded = part.events[entry.index]
                     let event = UserEventChecker.SessionEvent(key: decoded.key, user: decoded.user, timestamp: decoded.timestamp, step: decoded.step,
-                                                              duration: decoded.duration,
+                                                              duration: decoded.duration, timed: decoded.timed,
                                                               record: UnsafeBufferPointer(rebasing: records[decoded.record]), device: decoded.device,
                                                               otherDevice: decoded.otherDevice, location: nil)
                     let place = try location(decoded.location, decoded.source, decoded.position, part)

@@ -56,7 +56,7 @@ final class OwnedFacts {
     static let hasID: UInt8 = 1 << 3, hasTimestamp: UInt8 = 1 << 4, newSource: UInt8 = 1 << 5, nextLine: UInt8 = 1 << 6, explicit: UInt8 = 1 << 7
     /// Session event flags (the funnel step in the low four bits).
     static let eventNewSource: UInt8 = 1 << 4, eventNextLine: UInt8 = 1 << 5, eventExplicit: UInt8 = 1 << 6, eventKey: UInt8 = 1 << 7
-    static let hasEventID: UInt8 = 1, hasSession: UInt8 = 2
+    static let hasEventID: UInt8 = 1, hasSession: UInt8 = 2, untimed: UInt8 = 4
 
     /// The position of `location` in input `source`, and whether it has to be written in full (its input's
     /// template is another: a caller that mixes locations in one input).
@@ -106,7 +106,7 @@ final class OwnedFacts {
             if explicit { flags |= Self.eventExplicit } else if line == lastEvent.line + 1 { flags |= Self.eventNextLine }
             if session.map({ idHash($0) != event.key }) ?? true { flags |= Self.eventKey }
             events.byte(flags)
-            events.byte((eventID != nil ? Self.hasEventID : 0) | (session != nil ? Self.hasSession : 0))
+            events.byte((eventID != nil ? Self.hasEventID : 0) | (session != nil ? Self.hasSession : 0) | (event.timed ? 0 : Self.untimed))
             events.byte(UInt8(bitPattern: event.device))
             if event.device == -2 { events.optional(event.otherDevice) }
             Self.writePlace(&events, source: source, changed: source != lastEvent.source, location: location, explicit: explicit,
@@ -199,6 +199,7 @@ struct DecodedSessionEvent {
     var timestamp: Int64
     var step: UInt8
     var duration: Int32
+    var timed: Bool
     var device: Int8
     var otherDevice: String?
     /// A small JSON object with the event's event_id and session_id (the ones it had), in the merge's arena:
@@ -267,7 +268,8 @@ extension OwnedFacts {
             }
             arena.append(UInt8(ascii: "}"))
             decoded.append(DecodedSessionEvent(source: source, position: position, location: location, key: key, user: user32,
-                                               timestamp: timestamp, step: flags & 0x0F, duration: duration32, device: device, otherDevice: otherDevice,
+                                               timestamp: timestamp, step: flags & 0x0F, duration: duration32, timed: present & untimed == 0,
+                                               device: device, otherDevice: otherDevice,
                                                record: start..<arena.count))
         }
         return decoded

@@ -315,3 +315,22 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     #expect(try found(report, "referential.unique_id", .userEvents) == ([copyLine], 1))
     #expect(try found(report, "temporal.session_order", .userEvents).violations == 0, "\(report.problems)")
 }
+
+/// An event stamped in the future or outside the window is that check's one finding, wherever it is in its session:
+/// it is not judged for the session's order, as file order does not judge it either.
+@Test func aStrayTimeIsNotAlsoASessionOutOfOrder() throws {
+    var lines: [Int] = []
+    let report = try validated(.userEvents, count: 3000) { records in
+        var bySession: [String: [Int]] = [:]
+        for index in records.indices { bySession[get(records[index], "session_id")?.stringValue ?? "", default: []].append(index) }
+        let long = bySession.values.filter { $0.count >= 5 && $0[0] > 100 }.sorted { $0[0] < $1[0] }
+        try #require(long.count >= 2)
+        for index in [long[0][0], long[0][2], long[1].last!] {
+            set(&records[index], "timestamp", .string("2099-01-01T00:00:00.000Z"))
+            lines.append(index + 1)
+        }
+    }
+    #expect(try found(report, "temporal.future", .userEvents) == (lines.sorted(), 3))
+    #expect(try found(report, "temporal.session_order", .userEvents).violations == 0, "\(report.problems)")
+    #expect(try found(report, "temporal.file_order", .userEvents).violations == 0)
+}
