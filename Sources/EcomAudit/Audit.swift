@@ -198,12 +198,13 @@ public final class Audit: @unchecked Sendable {
             return idBytes[span.start..<(span.start + span.count)]
         }
 
-        /// Counts an ID read at `partition`@`offset`: the first copy of an ID is the one first by partition and
-        /// offset, whatever order the partitions were read in (so that one reader, or a group's members merged, name
-        /// the same copies); every other copy is a duplicate at its own place.
-        func identify(idHash: UInt64, id: @autoclosure () -> String, payloadHash: UInt64, partition: PartitionState, offset: Int64) {
+        /// Counts an ID read at `partition`@`offset` (`home`: its key's partition): the first copy of an ID is the
+        /// one on its key's partition, else elsewhere, first by partition and offset, whatever order the partitions
+        /// were read in (so that one reader, or a group's members merged, name the same copies; a stray copy on
+        /// another partition is the duplicate, not the record on its own); every other copy is a duplicate at its place.
+        func identify(idHash: UInt64, id: @autoclosure () -> String, payloadHash: UInt64, partition: PartitionState, offset: Int64, home: Bool) {
             guard let first = firstSeen[idHash] else {
-                firstSeen[idHash] = FirstCopies.Copy(partition: partition.number, offset: offset, payloadHash: payloadHash)
+                firstSeen[idHash] = FirstCopies.Copy(partition: partition.number, offset: offset, payloadHash: payloadHash, home: home)
                 if keepsIDText {
                     let text = id()
                     idSpans[idHash] = (idBytes.count, text.utf8.count)
@@ -214,7 +215,7 @@ public final class Audit: @unchecked Sendable {
             }
             let same = first.payloadHash == payloadHash ? "the same payload: a redelivery" : "a different payload"
             let field = idField ?? "ID"
-            if (partition.number, offset) > (first.partition, first.offset) {
+            if (home ? 0 : 1, partition.number, offset) > (first.home ? 0 : 1, first.partition, first.offset) {
                 let message = first.partition == partition.number ? "\(field) \(id()) was read before at \(name)/\(first.partition)@\(first.offset), with \(same)"
                     : "\(field) \(id()) is also at \(name)/\(first.partition)@\(first.offset), with \(same)"
                 partition.add(.duplicate, Finding(partition: partition.number, offset: offset, id: id(), message: message))
@@ -224,7 +225,7 @@ public final class Audit: @unchecked Sendable {
             guard let earlier = partitions.first(where: { $0.number == first.partition }) else { return }
             earlier.count(id: idHash, payload: first.payloadHash, -1)
             partition.count(id: idHash, payload: payloadHash, 1)
-            firstSeen[idHash] = FirstCopies.Copy(partition: partition.number, offset: offset, payloadHash: payloadHash)
+            firstSeen[idHash] = FirstCopies.Copy(partition: partition.number, offset: offset, payloadHash: payloadHash, home: home)
             earlier.add(.duplicate, Finding(partition: earlier.number, offset: first.offset, id: id(),
                                             message: "\(field) \(id()) is also at \(name)/\(partition.number)@\(offset), with \(same)"))
         }
@@ -856,8 +857,10 @@ public final class Audit: @unchecked Sendable {
         let idBytes = batch.bytes(record, record.facts.id)
         let payloadHash = record.facts.payloadHash
 
+        var home = false
         if let key, key.count > 0 {
             let expected = KafkaPartitioner.partition(of: key, partitions: topic.keyPartitions)
+            home = expected == partition.number
             if expected != partition.number {
                 let over = topic.keyPartitions == topic.partitionCount ? "" : " of the \(topic.keyPartitions) the run wrote to"
                 partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text),
@@ -875,7 +878,7 @@ public final class Audit: @unchecked Sendable {
             partition.add(.unparseable, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text), message: what))
             if let idBytes {
                 topic.withID += 1
-                _ = identify(idBytes, record.facts.idHash, payloadHash, topic: topic, partition: partition, offset: offset)
+                _ = identify(idBytes, record.facts.idHash, payloadHash, topic: topic, partition: partition, offset: offset, home: home)
             }
             return
         }
@@ -903,7 +906,7 @@ public final class Audit: @unchecked Sendable {
         }
         topic.withID += 1
         // A record whose ID was read before is a duplicate; its timestamp is not held against the key's order.
-        guard identify(idBytes, record.facts.idHash, payloadHash, topic: topic, partition: partition, offset: offset) else { return }
+        guard identify(idBytes, record.facts.idHash, payloadHash, topic: topic, partition: partition, offset: offset, home: home) else { return }
         // Order per key per partition: payload timestamps of one key never go back.
         if let stampBytes = batch.bytes(record, record.facts.timestamp), let keyBytes = key ?? payloadKey {
             topic.withKeyAndTimestamp += 1
@@ -932,9 +935,9 @@ public final class Audit: @unchecked Sendable {
     /// records are known, unexpected when the run did not send it or altered when its payload is not the one sent.
     /// False for an ID read before on the same partition (its timestamp is not held against its key's order).
     private func identify(_ idBytes: UnsafeBufferPointer<UInt8>, _ idHash: UInt64, _ payloadHash: UInt64, topic: TopicState,
-                          partition: PartitionState, offset: Int64) -> Bool {
+                          partition: PartitionState, offset: Int64, home: Bool) -> Bool {
         let first = topic.firstSeen[idHash]
-        topic.identify(idHash: idHash, id: Self.text(idBytes), payloadHash: payloadHash, partition: partition, offset: offset)
+        topic.identify(idHash: idHash, id: Self.text(idBytes), payloadHash: payloadHash, partition: partition, offset: offset, home: home)
         if let expected = topic.expected {
             let id = Self.text(idBytes)
             if let position = expected.position(ofID: idHash) {

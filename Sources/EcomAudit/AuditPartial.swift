@@ -12,7 +12,7 @@ extension Audit {
     /// The tag of an audit's section in a partial file.
     public static let partialTag = "audit"
     /// The version of the audit section this build writes and reads.
-    public static let partialVersion = 2
+    public static let partialVersion = 3
 
     /// This audit's section: what was asked (topics, start, timeouts, group, brokers, the manifest's text), and
     /// per topic what was read: counts, latencies, the first copy of each ID (with its text, to name a duplicate
@@ -172,7 +172,7 @@ private struct TopicShare {
     var withoutTimestamp: Int
     var latencies: [Int64]
     /// The first copy of each ID this member read: its hash, where, its payload's hash and its text.
-    var firstSeen: [(hash: UInt64, partition: Int32, offset: Int64, payloadHash: UInt64, id: String)]
+    var firstSeen: [(hash: UInt64, partition: Int32, offset: Int64, payloadHash: UInt64, home: Bool, id: String)]
     var seen: [Bool]?
     var partitions: [Audit.PartitionState]
 
@@ -189,12 +189,13 @@ private struct TopicShare {
         latencies = []
         for _ in 0..<(try reader.count()) { latencies.append(try reader.int()) }
         firstSeen = []
-        let ids = try reader.count(minimumSize: 19)
+        let ids = try reader.count(minimumSize: 20)
         firstSeen.reserveCapacity(ids)
         for _ in 0..<ids {
             let hash = try reader.fixed()
             let partition = try Self.partition(&reader)
-            firstSeen.append((hash, partition, try reader.int(), try reader.fixed(), try reader.string()))
+            let offset = try reader.int(), payloadHash = try reader.fixed(), home = try reader.bool()
+            firstSeen.append((hash, partition, offset, payloadHash, home, try reader.string()))
         }
         if try reader.bool() {
             let count = try reader.count(minimumSize: 0)
@@ -233,6 +234,7 @@ extension Audit.TopicState {
             writer.int(Int64(first.partition))
             writer.int(first.offset)
             writer.fixed(first.payloadHash)
+            writer.bool(first.home)
             writer.raw(idText(hash))
         }
         writer.bool(expected != nil)
@@ -270,12 +272,12 @@ extension Audit.TopicState {
         for (index, partition) in partitions.enumerated() {
             try partition.merge(shares.map { $0.partitions[index] }, topic: name, names: names)
         }
-        // The first copy of each ID across members: the one first by partition and offset.
+        // The first copy of each ID across members: the one on its key's partition, else first by partition and offset.
         keepsIDText = true
         for share in shares {
             for entry in share.firstSeen {
                 guard let partition = partitions.first(where: { $0.number == entry.partition }) else { continue }
-                identify(idHash: entry.hash, id: entry.id, payloadHash: entry.payloadHash, partition: partition, offset: entry.offset)
+                identify(idHash: entry.hash, id: entry.id, payloadHash: entry.payloadHash, partition: partition, offset: entry.offset, home: entry.home)
             }
         }
     }

@@ -9,11 +9,13 @@ struct FirstCopies {
         var partition: Int32
         var offset: Int64
         var payloadHash: UInt64
+        /// Whether it is on its key's partition (a copy there is the record; one elsewhere a stray copy).
+        var home: Bool
     }
 
     private struct Slot {
         var key: UInt64
-        /// Partition in the high 16 bits, offset in the low 48.
+        /// Home in the top bit, partition in the next 15 bits, offset in the low 48.
         var place: UInt64
         var payloadHash: UInt64
     }
@@ -47,9 +49,10 @@ struct FirstCopies {
             let index = find(hash)
             if slots[index].key != hash { count += 1 }
             // Kafka partitions past 65535 or offsets past 2^48 do not occur (a topic's partitions are in the thousands).
-            precondition(newValue.partition >= 0 && newValue.partition < 1 << 16 && newValue.offset >= 0 && newValue.offset < 1 << 48,
+            precondition(newValue.partition >= 0 && newValue.partition < 1 << 15 && newValue.offset >= 0 && newValue.offset < 1 << 48,
                          "partition \(newValue.partition) offset \(newValue.offset) out of range")
-            slots[index] = Slot(key: hash, place: UInt64(newValue.partition) << 48 | UInt64(newValue.offset), payloadHash: newValue.payloadHash)
+            slots[index] = Slot(key: hash, place: (newValue.home ? 1 << 63 : 0) | UInt64(newValue.partition) << 48 | UInt64(newValue.offset),
+                                payloadHash: newValue.payloadHash)
         }
     }
 
@@ -89,6 +92,7 @@ struct FirstCopies {
     }
 
     private static func copy(_ slot: Slot) -> Copy {
-        Copy(partition: Int32(slot.place >> 48), offset: Int64(slot.place & (1 << 48 - 1)), payloadHash: slot.payloadHash)
+        Copy(partition: Int32((slot.place >> 48) & 0x7FFF), offset: Int64(slot.place & (1 << 48 - 1)), payloadHash: slot.payloadHash,
+             home: slot.place >> 63 == 1)
     }
 }
