@@ -323,6 +323,7 @@ private final class ParallelRun: @unchecked Sendable {
         let type = whole.sources[source].type
         let shards = Shards((0..<threads).map { _ in
             let shard = Validator(shardOf: whole.settings)
+            shard.keepsPurchaseLinks = whole.keepsPurchaseLinks
             // A copy of the name of its own: a string shared by all threads would have its reference count
             // bounced between the cores with every record's location.
             let name = String(decoding: Array(path.utf8), as: UTF8.self)

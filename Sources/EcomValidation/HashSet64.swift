@@ -55,6 +55,9 @@ struct HashSet64 {
         }
     }
 
+    /// Every member, in no particular order.
+    var values: [UInt64] { slots.filter { $0 != 0 } + (hasZero ? [0] : []) }
+
     /// Makes room for `capacity` values at once (growing by doubling would briefly hold both tables).
     mutating func reserve(_ capacity: Int) {
         var size = slots.count

@@ -75,7 +75,7 @@ final class UserEventChecker: TypeChecker {
     private var unsettledLines: [UInt64: (first: [UInt8], other: [UInt8]?)] = [:]
     var heldFailures: [(line: [UInt8], location: RecordLocation, check: String, message: String)] = []
     /// Purchase events' transactions, resolved at the end against the transactions read.
-    var purchases: [(transaction: UInt64, location: RecordLocation, id: String?, text: String)] = []
+    var purchases: [(transaction: UInt64, link: UInt64?, location: RecordLocation, id: String?, text: String)] = []
     var devices = SplitCounter(DeviceType.allCases.map(\.rawValue))
     var eventTypes = SplitCounter(RecordSchema.values(of: .userEvents, field: "event_type"))
     static let funnel = ["product_view", "add_to_cart", "checkout", "purchase"]
@@ -144,7 +144,10 @@ final class UserEventChecker: TypeChecker {
             eventFields.record(problem == nil, at: location, id: idText(), problem ?? "")
         }
         if let event, event.elementsEqual("purchase".utf8), let transaction = tokens.string(slot: slots, transactionSlot) {
-            purchases.append((idHash(transaction), location, idText(), transaction.text))
+            let hash = idHash(transaction)
+            // With the event's session: the transaction must be the one that session ends.
+            let link = tokens.string(slot: slots, sessionSlot).map { purchaseLink(hash, session: idHash($0)) }
+            purchases.append((hash, link, location, idText(), transaction.text))
         }
         guard let session = tokens.string(slot: slots, sessionSlot), let user, let timestamp else { return }
         let device = tokens.string(slot: slots, deviceSlot)
@@ -399,10 +402,20 @@ final class UserEventChecker: TypeChecker {
         unsettledSpans(&order)
         var results = tallyResults([userReference, productReference, productDetails, unsettledUsers(), order, eventFields], gates: gates,
                                    empty: "no user events with these fields")
-        var purchase = Tally("referential.purchase_transaction", .referential, .userEvents, "a purchase event's transaction_id is a transaction of the data")
+        var purchase = Tally("referential.purchase_transaction", .referential, .userEvents,
+                             "a purchase event's transaction_id is a transaction of the data, the one its session ends")
         if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
             for item in purchases {
-                purchase.record(transactions.ids.contains(item.transaction), at: item.location, id: item.id, "transaction \(item.text) is not among the transactions read")
+                guard transactions.ids.contains(item.transaction) else {
+                    purchase.fail(at: item.location, id: item.id, "transaction \(item.text) is not among the transactions read")
+                    continue
+                }
+                // Whose it is, when the transactions were read keeping their sessions.
+                if let links = transactions.purchaseLinks, let link = item.link, !links.contains(link) {
+                    purchase.fail(at: item.location, id: item.id, "transaction \(item.text) ends another session, not this purchase event's")
+                } else {
+                    purchase.pass()
+                }
             }
             results += tallyResults([purchase], gates: gates, empty: "no purchase events")
         } else {

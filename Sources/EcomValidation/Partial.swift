@@ -163,8 +163,9 @@ extension Validator {
     public static let partialTag = "validator"
     /// The version of the validator section this build writes and reads (2: IDs hashed 8 bytes a step; the facts of
     /// version 1 hold other hashes, so they cannot be merged with this build's; 4: the settings say whether the
-    /// timestamps were moved; 5: session events carry their duration_seconds).
-    public static let partialVersion = 5
+    /// timestamps were moved; 5: session events carry their duration_seconds; 6: transactions' and purchase events'
+    /// links of transaction and session).
+    public static let partialVersion = 6
 
     /// A validator whose state can be written as a partial (``partialSection(gatesFile:)``) and merged with
     /// others (``merging(_:settings:sourceOrder:)``): it checks each record as it comes, and keeps what needs the
@@ -174,6 +175,8 @@ extension Validator {
     public convenience init(partialOf settings: ValidationSettings) {
         self.init(shardOf: settings)
         owned = OwnedFacts()
+        // A partial may be merged with another holding the purchase events of its transactions.
+        keepsPurchaseLinks = true
     }
 
     /// Whether this validator keeps its facts for a merge (made with ``init(partialOf:)``).

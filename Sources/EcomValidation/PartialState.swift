@@ -181,6 +181,10 @@ extension TransactionChecker {
             writer.int(facts.score)
             writer.bool(facts.isFraud)
         }
+        writer.optional(purchaseLinks.map { $0.values.sorted() }) { writer, links in
+            writer.count(links.count)
+            for link in links { writer.fixed(link) }
+        }
     }
 
     func read(from reader: inout PartialReader) throws(PartialError) {
@@ -220,6 +224,18 @@ extension TransactionChecker {
             let score = try reader.int()
             flagged[key] = FlaggedTransaction(time: time, user: user, cents: cents, score: score, isFraud: try reader.bool())
         }
+        let links = try reader.optional { (reader) throws(PartialError) -> [UInt64] in
+            let count = try reader.count(minimumSize: 8)
+            var links: [UInt64] = []
+            links.reserveCapacity(count)
+            for _ in 0..<count { links.append(try reader.fixed()) }
+            return links
+        }
+        if let links {
+            var set = HashSet64(capacity: links.count)
+            for link in links { _ = set.insert(link) }
+            purchaseLinks = set
+        }
     }
 }
 
@@ -230,6 +246,7 @@ extension UserEventChecker {
         writer.count(purchases.count)
         for item in purchases {
             writer.fixed(item.transaction)
+            writer.optional(item.link) { $0.fixed($1) }
             writer.location(item.location)
             writer.optional(item.id)
             writer.string(item.text)
@@ -243,9 +260,10 @@ extension UserEventChecker {
         try readTallies([\.userReference, \.productReference, \.productDetails, \.sessionUser, \.sessionOrder, \.eventFields], from: &reader)
         for _ in 0..<(try reader.count(minimumSize: 12)) {
             let transaction = try reader.fixed()
+            let link = try reader.optional { (reader) throws(PartialError) in try reader.fixed() }
             let location = try reader.location()
             let id = try reader.optionalString()
-            purchases.append((transaction, location, id, try reader.string()))
+            purchases.append((transaction, link, location, id, try reader.string()))
         }
         try devices.read(from: &reader)
         try eventTypes.read(from: &reader)

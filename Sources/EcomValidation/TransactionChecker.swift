@@ -13,7 +13,9 @@ final class TransactionChecker: TypeChecker {
     var ids = HashSet64()
     private let s: (user: Int, products: Int, subtotal: Int, tax: Int, shipping: Int, total: Int, payment: Int,
                     country: Int, state: Int, city: Int, zone: Int, region: Int, latitude: Int, longitude: Int,
-                    device: Int, deviceType: Int, userType: Int, isFraud: Int, score: Int, fraudType: Int)
+                    device: Int, deviceType: Int, userType: Int, isFraud: Int, score: Int, fraudType: Int, session: Int)
+    /// Per transaction, ``purchaseLink(_:session:)`` of its ID and session, when the context keeps them.
+    var purchaseLinks: HashSet64?
 
     var userReference = Tally("referential.user_id", .referential, .transactions, "every user_id is in the user catalog")
     var userDetails = Tally("referential.user_details", .referential, .transactions, "a transaction's user_type is its user's in the catalog")
@@ -90,7 +92,8 @@ final class TransactionChecker: TypeChecker {
              m.slot("payment_method"), m.slot("location.country"), m.slot("location.state"), m.slot("location.city"),
              m.slot("location.timezone"), m.slot("location.region"), m.slot("location.latitude"), m.slot("location.longitude"),
              m.slot("device_info.device_id"), m.slot("device_info.device_type"), m.slot("user_type"), m.slot("is_fraud"),
-             m.slot("fraud_score"), m.slot("fraud_type"))
+             m.slot("fraud_score"), m.slot("fraud_type"), m.slot("session_id"))
+        if context.keepsPurchaseLinks { purchaseLinks = HashSet64() }
         let config = context.settings.generator.config
         regions = SplitCounter(Region.allCases.map(\.rawValue))
         categories = SplitCounter(config.categories)
@@ -211,13 +214,17 @@ final class TransactionChecker: TypeChecker {
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
+        if purchaseLinks != nil, let id, let session = tokens.string(slot: slots, s.session) {
+            _ = purchaseLinks!.insert(purchaseLink(idHash(id), session: idHash(session)))
+        }
         let idText = { id?.text }
         // Users and products.
         var user: Int?
         if let userID = tokens.string(slot: slots, s.user) {
             user = lookup.user(userID)
             userReference.record(user != nil, at: location, id: idText(), "user_id \(userID.text) is not in the catalog")
-            if let user, let type = tokens.string(slot: slots, s.userType) {
+            // A user_type the schema rejects is its finding (schema.enums), not also a user's type the catalog disagrees with.
+            if let user, let type = tokens.string(slot: slots, s.userType), matcher.accepts(tokens, slots, s.userType) {
                 let expected = userTypeNames[Int(userTypeOf[user])]
                 userDetails.record(sameBytes(type, expected), at: location, id: idText(), "\(userID.text): user_type \(type.text), the catalog says \(expected.text)")
             }
@@ -284,10 +291,13 @@ final class TransactionChecker: TypeChecker {
                 }
             }
             if inWindow, let timestamp { count(day: Timestamp.floorDiv(timestamp, Timestamp.millisecondsPerDay), in: &utcDayCounts, else: &otherUTCDays) }
-            let problem = fraudLabelProblem(isFraud: isFraud, fraudType: fraudType, tokens: tokens, slots: slots, user: user,
-                                            city: city, local: local, subtotalCents: subtotalCents, lineCategories: lineCategories,
-                                            timestamp: timestamp, location: location, id: id)
-            labels.record(problem == nil, at: location, id: idText(), problem ?? "")
+            // A fraud_type the schema rejects (none of the kinds, or not a string) is its finding, not also a broken label.
+            if !tokens.hasValue(slot: slots, s.fraudType) || matcher.accepts(tokens, slots, s.fraudType) {
+                let problem = fraudLabelProblem(isFraud: isFraud, fraudType: fraudType, tokens: tokens, slots: slots, user: user,
+                                                city: city, local: local, subtotalCents: subtotalCents, lineCategories: lineCategories,
+                                                timestamp: timestamp, location: location, id: id)
+                labels.record(problem == nil, at: location, id: idText(), problem ?? "")
+            }
             if isFraud, let fraudType { fraudTypes.add(index: FraudType.allCases.firstIndex(of: fraudType)!) }
         }
     }
@@ -464,6 +474,10 @@ final class TransactionChecker: TypeChecker {
         sample.merge(shard.sample)
         velocity = (velocity + shard.velocity).sorted { order($0.location) < order($1.location) }
         flagged.merge(shard.flagged, uniquingKeysWith: min)
+        if let links = shard.purchaseLinks?.values {
+            if purchaseLinks == nil { purchaseLinks = HashSet64() }
+            for link in links { _ = purchaseLinks!.insert(link) }
+        }
     }
 
     @inline(__always)
@@ -834,4 +848,10 @@ struct FlaggedTransaction: Comparable {
     static func < (a: Self, b: Self) -> Bool {
         (a.time, a.user, a.cents ?? .min, a.score, a.isFraud ? 1 : 0) < (b.time, b.user, b.cents ?? .min, b.score, b.isFraud ? 1 : 0)
     }
+}
+
+/// A transaction's ID with its session, as one hash: a purchase event names its transaction rightly when its own session
+/// gives the same (the session's user is `referential.session_user`'s to judge).
+func purchaseLink(_ transaction: UInt64, session: UInt64) -> UInt64 {
+    (transaction ^ (session &+ 0x632B_E59B_D9B4_E019).mixed &* 0x9E37_79B9_7F4A_7C15).mixed
 }

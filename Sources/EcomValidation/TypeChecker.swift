@@ -17,6 +17,11 @@ final class CheckContext {
     private var validUntil: [Int64]
     private var lastOffset: [Int64]
 
+    /// Whether transactions keep, per transaction, the hash of its ID with its session, so that a purchase
+    /// event's transaction can be checked to be the one the event's session ends (8 bytes a transaction: kept when user
+    /// events may be among the inputs, and in partials, which may be merged with events).
+    var keepsPurchaseLinks = false
+
     init(settings: ValidationSettings, deferred: Bool = false) {
         self.settings = settings
         self.deferred = deferred

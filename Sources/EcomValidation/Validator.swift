@@ -198,6 +198,13 @@ public final class Validator {
     /// Records that break a record-level check are written here, when set.
     public var quarantine: Quarantine?
 
+    /// Whether a purchase event's transaction is checked to be the one the event's session ends (set before the first
+    /// record when user events may be among the inputs: it keeps 8 bytes a transaction).
+    public var keepsPurchaseLinks: Bool {
+        get { context.keepsPurchaseLinks }
+        set { context.keepsPurchaseLinks = newValue }
+    }
+
     /// In a shard of a parallel run, the facts for the merger, in read order, since it last took them.
     var facts: [RecordFact] = []
     /// In a partial (``init(partialOf:)``), the facts and session events with the bytes they need, copied out of

@@ -124,7 +124,7 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     var line = 0
     let report = try validated(.transactions, count: 300) { records in
         let regular = try #require(records.indices.first { $0 > 20 && get(records[$0], "user_type")?.stringValue == "regular" })
-        set(&records[regular], "user_type", .string("premium"))
+        set(&records[regular], "user_type", .string("vip"))
         line = regular + 1
     }
     #expect(try found(report, "referential.user_details", .transactions) == ([line], 1))
@@ -333,4 +333,58 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     #expect(try found(report, "temporal.future", .userEvents) == (lines.sorted(), 3))
     #expect(try found(report, "temporal.session_order", .userEvents).violations == 0, "\(report.problems)")
     #expect(try found(report, "temporal.file_order", .userEvents).violations == 0)
+}
+
+/// A transaction's user_type or fraud_type the schema rejects is its one `schema.enums` finding: the user's type in the
+/// catalog and the fraud label are not judged against it.
+@Test func aTransactionsUnknownEnumValueIsOneFinding() throws {
+    var lines: [Int] = []
+    let report = try validated(.transactions, count: 400) { records in
+        set(&records[5], "user_type", .string("alien"))
+        set(&records[9], "fraud_type", .string("foo"))
+        lines = [6, 10]
+    }
+    #expect(try found(report, "schema.enums", .transactions) == (lines, 2))
+    #expect(try found(report, "referential.user_details", .transactions).violations == 0)
+    #expect(try found(report, "business.fraud_labels", .transactions).violations == 0)
+}
+
+/// A purchase event names the transaction its session ends: one naming another transaction of the data (one that
+/// exists) is a `referential.purchase_transaction` finding, when the validator keeps the transactions' sessions.
+@Test func aPurchaseEventNamingAnotherSessionsTransactionIsNamed() throws {
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-purchases-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let transactionsPath = directory.appendingPathComponent("transactions.ndjson").path
+    let eventsPath = directory.appendingPathComponent("user_events.ndjson").path
+    let transactions = try RecordSink(path: transactionsPath)
+    try generator.write(type: .transactions, count: 300, start: generator.window.start, end: generator.window.end, to: transactions, threads: 1)
+    try transactions.flush()
+    let events = try RecordSink(path: eventsPath)
+    try generator.write(type: .userEvents, count: 3000, start: generator.window.start, end: generator.window.end, to: events,
+                        transactions: 300, threads: 1)
+    try events.flush()
+    var lines = try String(contentsOfFile: eventsPath, encoding: .utf8).split(separator: "\n").map(String.init)
+    let purchases = lines.indices.filter { lines[$0].contains(#""event_type":"purchase""#) }
+    try #require(purchases.count > 10)
+    func transaction(_ line: String) -> String { line.components(separatedBy: #""transaction_id":""#)[1].components(separatedBy: "\"")[0] }
+    // The third purchase names the fourth's transaction (which exists, but ends another session).
+    let swapped = purchases[2]
+    lines[swapped] = lines[swapped].replacingOccurrences(of: transaction(lines[swapped]), with: transaction(lines[purchases[3]]))
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: eventsPath))
+    func validate(keepingLinks: Bool) throws -> ValidationReport {
+        let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true))
+        validator.keepsPurchaseLinks = keepingLinks
+        try FileInput.validate(transactionsPath, with: validator)
+        try FileInput.validate(eventsPath, with: validator, threads: 2, chunkBytes: 64 << 10)
+        return validator.finish()
+    }
+    let report = try validate(keepingLinks: true)
+    let check = try #require(report.check("referential.purchase_transaction", .userEvents))
+    #expect(check.violations == 1 && check.examples.map(\.location.line) == [swapped + 1], "\(check.examples.map(\.message))")
+    #expect(check.examples.first?.message.contains("ends another session") == true)
+    #expect(report.check("referential.session_user", .userEvents)?.violations == 0)
+    // Without the transactions' sessions kept, only existence is checked.
+    #expect(try validate(keepingLinks: false).check("referential.purchase_transaction", .userEvents)?.violations == 0)
 }

@@ -26,6 +26,8 @@ func comparable(_ report: ValidationReport) -> String {
 /// One validator over `paths`, in order, on one thread.
 private func singleReport(_ paths: [String], settings: ValidationSettings) throws -> ValidationReport {
     let validator = Validator(settings: settings)
+    // As `validate` does when user events are among its inputs, and partials always do.
+    validator.keepsPurchaseLinks = true
     for path in paths { try FileInput.validate(path, with: validator, threads: 1) }
     return validator.finish()
 }

@@ -68,6 +68,15 @@ struct ValidateCommand: ParsableCommand {
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
     }
 
+    /// Whether the first line of `path` (its first 64 KB) names an `event_id`: a file of user events, or one that mixes them in.
+    static func firstLineHasEventID(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return true }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 64 << 10)) ?? Data()
+        let line = head.prefix { $0 != 0x0A }
+        return line.isEmpty || String(decoding: line, as: UTF8.self).contains("\"event_id\"")
+    }
+
     func run() throws {
         let configuration: DataGenerationConfig
         var gateSet = Gates()
@@ -115,6 +124,18 @@ struct ValidateCommand: ParsableCommand {
         do {
             let inputs = try FileInput.files(at: paths)
             for file in inputs.repeated { Console.error("\(file) is named more than once; it is read once") }
+            // Purchase events are checked against their transactions' sessions when they may be among the inputs
+            // (8 bytes a transaction kept): an input of user events, by its name or, when its name gives no type, by
+            // its first record (stdin cannot be looked at first).
+            if inputs.files.contains(where: { file in
+                switch FileInput.recordType(of: file) {
+                case .userEvents: true
+                case nil: file == "-" || Self.firstLineHasEventID(file)
+                default: false
+                }
+            }) {
+                validator.keepsPurchaseLinks = true
+            }
             for file in inputs.files { try FileInput.validate(file, with: validator, threads: threads, progress: progress) }
             if progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         } catch {
