@@ -264,7 +264,7 @@ final class UserEventChecker: TypeChecker {
             time - previous <= Int64(max(0, duration)) * 1000 + Self.sessionTimeout
         }
         func late(_ time: Int64, after previous: Int64) -> String {
-            "event at \(Timestamp(milliseconds: time)) comes \((time - previous) / 60_000) minutes after the session's event at \(Timestamp(milliseconds: previous)): outside session \(session()), which ends after 30 minutes without activity"
+            "\(Self.gap(time, after: previous)): outside session \(session()), which ends after 30 minutes without activity"
         }
         if let pending = state.spanPending {
             state.spanPending = nil
@@ -300,6 +300,11 @@ final class UserEventChecker: TypeChecker {
         return false
     }
 
+    /// How long after the session's event at `previous` an event at `time` comes, in words.
+    private static func gap(_ time: Int64, after previous: Int64) -> String {
+        "event at \(Timestamp(milliseconds: time)) comes \((time - previous) / 60_000) minutes after the session's event at \(Timestamp(milliseconds: previous))"
+    }
+
     /// Location order (inputs by name, then line or partition and offset): findings decided at the end are listed in it,
     /// not in the order of a hash table.
     private static func precedes(_ a: RecordLocation, _ b: RecordLocation) -> Bool {
@@ -317,7 +322,7 @@ final class UserEventChecker: TypeChecker {
         for state in sessions.values {
             guard let pending = state.spanPending else { continue }
             late.append((pending.secondAt, pending.secondID,
-                         "event at \(Timestamp(milliseconds: pending.secondTime)) comes \((pending.secondTime - pending.firstTime) / 60_000) minutes after the session's event at \(Timestamp(milliseconds: pending.firstTime)): outside the session (and no third event to tell which of the two is)"))
+                         "\(Self.gap(pending.secondTime, after: pending.firstTime)): outside the session (and no third event to tell which of the two is)"))
         }
         late.sort { Self.precedes($0.location, $1.location) }
         for finding in late { tally.fail(at: finding.location, id: finding.id, finding.message) }
@@ -337,7 +342,7 @@ final class UserEventChecker: TypeChecker {
                 sessionUser.pass()
                 sessionUser.pass()
                 state.firstAt = nil
-                unsettledLines[event.key] = nil
+                if keepsLines { unsettledLines[event.key] = nil }
             } else {
                 state.other = (event.user, location, id())
                 if keepsLines { unsettledLines[event.key]?.other = Array(event.record) }
@@ -345,7 +350,7 @@ final class UserEventChecker: TypeChecker {
             return
         }
         // The third event decides between the first two; the odd one is quarantined with its own line.
-        let lines = unsettledLines.removeValue(forKey: event.key)
+        let lines = keepsLines ? unsettledLines.removeValue(forKey: event.key) : nil
         if event.user == other.user {
             let message = "session \(session()) has user \(users(state.user, other.user))"
             sessionUser.fail(at: firstAt, id: nil, message)
@@ -477,6 +482,8 @@ final class ProductUpdateChecker: TypeChecker {
     var ids = HashSet64()
     private let productSlot: Int, nameSlot: Int, categorySlot: Int, oldPriceSlot: Int, updateSlot: Int
     private let newPriceSlot: Int, discountSlot: Int, stockSlot: Int, availableSlot: Int
+    /// The fields the update's rules read (made once, not per record).
+    private let ruleSlots: [Int]
     var productReference = Tally("referential.product_id", .referential, .productUpdates, "every product_id is in the product catalog")
     var details = Tally("referential.product_details", .referential, .productUpdates, "updates carry the catalog's name, category and list price")
     var consistency = Tally("business.update_consistency", .business, .productUpdates,
@@ -499,6 +506,7 @@ final class ProductUpdateChecker: TypeChecker {
         discountSlot = matcher.slot("discount_percent")
         stockSlot = matcher.slot("stock_quantity")
         availableSlot = matcher.slot("is_available")
+        ruleSlots = [updateSlot, oldPriceSlot, newPriceSlot, discountSlot, stockSlot, availableSlot]
     }
 
     /// Whether an update keeps the generator's rules of its numbers.
@@ -540,7 +548,7 @@ final class ProductUpdateChecker: TypeChecker {
         if let update = tokens.string(slot: slots, updateSlot) {
             updateTypes.add(update)
             // Numbers and a type the schema rejects are its findings: the update's rules are judged on valid values only.
-            let judged = [updateSlot, oldPriceSlot, newPriceSlot, discountSlot, stockSlot, availableSlot].allSatisfy { matcher.accepts(tokens, slots, $0) }
+            let judged = ruleSlots.allSatisfy { matcher.accepts(tokens, slots, $0) }
             switch judged ? judgeNumbers(tokens, slots) : .unjudged {
             case .kept: consistency.pass()
             case let .broken(problem): consistency.fail(at: location, id: id?.text, problem)
@@ -748,6 +756,8 @@ final class AnalyticsChecker: TypeChecker {
     let idSlot: Int, timestampSlot: Int
     var ids = HashSet64()
     private let startSlot: Int, endSlot: Int, dimensionSlot: Int, valueSlot: Int, metricSlot: Int, resultSlot: Int, unitSlot: Int
+    /// The fields the unit rule reads (made once, not per record).
+    private let unitRuleSlots: [Int]
     var windows = Tally("business.analytics_windows", .business, .analyticsResults, "results cover a 5-minute window and come after it closes")
     var dimensions = Tally("business.analytics_dimensions", .business, .analyticsResults, "dimension values are regions, categories or 'all'")
     var units = Tally("business.analytics_units", .business, .analyticsResults,
@@ -773,6 +783,7 @@ final class AnalyticsChecker: TypeChecker {
         metricSlot = matcher.slot("metric_type")
         resultSlot = matcher.slot("value")
         unitSlot = matcher.slot("unit")
+        unitRuleSlots = [metricSlot, unitSlot, resultSlot]
     }
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
@@ -795,7 +806,7 @@ final class AnalyticsChecker: TypeChecker {
         }
         if let metric = tokens.string(slot: slots, metricSlot), let unit = tokens.string(slot: slots, unitSlot),
            let value = tokens.number(slot: slots, resultSlot), let expected = Self.metricUnits[metric.text],
-           [metricSlot, unitSlot, resultSlot].allSatisfy({ matcher.accepts(tokens, slots, $0) }) {
+           unitRuleSlots.allSatisfy({ matcher.accepts(tokens, slots, $0) }) {
             var problem: String?
             if !unit.elementsEqual(expected.utf8) {
                 problem = "\(metric.text) in \(unit.text), not \(expected)"
