@@ -272,19 +272,36 @@ extension Validator {
     /// audit) gets the same report whatever order the partitions' records arrived in.
     /// - Throws: ``PartialError/notPartial`` for a validator not made with ``init(partialOf:)``.
     public func judgedInPositionOrder() throws(PartialError) -> Validator {
-        try Self.merging([partialSection()], settings: settings)
+        try Self.judgedInPositionOrder([self])
     }
 
     /// Partial validators made with the same settings that read disjoint records (the audit's validating threads,
     /// each given runs of the records read, all with the same inputs added in the same order) judged as one
     /// validator would judge all their records read in position order: the report is the one a single partial gives.
     /// - Throws: ``PartialError/notPartial`` for a validator not made with ``init(partialOf:)``.
+    ///
+    /// The partials are read where they are, not written as sections and read back: their checkers' state is
+    /// merged as it stands (a section's state reads back the same), and only their encoded facts and session events
+    /// are decoded. The partials are left as they were.
     public static func judgedInPositionOrder(_ partials: [Validator]) throws(PartialError) -> Validator {
         guard let first = partials.first else { throw .notPartial }
-        if partials.count == 1 { return try first.judgedInPositionOrder() }
-        var sections: [PartialSection] = []
-        for partial in partials { sections.append(try partial.partialSection()) }
-        return try merging(sections, settings: first.settings)
+        var parts: [DecodedPartial] = []
+        var idArena: [UInt8] = [], recordArena: [UInt8] = []
+        for partial in partials {
+            guard let owned = partial.owned else { throw .notPartial }
+            let sources = partial.sources.count
+            let templates = (0..<sources).map { $0 < owned.templates.count ? owned.templates[$0] : nil }
+            let facts = try owned.facts.bytes.withUnsafeBufferPointer { (buffer) throws(PartialError) -> [DecodedFact] in
+                var reader = PartialReader(buffer, name: "")
+                return try OwnedFacts.decodeFacts(&reader, count: owned.factCount, sources: sources, arena: &idArena)
+            }
+            let events = try owned.events.bytes.withUnsafeBufferPointer { (buffer) throws(PartialError) -> [DecodedSessionEvent] in
+                var reader = PartialReader(buffer, name: "")
+                return try OwnedFacts.decodeEvents(&reader, count: owned.eventCount, sources: sources, arena: &recordArena)
+            }
+            parts.append(DecodedPartial(validator: partial, templates: templates, facts: facts, events: events))
+        }
+        return try merging(parts, settings: first.settings, idArena: idArena, recordArena: recordArena, sourceOrder: nil)
     }
 
     /// One validator that holds what the partials in `sections` hold, as if one validator had read all their
@@ -320,6 +337,13 @@ extension Validator {
             }
             parts.append(try decode(section, settings: settings, idArena: &idArena, recordArena: &recordArena))
         }
+        return try merging(parts, settings: settings, idArena: idArena, recordArena: recordArena, sourceOrder: sourceOrder)
+    }
+
+    /// The merge of partials read back (or read where they are): see ``merging(_:settings:sourceOrder:)``. The facts'
+    /// IDs are in `idArena`, the session events' records in `recordArena`.
+    private static func merging(_ parts: [DecodedPartial], settings: ValidationSettings, idArena: [UInt8], recordArena: [UInt8],
+                                sourceOrder: ((PartialSource, PartialSource) -> Bool)?) throws(PartialError) -> Validator {
         // The inputs in read order: one input per name.
         var all: [PartialSource] = []
         for (partial, part) in parts.enumerated() {
@@ -339,7 +363,9 @@ extension Validator {
             let source = parts[input.partial].validator.sources[input.index]
             let index = byName[input.name] ?? whole.addSource(input.name, type: source.type, bytes: source.expectedBytes)
             byName[input.name] = index
-            if source.keyed { whole.sources[index].keyed = true }
+            if source.keyed || parts[input.partial].templates[input.index].map({ if case .topic = $0 { true } else { false } }) == true {
+                whole.sources[index].keyed = true
+            }
             sourceMaps[input.partial][input.index] = index
         }
         // Facts, then session events, in read order: by input, position, then partial and their order in it.

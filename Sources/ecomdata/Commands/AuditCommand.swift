@@ -201,6 +201,10 @@ struct AuditCommand: ParsableCommand {
         let threads = partial != nil ? 1 : validatorThreads ?? Self.defaultValidatorThreads
         let validators = (0..<threads).map { _ in Validator(partialOf: settings) }
         let validator = validators[0]
+        // A purchase event's transaction is checked against the session it ends, which takes 8 bytes a transaction
+        // read: kept when user events may be read (their topic, or a topic of no known type) or merged (a partial).
+        let readsEvents = names.contains { name in RecordType.allCases.first { $0.topic == name }.map { $0 == .userEvents } ?? true }
+        if partial == nil && !readsEvents { for validator in validators { validator.keepsPurchaseLinks = false } }
         let (kafkaConfiguration, embedded) = try kafka.resolve()
         var request = AuditRequest(topics: names, manifest: runManifest, start: startAt, idleTimeout: idleTimeout, metadataTimeout: timeout,
                                    gates: gateSet)
