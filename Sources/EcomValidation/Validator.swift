@@ -492,7 +492,8 @@ public final class Validator {
             duplicate = !checker.insertID(fact.hash)
             state.unique.record(!duplicate, at: location(), id: idText(), "\(fact.type.idField) \(idText() ?? "") appeared before")
         }
-        guard let timestamp = fact.timestamp, !sources[source].keyed else { return duplicate }
+        // A record read again (its ID seen before) is the unique-ID check's finding, not a step back in file order.
+        guard let timestamp = fact.timestamp, !sources[source].keyed, !duplicate else { return duplicate }
         // The latest record in order is judged when the next one comes: a record that goes back in time is out of
         // place when it is earlier than the two in order before it, else the one before it is (later than the
         // records on both sides). So one record moved later or earlier is one finding, at its own line.

@@ -46,6 +46,20 @@ func aRecordMovedLaterOrEarlierIsOneFindingAtItsLine(threads: Int) throws {
     #expect(order.examples.last?.message.contains("comes after") == true, "\(order.examples.map(\.message))")
 }
 
+/// A line copied further down is read again: its ID's finding, not also a step back in time (as a redelivery on a
+/// topic is not held against its key's order).
+@Test(arguments: [1, 2])
+func aCopiedLineIsAUniqueIDFindingOnly(threads: Int) throws {
+    var records = try lines(.transactions, count: 300)
+    records.insert(records[50], at: 200)
+    let result = try report(records, name: "transactions.ndjson", threads: threads)
+    let unique = try #require(result.check("referential.unique_id", .transactions))
+    #expect(unique.violations == 1 && lineNumbers(unique) == [201])
+    let order = try #require(result.check("temporal.file_order", .transactions))
+    #expect(order.violations == 0, "\(order.examples.map(\.message))")
+    #expect(order.checked == 300)
+}
+
 @Test func theFirstRecordMovedLaterIsTheOneFinding() throws {
     var records = try lines(.transactions, count: 50)
     records[0] = retimed(records[0], value("timestamp", records[10]))
