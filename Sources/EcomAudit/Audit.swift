@@ -785,19 +785,8 @@ public final class Audit: @unchecked Sendable {
         // and the thread has time to spare.
         let value = message.value
         var facts = RecordBatch.Facts(payloadHash: fnv1a(value))
-        if let base = value.baseAddress {
-            topic.fields.values(in: value) { field, bytes in
-                let span = RecordBatch.Span(start: Int32(bytes.baseAddress! - base), count: Int32(bytes.count))
-                if field == topic.keyFieldIndex {
-                    facts.payloadKey = span
-                } else if field == topic.idFieldIndex {
-                    facts.id = span
-                    // An ID written with escapes is the same ID: hashed as its text, it is found as the record sent.
-                    facts.idHash = bytes.contains(UInt8(ascii: "\\")) ? Self.unescaped(bytes) { fnv1a($0) } : fnv1a(bytes)
-                } else {
-                    facts.timestamp = span
-                }
-            }
+        if value.baseAddress != nil {
+            facts.escapedNames = topic.fields.values(in: value) { field, bytes in facts.note(field, bytes, in: value, of: topic) }
         }
         batch.append(topic: topicIndex, partition: message.partition, offset: offset, timestamp: message.timestamp, readAt: readAt,
                      value: value, key: message.key, valueIsNull: message.valueIsNull, facts: facts)
@@ -819,9 +808,14 @@ public final class Audit: @unchecked Sendable {
             let partition = topic.partitions[Int(record.partition)]
             let source = partition.source
             let unparseable = validator.sources[source].unparseable
+            let repeated = validator.recordsWithRepeatedNames
+            // Off its key's partition (or without a key): a copy of its ID on its key's partition is the record.
+            let key = batch.key(record)
+            let stray = key.map { $0.isEmpty || KafkaPartitioner.partition(of: $0, partitions: topic.keyPartitions) != partition.number } ?? true
             validator.validate(batch.value(record), readable: batch.readable(record),
-                               at: .topic(topic.name, partition: partition.number, offset: record.offset), source: source)
-            batch.setParsed(index, validator.sources[source].unparseable == unparseable)
+                               at: .topic(topic.name, partition: partition.number, offset: record.offset), source: source, stray: stray)
+            batch.setParsed(index, validator.sources[source].unparseable == unparseable,
+                            repeatedNames: validator.recordsWithRepeatedNames != repeated)
         }
     }
 
@@ -834,7 +828,7 @@ public final class Audit: @unchecked Sendable {
                 let ahead = records[index + 4]
                 topics[ahead.topic].firstSeen.prefetch(ahead.facts.idHash)
             }
-            check(records[index], parsed: batch.parsed(index), in: batch)
+            check(records[index], parsed: batch.parsed(index), repeatedNames: batch.repeatedNames(index), in: batch)
         }
         let found = topics.map { topic in topic.partitions.reduce(0) { $0 + $1.counts.reduce(0, +) } }
         findingsLock.lock()
@@ -843,7 +837,16 @@ public final class Audit: @unchecked Sendable {
     }
 
     /// Checks one record (on the checking thread) that the validator could parse or not.
-    private func check(_ record: RecordBatch.Record, parsed: Bool, in batch: RecordBatch) {
+    private func check(_ record: RecordBatch.Record, parsed: Bool, repeatedNames: Bool, in batch: RecordBatch) {
+        var record = record
+        if parsed && (repeatedNames || record.facts.escapedNames) {
+            // The reading thread took each field's first member, by its name as written: a record that names one twice
+            // is read as the validator reads it (the last member), and one with a name written with escapes by its text.
+            let value = batch.value(record)
+            var facts = RecordBatch.Facts(payloadHash: record.facts.payloadHash)
+            topics[record.topic].fields.lastValues(in: value) { field, bytes in facts.note(field, bytes, in: value, of: topics[record.topic]) }
+            record.facts = facts
+        }
         let topic = topics[record.topic]
         let partition = topic.partitions[Int(record.partition)]
         let offset = record.offset
@@ -1004,6 +1007,22 @@ public final class Audit: @unchecked Sendable {
     static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
 }
 
+
+extension RecordBatch.Facts {
+    /// Notes where field `field` of the topic's extractor (key, ID or timestamp) has its string value in `value`.
+    fileprivate mutating func note(_ field: Int, _ bytes: UnsafeBufferPointer<UInt8>, in value: UnsafeBufferPointer<UInt8>, of topic: Audit.TopicState) {
+        let span = RecordBatch.Span(start: Int32(bytes.baseAddress! - value.baseAddress!), count: Int32(bytes.count))
+        if field == topic.keyFieldIndex {
+            payloadKey = span
+        } else if field == topic.idFieldIndex {
+            id = span
+            // An ID written with escapes is the same ID: hashed as its text, it is found as the record sent.
+            idHash = bytes.contains(UInt8(ascii: "\\")) ? Audit.unescaped(bytes) { fnv1a($0) } : fnv1a(bytes)
+        } else {
+            timestamp = span
+        }
+    }
+}
 
 /// Lets the group consumer's rebalance handler, made before the audit exists, reach it.
 private final class RebalanceRelay {

@@ -32,6 +32,8 @@ final class RecordBatch {
         var payloadKey: Span?
         var id: Span?
         var timestamp: Span?
+        /// A field was not found while a member name written with escapes was: the checker reads the payload again.
+        var escapedNames = false
     }
 
     /// Bytes of a payload, from its start.
@@ -45,9 +47,10 @@ final class RecordBatch {
     static let byteLimit = 2 << 20
 
     private(set) var records: [Record] = []
-    /// Per record, whether the validator could parse its payload: each validating thread writes the flags of its
-    /// records (distinct elements, so a plain buffer rather than an array that would be copied on a shared write).
-    private let parsedFlags: UnsafeMutableBufferPointer<Bool>
+    /// Per record, whether the validator could parse its payload (bit 0) and found a member name in it twice (bit 1):
+    /// each validating thread writes the flags of its records (distinct elements, so a plain buffer rather than an
+    /// array that would be copied on a shared write).
+    private let parsedFlags: UnsafeMutableBufferPointer<UInt8>
     /// Validating threads still working on the batch (touched under ``ValidatedBatches``' lock only).
     var validating = 0
     private var storage: UnsafeMutablePointer<UInt8>
@@ -60,7 +63,7 @@ final class RecordBatch {
         storage = .allocate(capacity: capacity)
         records.reserveCapacity(Self.recordLimit)
         parsedFlags = .allocate(capacity: Self.recordLimit)
-        parsedFlags.initialize(repeating: false)
+        parsedFlags.initialize(repeating: 0)
     }
 
     deinit {
@@ -107,14 +110,20 @@ final class RecordBatch {
     /// Clears the parse flags of the batch's records, before it is handed to the validating threads.
     func expectParsed() {
         precondition(records.count <= Self.recordLimit)
-        for index in records.indices { parsedFlags[index] = false }
+        for index in records.indices { parsedFlags[index] = 0 }
     }
 
-    /// Notes whether the validator could parse record `index`'s payload (on the thread validating that record).
-    func setParsed(_ index: Int, _ parsed: Bool) { parsedFlags[index] = parsed }
+    /// Notes whether the validator could parse record `index`'s payload, and whether it names a member twice (on the
+    /// thread validating that record).
+    func setParsed(_ index: Int, _ parsed: Bool, repeatedNames: Bool) {
+        parsedFlags[index] = (parsed ? 1 : 0) | (repeatedNames ? 2 : 0)
+    }
 
     /// Whether the validator could parse record `index`'s payload (once every validating thread is done with the batch).
-    func parsed(_ index: Int) -> Bool { parsedFlags[index] }
+    func parsed(_ index: Int) -> Bool { parsedFlags[index] & 1 != 0 }
+
+    /// Whether record `index`'s payload names a member twice (its last value is the one the checks read).
+    func repeatedNames(_ index: Int) -> Bool { parsedFlags[index] & 2 != 0 }
 
     func removeAll() {
         records.removeAll(keepingCapacity: true)

@@ -1,60 +1,109 @@
+import EcomJSON
+
 /// Finds the value of a top-level string field in an NDJSON record without parsing the whole record:
 /// the Kafka key of a line (`"user_id":"user_000123"` -> `user_000123`).
 public struct KeyExtractor: Sendable {
-    private let needle: [UInt8]
+    /// The field's name in quotes, as a record writes it without escapes.
+    private let name: [UInt8]
 
     /// Extracts `field`.
-    public init(field: String) { needle = Array("\"\(field)\":".utf8) }
+    public init(field: String) { name = Array("\"\(field)\"".utf8) }
 
     /// The raw bytes of the field's string value (escapes kept as written), or nil when absent or not a string.
+    /// The first member of that name counts; a name written with escapes (`"user\u005fid"`) is the name.
     public func key(in line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
-        let n = needle.count
-        guard line.count > n else { return nil }
+        guard line.count > name.count else { return nil }
         var found: UnsafeBufferPointer<UInt8>?
-        needle.withUnsafeBufferPointer { pattern in
-            Self.scanTopLevelNames(of: line) { index in
-                guard Self.matches(line, at: index, pattern) else { return false }
-                found = Self.stringValue(in: line, from: index + n)
+        var escapedNames = false
+        name.withUnsafeBufferPointer { pattern in
+            Self.scanTopLevelNames(of: line) { index, escaped in
+                escapedNames = escapedNames || escaped
+                guard let value = Self.member(line, at: index, pattern) else { return false }
+                found = Self.stringValue(in: line, from: value)
                 return true
+            }
+            // Names with escapes are rare: only a record that has one and no plain match is read again for it.
+            if found == nil && escapedNames {
+                Self.scanTopLevelNames(of: line) { index, escaped in
+                    guard escaped, let value = Self.escapedMember(line, at: index, pattern) else { return false }
+                    found = Self.stringValue(in: line, from: value)
+                    return true
+                }
             }
         }
         return found
     }
 
     /// Calls `atName` with the index of the opening quote of each string at the record's top level (member names
-    /// and string values), until it returns true.
+    /// and string values) and whether it holds an escape, until it returns true.
     @inline(__always)
-    static func scanTopLevelNames(of line: UnsafeBufferPointer<UInt8>, _ atName: (Int) -> Bool) {
+    static func scanTopLevelNames(of line: UnsafeBufferPointer<UInt8>, _ atName: (Int, Bool) -> Bool) {
         var index = 0
         var depth = 0
-        var inString = false
         // Track nesting so a field of the same name inside a nested object is not taken for the key.
         while index < line.count {
             let byte = line[index]
-            if inString {
-                if byte == UInt8(ascii: "\\") { index += 2; continue }
-                if byte == UInt8(ascii: "\"") { inString = false }
-                index += 1
-                continue
-            }
             switch byte {
             case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
             case UInt8(ascii: "\""):
-                if depth == 1 && atName(index) { return }
-                inString = true
+                // To the closing quote, noting escapes; the string is handed over once its end is known.
+                let start = index
+                var escaped = false
+                index += 1
+                while index < line.count && line[index] != UInt8(ascii: "\"") {
+                    if line[index] == UInt8(ascii: "\\") {
+                        escaped = true
+                        index += 1
+                    }
+                    index += 1
+                }
+                if depth == 1 && atName(start, escaped) { return }
             default: break
             }
             index += 1
         }
     }
 
-    /// The string value after a member name that ends at `start` (spaces allowed before it), without its quotes;
-    /// nil when the value is not a string or is cut short.
+    /// The index after the colon when the string at `index` is the member name `pattern` (in quotes, as written),
+    /// JSON whitespace allowed before the colon; else nil.
+    @inline(__always)
+    static func member(_ line: UnsafeBufferPointer<UInt8>, at index: Int, _ pattern: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard matches(line, at: index, pattern) else { return nil }
+        return colon(in: line, after: index + pattern.count)
+    }
+
+    /// As ``member(_:at:_:)`` for a name written with escapes: its text unescaped is compared.
+    static func escapedMember(_ line: UnsafeBufferPointer<UInt8>, at index: Int, _ pattern: UnsafeBufferPointer<UInt8>) -> Int? {
+        var end = index + 1
+        while end < line.count && line[end] != UInt8(ascii: "\"") { end += line[end] == UInt8(ascii: "\\") ? 2 : 1 }
+        guard end < line.count,
+              let text = try? JSONValue.parse(String(decoding: UnsafeBufferPointer(rebasing: line[index...end]), as: UTF8.self)).stringValue,
+              Array(text.utf8) == Array(pattern.dropFirst().dropLast()) else { return nil }
+        return colon(in: line, after: end + 1)
+    }
+
+    /// The index after a colon at `start`, JSON whitespace skipped before it; nil when there is none.
+    @inline(__always)
+    private static func colon(in line: UnsafeBufferPointer<UInt8>, after start: Int) -> Int? {
+        var index = start
+        while index < line.count && isWhitespace(line[index]) { index += 1 }
+        guard index < line.count, line[index] == UInt8(ascii: ":") else { return nil }
+        return index + 1
+    }
+
+    /// JSON's whitespace: space, tab, line feed, carriage return.
+    @inline(__always)
+    static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+    }
+
+    /// The string value after a member name's colon at `start` (JSON whitespace allowed before it), without its
+    /// quotes; nil when the value is not a string or is cut short.
     @inline(__always)
     static func stringValue(in line: UnsafeBufferPointer<UInt8>, from start: Int) -> UnsafeBufferPointer<UInt8>? {
         var start = start
-        while start < line.count && line[start] == UInt8(ascii: " ") { start += 1 }
+        while start < line.count && isWhitespace(line[start]) { start += 1 }
         guard start < line.count, line[start] == UInt8(ascii: "\"") else { return nil }
         var end = start + 1
         while end < line.count && line[end] != UInt8(ascii: "\"") {
@@ -75,7 +124,7 @@ public struct KeyExtractor: Sendable {
 /// Finds the values of several top-level string fields of an NDJSON record in one pass: for each field, what a
 /// ``KeyExtractor`` for it finds.
 public struct FieldExtractor: Sendable {
-    /// `"field":` of every field, back to back, and where each ends.
+    /// `"field"` of every field, back to back, and where each ends.
     private let needles: [UInt8]
     private let ends: [Int]
 
@@ -85,7 +134,7 @@ public struct FieldExtractor: Sendable {
         var needles: [UInt8] = []
         var ends: [Int] = []
         for field in fields {
-            needles += Array("\"\(field)\":".utf8)
+            needles += Array("\"\(field)\"".utf8)
             ends.append(needles.count)
         }
         self.needles = needles
@@ -93,26 +142,55 @@ public struct FieldExtractor: Sendable {
     }
 
     /// Calls `found` with each field's index (in the order given) and the raw bytes of its string value, for the
-    /// fields whose first top-level occurrence has a string value.
-    public func values(in line: UnsafeBufferPointer<UInt8>, _ found: (Int, UnsafeBufferPointer<UInt8>) -> Void) {
+    /// fields whose first top-level occurrence has a string value; it returns whether a field was not found while
+    /// a name written with escapes was seen (``lastValues(in:_:)`` reads those).
+    @discardableResult
+    public func values(in line: UnsafeBufferPointer<UInt8>, _ found: (Int, UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
         let fields = ends.count
-        guard fields > 0 else { return }
+        guard fields > 0 else { return false }
         var decided: UInt64 = 0
+        var escapedNames = false
         let all: UInt64 = fields == 64 ? ~0 : (1 << UInt64(fields)) - 1
         needles.withUnsafeBufferPointer { needles in
-            KeyExtractor.scanTopLevelNames(of: line) { index in
+            KeyExtractor.scanTopLevelNames(of: line) { index, escaped in
+                escapedNames = escapedNames || escaped
                 var start = 0
                 for field in 0..<fields {
                     let end = ends[field]
                     defer { start = end }
                     guard decided & (1 << UInt64(field)) == 0,
-                          KeyExtractor.matches(line, at: index, UnsafeBufferPointer(rebasing: needles[start..<end])) else { continue }
+                          let value = KeyExtractor.member(line, at: index, UnsafeBufferPointer(rebasing: needles[start..<end])) else { continue }
                     decided |= 1 << UInt64(field)
-                    if let value = KeyExtractor.stringValue(in: line, from: index + end - start) { found(field, value) }
+                    if let value = KeyExtractor.stringValue(in: line, from: value) { found(field, value) }
                     break
                 }
                 return decided == all
             }
         }
+        return decided != all && escapedNames
+    }
+
+    /// As ``values(in:_:)``, but of each field's last top-level member (as jansson and the validator read a record
+    /// that names a field twice), names written with escapes included: the whole record is read. Calls `found`
+    /// once per field whose last member has a string value.
+    public func lastValues(in line: UnsafeBufferPointer<UInt8>, _ found: (Int, UnsafeBufferPointer<UInt8>) -> Void) {
+        let fields = ends.count
+        guard fields > 0 else { return }
+        var latest = [UnsafeBufferPointer<UInt8>?](repeating: nil, count: fields)
+        needles.withUnsafeBufferPointer { needles in
+            KeyExtractor.scanTopLevelNames(of: line) { index, escaped in
+                var start = 0
+                for field in 0..<fields {
+                    let end = ends[field]
+                    defer { start = end }
+                    let pattern = UnsafeBufferPointer(rebasing: needles[start..<end])
+                    guard let value = escaped ? KeyExtractor.escapedMember(line, at: index, pattern) : KeyExtractor.member(line, at: index, pattern) else { continue }
+                    latest[field] = KeyExtractor.stringValue(in: line, from: value)
+                    break
+                }
+                return false
+            }
+        }
+        for (field, value) in latest.enumerated() { if let value { found(field, value) } }
     }
 }

@@ -164,8 +164,8 @@ extension Validator {
     /// The version of the validator section this build writes and reads (2: IDs hashed 8 bytes a step; the facts of
     /// version 1 hold other hashes, so they cannot be merged with this build's; 4: the settings say whether the
     /// timestamps were moved; 5: session events carry their duration_seconds; 6: transactions' and purchase events'
-    /// links of transaction and session).
-    public static let partialVersion = 6
+    /// links of transaction and session; 7: a fact says whether its record was read off its key's partition).
+    public static let partialVersion = 7
 
     /// A validator whose state can be written as a partial (``partialSection(gatesFile:)``) and merged with
     /// others (``merging(_:settings:sourceOrder:)``): it checks each record as it comes, and keeps what needs the
@@ -368,13 +368,20 @@ extension Validator {
             }
             sourceMaps[input.partial][input.index] = index
         }
-        // Facts, then session events, in read order: by input, position, then partial and their order in it.
-        var factOrder: [(source: Int, position: Int, partial: Int, index: Int)] = []
+        // Facts, then session events, in read order: by input, position, then partial and their order in it. A topic's
+        // records read off their keys' partitions come after all others (only IDs are judged in a topic's facts, not
+        // order): of two copies of an ID, the one on its key's partition is the record, as `audit.duplicate` has it.
+        var factOrder: [(stray: Bool, source: Int, position: Int, partial: Int, index: Int)] = []
         factOrder.reserveCapacity(parts.reduce(0) { $0 + $1.facts.count })
         for (partial, part) in parts.enumerated() {
-            for (index, fact) in part.facts.enumerated() { factOrder.append((sourceMaps[partial][fact.source], fact.position, partial, index)) }
+            for (index, fact) in part.facts.enumerated() {
+                factOrder.append((fact.stray, sourceMaps[partial][fact.source], fact.position, partial, index))
+            }
         }
-        factOrder.sort { ($0.source, $0.position, $0.partial, $0.index) < ($1.source, $1.position, $1.partial, $1.index) }
+        factOrder.sort { a, b in
+            if a.stray != b.stray { return !a.stray }
+            return (a.source, a.position, a.partial, a.index) < (b.source, b.position, b.partial, b.index)
+        }
         // The ID sets are sized once for every fact with an ID (a topic's size is not known ahead: they grew step by
         // step, each step a rehash), and, being far larger than the cache, each fact's slot is fetched a few facts
         // ahead. A fact's location is made only when a finding needs it (a million facts would each build one, with

@@ -35,7 +35,8 @@ enum LocationTemplate: Equatable {
 /// the input (a mapped file, a Kafka message) can be let go right after `check`.
 ///
 /// A fact is a flags byte (type, ID, timestamp, source change, next line, explicit location), the source when it
-/// changed, the line (or offset) as a difference from the previous one unless it is the next, the record's bytes,
+/// changed, the line (or offset) as a difference from the previous one unless it is the next, the record's bytes (times
+/// two, plus one for a record read off its key's partition),
 /// the timestamp as a difference from the previous one, and the ID front-coded against the previous ID (shared
 /// prefix length, then the rest). A session event is built the same way; its key (the session_id's hash) is
 /// written only when it is not the hash of the session_id text kept. Memory is the encoding, not a Swift value
@@ -77,7 +78,8 @@ final class OwnedFacts {
         facts.byte(flags)
         Self.writePlace(&facts, source: source, changed: source != lastFact.source, location: location, explicit: explicit,
                         next: flags & Self.nextLine != 0, after: lastFact.line)
-        facts.count(fact.bytes)
+        // The record's size, and in its lowest bit whether it was read off its key's partition.
+        facts.count(fact.bytes << 1 | (fact.stray ? 1 : 0))
         if let timestamp = fact.timestamp {
             facts.int(timestamp &- lastFact.timestamp)
             lastFact.timestamp = timestamp
@@ -187,6 +189,8 @@ struct DecodedFact {
     var timestamp: Int64?
     /// The ID's bytes in the merge's arena, when the record had one.
     var id: Range<Int>?
+    /// Read off its key's partition: judged for unique IDs after the records on their keys' partitions.
+    var stray = false
 }
 
 /// A session event read back from a partial.
@@ -220,7 +224,7 @@ extension OwnedFacts {
             try reader.expect(ordinal < RecordType.allCases.count, "record type \(ordinal) at byte \(reader.offset - 1)")
             let (position, location) = try readPlace(&reader, changed: flags & newSource != 0, explicit: flags & explicit != 0,
                                                      next: flags & nextLine != 0, sources: sources, source: &source, line: &line)
-            let bytes = try reader.count(minimumSize: 0)
+            let sizeAndStray = try reader.count(minimumSize: 0)
             var time: Int64?
             if flags & hasTimestamp != 0 {
                 timestamp = timestamp &+ (try reader.int())
@@ -228,7 +232,7 @@ extension OwnedFacts {
             }
             let id = flags & hasID != 0 ? try frontDecode(&reader, after: &previousID, into: &arena) : nil
             decoded.append(DecodedFact(source: source, position: position, location: location, type: RecordType.allCases[ordinal],
-                                       bytes: bytes, timestamp: time, id: id))
+                                       bytes: sizeAndStray >> 1, timestamp: time, id: id, stray: sizeAndStray & 1 != 0))
         }
         return decoded
     }

@@ -120,6 +120,9 @@ public final class Validator {
         var bytes: Int
         /// The record's line.
         var line: Int
+        /// Read off its key's partition (the audit): a copy of its ID on a key's own partition is the record, this one
+        /// the duplicate, whatever their order (see ``validate(_:readable:at:source:unterminated:stray:)``).
+        var stray = false
     }
 
     public let settings: ValidationSettings
@@ -204,6 +207,12 @@ public final class Validator {
         get { context.keepsPurchaseLinks }
         set { context.keepsPurchaseLinks = newValue }
     }
+
+    /// Whether the record being checked was read off its key's partition (see ``validate(_:readable:at:source:unterminated:stray:)``).
+    private var strayRecord = false
+
+    /// Records read that name a member of an object twice (the checks read its last value, as jansson does).
+    public private(set) var recordsWithRepeatedNames = 0
 
     /// In a shard of a parallel run, the facts for the merger, in read order, since it last took them.
     var facts: [RecordFact] = []
@@ -317,7 +326,12 @@ public final class Validator {
     /// Checks one record. `line` is the record's bytes without the newline; `readable` how many bytes may be
     /// read from its start (a larger buffer lets the parser skip a copy); `unterminated` tells that it is the last
     /// line of a file and has no newline (a message about a record cut short then says the file looks truncated).
-    public func validate(_ line: UnsafeBufferPointer<UInt8>, readable: Int, at location: RecordLocation, source: Int, unterminated: Bool = false) {
+    ///
+    /// `stray`: a topic's record read on another partition than its key's (or without a key). In a merge, a copy of its
+    /// ID on its key's partition counts first and this one is the duplicate, as the audit's `audit.duplicate` ranks them.
+    public func validate(_ line: UnsafeBufferPointer<UInt8>, readable: Int, at location: RecordLocation, source: Int, unterminated: Bool = false,
+                         stray: Bool = false) {
+        strayRecord = stray
         guard let quarantine else { return check(line, readable: readable, at: location, source: source, unterminated: unterminated) }
         let before = allTallies.map(\.violations)
         check(line, readable: readable, at: location, source: source, unterminated: unterminated)
@@ -420,7 +434,7 @@ public final class Validator {
         let id = tokens.string(slot: slots, state.idSlot)
         let idText = { id?.text }
         // A record that broke no rule passes them all in one go (one uniqueness check of the tallies, not one per rule).
-        if !findings.any { state.passSchema() }
+        if !findings.any { state.passSchema() } else if findings[SchemaMatcher.Rule.duplicateFields.rawValue] != nil { recordsWithRepeatedNames += 1 }
         for rule in 0..<SchemaMatcher.Rule.allCases.count where findings.any {
             if let problem = findings[rule] {
                 state.schema[rule].fail(at: location, id: idText(), matcher.message(problem, tokens: tokens))
@@ -445,6 +459,7 @@ public final class Validator {
             if inside && timestamp <= settings.now { fact.timestamp = timestamp }
         }
         if let owned {
+            fact.stray = strayRecord
             owned.keep(fact, id: id, source: source, at: location)
         } else if context.deferred {
             facts.append(fact)

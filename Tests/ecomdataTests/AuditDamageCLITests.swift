@@ -384,6 +384,42 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
                                         "key_matches_payload": 0, "unexpected": 0, "order_per_key": 0], "\(output)")
 }
 
+/// A record another writer re-serialised (spaces or tabs around a colon, a member name written with escapes) is the
+/// record, altered: found by its ID and key, not missing and unexpected. A member named twice counts by its last value,
+/// as the validator (and jansson) read it: a last `user_id` that is not the key is a key mismatch, a last
+/// `transaction_id` another record's ID.
+@Test func aRecordWrittenAnotherWayIsFoundByItsLastMembers() throws {
+    let run = try StreamedRun()
+    defer { try? FileManager.default.removeItem(at: run.dir) }
+    let target = try BrokerProcess(brokers: 1)
+    try #require(!target.bootstrap.isEmpty)
+    var one = run.clean(1)
+    func rewrite(_ index: Int, _ edits: [(String, String)]) throws {
+        var value = run.partitions[1][index].value
+        for (from, to) in edits {
+            try #require(value.contains(from))
+            value = value.replacingOccurrences(of: from, with: to)
+        }
+        one[index] = Message(run.partitions[1][index].key, value)
+    }
+    try rewrite(2, [("\"transaction_id\":", "\"transaction_id\" :"), ("\"user_id\":", "\"user_id\"\t:\t")])
+    try rewrite(3, [("\"transaction_id\":", "\"transaction\\u005fid\":")])
+    try rewrite(4, [("\"user_id\":", "\"user\\u005fid\" : "), ("\"timestamp\":", "\"timestamp\" : ")])
+    try rewrite(5, [("\"fraud_type\":", "\"user_id\":\"user_000001\",\"fraud_type\":")])
+    try rewrite(6, [("\"fraud_type\":", "\"transaction_id\":\"txn_999999999\",\"fraud_type\":")])
+    for (partition, messages) in [run.clean(0), one, run.clean(2), run.clean(3)].enumerated() {
+        try kcatWrite(target.bootstrap, "transactions", partition: partition, messages)
+    }
+    let (status, report, output) = try run.audit(target.bootstrap)
+    #expect(status == 1, "\(output)")
+    // 2-5 are the records sent, altered; 6 names another ID last: the record sent is missing, the one read unexpected.
+    #expect(auditViolations(report) == ["count": 0, "missing": 1, "parse": 0, "altered": 4, "duplicate": 0, "partitioning": 0,
+                                        "key_matches_payload": 1, "unexpected": 1, "order_per_key": 0], "\(output)")
+    #expect(examples(report, "audit.key_matches_payload").first?.hasPrefix("1@5 ") == true, "\(examples(report, "audit.key_matches_payload"))")
+    #expect(examples(report, "audit.unexpected").first?.hasPrefix("1@6 txn_999999999") == true, "\(examples(report, "audit.unexpected"))")
+    #expect(examples(report, "audit.missing").first?.contains(run.id(1, 6)) == true, "\(examples(report, "audit.missing"))")
+}
+
 /// An at-least-once pipeline's redeliveries are duplicates, each once: not also a count off the manifest. So the gates
 /// the README shows for such a pipeline (duplicate IDs allowed, by the audit and by the validator) pass its topic.
 @Test func redeliveriesAreDuplicatesOnlyAndAnAtLeastOnceGatePassesThem() throws {
