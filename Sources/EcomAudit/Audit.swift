@@ -178,6 +178,11 @@ public final class Audit: @unchecked Sendable {
         var expected: ExpectedRecords?
         /// First place each ID was read, by the ID's hash.
         var firstSeen = FirstCopies()
+        /// The partition its key belongs on, for each ID whose first copy was read elsewhere (a record put on the wrong
+        /// partition; rare): at the end its count moves there (see ``rehomeStrayRecords()``).
+        private(set) var strayHomes: [UInt64: Int32] = [:]
+        /// First copies of IDs read without a key (or with an empty one): no partition is theirs.
+        private(set) var keylessRecords = 0
         /// Partitions the manifest has records for that the topic no longer has (it has fewer partitions now).
         var gone: [PartitionState] = []
         /// Milliseconds from CreateTime to the moment the record was read.
@@ -198,13 +203,18 @@ public final class Audit: @unchecked Sendable {
             return idBytes[span.start..<(span.start + span.count)]
         }
 
-        /// Counts an ID read at `partition`@`offset` (`home`: its key's partition): the first copy of an ID is the
-        /// one on its key's partition, else elsewhere, first by partition and offset, whatever order the partitions
-        /// were read in (so that one reader, or a group's members merged, name the same copies; a stray copy on
-        /// another partition is the duplicate, not the record on its own); every other copy is a duplicate at its place.
-        func identify(idHash: UInt64, id: @autoclosure () -> String, payloadHash: UInt64, partition: PartitionState, offset: Int64, home: Bool) {
+        /// Counts an ID read at `partition`@`offset` (`keyHome`: the partition its key belongs on, nil without a key):
+        /// the first copy of an ID is the one on its key's partition, else elsewhere, first by partition and offset,
+        /// whatever order the partitions were read in (so that one reader, or a group's members merged, name the same
+        /// copies; a stray copy on another partition is the duplicate, not the record on its own); every other copy is a
+        /// duplicate at its place.
+        func identify(idHash: UInt64, id: @autoclosure () -> String, payloadHash: UInt64, partition: PartitionState, offset: Int64,
+                      keyHome: Int32?) {
+            let home = keyHome == partition.number
             guard let first = firstSeen[idHash] else {
                 firstSeen[idHash] = FirstCopies.Copy(partition: partition.number, offset: offset, payloadHash: payloadHash, home: home)
+                if let keyHome, !home { strayHomes[idHash] = keyHome }
+                if keyHome == nil { keylessRecords += 1 }
                 if keepsIDText {
                     let text = id()
                     idSpans[idHash] = (idBytes.count, text.utf8.count)
@@ -226,9 +236,35 @@ public final class Audit: @unchecked Sendable {
             earlier.count(id: idHash, payload: first.payloadHash, -1)
             partition.count(id: idHash, payload: payloadHash, 1)
             firstSeen[idHash] = FirstCopies.Copy(partition: partition.number, offset: offset, payloadHash: payloadHash, home: home)
+            if !first.home && strayHomes[idHash] == nil { keylessRecords -= 1 }
+            strayHomes[idHash] = keyHome.flatMap { home ? nil : $0 }
+            if keyHome == nil { keylessRecords += 1 }
             earlier.add(.duplicate, Finding(partition: earlier.number, offset: first.offset, id: id(),
                                             message: "\(field) \(id()) is also at \(name)/\(partition.number)@\(offset), with \(same)"))
         }
+
+        /// The partition the first copy of ID `hash` belongs on by its key (its own when it is there; nil without a key).
+        func keyHome(of hash: UInt64, _ copy: FirstCopies.Copy) -> Int32? {
+            copy.home ? copy.partition : strayHomes[hash]
+        }
+
+        /// Counts each record read only off its key's partition on that partition (where the producer sent it), once
+        /// every copy is known: a record put on the wrong partition is `audit.partitioning`'s finding, not also one
+        /// missing from its own partition's count of distinct IDs and digests (``finish()`` compares those with the
+        /// manifest). The partition it was read on still counts it among its records read (`audit.count`).
+        func rehomeStrayRecords() {
+            guard !rehomed else { return }
+            rehomed = true
+            for (hash, homeNumber) in strayHomes {
+                guard let copy = firstSeen[hash], !copy.home,
+                      let stray = partitions.first(where: { $0.number == copy.partition }),
+                      let home = partitions.first(where: { $0.number == homeNumber }) else { continue }
+                stray.count(id: hash, payload: copy.payloadHash, -1)
+                home.count(id: hash, payload: copy.payloadHash, 1)
+            }
+        }
+
+        private var rehomed = false
 
         init(name: String, type: RecordType?, keyField: String?, idField: String?) {
             self.name = name
@@ -860,10 +896,10 @@ public final class Audit: @unchecked Sendable {
         let idBytes = batch.bytes(record, record.facts.id)
         let payloadHash = record.facts.payloadHash
 
-        var home = false
+        var keyHome: Int32?
         if let key, key.count > 0 {
             let expected = KafkaPartitioner.partition(of: key, partitions: topic.keyPartitions)
-            home = expected == partition.number
+            keyHome = expected
             if expected != partition.number {
                 let over = topic.keyPartitions == topic.partitionCount ? "" : " of the \(topic.keyPartitions) the run wrote to"
                 partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text),
@@ -881,7 +917,7 @@ public final class Audit: @unchecked Sendable {
             partition.add(.unparseable, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text), message: what))
             if let idBytes {
                 topic.withID += 1
-                _ = identify(idBytes, record.facts.idHash, payloadHash, topic: topic, partition: partition, offset: offset, home: home)
+                _ = identify(idBytes, record.facts.idHash, payloadHash, topic: topic, partition: partition, offset: offset, keyHome: keyHome)
             }
             return
         }
@@ -909,7 +945,7 @@ public final class Audit: @unchecked Sendable {
         }
         topic.withID += 1
         // A record whose ID was read before is a duplicate; its timestamp is not held against the key's order.
-        guard identify(idBytes, record.facts.idHash, payloadHash, topic: topic, partition: partition, offset: offset, home: home) else { return }
+        guard identify(idBytes, record.facts.idHash, payloadHash, topic: topic, partition: partition, offset: offset, keyHome: keyHome) else { return }
         // Order per key per partition: payload timestamps of one key never go back.
         if let stampBytes = batch.bytes(record, record.facts.timestamp), let keyBytes = key ?? payloadKey {
             topic.withKeyAndTimestamp += 1
@@ -938,9 +974,9 @@ public final class Audit: @unchecked Sendable {
     /// records are known, unexpected when the run did not send it or altered when its payload is not the one sent.
     /// False for an ID read before on the same partition (its timestamp is not held against its key's order).
     private func identify(_ idBytes: UnsafeBufferPointer<UInt8>, _ idHash: UInt64, _ payloadHash: UInt64, topic: TopicState,
-                          partition: PartitionState, offset: Int64, home: Bool) -> Bool {
+                          partition: PartitionState, offset: Int64, keyHome: Int32?) -> Bool {
         let first = topic.firstSeen[idHash]
-        topic.identify(idHash: idHash, id: Self.text(idBytes), payloadHash: payloadHash, partition: partition, offset: offset, home: home)
+        topic.identify(idHash: idHash, id: Self.text(idBytes), payloadHash: payloadHash, partition: partition, offset: offset, keyHome: keyHome)
         if let expected = topic.expected {
             let id = Self.text(idBytes)
             if let position = expected.position(ofID: idHash) {

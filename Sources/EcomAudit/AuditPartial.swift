@@ -12,7 +12,8 @@ extension Audit {
     /// The tag of an audit's section in a partial file.
     public static let partialTag = "audit"
     /// The version of the audit section this build writes and reads.
-    public static let partialVersion = 3
+    /// 4: a first copy's key partition, not whether it is on it.
+    public static let partialVersion = 4
 
     /// This audit's section: what was asked (topics, start, timeouts, group, brokers, the manifest's text), and
     /// per topic what was read: counts, latencies, the first copy of each ID (with its text, to name a duplicate
@@ -171,8 +172,9 @@ private struct TopicShare {
     var withKeyAndTimestamp: Int
     var withoutTimestamp: Int
     var latencies: [Int64]
-    /// The first copy of each ID this member read: its hash, where, its payload's hash and its text.
-    var firstSeen: [(hash: UInt64, partition: Int32, offset: Int64, payloadHash: UInt64, home: Bool, id: String)]
+    /// The first copy of each ID this member read: its hash, where, its payload's hash, the partition its key belongs
+    /// on (nil without a key) and its text.
+    var firstSeen: [(hash: UInt64, partition: Int32, offset: Int64, payloadHash: UInt64, keyHome: Int32?, id: String)]
     var seen: [Bool]?
     var partitions: [Audit.PartitionState]
 
@@ -194,8 +196,8 @@ private struct TopicShare {
         for _ in 0..<ids {
             let hash = try reader.fixed()
             let partition = try Self.partition(&reader)
-            let offset = try reader.int(), payloadHash = try reader.fixed(), home = try reader.bool()
-            firstSeen.append((hash, partition, offset, payloadHash, home, try reader.string()))
+            let offset = try reader.int(), payloadHash = try reader.fixed(), keyHome = try Self.partition(&reader)
+            firstSeen.append((hash, partition, offset, payloadHash, keyHome < 0 ? nil : keyHome, try reader.string()))
         }
         if try reader.bool() {
             let count = try reader.count(minimumSize: 0)
@@ -234,7 +236,7 @@ extension Audit.TopicState {
             writer.int(Int64(first.partition))
             writer.int(first.offset)
             writer.fixed(first.payloadHash)
-            writer.bool(first.home)
+            writer.int(Int64(keyHome(of: hash, first) ?? -1))
             writer.raw(idText(hash))
         }
         writer.bool(expected != nil)
@@ -277,7 +279,8 @@ extension Audit.TopicState {
         for share in shares {
             for entry in share.firstSeen {
                 guard let partition = partitions.first(where: { $0.number == entry.partition }) else { continue }
-                identify(idHash: entry.hash, id: entry.id, payloadHash: entry.payloadHash, partition: partition, offset: entry.offset, home: entry.home)
+                identify(idHash: entry.hash, id: entry.id, payloadHash: entry.payloadHash, partition: partition, offset: entry.offset,
+                         keyHome: entry.keyHome)
             }
         }
     }

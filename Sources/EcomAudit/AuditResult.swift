@@ -179,7 +179,9 @@ extension Audit {
                 namedNote = "\(topic.name): the seed regenerates \(expected.count) records, the manifest says \(entry.sent) were sent; compared by count and digest only"
                 topic.expected = nil
             }
-            // Missing records: named when regenerated, else counted from the manifest.
+            // Missing records: named when regenerated, else counted from the manifest, a record read only off its key's
+            // partition counted on its key's.
+            topic.rehomeStrayRecords()
             if let expected = topic.expected {
                 for index in 0..<expected.count where !expected.seen[index] {
                     let number = expected.partitions[index]
@@ -206,9 +208,9 @@ extension Audit {
                         let why = partition.records >= count
                             ? "\(count) records were delivered to \(topic.name)/\(partition.number) and \(partition.records) read, but only \(partition.distinct) distinct IDs: \(count - partition.distinct) delivered records are missing, unless some records read have no ID (see audit.parse) or the run itself sent IDs more than once (see audit.duplicate)"
                             : "\(count - partition.distinct) of the \(count) records delivered to \(topic.name)/\(partition.number) were not read there"
-                                // A record read on another partition than its key's may be one of them: a count cannot tell.
-                                + (topic.partitions.contains { $0.counts[FindingKind.misplaced.rawValue] > 0 }
-                                    ? "; records read on other partitions than their keys' (audit.partitioning) may be among them" : "")
+                                // A record read without a key cannot be counted on its key's partition: it may be one of them.
+                                + (topic.keylessRecords > 0
+                                    ? "; \(topic.keylessRecords) record\(topic.keylessRecords == 1 ? "" : "s") read without a key (audit.partitioning) may be among them" : "")
                         partition.examples[FindingKind.missing.rawValue].append(Finding(
                             partition: partition.number, offset: nil, id: nil,
                             message: "\(why) (IDs can be named only for a seeded stream's manifest)"))
