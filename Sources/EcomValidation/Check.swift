@@ -38,6 +38,12 @@ public enum RecordLocation: Sendable, Hashable {
         }
     }
 
+    /// Whether it is a message of a topic (not a file's line).
+    var isTopic: Bool {
+        if case .topic = self { return true }
+        return false
+    }
+
     /// The line, or the offset, of the location.
     var line: Int {
         switch self {

@@ -3,23 +3,29 @@
 /// rejected lines, so it may take its time.
 enum ParseHint {
     /// A sentence to add to the parser's message, or nil when the shape says nothing more. `unterminated` tells
-    /// that the line is the last of its file and has no newline.
-    static func explain(_ line: UnsafeBufferPointer<UInt8>, unterminated: Bool) -> String? {
+    /// that the line is the last of its file and has no newline; `message`, that it is a Kafka message's payload
+    /// (one record each, whatever its lines: no file's shapes apply).
+    static func explain(_ line: UnsafeBufferPointer<UInt8>, unterminated: Bool, message: Bool = false) -> String? {
+        let what = message ? "payload" : "line"
         if FileInput.startsWithBOM(line) {
-            return "the line starts with a UTF-8 byte order mark (EF BB BF), which is only skipped at the start of a file"
+            return "the \(what) starts with a UTF-8 byte order mark (EF BB BF)" + (message ? "" : ", which is only skipped at the start of a file")
         }
         if let nul = line.firstIndex(of: 0) {
-            return "byte \(nul + 1) of the line is a NUL (0x00): binary data or a damaged write"
+            return "byte \(nul + 1) of the \(what) is a NUL (0x00): binary data or a damaged write"
         }
         let shape = Shape(line)
         guard let first = shape.firstByte else { return nil }
         if first != UInt8(ascii: "{") && first != UInt8(ascii: "[") {
-            return "the line does not start with `{`: the rest of a record split over lines (pretty-printed JSON?), or not JSON"
+            return message ? "the payload does not start with `{`: not a JSON record"
+                : "the line does not start with `{`: the rest of a record split over lines (pretty-printed JSON?), or not JSON"
         }
         if let end = shape.firstValueEnd, shape.valuesAfterFirst == 0, shape.trailingComma {
-            return "a comma follows the record (byte \(end + 1)): the lines of a JSON array, not NDJSON?"
+            return "a comma follows the record (byte \(end + 1))" + (message ? "" : ": the lines of a JSON array, not NDJSON?")
         }
         if let end = shape.firstValueEnd, shape.valuesAfterFirst > 0 {
+            if message {
+                return "the payload holds \(shape.valuesAfterFirst + 1) JSON values (the first ends at byte \(end)): a message carries one record"
+            }
             if end < line.count, line[end] == UInt8(ascii: "\r") {
                 return "the line holds \(shape.valuesAfterFirst + 1) JSON values separated by carriage returns alone (old Mac line endings): convert the file with tr '\\r' '\\n'"
             }
@@ -27,6 +33,7 @@ enum ParseHint {
         }
         if shape.firstValueEnd == nil {
             let cut = "the record ends before its \(first == UInt8(ascii: "{") ? "object" : "array") is closed"
+            if message { return "\(cut): a payload cut short" }
             return unterminated ? "\(cut), and the file's last line has no newline: the file looks truncated"
                 : "\(cut): a record cut short, or the start of a record split over lines"
         }

@@ -380,7 +380,7 @@ public final class Validator {
         case let .failure(message):
             sources[source].unparseable += 1
             let explained = {
-                ParseHint.explain(line, unterminated: unterminated).map { "\(message.hasSuffix(".") ? String(message.dropLast()) : message); \($0)" } ?? message
+                ParseHint.explain(line, unterminated: unterminated, message: location.isTopic).map { "\(message.hasSuffix(".") ? String(message.dropLast()) : message); \($0)" } ?? message
             }
             parse.fail(at: location, id: nil, explained())
             return

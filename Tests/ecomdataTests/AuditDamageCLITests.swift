@@ -189,6 +189,13 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     #expect(parse.count == 5)
     #expect(parse.contains("0@3 -: null value (a tombstone)") && parse.contains("0@4 -: empty value"), "\(parse)")
     for offset in [2, 5, 6] { #expect(parse.contains { $0.hasPrefix("1@\(offset) \(run.id(1, offset)): not a JSON object") }, "\(parse)") }
+    // The validator's hints speak of a message's payload, not of a file's lines.
+    let schemaParse = checks(report, "schema.parse").flatMap { check in
+        (check["examples"]?.arrayValue ?? []).map { "\($0["location"]?["partition"]?.intValue ?? -1)@\($0["location"]?["offset"]?.intValue ?? -1) \($0["message"]?.stringValue ?? "")" }
+    }
+    #expect(schemaParse.contains { $0.hasPrefix("1@2 ") && $0.contains("the payload starts with a UTF-8 byte order mark (EF BB BF)") }, "\(schemaParse)")
+    #expect(schemaParse.contains { $0.hasPrefix("1@6 ") && $0.hasSuffix("is closed: a payload cut short") }, "\(schemaParse)")
+    #expect(!schemaParse.contains { $0.contains("line") }, "\(schemaParse)")
     #expect(examples(report, "audit.altered").map { String($0.prefix(while: { $0 != " " })) } == ["1@2", "1@3", "1@4", "1@5", "1@6", "3@\(end[3] - 2)"])
     let duplicates = examples(report, "audit.duplicate")
     #expect(duplicates == [
