@@ -500,6 +500,7 @@ public final class Audit: @unchecked Sendable {
         self.progress = progress
         var checkEnds = true
         var sinceCheck = 0
+        var recentClock = Self.clock(), recentClockUses = 32
         var commitFailingSince: Date?
         let grouped = request.group != nil
         func remaining() -> [PartitionState] { topics.flatMap { $0.partitions.filter { (!grouped || $0.owned) && !$0.done && !$0.stalled } } }
@@ -573,9 +574,28 @@ public final class Audit: @unchecked Sendable {
                     }
                     sinceCheck = 0
                 }
+                // A record already fetched is taken without waiting, at the time read for the last 32 such records
+                // (tens of microseconds apart: a clock read for each cost more than the record's digest); when none
+                // is, the wait's record is taken at the time it came.
                 var accepted = false
-                let readAt = Self.clock()
-                let outcome = try kafka.consume(timeout: 0.1) { message in accepted = admit(message, at: readAt, into: batch) }
+                var readAt = recentClock
+                var outcome = try kafka.consume(timeout: 0) { message in
+                    if recentClockUses >= 32 {
+                        recentClock = Self.clock()
+                        recentClockUses = 0
+                    }
+                    recentClockUses += 1
+                    readAt = recentClock
+                    accepted = admit(message, at: readAt, into: batch)
+                }
+                if outcome == .idle {
+                    outcome = try kafka.consume(timeout: 0.1) { message in
+                        readAt = Self.clock()
+                        accepted = admit(message, at: readAt, into: batch)
+                    }
+                    recentClock = readAt
+                    recentClockUses = 32
+                }
                 let now = outcome == .record ? readAt : Self.clock()
                 checkEnds = outcome != .record
                 // A batch is handed on when full, whenever reading pauses, and at 100 ms old (records that trickle in
@@ -583,6 +603,8 @@ public final class Audit: @unchecked Sendable {
                 if batch.isFull || (!batch.isEmpty && (outcome != .record || now - batch.records[0].readAt >= 100)) {
                     handOut(batch)
                     batch = empty.take()!
+                    // Taking an empty batch may have waited for one: the next record reads the clock again.
+                    recentClockUses = 32
                 }
                 switch outcome {
                 case .record:
@@ -825,8 +847,12 @@ public final class Audit: @unchecked Sendable {
         // and the thread has time to spare.
         let value = message.value
         var facts = RecordBatch.Facts(payloadHash: fnv1a(value))
+        if let key = message.key, !key.isEmpty { facts.keyHome = KafkaPartitioner.partition(of: key, partitions: topic.keyPartitions) }
         if value.baseAddress != nil {
-            facts.escapedNames = topic.fields.values(in: value) { field, bytes in facts.note(field, bytes, in: value, of: topic) }
+            let (keyField, idField) = (topic.keyFieldIndex, topic.idFieldIndex)
+            facts.escapedNames = topic.fields.values(in: value) { field, bytes in
+                facts.note(field, bytes, in: value, keyField: keyField, idField: idField)
+            }
         }
         batch.append(topic: topicIndex, partition: message.partition, offset: offset, timestamp: message.timestamp, readAt: readAt,
                      value: value, key: message.key, valueIsNull: message.valueIsNull, facts: facts)
@@ -850,8 +876,7 @@ public final class Audit: @unchecked Sendable {
             let unparseable = validator.sources[source].unparseable
             let repeated = validator.recordsWithRepeatedNames
             // Off its key's partition (or without a key): a copy of its ID on its key's partition is the record.
-            let key = batch.key(record)
-            let stray = key.map { $0.isEmpty || KafkaPartitioner.partition(of: $0, partitions: topic.keyPartitions) != partition.number } ?? true
+            let stray = record.facts.keyHome != partition.number
             validator.validate(batch.value(record), readable: batch.readable(record),
                                at: .topic(topic.name, partition: partition.number, offset: record.offset), source: source, stray: stray)
             batch.setParsed(index, validator.sources[source].unparseable == unparseable,
@@ -883,8 +908,10 @@ public final class Audit: @unchecked Sendable {
             // The reading thread took each field's first member, by its name as written: a record that names one twice
             // is read as the validator reads it (the last member), and one with a name written with escapes by its text.
             let value = batch.value(record)
-            var facts = RecordBatch.Facts(payloadHash: record.facts.payloadHash)
-            topics[record.topic].fields.lastValues(in: value) { field, bytes in facts.note(field, bytes, in: value, of: topics[record.topic]) }
+            var facts = RecordBatch.Facts(payloadHash: record.facts.payloadHash, keyHome: record.facts.keyHome)
+            let topic = topics[record.topic]
+            let (keyField, idField) = (topic.keyFieldIndex, topic.idFieldIndex)
+            topic.fields.lastValues(in: value) { field, bytes in facts.note(field, bytes, in: value, keyField: keyField, idField: idField) }
             record.facts = facts
         }
         let topic = topics[record.topic]
@@ -901,8 +928,8 @@ public final class Audit: @unchecked Sendable {
         let payloadHash = record.facts.payloadHash
 
         var keyHome: Int32?
-        if let key, key.count > 0 {
-            let expected = KafkaPartitioner.partition(of: key, partitions: topic.keyPartitions)
+        if let key, record.facts.keyHome >= 0 {
+            let expected = record.facts.keyHome
             keyHome = expected
             if expected != partition.number {
                 let over = topic.keyPartitions == topic.partitionCount ? "" : " of the \(topic.keyPartitions) the run wrote to"
@@ -1050,11 +1077,12 @@ public final class Audit: @unchecked Sendable {
 
 extension RecordBatch.Facts {
     /// Notes where field `field` of the topic's extractor (key, ID or timestamp) has its string value in `value`.
-    fileprivate mutating func note(_ field: Int, _ bytes: UnsafeBufferPointer<UInt8>, in value: UnsafeBufferPointer<UInt8>, of topic: Audit.TopicState) {
+    fileprivate mutating func note(_ field: Int, _ bytes: UnsafeBufferPointer<UInt8>, in value: UnsafeBufferPointer<UInt8>,
+                                   keyField: Int?, idField: Int?) {
         let span = RecordBatch.Span(start: Int32(bytes.baseAddress! - value.baseAddress!), count: Int32(bytes.count))
-        if field == topic.keyFieldIndex {
+        if field == keyField {
             payloadKey = span
-        } else if field == topic.idFieldIndex {
+        } else if field == idField {
             id = span
             // An ID written with escapes is the same ID: hashed as its text, it is found as the record sent.
             idHash = bytes.contains(UInt8(ascii: "\\")) ? Audit.unescaped(bytes) { fnv1a($0) } : fnv1a(bytes)

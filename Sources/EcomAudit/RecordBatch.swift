@@ -34,6 +34,9 @@ final class RecordBatch {
         var timestamp: Span?
         /// A field was not found while a member name written with escapes was: the checker reads the payload again.
         var escapedNames = false
+        /// The partition the message key belongs on (murmur2, among the partitions the run wrote to); -1 for a message
+        /// without a key or with an empty one. Found where the key is in cache, for the validating and checking threads.
+        var keyHome: Int32 = -1
     }
 
     /// Bytes of a payload, from its start.
