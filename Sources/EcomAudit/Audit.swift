@@ -853,6 +853,7 @@ public final class Audit: @unchecked Sendable {
             facts.escapedNames = topic.fields.values(in: value) { field, bytes in
                 facts.note(field, bytes, in: value, keyField: keyField, idField: idField)
             }
+            facts.derive(key: message.key, value: value)
         }
         batch.append(topic: topicIndex, partition: message.partition, offset: offset, timestamp: message.timestamp, readAt: readAt,
                      value: value, key: message.key, valueIsNull: message.valueIsNull, facts: facts)
@@ -912,6 +913,7 @@ public final class Audit: @unchecked Sendable {
             let topic = topics[record.topic]
             let (keyField, idField) = (topic.keyFieldIndex, topic.idFieldIndex)
             topic.fields.lastValues(in: value) { field, bytes in facts.note(field, bytes, in: value, keyField: keyField, idField: idField) }
+            facts.derive(key: batch.key(record), value: value)
             record.facts = facts
         }
         let topic = topics[record.topic]
@@ -953,7 +955,7 @@ public final class Audit: @unchecked Sendable {
             return
         }
         let payloadKey = batch.bytes(record, record.facts.payloadKey)
-        if topic.keyField != nil, payloadKey == nil || key == nil || !Self.sameText(payloadKey!, key!) {
+        if topic.keyField != nil, !record.facts.keyMatchesPayload {
             let field = topic.keyField ?? ""
             partition.add(.keyMismatch, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text),
                                                 message: "message key \(key.map { $0.isEmpty ? "(empty)" : Self.text($0) } ?? "(none)") is not the payload's \(field) \(payloadKey.map(Self.text) ?? "(none)")"))
@@ -978,10 +980,9 @@ public final class Audit: @unchecked Sendable {
         // A record whose ID was read before is a duplicate; its timestamp is not held against the key's order.
         guard identify(idBytes, record.facts.idHash, payloadHash, topic: topic, partition: partition, offset: offset, keyHome: keyHome) else { return }
         // Order per key per partition: payload timestamps of one key never go back.
-        if let stampBytes = batch.bytes(record, record.facts.timestamp), let keyBytes = key ?? payloadKey {
+        if let keyHash = record.facts.keyHash, let stampBytes = batch.bytes(record, record.facts.timestamp), let keyBytes = key ?? payloadKey {
             topic.withKeyAndTimestamp += 1
-            let stamp = Self.digits(stampBytes)
-            let keyHash = fnv1a(keyBytes)
+            let stamp = record.facts.stamp
             // As for a file's order: a record earlier than the two in order before it is out of place; else the held
             // one is (later than the key's records on both sides of it). So one record moved is one finding, at its
             // own offset, not one per record of its key it seems to overtake.
@@ -1009,14 +1010,15 @@ public final class Audit: @unchecked Sendable {
         let first = topic.firstSeen[idHash]
         topic.identify(idHash: idHash, id: Self.text(idBytes), payloadHash: payloadHash, partition: partition, offset: offset, keyHome: keyHome)
         if let expected = topic.expected {
-            let id = Self.text(idBytes)
             if let position = expected.position(ofID: idHash) {
                 expected.seen[position] = true
                 if expected.payloadHashes[position] != payloadHash {
+                    let id = Self.text(idBytes)
                     partition.add(.altered, Finding(partition: partition.number, offset: offset, id: id,
                                                     message: "the payload of \(id) is not the one the run sent (regenerated from the seed)"))
                 }
             } else {
+                let id = Self.text(idBytes)
                 partition.add(.unexpected, Finding(partition: partition.number, offset: offset, id: id,
                                                    message: "\(id) is not among the records the run sent"))
             }
@@ -1076,6 +1078,16 @@ public final class Audit: @unchecked Sendable {
 
 
 extension RecordBatch.Facts {
+    /// Notes, once the fields are found, what the checker judges by: whether the message key is the payload's, and
+    /// the timestamp's digits and key's hash for the key's order (found where the payload and key are in cache).
+    fileprivate mutating func derive(key: UnsafeBufferPointer<UInt8>?, value: UnsafeBufferPointer<UInt8>) {
+        let field = payloadKey.map { UnsafeBufferPointer(rebasing: value[Int($0.start)..<Int($0.start + $0.count)]) }
+        if let key, let field { keyMatchesPayload = Audit.sameText(field, key) }
+        guard let timestamp, let keyBytes = key ?? field else { return }
+        stamp = Audit.digits(UnsafeBufferPointer(rebasing: value[Int(timestamp.start)..<Int(timestamp.start + timestamp.count)]))
+        keyHash = fnv1a(keyBytes)
+    }
+
     /// Notes where field `field` of the topic's extractor (key, ID or timestamp) has its string value in `value`.
     fileprivate mutating func note(_ field: Int, _ bytes: UnsafeBufferPointer<UInt8>, in value: UnsafeBufferPointer<UInt8>,
                                    keyField: Int?, idField: Int?) {

@@ -37,6 +37,12 @@ final class RecordBatch {
         /// The partition the message key belongs on (murmur2, among the partitions the run wrote to); -1 for a message
         /// without a key or with an empty one. Found where the key is in cache, for the validating and checking threads.
         var keyHome: Int32 = -1
+        /// Whether the message key is the payload's key field's text.
+        var keyMatchesPayload = false
+        /// ``Audit/digits(_:)`` of the timestamp, and ``EcomKafka/fnv1a(_:)`` of the message key (the payload's key
+        /// field without one), when there are both: the key's order is judged by them.
+        var stamp: Int64 = 0
+        var keyHash: UInt64?
     }
 
     /// Bytes of a payload, from its start.
