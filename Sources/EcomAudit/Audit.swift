@@ -178,11 +178,18 @@ public final class Audit: @unchecked Sendable {
         var expected: ExpectedRecords?
         /// First place each ID was read, by the ID's hash.
         var firstSeen = FirstCopies()
-        /// The partition its key belongs on, for each ID whose first copy was read elsewhere (a record put on the wrong
-        /// partition; rare): at the end its count moves there (see ``rehomeStrayRecords()``).
-        private(set) var strayHomes: [UInt64: Int32] = [:]
-        /// First copies of IDs read without a key (or with an empty one): no partition is theirs.
-        private(set) var keylessRecords = 0
+        /// For each ID whose first copy was read off its message key's partition (a record put on the wrong partition,
+        /// or its key changed, or without a key; rare): whether it had a key, and the partition its producer sent it to
+        /// (its payload key field's, else its key's; nil without either); at the end its count moves there when that is
+        /// another partition (``rehomeStrayRecords()``).
+        private(set) var strays: [UInt64: Stray] = [:]
+        struct Stray {
+            var keyed: Bool
+            var producerHome: Int32?
+        }
+
+        /// First copies of IDs read without a key and without the payload's key field: no partition is theirs.
+        var keylessRecords: Int { strays.values.reduce(0) { $0 + ($1.producerHome == nil ? 1 : 0) } }
         /// Partitions the manifest has records for that the topic no longer has (it has fewer partitions now).
         var gone: [PartitionState] = []
         /// Milliseconds from CreateTime to the moment the record was read.
@@ -203,18 +210,19 @@ public final class Audit: @unchecked Sendable {
             return idBytes[span.start..<(span.start + span.count)]
         }
 
-        /// Counts an ID read at `partition`@`offset` (`keyHome`: the partition its key belongs on, nil without a key):
-        /// the first copy of an ID is the one on its key's partition, else elsewhere, first by partition and offset,
-        /// whatever order the partitions were read in (so that one reader, or a group's members merged, name the same
-        /// copies; a stray copy on another partition is the duplicate, not the record on its own); every other copy is a
-        /// duplicate at its place.
+        /// Counts an ID read at `partition`@`offset` (`keyHome`: the partition its message key belongs on, nil without a
+        /// key; `producerHome`: the one its payload's key field belongs on, where a producer keying by it sent it): the
+        /// first copy of an ID is the one on its key's partition, else elsewhere, first by partition and offset, whatever
+        /// order the partitions were read in (so that one reader, or a group's members merged, name the same copies; a
+        /// stray copy on another partition is the duplicate, not the record on its own); every other copy is a duplicate
+        /// at its place.
         func identify(idHash: UInt64, id: @autoclosure () -> String, payloadHash: UInt64, partition: PartitionState, offset: Int64,
-                      keyHome: Int32?) {
+                      keyHome: Int32?, producerHome: Int32?) {
             let home = keyHome == partition.number
+            let stray = home ? nil : Stray(keyed: keyHome != nil, producerHome: producerHome)
             guard let first = firstSeen[idHash] else {
                 firstSeen[idHash] = FirstCopies.Copy(partition: partition.number, offset: offset, payloadHash: payloadHash, home: home)
-                if let keyHome, !home { strayHomes[idHash] = keyHome }
-                if keyHome == nil { keylessRecords += 1 }
+                if let stray { strays[idHash] = stray }
                 if keepsIDText {
                     let text = id()
                     idSpans[idHash] = (idBytes.count, text.utf8.count)
@@ -236,27 +244,20 @@ public final class Audit: @unchecked Sendable {
             earlier.count(id: idHash, payload: first.payloadHash, -1)
             partition.count(id: idHash, payload: payloadHash, 1)
             firstSeen[idHash] = FirstCopies.Copy(partition: partition.number, offset: offset, payloadHash: payloadHash, home: home)
-            if !first.home && strayHomes[idHash] == nil { keylessRecords -= 1 }
-            strayHomes[idHash] = keyHome.flatMap { home ? nil : $0 }
-            if keyHome == nil { keylessRecords += 1 }
+            strays[idHash] = stray
             earlier.add(.duplicate, Finding(partition: earlier.number, offset: first.offset, id: id(),
                                             message: "\(field) \(id()) is also at \(name)/\(partition.number)@\(offset), with \(same)"))
         }
 
-        /// The partition the first copy of ID `hash` belongs on by its key (its own when it is there; nil without a key).
-        func keyHome(of hash: UInt64, _ copy: FirstCopies.Copy) -> Int32? {
-            copy.home ? copy.partition : strayHomes[hash]
-        }
-
-        /// Counts each record read only off its key's partition on that partition (where the producer sent it), once
-        /// every copy is known: a record put on the wrong partition is `audit.partitioning`'s finding, not also one
-        /// missing from its own partition's count of distinct IDs and digests (``finish()`` compares those with the
-        /// manifest). The partition it was read on still counts it among its records read (`audit.count`).
+        /// Counts each record read only off the partition its producer sent it to on that partition, once every copy is
+        /// known: a record put on the wrong partition is `audit.partitioning`'s finding, not also one missing from its
+        /// own partition's count of distinct IDs and digests (``finish()`` compares those with the manifest). The
+        /// partition it was read on still counts it among its records read (`audit.count`).
         func rehomeStrayRecords() {
             guard !rehomed else { return }
             rehomed = true
-            for (hash, homeNumber) in strayHomes {
-                guard let copy = firstSeen[hash], !copy.home,
+            for (hash, stray) in strays {
+                guard let homeNumber = stray.producerHome, let copy = firstSeen[hash], !copy.home, homeNumber != copy.partition,
                       let stray = partitions.first(where: { $0.number == copy.partition }),
                       let home = partitions.first(where: { $0.number == homeNumber }) else { continue }
                 stray.count(id: hash, payload: copy.payloadHash, -1)
@@ -853,7 +854,7 @@ public final class Audit: @unchecked Sendable {
             facts.escapedNames = topic.fields.values(in: value) { field, bytes in
                 facts.note(field, bytes, in: value, keyField: keyField, idField: idField)
             }
-            facts.derive(key: message.key, value: value)
+            facts.derive(key: message.key, value: value, partitions: topic.keyPartitions)
         }
         batch.append(topic: topicIndex, partition: message.partition, offset: offset, timestamp: message.timestamp, readAt: readAt,
                      value: value, key: message.key, valueIsNull: message.valueIsNull, facts: facts)
@@ -875,13 +876,13 @@ public final class Audit: @unchecked Sendable {
             let partition = topic.partitions[Int(record.partition)]
             let source = partition.source
             let unparseable = validator.sources[source].unparseable
-            let repeated = validator.recordsWithRepeatedNames
+            let repeated = validator.recordsWithRepeatedNames, others = validator.recordsOfOtherType
             // Off its key's partition (or without a key): a copy of its ID on its key's partition is the record.
             let stray = record.facts.keyHome != partition.number
             validator.validate(batch.value(record), readable: batch.readable(record),
                                at: .topic(topic.name, partition: partition.number, offset: record.offset), source: source, stray: stray)
             batch.setParsed(index, validator.sources[source].unparseable == unparseable,
-                            repeatedNames: validator.recordsWithRepeatedNames != repeated)
+                            repeatedNames: validator.recordsWithRepeatedNames != repeated, otherType: validator.recordsOfOtherType != others)
         }
     }
 
@@ -894,7 +895,7 @@ public final class Audit: @unchecked Sendable {
                 let ahead = records[index + 4]
                 topics[ahead.topic].firstSeen.prefetch(ahead.facts.idHash)
             }
-            check(records[index], parsed: batch.parsed(index), repeatedNames: batch.repeatedNames(index), in: batch)
+            check(records[index], parsed: batch.parsed(index), repeatedNames: batch.repeatedNames(index), otherType: batch.otherType(index), in: batch)
         }
         let found = topics.map { topic in topic.partitions.reduce(0) { $0 + $1.counts.reduce(0, +) } }
         findingsLock.lock()
@@ -903,7 +904,7 @@ public final class Audit: @unchecked Sendable {
     }
 
     /// Checks one record (on the checking thread) that the validator could parse or not.
-    private func check(_ record: RecordBatch.Record, parsed: Bool, repeatedNames: Bool, in batch: RecordBatch) {
+    private func check(_ record: RecordBatch.Record, parsed: Bool, repeatedNames: Bool, otherType: Bool, in batch: RecordBatch) {
         var record = record
         if parsed && (repeatedNames || record.facts.escapedNames) {
             // The reading thread took each field's first member, by its name as written: a record that names one twice
@@ -913,7 +914,7 @@ public final class Audit: @unchecked Sendable {
             let topic = topics[record.topic]
             let (keyField, idField) = (topic.keyFieldIndex, topic.idFieldIndex)
             topic.fields.lastValues(in: value) { field, bytes in facts.note(field, bytes, in: value, keyField: keyField, idField: idField) }
-            facts.derive(key: batch.key(record), value: value)
+            facts.derive(key: batch.key(record), value: value, partitions: topic.keyPartitions)
             record.facts = facts
         }
         let topic = topics[record.topic]
@@ -950,7 +951,8 @@ public final class Audit: @unchecked Sendable {
             partition.add(.unparseable, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text), message: what))
             if let idBytes {
                 topic.withID += 1
-                _ = identify(idBytes, record.facts.idHash, payloadHash, topic: topic, partition: partition, offset: offset, keyHome: keyHome)
+                _ = identify(idBytes, record.facts.idHash, payloadHash, topic: topic, partition: partition, offset: offset, keyHome: keyHome,
+                             producerHome: record.facts.producerHome)
             }
             return
         }
@@ -968,17 +970,20 @@ public final class Audit: @unchecked Sendable {
             partition.payloadDigest &+= payloadHash
             return
         }
-        guard let idBytes else {
-            // Not a record of this topic's type (a user event on transactions, ...): the run sent no such record.
+        guard let idBytes, !otherType else {
+            // Not a record of this topic's type (a user event on transactions, an alert that names its transaction, ...):
+            // the run sent no such record, whatever ID field it carries.
             if topic.expected != nil {
+                let what = otherType ? "a record of another type (see schema.record_type)" : "no string \(topic.idField ?? "ID")"
                 partition.add(.unexpected, Finding(partition: partition.number, offset: offset, id: nil,
-                                                   message: "no string \(topic.idField ?? "ID"): not a record the run sent to \(topic.name)"))
+                                                   message: "\(what): not a record the run sent to \(topic.name)"))
             }
             return
         }
         topic.withID += 1
         // A record whose ID was read before is a duplicate; its timestamp is not held against the key's order.
-        guard identify(idBytes, record.facts.idHash, payloadHash, topic: topic, partition: partition, offset: offset, keyHome: keyHome) else { return }
+        guard identify(idBytes, record.facts.idHash, payloadHash, topic: topic, partition: partition, offset: offset, keyHome: keyHome,
+                       producerHome: record.facts.producerHome) else { return }
         // Order per key per partition: payload timestamps of one key never go back.
         if let keyHash = record.facts.keyHash, let stampBytes = batch.bytes(record, record.facts.timestamp), let keyBytes = key ?? payloadKey {
             topic.withKeyAndTimestamp += 1
@@ -1006,9 +1011,10 @@ public final class Audit: @unchecked Sendable {
     /// records are known, unexpected when the run did not send it or altered when its payload is not the one sent.
     /// False for an ID read before on the same partition (its timestamp is not held against its key's order).
     private func identify(_ idBytes: UnsafeBufferPointer<UInt8>, _ idHash: UInt64, _ payloadHash: UInt64, topic: TopicState,
-                          partition: PartitionState, offset: Int64, keyHome: Int32?) -> Bool {
+                          partition: PartitionState, offset: Int64, keyHome: Int32?, producerHome: Int32?) -> Bool {
         let first = topic.firstSeen[idHash]
-        topic.identify(idHash: idHash, id: Self.text(idBytes), payloadHash: payloadHash, partition: partition, offset: offset, keyHome: keyHome)
+        topic.identify(idHash: idHash, id: Self.text(idBytes), payloadHash: payloadHash, partition: partition, offset: offset, keyHome: keyHome,
+                       producerHome: producerHome)
         if let expected = topic.expected {
             if let position = expected.position(ofID: idHash) {
                 expected.seen[position] = true
@@ -1080,9 +1086,18 @@ public final class Audit: @unchecked Sendable {
 extension RecordBatch.Facts {
     /// Notes, once the fields are found, what the checker judges by: whether the message key is the payload's, and
     /// the timestamp's digits and key's hash for the key's order (found where the payload and key are in cache).
-    fileprivate mutating func derive(key: UnsafeBufferPointer<UInt8>?, value: UnsafeBufferPointer<UInt8>) {
+    fileprivate mutating func derive(key: UnsafeBufferPointer<UInt8>?, value: UnsafeBufferPointer<UInt8>, partitions: Int) {
         let field = payloadKey.map { UnsafeBufferPointer(rebasing: value[Int($0.start)..<Int($0.start + $0.count)]) }
         if let key, let field { keyMatchesPayload = Audit.sameText(field, key) }
+        // Where a producer keying by the payload's key field sent it: the message key's partition, unless the two differ.
+        if keyMatchesPayload {
+            producerHome = keyHome >= 0 ? keyHome : nil
+        } else if let field, !field.isEmpty {
+            producerHome = field.contains(UInt8(ascii: "\\")) ? Audit.unescaped(field) { KafkaPartitioner.partition(of: $0, partitions: partitions) }
+                : KafkaPartitioner.partition(of: field, partitions: partitions)
+        } else {
+            producerHome = keyHome >= 0 ? keyHome : nil
+        }
         guard let timestamp, let keyBytes = key ?? field else { return }
         stamp = Audit.digits(UnsafeBufferPointer(rebasing: value[Int(timestamp.start)..<Int(timestamp.start + timestamp.count)]))
         keyHash = fnv1a(keyBytes)

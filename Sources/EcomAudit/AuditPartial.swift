@@ -12,7 +12,7 @@ extension Audit {
     /// The tag of an audit's section in a partial file.
     public static let partialTag = "audit"
     /// The version of the audit section this build writes and reads.
-    /// 4: a first copy's key partition, not whether it is on it.
+    /// 4: a first copy off its key's partition says whether it had a key, and where its producer sent it.
     public static let partialVersion = 4
 
     /// This audit's section: what was asked (topics, start, timeouts, group, brokers, the manifest's text), and
@@ -172,9 +172,10 @@ private struct TopicShare {
     var withKeyAndTimestamp: Int
     var withoutTimestamp: Int
     var latencies: [Int64]
-    /// The first copy of each ID this member read: its hash, where, its payload's hash, the partition its key belongs
-    /// on (nil without a key) and its text.
-    var firstSeen: [(hash: UInt64, partition: Int32, offset: Int64, payloadHash: UInt64, keyHome: Int32?, id: String)]
+    /// The first copy of each ID this member read: its hash, where, its payload's hash, the partition its message key
+    /// belongs on (its own when it is there, -2 another, nil without a key), for a first copy off it where its producer
+    /// sent it (nil when not known), and its text.
+    var firstSeen: [(hash: UInt64, partition: Int32, offset: Int64, payloadHash: UInt64, keyHome: Int32?, producerHome: Int32?, id: String)]
     var seen: [Bool]?
     var partitions: [Audit.PartitionState]
 
@@ -197,7 +198,9 @@ private struct TopicShare {
             let hash = try reader.fixed()
             let partition = try Self.partition(&reader)
             let offset = try reader.int(), payloadHash = try reader.fixed(), keyHome = try Self.partition(&reader)
-            firstSeen.append((hash, partition, offset, payloadHash, keyHome < 0 ? nil : keyHome, try reader.string()))
+            let producerHome = try Self.partition(&reader)
+            firstSeen.append((hash, partition, offset, payloadHash, keyHome == -1 ? nil : keyHome, producerHome < 0 ? nil : producerHome,
+                              try reader.string()))
         }
         if try reader.bool() {
             let count = try reader.count(minimumSize: 0)
@@ -236,7 +239,10 @@ extension Audit.TopicState {
             writer.int(Int64(first.partition))
             writer.int(first.offset)
             writer.fixed(first.payloadHash)
-            writer.int(Int64(keyHome(of: hash, first) ?? -1))
+            // The message key's partition: its own, another (-2) or none (-1); then where its producer sent it, or -1.
+            let stray = strays[hash]
+            writer.int(first.home ? Int64(first.partition) : stray?.keyed == false ? -1 : -2)
+            writer.int(Int64(stray?.producerHome ?? -1))
             writer.raw(idText(hash))
         }
         writer.bool(expected != nil)
@@ -280,7 +286,7 @@ extension Audit.TopicState {
             for entry in share.firstSeen {
                 guard let partition = partitions.first(where: { $0.number == entry.partition }) else { continue }
                 identify(idHash: entry.hash, id: entry.id, payloadHash: entry.payloadHash, partition: partition, offset: entry.offset,
-                         keyHome: entry.keyHome)
+                         keyHome: entry.keyHome, producerHome: entry.producerHome)
             }
         }
     }

@@ -39,6 +39,9 @@ final class RecordBatch {
         var keyHome: Int32 = -1
         /// Whether the message key is the payload's key field's text.
         var keyMatchesPayload = false
+        /// The partition a producer keying by the payload's key field sent it to (the message key's when they are the
+        /// same or the payload has none; nil without either).
+        var producerHome: Int32?
         /// ``Audit/digits(_:)`` of the timestamp, and ``EcomKafka/fnv1a(_:)`` of the message key (the payload's key
         /// field without one), when there are both: the key's order is judged by them.
         var stamp: Int64 = 0
@@ -56,7 +59,8 @@ final class RecordBatch {
     static let byteLimit = 2 << 20
 
     private(set) var records: [Record] = []
-    /// Per record, whether the validator could parse its payload (bit 0) and found a member name in it twice (bit 1):
+    /// Per record, whether the validator could parse its payload (bit 0), found a member name in it twice (bit 1) and
+    /// found it of another type than its topic's (bit 2):
     /// each validating thread writes the flags of its records (distinct elements, so a plain buffer rather than an
     /// array that would be copied on a shared write).
     private let parsedFlags: UnsafeMutableBufferPointer<UInt8>
@@ -124,8 +128,8 @@ final class RecordBatch {
 
     /// Notes whether the validator could parse record `index`'s payload, and whether it names a member twice (on the
     /// thread validating that record).
-    func setParsed(_ index: Int, _ parsed: Bool, repeatedNames: Bool) {
-        parsedFlags[index] = (parsed ? 1 : 0) | (repeatedNames ? 2 : 0)
+    func setParsed(_ index: Int, _ parsed: Bool, repeatedNames: Bool, otherType: Bool) {
+        parsedFlags[index] = (parsed ? 1 : 0) | (repeatedNames ? 2 : 0) | (otherType ? 4 : 0)
     }
 
     /// Whether the validator could parse record `index`'s payload (once every validating thread is done with the batch).
@@ -133,6 +137,9 @@ final class RecordBatch {
 
     /// Whether record `index`'s payload names a member twice (its last value is the one the checks read).
     func repeatedNames(_ index: Int) -> Bool { parsedFlags[index] & 2 != 0 }
+
+    /// Whether record `index` is of another type than its topic's (it starts with another type's ID field).
+    func otherType(_ index: Int) -> Bool { parsedFlags[index] & 4 != 0 }
 
     func removeAll() {
         records.removeAll(keepingCapacity: true)

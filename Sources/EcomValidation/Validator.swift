@@ -213,6 +213,8 @@ public final class Validator {
 
     /// Records read that name a member of an object twice (the checks read its last value, as jansson does).
     public private(set) var recordsWithRepeatedNames = 0
+    /// Records of another type than their input's (they start with another type's ID field): checked as what they are.
+    public private(set) var recordsOfOtherType = 0
 
     /// In a shard of a parallel run, the facts for the merger, in read order, since it last took them.
     var facts: [RecordFact] = []
@@ -411,6 +413,7 @@ public final class Validator {
             recognised.fail(at: location, id: tokens.firstMember.flatMap { tokens.kind($0) == .string ? tokens.string($0).text : nil },
                             "a \(other.rawValue) record (it starts with \(other.idField)) in an input of \(type.rawValue)")
             type = other
+            recordsOfOtherType += 1
         } else {
             recognised.pass()
         }

@@ -207,7 +207,7 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     #expect(examples(report, "audit.key_matches_payload").map { String($0.prefix(while: { $0 != " " })) } == ["0@\(end[0] - 1)", "2@2"])
     let unexpected = examples(report, "audit.unexpected")
     #expect(unexpected.map { String($0.prefix(while: { $0 != " " })) } == ["2@\(end[2] - 2)", "2@\(end[2] - 1)", "3@\(end[3] - 1)"])
-    #expect(unexpected[0].contains("no string transaction_id"), "\(unexpected)")
+    #expect(unexpected[0].contains("a record of another type (see schema.record_type)"), "\(unexpected)")
     // Of the two records swapped, the first is out of place (later than the key's next one), as in a file.
     #expect(examples(report, "audit.order_per_key").map { String($0.prefix(while: { $0 != " " })) } == ["2@\(pair.0)", "3@\(end[3] - 1)"])
     let counts = (report["audit"]?["topics"]?[0]?["partitions"]?.arrayValue ?? []).map { Int($0["records"]?.intValue ?? -1) }
@@ -501,20 +501,27 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
 
 /// Against a manifest of counts and digests, a record moved to another partition is that partition's
 /// `audit.partitioning` finding and counted on its key's partition, as a seeded stream's manifest names it: not also
-/// one missing there (nor an ID or payload digest off). Its records read still differ on both (`audit.count`). A record
-/// moved without its key has no partition of its own: its own is one short, and the finding says it may be the one.
-/// The same from a partial merged: the member's first copies carry their keys' partitions.
+/// one missing there (nor an ID or payload digest off). Its records read still differ on both (`audit.count`). Where
+/// the producer sent a record is its payload key's partition (it keys by the payload's user_id): a record moved
+/// without its message key is counted there too, and one left where it was with another message key (of another
+/// partition) is misplaced by its key, not missing. The same from a partial merged: the member's first copies carry
+/// where their producers sent them.
 @Test func aMovedRecordAgainstCountsIsOnItsKeysPartition() throws {
     let run = try StreamedRun()
     defer { try? FileManager.default.removeItem(at: run.dir) }
+    var zero = run.clean(0)
+    zero[4].key = run.partitions[1][0].key
     var one = run.clean(1), two = run.clean(2)
     two.append(one.remove(at: 5))
     var three = run.clean(3)
     let keyless = three.remove(at: 2)
     two.append(Message(nil, keyless.value.map { String(decoding: $0, as: UTF8.self) }))
+    // Without a key either way (no message key, its user_id renamed): no partition is its own, and its own is short.
+    let lost = one.remove(at: 7)
+    two.append(Message(nil, lost.value.map { String(decoding: $0, as: UTF8.self).replacingOccurrences(of: "\"user_id\":", with: "\"uid\":") }))
     let copy = try BrokerProcess(brokers: 1)
     try #require(!copy.bootstrap.isEmpty)
-    for (partition, messages) in [run.clean(0), one, two, three].enumerated() {
+    for (partition, messages) in [zero, one, two, three].enumerated() {
         try kcatWrite(copy.bootstrap, "transactions", partition: partition, messages)
     }
     let produced = run.dir.appendingPathComponent("produce-manifest.json").path
@@ -522,11 +529,15 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
         .write(toFile: produced, atomically: true, encoding: .utf8)
     let (status, report, output) = try run.audit(copy.bootstrap, manifest: produced)
     #expect(status == 1)
-    #expect(auditViolations(report) == ["count": 3, "missing": 1, "parse": 0, "altered": 0, "duplicate": 0, "partitioning": 2,
-                                        "key_matches_payload": 1, "unexpected": 0, "order_per_key": 0], "\(output)")
-    #expect(examples(report, "audit.partitioning").map { String($0.prefix(while: { $0 != " " })) } == ["2@\(two.count - 2)", "2@\(two.count - 1)"])
+    #expect(auditViolations(report) == ["count": 3, "missing": 1, "parse": 0, "altered": 0, "duplicate": 0, "partitioning": 4,
+                                        "key_matches_payload": 3, "unexpected": 0, "order_per_key": 0], "\(output)")
+    let digests = (report["audit"]?["topics"]?[0]?["partitions"]?.arrayValue ?? []).map {
+        [$0["id_digest_matches"]?.boolValue, $0["payload_digest_matches"]?.boolValue]
+    }
+    #expect(digests[0] == [true, true] && digests[3] == [true, true], "\(digests)")
     let missing = try #require(examples(report, "audit.missing").first)
-    #expect(missing.hasPrefix("3@? -: 1 of the \(run.partitions[3].count) records delivered to transactions/3 were not read there; 1 record read without a key (audit.partitioning) may be among them"), "\(missing)")
+    #expect(missing.hasPrefix("1@? -: 1 of the \(run.partitions[1].count) records delivered to transactions/1 were not read there; 1 record read without a key (audit.partitioning) may be among them"), "\(missing)")
+    #expect(examples(report, "audit.partitioning").map { String($0.prefix(while: { $0 != " " })) } == ["0@4", "2@\(two.count - 3)", "2@\(two.count - 2)", "2@\(two.count - 1)"])
 
     let partial = run.dir.appendingPathComponent("moved.part").path
     let member = try CLI.run(["audit", "--brokers", copy.bootstrap, "--manifest", produced, "--partial", partial])
@@ -537,6 +548,34 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     let mergedReport = try JSONValue.parse(String(contentsOfFile: merged, encoding: .utf8))
     #expect(auditViolations(mergedReport) == auditViolations(report))
     #expect(examples(mergedReport, "audit.missing") == examples(report, "audit.missing"))
+}
+
+/// A record of another type that carries the topic's ID field (an alert naming its transaction) is not that
+/// transaction: put in the place of a lost one, the transaction is missing and the alert unexpected, not the
+/// transaction arrived altered; beside it, the alert is no duplicate of the transaction.
+@Test func anotherTypesRecordWithTheTopicsIDIsNotTheRecord() throws {
+    let run = try StreamedRun()
+    defer { try? FileManager.default.removeItem(at: run.dir) }
+    var one = run.clean(1), two = run.clean(2)
+    let lost = run.id(1, 3), kept = run.id(2, 5)
+    func alert(for id: String, at index: Int, of partition: Int) -> String {
+        #"{"alert_id":"alert_00000000\#(index)","transaction_id":"\#(id)","user_id":"\#(run.partitions[partition][index].key)","alert_type":"velocity","risk_level":"high","timestamp":"2024-09-02T12:00:00.000Z"}"#
+    }
+    one.remove(at: 3)
+    one.append(Message(run.partitions[1][3].key, alert(for: lost, at: 3, of: 1)))
+    two.append(Message(run.partitions[2][5].key, alert(for: kept, at: 5, of: 2)))
+    let copy = try BrokerProcess(brokers: 1)
+    try #require(!copy.bootstrap.isEmpty)
+    for (partition, messages) in [run.clean(0), one, two, run.clean(3)].enumerated() {
+        try kcatWrite(copy.bootstrap, "transactions", partition: partition, messages)
+    }
+    let (status, report, output) = try run.audit(copy.bootstrap)
+    #expect(status == 1)
+    let violations = auditViolations(report)
+    #expect(violations["missing"] == 1 && violations["unexpected"] == 2 && violations["altered"] == 0 && violations["duplicate"] == 0, "\(output)")
+    #expect(examples(report, "audit.missing") == ["1@? \(lost): \(lost) was sent (to partition 1) and not read"])
+    #expect(examples(report, "audit.unexpected").map { String($0.prefix(while: { $0 != " " })) } == ["1@\(one.count - 1)", "2@\(two.count - 1)"])
+    #expect(examples(report, "audit.unexpected").allSatisfy { $0.contains("a record of another type (see schema.record_type)") })
 }
 
 /// A session's event on another partition than its key's is a partitioning finding; it has no place in the order of
