@@ -128,7 +128,7 @@ public final class Audit: @unchecked Sendable {
         var examples: [[Finding]] = Array(repeating: [], count: FindingKind.allCases.count)
         /// Per key hash: the latest payload timestamp in order (as YYYYMMDDhhmmssSSS) and its offset, held until the
         /// key's next record judges it, and the timestamp of the one in order before it.
-        var lastByKey: [UInt64: (stamp: Int64, offset: Int64, before: Int64?)] = [:]
+        var lastByKey: [UInt64: (stamp: Int64, offset: Int64, before: Int64?, id: ShortID?)] = [:]
 
         init(number: Int32) { self.number = number }
 
@@ -996,13 +996,13 @@ public final class Audit: @unchecked Sendable {
                     partition.add(.order, Finding(partition: partition.number, offset: offset, id: Self.text(idBytes),
                                                   message: "\(Self.text(stampBytes)) of key \(Self.text(keyBytes)) comes after a later one at offset \(last.offset)"))
                 } else {
-                    partition.add(.order, Finding(partition: partition.number, offset: last.offset, id: nil,
+                    partition.add(.order, Finding(partition: partition.number, offset: last.offset, id: last.id?.text,
                                                   message: "\(Self.stampText(last.stamp)) of key \(Self.text(keyBytes)) is later than the key's next record's \(Self.text(stampBytes)) at offset \(offset)"
                                                     + (last.before.map { " and the one before's \(Self.stampText($0))" } ?? "")))
-                    partition.lastByKey[keyHash] = (stamp, offset, last.before)
+                    partition.lastByKey[keyHash] = (stamp, offset, last.before, ShortID(idBytes))
                 }
             } else {
-                partition.lastByKey[keyHash] = (stamp, offset, partition.lastByKey[keyHash]?.stamp)
+                partition.lastByKey[keyHash] = (stamp, offset, partition.lastByKey[keyHash]?.stamp, ShortID(idBytes))
             }
         }
     }
@@ -1116,6 +1116,23 @@ extension RecordBatch.Facts {
         } else {
             timestamp = span
         }
+    }
+}
+
+/// An ID of up to 16 bytes (as records write theirs, `txn_000000098`) kept by value, without an allocation: the ID of
+/// the record each key's order holds, named when a later record shows it out of place.
+struct ShortID {
+    private var words: (UInt64, UInt64) = (0, 0)
+    private var count: UInt8
+
+    init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count <= 16 else { return nil }
+        count = UInt8(bytes.count)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+    }
+
+    var text: String {
+        withUnsafeBytes(of: words) { String(decoding: $0.prefix(Int(count)), as: UTF8.self) }
     }
 }
 

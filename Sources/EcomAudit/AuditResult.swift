@@ -295,11 +295,23 @@ extension Audit {
             }
             let delivered = entry.map { $0.partitions.values.reduce(0) { $0 + $1.count } }
             if !topic.exists {
-                add("audit.count", "records read equal the records delivered", nil, checked: 1, violations: 1,
-                    failReason: { _ in "topic \(topic.name) does not exist on \(brokers)\(delivered.map { "; the manifest says \($0) records were delivered to it" } ?? "")" })
+                // Each partition the run wrote to is named with what it held (one finding for the topic without a manifest).
+                let wrote = (entry?.partitions ?? [:]).sorted { $0.key < $1.key }
+                let absentExamples = wrote.map { number, sent in
+                    Finding(partition: number, offset: nil, id: nil,
+                            message: "the manifest says \(sent.count) records were delivered to partition \(number); topic \(topic.name) does not exist on \(brokers)")
+                }
+                add("audit.count", "records read equal the records delivered", nil, checked: max(1, wrote.count), violations: max(1, wrote.count),
+                    failReason: { _ in "topic \(topic.name) does not exist on \(brokers)\(delivered.map { "; the manifest says \($0) records were delivered to it" } ?? "")" },
+                    examples: absentExamples)
             } else if read == 0 && (delivered ?? 1) > 0 && badPartitions == 0 {
-                add("audit.count", "records read equal the records delivered", nil, checked: topic.partitions.count, violations: 1,
-                    failReason: { _ in "topic \(topic.name) is empty from the start offsets to its end\(delivered.map { "; the manifest says \($0) records were delivered" } ?? "")" })
+                let emptyExamples = topic.partitions.map { partition in
+                    Finding(partition: partition.number, offset: nil, id: nil,
+                            message: "no records read (from offset \(partition.start); the partition's end offset is \(partition.end ?? partition.high))")
+                }
+                add("audit.count", "records read equal the records delivered", nil, checked: topic.partitions.count, violations: topic.partitions.count,
+                    failReason: { _ in "topic \(topic.name) is empty from the start offsets to its end\(delivered.map { "; the manifest says \($0) records were delivered" } ?? "")" },
+                    examples: emptyExamples)
             } else if entry == nil && badPartitions == 0 {
                 add("audit.count", "records read equal the records delivered", nil, checked: topic.partitions.count, failReason: { _ in "" },
                     inconclusive: "no manifest \(manifest == nil ? "given" : "entry for \(topic.name)"): \(read) records read, nothing to compare them with; pass --manifest")

@@ -210,6 +210,9 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     #expect(unexpected[0].contains("a record of another type (see schema.record_type)"), "\(unexpected)")
     // Of the two records swapped, the first is out of place (later than the key's next one), as in a file.
     #expect(examples(report, "audit.order_per_key").map { String($0.prefix(while: { $0 != " " })) } == ["2@\(pair.0)", "3@\(end[3] - 1)"])
+    // The record held and found out of place later is named by its ID too (the later of the pair, moved first).
+    #expect(examples(report, "audit.order_per_key").first?.hasPrefix("2@\(pair.0) \(run.id(2, pair.1)): ") == true,
+            "\(examples(report, "audit.order_per_key"))")
     let counts = (report["audit"]?["topics"]?[0]?["partitions"]?.arrayValue ?? []).map { Int($0["records"]?.intValue ?? -1) }
     #expect(counts == end, "every message read once")
     #expect(checks(report, "audit.duplicate").first?["checked"]?.intValue == Int64(end.reduce(0, +) - 3),
@@ -495,6 +498,11 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     #expect(checks(report, "audit.missing").first?["violations"]?.intValue == 300)
     let named = (checks(report, "audit.missing").first?["examples"]?.arrayValue ?? []).compactMap { $0["message"]?.stringValue }
     #expect(!named.isEmpty && named.allSatisfy { $0.hasSuffix("were not read: the topic does not exist") }, "\(named)")
+    // The count names each partition the run wrote to, as it does for a topic that is there.
+    let count = try #require(checks(report, "audit.count").first)
+    let partitions = (count["examples"]?.arrayValue ?? []).compactMap { $0["location"]?["partition"]?.intValue }
+    #expect(partitions.count == named.count && count["violations"]?.intValue == Int64(named.count), "\(count.encoded())")
+    #expect((count["examples"]?.arrayValue ?? []).allSatisfy { $0["message"]?.stringValue?.hasSuffix("topic mytopic does not exist on \(other.bootstrap)") == true })
     let row = try #require(audit.text.split(separator: "\n").first { $0.hasPrefix("mytopic") })
     #expect(row.split(separator: " ").prefix(4).map(String.init) == ["mytopic", "absent", "300", "300"], "\(row)")
 }
