@@ -1119,23 +1119,6 @@ extension RecordBatch.Facts {
     }
 }
 
-/// An ID of up to 16 bytes (as records write theirs, `txn_000000098`) kept by value, without an allocation: the ID of
-/// the record each key's order holds, named when a later record shows it out of place.
-struct ShortID {
-    private var words: (UInt64, UInt64) = (0, 0)
-    private var count: UInt8
-
-    init?(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard bytes.count <= 16 else { return nil }
-        count = UInt8(bytes.count)
-        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
-    }
-
-    var text: String {
-        withUnsafeBytes(of: words) { String(decoding: $0.prefix(Int(count)), as: UTF8.self) }
-    }
-}
-
 /// Lets the group consumer's rebalance handler, made before the audit exists, reach it.
 private final class RebalanceRelay {
     weak var audit: Audit?

@@ -189,3 +189,21 @@ struct IDIndex {
         }
     }
 }
+
+/// An ID of up to 16 bytes (as records write theirs, `txn_000000098`) kept by value, without an allocation: the ID of a
+/// record held for an order check (a key's, a session's), named when a later record shows it out of place.
+public struct ShortID: Sendable {
+    private var words: (UInt64, UInt64) = (0, 0)
+    private var count: UInt8
+
+    /// Nil for an ID longer than 16 bytes.
+    public init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count <= 16 else { return nil }
+        count = UInt8(bytes.count)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+    }
+
+    public var text: String {
+        withUnsafeBytes(of: words) { String(decoding: $0.prefix(Int(count)), as: UTF8.self) }
+    }
+}

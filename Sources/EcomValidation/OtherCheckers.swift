@@ -41,6 +41,8 @@ final class UserEventChecker: TypeChecker {
         var steps: UInt8
         var last: Int64
         var lastAt: RecordLocation
+        /// The held event's ID, to name it when a later event shows it out of place.
+        var lastID: ShortID?
         var before: Int64?
         /// While the session's user is not settled: its first event (alone so far, or disagreeing with the second).
         var firstAt: RecordLocation?
@@ -61,6 +63,7 @@ final class UserEventChecker: TypeChecker {
         var firstTime: Int64
         var firstDuration: Int32
         var firstAt: RecordLocation
+        var firstID: ShortID?
         /// With a quarantine, the first event's line.
         var firstLine: [UInt8]?
         var secondTime: Int64
@@ -164,7 +167,8 @@ final class UserEventChecker: TypeChecker {
         let sessionEvent = SessionEvent(key: key, user: Int32(user), timestamp: timestamp, step: step, duration: duration, timed: timed,
                                         record: context.record,
                                         device: deviceIndex.map { Int8($0) } ?? (device == nil ? -1 : -2),
-                                        otherDevice: deviceIndex == nil ? device?.text : nil, location: context.deferred ? location : nil)
+                                        otherDevice: deviceIndex == nil ? device?.text : nil, location: context.deferred ? location : nil,
+                                        id: id.flatMap(ShortID.init))
         // A record read again (a redelivery, a copied line) is the unique-ID check's finding, not a step of its session.
         if context.deferred { deferredEvents.append(sessionEvent) } else if !context.duplicate { apply(sessionEvent, at: location) }
     }
@@ -186,6 +190,8 @@ final class UserEventChecker: TypeChecker {
         let otherDevice: String?
         /// Kept when the event waits for the merger.
         let location: RecordLocation?
+        /// Its event_id, when it has one of up to 16 bytes.
+        let id: ShortID?
     }
 
     /// In a shard, the session events read since the merger last took them, in read order.
@@ -210,6 +216,7 @@ final class UserEventChecker: TypeChecker {
                 state.timed = true
                 state.last = event.timestamp
                 state.lastAt = location()
+                state.lastID = event.id
                 state.lastDuration = event.duration
                 if keepsLines { heldLines[event.key] = Array(event.record) }
                 return sessions[event.key] = state
@@ -226,20 +233,21 @@ final class UserEventChecker: TypeChecker {
                 hold = false
             } else {
                 let message = "event at \(Timestamp(milliseconds: state.last)) is later than the session's next event, at \(Timestamp(milliseconds: event.timestamp)) (\(location().description)), in session \(session())"
-                sessionOrder.fail(at: state.lastAt, id: nil, message)
+                sessionOrder.fail(at: state.lastAt, id: state.lastID?.text, message)
                 if keepsLines { heldFailures.append((heldLines[event.key] ?? [], state.lastAt, sessionOrder.id, message)) }
             }
             if hold {
                 state.last = event.timestamp
                 state.lastAt = location()
+                state.lastID = event.id
                 state.lastDuration = event.duration
                 if keepsLines { heldLines[event.key] = Array(event.record) }
             }
             sessions[event.key] = state
         } else {
             // The first event's user is judged with the next events (see `judgeUser`).
-            sessions[event.key] = Session(user: event.user, steps: event.step, last: event.timestamp, lastAt: location(), firstAt: location(),
-                                          lastDuration: event.duration, timed: event.timed)
+            sessions[event.key] = Session(user: event.user, steps: event.step, last: event.timestamp, lastAt: location(), lastID: event.id,
+                                          firstAt: location(), lastDuration: event.duration, timed: event.timed)
             if keepsLines {
                 heldLines[event.key] = Array(event.record)
                 unsettledLines[event.key] = (Array(event.record), nil)
@@ -271,7 +279,7 @@ final class UserEventChecker: TypeChecker {
             if follows(event.timestamp, state.last, lasting: state.lastDuration) {
                 // The third follows the second: the first is the one outside the session.
                 let message = "event at \(Timestamp(milliseconds: pending.firstTime)) comes \((pending.secondTime - pending.firstTime) / 60_000) minutes before the rest of session \(session()) (from \(Timestamp(milliseconds: pending.secondTime)), \(pending.secondAt.description)): outside the session"
-                sessionOrder.fail(at: pending.firstAt, id: nil, message)
+                sessionOrder.fail(at: pending.firstAt, id: pending.firstID?.text, message)
                 if let line = pending.firstLine { heldFailures.append((line, pending.firstAt, sessionOrder.id, message)) }
             } else {
                 // Else the second is: the session goes on from the first.
@@ -281,6 +289,7 @@ final class UserEventChecker: TypeChecker {
                 state.last = pending.firstTime
                 state.lastDuration = pending.firstDuration
                 state.lastAt = pending.firstAt
+                state.lastID = pending.firstID
                 state.before = nil
                 if keepsLines, let line = pending.firstLine { heldLines[event.key] = line }
             }
@@ -291,7 +300,7 @@ final class UserEventChecker: TypeChecker {
             return true
         }
         if state.events == 2 {
-            state.spanPending = SpanPending(firstTime: state.last, firstDuration: state.lastDuration, firstAt: state.lastAt,
+            state.spanPending = SpanPending(firstTime: state.last, firstDuration: state.lastDuration, firstAt: state.lastAt, firstID: state.lastID,
                                             firstLine: keepsLines ? heldLines[event.key] : nil, secondTime: event.timestamp,
                                             secondAt: location, secondID: id())
             return true

@@ -470,7 +470,7 @@ extension Validator {
                     let event = UserEventChecker.SessionEvent(key: decoded.key, user: decoded.user, timestamp: decoded.timestamp, step: decoded.step,
                                                               duration: decoded.duration, timed: decoded.timed,
                                                               record: UnsafeBufferPointer(rebasing: records[decoded.record]), device: decoded.device,
-                                                              otherDevice: decoded.otherDevice, location: nil)
+                                                              otherDevice: decoded.otherDevice, location: nil, id: decoded.eventID)
                     let place = try location(decoded.location, decoded.source, decoded.position, part)
                     sessions.apply(event, at: place)
                 }

@@ -209,6 +209,8 @@ struct DecodedSessionEvent {
     /// A small JSON object with the event's event_id and session_id (the ones it had), in the merge's arena:
     /// what a finding reads them from.
     var record: Range<Int>
+    /// Its event_id, when it has one of up to 16 bytes.
+    var eventID: ShortID?
 }
 
 extension OwnedFacts {
@@ -274,7 +276,8 @@ extension OwnedFacts {
             decoded.append(DecodedSessionEvent(source: source, position: position, location: location, key: key, user: user32,
                                                timestamp: timestamp, step: flags & 0x0F, duration: duration32, timed: present & untimed == 0,
                                                device: device, otherDevice: otherDevice,
-                                               record: start..<arena.count))
+                                               record: start..<arena.count,
+                                               eventID: eventID.flatMap { range in scratch.withUnsafeBufferPointer { ShortID(UnsafeBufferPointer(rebasing: $0[range])) } }))
         }
         return decoded
     }

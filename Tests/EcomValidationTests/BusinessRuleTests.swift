@@ -296,6 +296,9 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     #expect(order.violations == 3, "\(order.examples.map(\.message))")
     #expect(Set(order.examples.map(\.location.line)) == Set(lines))
     #expect(order.examples.contains { $0.message.contains("before the rest of session") })
+    for example in order.examples {
+        #expect(example.id == get(records[example.location.line - 1], "event_id")?.stringValue, "\(example)")
+    }
     #expect(order.checked == 4000)
 }
 

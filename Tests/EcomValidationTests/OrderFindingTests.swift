@@ -87,6 +87,8 @@ func aSessionEventMovedPastTheSessionsEndIsOneFindingAtItsLine(threads: Int) thr
     #expect(sessions.checked == 3000)
     #expect(sessions.violations == 2, "\(sessions.examples.map(\.message))")
     #expect(lineNumbers(sessions) == [long[1] + 1, other[3] + 1].sorted())
+    // Each names its event, the one held until the next showed it out of place too.
+    for example in sessions.examples { #expect(example.id == value("event_id", events[example.location.line - 1]), "\(example)") }
 }
 
 // The fraud scores' AUC is judged only on enough frauds: with five, one mislabelled record moves it by a fifth.
