@@ -14,7 +14,7 @@ struct JUnitDocument {
             out += "  <testsuite name=\"\(suite)\" tests=\"\(checks.count)\" failures=\"\(Self.failures(checks))\""
                 + " errors=\"0\" skipped=\"\(Self.skipped(checks))\" time=\"0\">\n"
             for check in checks {
-                out += "    <testcase classname=\"\(suite)\" name=\"\(Self.escape(check.id))\" time=\"0\">\n"
+                out += "    <testcase classname=\"\(suite)\" name=\"\(Self.escape(check.label))\" time=\"0\">\n"
                 switch check.status {
                 case "fail":
                     let message = (check.gating ? "" : "non-gating: ") + (check.reason ?? "failed")

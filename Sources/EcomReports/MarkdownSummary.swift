@@ -36,7 +36,7 @@ struct MarkdownSummary {
             lines += ["", "| check | status | observed vs expected / violations | reason |", "| --- | --- | --- | --- |"]
             for check in notPassing.prefix(Self.maxRows) {
                 let status = check.status + (check.status == "fail" ? (check.gating ? " (gating)" : " (non-gating)") : "")
-                lines.append("| \(Self.escape(check.id)) | \(Self.escape(status)) | \(Self.escape(Self.measure(check))) "
+                lines.append("| \(Self.escape(check.label)) | \(Self.escape(status)) | \(Self.escape(Self.measure(check))) "
                     + "| \(Self.escape(Format.truncated(check.reason ?? "", 300))) |")
             }
             if notPassing.count > Self.maxRows {

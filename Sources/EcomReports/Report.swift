@@ -41,6 +41,9 @@ struct Report {
         let maxViolations: Int64
         let statistic: JSONValue?
         let examples: [JSONValue]
+        /// The check's ID, with its topic (an audit check) or record type when the report holds it more than once:
+        /// `audit.altered [fraud-alerts]` (a JUnit test case's name, a Markdown row's first cell).
+        var label: String
 
         /// Where the check sorts within its family: failures first, passes last.
         var severityRank: Int { Report.severityRank(status) }
@@ -66,7 +69,7 @@ struct Report {
         self.summary = Summary(records: count("records"), checks: count("checks"), pass: count("pass"),
                                warn: count("warn"), fail: count("fail"), inconclusive: count("inconclusive"),
                                gatesFailed: count("gates_failed"))
-        checks = (json["checks"]?.arrayValue ?? []).map { check in
+        var checks = (json["checks"]?.arrayValue ?? []).map { check in
             let id = check["id"]?.stringValue ?? "?"
             let family = check["family"]?.stringValue ?? String(id.prefix { $0 != "." })
             return Check(
@@ -76,8 +79,17 @@ struct Report {
                 checked: check["checked"]?.intValue ?? 0, violations: check["violations"]?.intValue ?? 0,
                 maxViolations: check["max_violations"]?.intValue ?? 0,
                 statistic: check["statistic"].flatMap { $0 == .null ? nil : $0 },
-                examples: check["examples"]?.arrayValue ?? [])
+                examples: check["examples"]?.arrayValue ?? [], label: id)
         }
+        // An ID the report holds more than once (per topic, per record type) is told apart by what it is about.
+        var uses: [String: Int] = [:]
+        for check in checks { uses[check.id, default: 0] += 1 }
+        for index in checks.indices where uses[checks[index].id, default: 0] > 1 {
+            let check = checks[index]
+            let topic = check.family == "audit" ? check.title.firstRange(of: ": ").map { String(check.title[..<$0.lowerBound]) } : nil
+            if let about = topic ?? check.recordType { checks[index].label = "\(check.id) [\(about)]" }
+        }
+        self.checks = checks
         distributions = (json["distributions"]?.objectValue ?? []).map { (recordType: $0.0, value: $0.1) }
         audit = json["audit"].flatMap { $0 == .null ? nil : $0 }
     }

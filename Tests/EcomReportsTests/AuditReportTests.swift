@@ -44,3 +44,17 @@ private func auditReport(topic: String) -> JSONValue {
     #expect(!markdown.contains(SampleReport.script))
     #expect(ReportRenderer.junit(report).contains("classname=\"ecomdata.audit\""))
 }
+
+/// A check the report holds once per topic is named with its topic in the JUnit test cases and the Markdown rows,
+/// so that CI tells them apart; one held once keeps its bare ID.
+@Test func aCheckOfSeveralTopicsIsNamedWithItsTopic() throws {
+    var report = auditReport(topic: "transactions")
+    var checks = try #require(report["checks"]?.arrayValue)
+    checks.append(SampleReport.replacing(checks[0], "title", .string("fraud-alerts: missing")))
+    report = SampleReport.replacing(report, "checks", .array(checks))
+    let junit = ReportRenderer.junit(report)
+    #expect(junit.contains("name=\"audit.missing [transactions]\"") && junit.contains("name=\"audit.missing [fraud-alerts]\""), "\(junit)")
+    let markdown = ReportRenderer.markdown(report)
+    #expect(markdown.contains("| audit.missing \\[transactions\\] | fail (gating) |") && markdown.contains("| audit.missing \\[fraud-alerts\\] |"), "\(markdown)")
+    #expect(ReportRenderer.junit(auditReport(topic: "transactions")).contains("name=\"audit.missing\""))
+}
