@@ -269,8 +269,9 @@ extension Audit {
                         var why = ""
                         if let sent, partition.low > sent.firstOffset {
                             why = "; the partition's log now starts at offset \(partition.low), after the run's first offset \(sent.firstOffset): the records before it were deleted (retention)"
-                        } else if let sent, sent.firstOffset >= partition.high, count > 0 {
-                            why = "; the run's first offset \(sent.firstOffset) is at or past the partition's end \(partition.high): this log is not the one the run wrote to (was the topic re-created?)"
+                        } else if let sent, sent.firstOffset >= max(partition.high, partition.end ?? partition.high), count > 0 {
+                            // (The end reading stopped at: while following, records come after the end of the start.)
+                            why = "; the run's first offset \(sent.firstOffset) is at or past the partition's end \(max(partition.high, partition.end ?? partition.high)): this log is not the one the run wrote to (was the topic re-created?)"
                         } else if let sent, partition.start > sent.firstOffset {
                             why = "; reading started at offset \(partition.start), after the run's first offset \(sent.firstOffset)"
                         } else if partition.start > partition.low && partition.records < count {
