@@ -629,11 +629,13 @@ public final class Validator {
         }
         if !settings.seedKnown && !settings.catalogGiven {
             // Nearly every record disagreeing with a catalog rebuilt from the default seed is most likely data made
-            // with another seed: say so, and what to pass, where the examples alone would only list mismatches.
+            // with another seed: say so, and what to pass, where the examples alone would only list mismatches. Three in
+            // four: a user event's product is judged by its category alone, which another seed's matches by chance
+            // about one time in eight.
             let catalogChecks: Set<String> = ["referential.user_id", "referential.product_id", "referential.product_details"]
             for index in results.indices where catalogChecks.contains(results[index].id) && results[index].status == .fail
                 && results[index].checked >= 20
-                && results[index].violations * 10 >= results[index].checked * 9 {
+                && results[index].violations * 4 >= results[index].checked * 3 {
                 results[index].reason = "\(results[index].violations) of \(results[index].checked) records disagree with the catalog, "
                     + "which was rebuilt from seed \(settings.generator.seed) as neither --seed nor --catalog was given: data made with "
                     + "another seed fails so; pass the seed the data was generated with (--seed N) or its catalog (--catalog DIR)"

@@ -280,6 +280,13 @@ func validateNamesInputItMayNotRead() throws {
     #expect(details.first?["status"]?.stringValue == "fail" && details.first?["reason"]?.stringValue?.contains(hint) == true)
     let seeded = try CLI.run(["validate", file, "--seed", "3"])
     #expect(seeded.status == 0 && !seeded.text.contains(hint), "\(seeded.text)")
+    // User events too, whose products are judged by their category alone (another seed's matches one time in eight).
+    let events = dir.appendingPathComponent("user_events.ndjson").path
+    #expect(try CLI.run(["generate", "--type", "user_events", "--count", "600", "--seed", "3", "--out", events]).status == 0)
+    let unseededEvents = try CLI.run(["validate", events, "--json", json])
+    let eventDetails = checks(try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8)), "referential.product_details")
+    #expect(eventDetails.first?["status"]?.stringValue == "fail" && eventDetails.first?["reason"]?.stringValue?.contains(hint) == true,
+            "\(unseededEvents.text)")
 }
 
 /// Text from the data reaches no output as control characters (an escape sequence would act on the terminal, a
