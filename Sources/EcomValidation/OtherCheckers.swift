@@ -148,8 +148,9 @@ final class UserEventChecker: TypeChecker {
         }
         if let event, event.elementsEqual("purchase".utf8), let transaction = tokens.string(slot: slots, transactionSlot) {
             let hash = idHash(transaction)
-            // With the event's session: the transaction must be the one that session ends.
-            let link = tokens.string(slot: slots, sessionSlot).map { purchaseLink(hash, session: idHash($0)) }
+            // With the event's session and user: the transaction must be the one that session of that user ends.
+            let user = tokens.string(slot: slots, userSlot).map(idHash) ?? 0
+            let link = tokens.string(slot: slots, sessionSlot).map { purchaseLink(hash, session: idHash($0), user: user) }
             purchases.append((hash, link, location, idText(), transaction.text))
         }
         guard let session = tokens.string(slot: slots, sessionSlot), let user, let timestamp else { return }
@@ -417,7 +418,7 @@ final class UserEventChecker: TypeChecker {
         var results = tallyResults([userReference, productReference, productDetails, unsettledUsers(), order, eventFields], gates: gates,
                                    empty: "no user events with these fields")
         var purchase = Tally("referential.purchase_transaction", .referential, .userEvents,
-                             "a purchase event's transaction_id is a transaction of the data, the one its session ends")
+                             "a purchase event's transaction_id is a transaction of the data, the one its session ends, of its user")
         if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
             for item in purchases {
                 guard transactions.ids.contains(item.transaction) else {
@@ -426,7 +427,7 @@ final class UserEventChecker: TypeChecker {
                 }
                 // Whose it is, when the transactions were read keeping their sessions.
                 if let links = transactions.purchaseLinks, let link = item.link, !links.contains(link) {
-                    purchase.fail(at: item.location, id: item.id, "transaction \(item.text) ends another session, not this purchase event's")
+                    purchase.fail(at: item.location, id: item.id, "transaction \(item.text) ends another session, or is another user's: not this purchase event's")
                 } else {
                     purchase.pass()
                 }

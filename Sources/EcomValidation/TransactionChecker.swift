@@ -14,7 +14,7 @@ final class TransactionChecker: TypeChecker {
     private let s: (user: Int, products: Int, subtotal: Int, tax: Int, shipping: Int, total: Int, payment: Int,
                     country: Int, state: Int, city: Int, zone: Int, region: Int, latitude: Int, longitude: Int,
                     device: Int, deviceType: Int, userType: Int, isFraud: Int, score: Int, fraudType: Int, session: Int)
-    /// Per transaction, ``purchaseLink(_:session:)`` of its ID and session, when the context keeps them.
+    /// Per transaction, ``purchaseLink(_:session:user:)`` of its ID, session and user, when the context keeps them.
     var purchaseLinks: HashSet64?
 
     var userReference = Tally("referential.user_id", .referential, .transactions, "every user_id is in the user catalog")
@@ -215,7 +215,7 @@ final class TransactionChecker: TypeChecker {
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
         if purchaseLinks != nil, let id, let session = tokens.string(slot: slots, s.session) {
-            _ = purchaseLinks!.insert(purchaseLink(idHash(id), session: idHash(session)))
+            _ = purchaseLinks!.insert(purchaseLink(idHash(id), session: idHash(session), user: tokens.string(slot: slots, s.user).map(idHash) ?? 0))
         }
         let idText = { id?.text }
         // Users and products.
@@ -850,8 +850,9 @@ struct FlaggedTransaction: Comparable {
     }
 }
 
-/// A transaction's ID with its session, as one hash: a purchase event names its transaction rightly when its own session
-/// gives the same (the session's user is `referential.session_user`'s to judge).
-func purchaseLink(_ transaction: UInt64, session: UInt64) -> UInt64 {
-    (transaction ^ (session &+ 0x632B_E59B_D9B4_E019).mixed &* 0x9E37_79B9_7F4A_7C15).mixed
+/// A transaction's ID with its session and user, as one hash: a purchase event names its transaction rightly when its
+/// own session and user give the same (a session whose events all name another user is consistent for
+/// `referential.session_user`, but its purchase is not that user's transaction).
+func purchaseLink(_ transaction: UInt64, session: UInt64, user: UInt64) -> UInt64 {
+    (transaction ^ (session &+ 0x632B_E59B_D9B4_E019).mixed &* 0x9E37_79B9_7F4A_7C15 ^ (user &+ 0x2545_F491_4F6C_DD1D).mixed).mixed
 }

@@ -375,6 +375,14 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     // The third purchase names the fourth's transaction (which exists, but ends another session).
     let swapped = purchases[2]
     lines[swapped] = lines[swapped].replacingOccurrences(of: transaction(lines[swapped]), with: transaction(lines[purchases[3]]))
+    // Every event of the sixth purchase's session names another user (consistent for the session, but the purchase is
+    // not that user's transaction).
+    func field(_ name: String, _ line: String) -> String { line.components(separatedBy: "\"\(name)\":\"")[1].components(separatedBy: "\"")[0] }
+    let session = field("session_id", lines[purchases[5]]), owner = field("user_id", lines[purchases[5]])
+    let stranger = try #require(lines.map { field("user_id", $0) }.first { $0 != owner })
+    for index in lines.indices where field("session_id", lines[index]) == session {
+        lines[index] = lines[index].replacingOccurrences(of: "\"user_id\":\"\(owner)\"", with: "\"user_id\":\"\(stranger)\"")
+    }
     try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: eventsPath))
     func validate(keepingLinks: Bool) throws -> ValidationReport {
         let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true))
@@ -385,8 +393,8 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     }
     let report = try validate(keepingLinks: true)
     let check = try #require(report.check("referential.purchase_transaction", .userEvents))
-    #expect(check.violations == 1 && check.examples.map(\.location.line) == [swapped + 1], "\(check.examples.map(\.message))")
-    #expect(check.examples.first?.message.contains("ends another session") == true)
+    #expect(check.violations == 2 && check.examples.map(\.location.line) == [swapped + 1, purchases[5] + 1], "\(check.examples.map(\.message))")
+    #expect(check.examples.allSatisfy { $0.message.contains("ends another session, or is another user's") })
     #expect(report.check("referential.session_user", .userEvents)?.violations == 0)
     // Without the transactions' sessions kept, only existence is checked.
     #expect(try validate(keepingLinks: false).check("referential.purchase_transaction", .userEvents)?.violations == 0)
