@@ -166,6 +166,9 @@ func locations(_ check: JSONValue?) -> [String] {
     let lenient = try CLI.run(["audit", "--brokers", broker.bootstrap, "--topics", "user-events", "--gates", gates.path, "--json", json])
     #expect(lenient.status == 0, "\(lenient.text)\(lenient.stderr)")
     #expect(try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))["verdict"]?.stringValue == "warn")
+    // The topic's row says so too: WARN, as the verdict, not FAIL.
+    let row = try #require(lenient.text.split(separator: "\n").first { $0.hasPrefix("user-events") })
+    #expect(row.hasSuffix("WARN"), "\(row)")
     let strict = try CLI.run(["audit", "--brokers", broker.bootstrap, "--topics", "user-events", "--gates", gates.path, "--fail-on", "warn",
                               "--json", json])
     #expect(strict.status == 1, "\(strict.text)\(strict.stderr)")
