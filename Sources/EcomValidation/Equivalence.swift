@@ -2,7 +2,8 @@ import EcomModel
 
 /// Decides distribution checks as equivalence tests: pass when the 95 % interval of the observed value lies
 /// inside expected +- tolerance, warn when the estimate is inside but the interval crosses a bound, fail when
-/// the estimate is outside, inconclusive below the minimum sample.
+/// the estimate is outside, inconclusive below the minimum sample, unless even that sample's 99.9 % interval lies
+/// wholly outside expected +- tolerance: then it fails (a tighter tolerance needs more records to pass, not to fail).
 enum Equivalence {
     /// Default margins, chosen so that clean data from many seeds passes at 100k records and a 2-point shift
     /// in a split, or a doubled fraud rate, fails at 100k (see the validator tests).
@@ -18,6 +19,20 @@ enum Equivalence {
         // A tolerance of 1e-200 needs more records than an Int holds: that many, not a trap.
         let needed = (25 * variance / (tolerance * tolerance)).rounded(.up)
         return needed.isFinite && needed < 9e18 ? Int(needed) : Int.max
+    }
+
+    /// z of the two-sided 99.9 % interval that decides a sample below the minimum: a clean sample's lies wholly outside
+    /// the margin about once in a thousand times per category, even before the margin is added.
+    static let decisiveZ = 3.2905
+
+    /// Why a sample below the minimum already fails: its 99.9 % interval (of `count` in `total`) lies wholly outside
+    /// `expected` +- `tolerance`; nil when it does not.
+    static func decisivelyOutside(_ name: String?, count: Int, total: Int, expected: Double, tolerance: Double) -> String? {
+        guard total > 0 else { return nil }
+        let interval = Statistics.wilson(count, total, z: decisiveZ)
+        guard interval.low > expected + tolerance || interval.high < expected - tolerance else { return nil }
+        let observed = Double(count) / Double(total)
+        return "\(name.map { "\($0) " } ?? "")\(percent(observed)), its 99.9 % interval [\(percent(interval.low))-\(percent(interval.high))] wholly outside \(percent(expected)) +- \(percent(tolerance))"
     }
 
     static func status(observed: Double, interval: (low: Double, high: Double), expected: Double, tolerance: Double) -> CheckStatus {
@@ -39,10 +54,18 @@ enum Equivalence {
         var result = CheckResult(id: id, family: .distribution, recordType: type, title: title, status: .pass, reason: nil,
                                  gating: gate.gating ?? true, checked: total, violations: 0, maxViolations: 0, statistic: nil, examples: [])
         guard effective >= minimum else {
-            result.status = .inconclusive
-            result.reason = effective < total
+            let few = effective < total
                 ? "\(total) counted, as good as \(effective) independent ones\(clusterNote), fewer than the \(minimum) needed to judge the split within its tolerance"
                 : "\(total) counted, fewer than the \(minimum) needed to judge the split within its tolerance"
+            // Too few to pass, perhaps enough to fail: a category whose interval is wholly outside its margin.
+            let outside = names.indices.compactMap { index -> String? in
+                let categoryGate = gates.gate(for: id, category: names[index])
+                let count = Int((Double(counts[index]) / max(1, designEffect)).rounded())
+                return decisivelyOutside(names[index], count: count, total: effective, expected: categoryGate.expected ?? expected[index],
+                                         tolerance: categoryGate.tolerance ?? gate.tolerance ?? splitTolerance)
+            }
+            result.status = outside.isEmpty ? .inconclusive : .fail
+            result.reason = outside.isEmpty ? few : "\(outside.joined(separator: "; ")) (\(few), but not to fail it)"
             return result
         }
         var categories: [CheckStatistic.Category] = []
@@ -87,8 +110,14 @@ enum Equivalence {
         var result = CheckResult(id: id, family: .distribution, recordType: type, title: title, status: .pass, reason: nil,
                                  gating: gate.gating ?? true, checked: total, violations: 0, maxViolations: 0, statistic: nil, examples: [])
         guard total >= minimum, total > 0 else {
-            result.status = .inconclusive
-            result.reason = "\(total) records, fewer than the \(minimum) needed to judge a rate of \(expected) within \(tolerance)"
+            let few = "\(total) records, fewer than the \(minimum) needed to judge a rate of \(expected) within \(tolerance)"
+            if let outside = decisivelyOutside(nil, count: count, total: total, expected: expected, tolerance: tolerance) {
+                result.status = .fail
+                result.reason = "observed \(outside) (\(few), but not to fail it)"
+            } else {
+                result.status = .inconclusive
+                result.reason = few
+            }
             return result
         }
         let observed = Double(count) / Double(total)
