@@ -751,7 +751,8 @@ final class TransactionChecker: TypeChecker {
     private func scoreResult(gates: Gates) -> CheckResult {
         let gate = gates.gate(for: "business.fraud_score")
         let auc = Statistics.auc(positives: scoreFraud.counts, negatives: scoreLegit.counts)
-        let minimum = gate.expected ?? 0.9
+        // The AUC the scores must reach (`expected`), less the gate's tolerance when it sets one.
+        let minimum = gate.expected ?? 0.9, tolerance = max(0, gate.tolerance ?? 0)
         var result = CheckResult(id: "business.fraud_score", family: .business, recordType: type,
                                  title: "fraud scores rank frauds above legitimate transactions (AUC)", status: .pass, reason: nil,
                                  gating: gate.gating ?? true, checked: scoreFraud.counts.reduce(0, +) + scoreLegit.counts.reduce(0, +),
@@ -763,7 +764,7 @@ final class TransactionChecker: TypeChecker {
         }
         let positives = scoreFraud.counts.reduce(0, +), negatives = scoreLegit.counts.reduce(0, +)
         let interval = Statistics.aucInterval(auc, positives: positives, negatives: negatives)
-        result.statistic = CheckStatistic(observed: auc, expected: minimum, tolerance: 0, interval: interval, test: "auc",
+        result.statistic = CheckStatistic(observed: auc, expected: minimum, tolerance: tolerance, interval: interval, test: "auc",
                                           value: auc, pValue: .nan, effectSize: auc, effect: "auc")
         // A handful of frauds ranks by chance: one mislabelled record among five moves the AUC by a fifth.
         let fewest = gate.minimumSample ?? Self.minimumScoredFrauds
@@ -774,9 +775,9 @@ final class TransactionChecker: TypeChecker {
                 + "\(three(interval.0))-\(three(interval.1))): at least \(fewest) of each are needed to judge it"
             return result
         }
-        if auc < minimum {
+        if auc < minimum - tolerance {
             result.status = .fail
-            result.reason = "AUC \(auc), below \(minimum)"
+            result.reason = String(format: "AUC %.4f, below %@", auc, tolerance > 0 ? "\(minimum) - \(tolerance)" : "\(minimum)")
         }
         return result
     }

@@ -127,6 +127,31 @@ private func scoreCheck(count: Int, rate: Double, edit: (inout [String]) -> Void
     #expect((inverted.statistic?.observed ?? 1) < 0.5)
 }
 
+/// The AUC's gate: `expected` is the least AUC, less its `tolerance` when it sets one.
+@Test func theScoresAUCGateHonoursItsTolerance() throws {
+    var config = DataGenerationConfig()
+    config.fraudRate = 0.05
+    let generator = ECommerceDataGenerator(config: config, seed: 8)
+    let lines = try generatedLines(.transactions, count: 5000, generator: generator)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-auc-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("transactions.ndjson").path
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+    func check(_ gate: Gate) throws -> CheckResult {
+        let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true, gates: Gates(["business.fraud_score": gate])))
+        try FileInput.validate(path, with: validator)
+        return try #require(validator.finish().check("business.fraud_score"))
+    }
+    let auc = try #require(try check(Gate()).statistic?.observed)
+    // A least AUC just above the observed one fails; with a tolerance that reaches the observed one, it passes.
+    let above = auc + 0.0005
+    let strict = try check(Gate(expected: above))
+    #expect(strict.status == .fail && strict.reason?.hasPrefix(String(format: "AUC %.4f, below ", auc)) == true, "\(strict.reason ?? "")")
+    let tolerant = try check(Gate(expected: above, tolerance: 0.001))
+    #expect(tolerant.status == .pass && tolerant.statistic?.tolerance == 0.001, "\(tolerant.reason ?? "")")
+}
+
 /// With a quarantine, the record judged out of place when the next one came is the one quarantined, verbatim, with
 /// the order check; the next record, in order, is not, also when it is read through a pipe-like buffer that is
 /// reused (the held line is copied).
