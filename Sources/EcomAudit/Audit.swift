@@ -999,10 +999,10 @@ public final class Audit: @unchecked Sendable {
                     partition.add(.order, Finding(partition: partition.number, offset: last.offset, id: last.id?.text,
                                                   message: "\(Self.stampText(last.stamp)) of key \(Self.text(keyBytes)) is later than the key's next record's \(Self.text(stampBytes)) at offset \(offset)"
                                                     + (last.before.map { " and the one before's \(Self.stampText($0))" } ?? "")))
-                    partition.lastByKey[keyHash] = (stamp, offset, last.before, ShortID(idBytes))
+                    partition.lastByKey[keyHash] = (stamp, offset, last.before, record.facts.shortID)
                 }
             } else {
-                partition.lastByKey[keyHash] = (stamp, offset, partition.lastByKey[keyHash]?.stamp, ShortID(idBytes))
+                partition.lastByKey[keyHash] = (stamp, offset, partition.lastByKey[keyHash]?.stamp, record.facts.shortID)
             }
         }
     }
@@ -1111,6 +1111,7 @@ extension RecordBatch.Facts {
             payloadKey = span
         } else if field == idField {
             id = span
+            shortID = ShortID(bytes)
             // An ID written with escapes is the same ID: hashed as its text, it is found as the record sent.
             idHash = bytes.contains(UInt8(ascii: "\\")) ? Audit.unescaped(bytes) { fnv1a($0) } : fnv1a(bytes)
         } else {

@@ -1,4 +1,5 @@
 import EcomJSON
+import EcomValidation
 import Foundation
 
 /// Records copied out of the consumer's messages (payloads and keys back to back in one buffer, their places in
@@ -46,6 +47,8 @@ final class RecordBatch {
         /// field without one), when there are both: the key's order is judged by them.
         var stamp: Int64 = 0
         var keyHash: UInt64?
+        /// The ID's text, when it has up to 16 bytes (copied here, where it is in cache: the key's order keeps it).
+        var shortID: ShortID?
     }
 
     /// Bytes of a payload, from its start.
