@@ -25,7 +25,7 @@ public enum ConfigLoader {
             do {
                 root = try Yams.compose(yaml: text) ?? root
             } catch {
-                throw ConfigError(file: file, problems: [syntaxProblem(error)])
+                throw ConfigError(file: file, problems: [syntaxProblem(error, text: text)])
             }
         }
         for override in overrides {
@@ -58,11 +58,27 @@ public enum ConfigLoader {
         return config
     }
 
-    private static func syntaxProblem(_ error: Error) -> ConfigProblem {
+    /// What is wrong with YAML or JSON `text` that Yams could not read, at its line: where the scanner, parser or
+    /// composer stopped, or, for a key given twice in a mapping, the line of its second appearance.
+    public static func syntaxProblem(_ error: Error, text: String) -> ConfigProblem {
         if let yamlError = error as? YamlError {
             switch yamlError {
             case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
                 return ConfigProblem(path: "", line: mark.line, message: "not valid YAML or JSON: \(problem) (column \(mark.column))")
+            case let .duplicatedKeysInMapping(duplicates, context):
+                let names = duplicates.sorted()
+                // The second line (from the mapping's start) that gives one of the keys: `key:`, `"key":` or `'key':`.
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                var seen: Set<String> = [], line: Int?
+                for (index, content) in lines.enumerated() where index + 1 >= context.mark.line {
+                    let trimmed = content.drop { $0 == " " || $0 == "\t" || $0 == "{" || $0 == "," }
+                    for name in names where ["\(name):", "\"\(name)\":", "'\(name)':", "\"\(name)\" :"].contains(where: { trimmed.hasPrefix($0) }) {
+                        if !seen.insert(name).inserted { line = index + 1 }
+                    }
+                    if line != nil { break }
+                }
+                return ConfigProblem(path: "", line: line ?? context.mark.line,
+                                     message: "\(names.map { "'\($0)'" }.joined(separator: ", ")) given twice; give each once (settings of one name are not merged)")
             default: break
             }
         }

@@ -36,7 +36,7 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         let source = file ?? "configuration"
         let lines = problems.map { problem -> String in
-            if let line = problem.line { return "\(source):\(line): \(problem.path): \(problem.message)" }
+            if let line = problem.line { return "\(source):\(line): \(problem.path.isEmpty ? "" : problem.path + ": ")\(problem.message)" }
             return "\(source): \(problem.path.isEmpty ? "" : problem.path + ": ")\(problem.message)"
         }
         return "\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(source):\n" + lines.joined(separator: "\n")

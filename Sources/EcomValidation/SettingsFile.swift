@@ -34,10 +34,11 @@ struct SettingsFile {
             throw ConfigError(file: path, problems: [ConfigProblem(path: "", message: "cannot read the gates file; check the path")])
         }
         let root: Node?
+        let text = String(decoding: data, as: UTF8.self)
         do {
-            root = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
+            root = try Yams.compose(yaml: text)
         } catch {
-            throw ConfigError(file: path, problems: [ConfigProblem(path: "", message: "not valid YAML or JSON: \(error)")])
+            throw ConfigError(file: path, problems: [ConfigLoader.syntaxProblem(error, text: text)])
         }
         guard let root else { return }
         guard let mapping = root.mapping else {

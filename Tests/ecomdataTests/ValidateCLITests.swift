@@ -116,6 +116,14 @@ func schemaProblems(_ reportPath: String) throws -> String {
     let badGates = try CLI.run(["validate", fixture, "--gates", gates.path])
     #expect(badGates.status == 2)
     #expect(badGates.stderr.contains("gates.yaml:1") && badGates.stderr.contains("tolerence"), "\(badGates.stderr)")
+    // A name given twice is named at its second line (YAML and JSON alike), not merged or lost.
+    try "fraud_rate: {expected: 0.001}\n# note\nfraud_rate: {tolerance: 0.5}\n".write(to: gates, atomically: true, encoding: .utf8)
+    let twice = try CLI.run(["validate", fixture, "--gates", gates.path])
+    #expect(twice.status == 2 && twice.stderr.contains("gates.yaml:3: 'fraud_rate' given twice"), "\(twice.stderr)")
+    let json = dir.appendingPathComponent("gates.json")
+    try "{\"fraud_rate\": {\"expected\": 0.001},\n \"fraud_rate\": {\"tolerance\": 0.5}}\n".write(to: json, atomically: true, encoding: .utf8)
+    let twiceJSON = try CLI.run(["validate", fixture, "--gates", json.path])
+    #expect(twiceJSON.status == 2 && twiceJSON.stderr.contains("gates.json:2: 'fraud_rate' given twice"), "\(twiceJSON.stderr)")
     let badExpect = try CLI.run(["validate", fixture, "--expect", "fraud_rate=lots"])
     #expect(badExpect.status == 2)
     // Values no share or rate can have are usage errors, not a crash (nan and inf trapped in the minimum sample).
