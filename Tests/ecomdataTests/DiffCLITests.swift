@@ -192,9 +192,12 @@ private func diff(_ arguments: [String]) throws -> (result: CLI.Result, document
     #expect(badGates.status == 2, "\(badGates.stderr)")
     #expect(badGates.stderr.contains("gates.yaml:2") && badGates.stderr.contains("gates.yaml:3"), "every problem with its line: \(badGates.stderr)")
     // A setting that names no comparison is named on stderr (it would change nothing in silence).
-    try "regionz: {sigmas: 100}\nregions: {sigmas: 5}\n".write(to: gates, atomically: true, encoding: .utf8)
+    // A split's category is a name it sets (no warning); a category no split has is named.
+    try "regionz: {sigmas: 100}\nregions: {sigmas: 5}\ntransactions.regions.Europe: {floor: 0.05}\ntransactions.regions.Atlantis: {floor: 0.05}\n"
+        .write(to: gates, atomically: true, encoding: .utf8)
     let misspelt = try CLI.run(["diff", reports.clean7, reports.clean8, "--gates", gates.path])
     #expect(misspelt.status == 0 && misspelt.stderr.contains("the setting 'regionz'") && !misspelt.stderr.contains("'regions'"), "\(misspelt.stderr)")
+    #expect(!misspelt.stderr.contains("'transactions.regions.Europe'") && misspelt.stderr.contains("'transactions.regions.Atlantis'"), "\(misspelt.stderr)")
     #expect(try CLI.run(["diff", reports.clean7]).status == 2)
     #expect(try CLI.run(["baseline", "approve", other.path, "--to", dir.appendingPathComponent("b.json").path]).status == 3)
 }

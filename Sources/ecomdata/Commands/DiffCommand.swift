@@ -58,7 +58,11 @@ struct DiffCommand: ParsableCommand {
         }
         let diff = ReportDiff(base: try readComparable(base), current: try readComparable(current), baseName: base,
                               currentName: current, settings: settings)
-        for name in settings.unmatched(diff.comparisons.map { ($0.id, $0.kind) }) {
+        // A split's categories are set by name too (`transactions.regions.Europe`).
+        let compared = diff.comparisons.flatMap { comparison in
+            [(comparison.id, comparison.kind)] + comparison.categories.map { ("\(comparison.id).\($0.name)", comparison.kind) }
+        }
+        for name in settings.unmatched(compared) {
             Console.error("warning: the setting '\(name)' of \(gates ?? "the gates") sets none of the comparisons, so it changes nothing; name a kind "
                 + "(split, rate, amounts, count, check), a split (regions), a type's split (transactions.regions) or a comparison id of the diff")
         }
