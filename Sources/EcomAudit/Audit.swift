@@ -849,13 +849,7 @@ public final class Audit: @unchecked Sendable {
         let value = message.value
         var facts = RecordBatch.Facts(payloadHash: fnv1a(value))
         if let key = message.key, !key.isEmpty { facts.keyHome = KafkaPartitioner.partition(of: key, partitions: topic.keyPartitions) }
-        if value.baseAddress != nil {
-            let (keyField, idField) = (topic.keyFieldIndex, topic.idFieldIndex)
-            facts.escapedNames = topic.fields.values(in: value) { field, bytes in
-                facts.note(field, bytes, in: value, keyField: keyField, idField: idField)
-            }
-            facts.derive(key: message.key, value: value, partitions: topic.keyPartitions)
-        }
+        if value.baseAddress != nil { topic.read(value, key: message.key, into: &facts, lastMembers: false) }
         batch.append(topic: topicIndex, partition: message.partition, offset: offset, timestamp: message.timestamp, readAt: readAt,
                      value: value, key: message.key, valueIsNull: message.valueIsNull, facts: facts)
         return true
@@ -911,10 +905,7 @@ public final class Audit: @unchecked Sendable {
             // is read as the validator reads it (the last member), and one with a name written with escapes by its text.
             let value = batch.value(record)
             var facts = RecordBatch.Facts(payloadHash: record.facts.payloadHash, keyHome: record.facts.keyHome)
-            let topic = topics[record.topic]
-            let (keyField, idField) = (topic.keyFieldIndex, topic.idFieldIndex)
-            topic.fields.lastValues(in: value) { field, bytes in facts.note(field, bytes, in: value, keyField: keyField, idField: idField) }
-            facts.derive(key: batch.key(record), value: value, partitions: topic.keyPartitions)
+            topics[record.topic].read(value, key: batch.key(record), into: &facts, lastMembers: true)
             record.facts = facts
         }
         let topic = topics[record.topic]
@@ -1083,6 +1074,22 @@ public final class Audit: @unchecked Sendable {
 }
 
 
+extension Audit.TopicState {
+    /// Notes in `facts` where the payload's key field, ID and timestamp are, and what the checker judges by:
+    /// each field's first member as written (the reading thread's fast pass), or with `lastMembers` each field's last,
+    /// names written with escapes included, as the validator reads them.
+    fileprivate func read(_ value: UnsafeBufferPointer<UInt8>, key: UnsafeBufferPointer<UInt8>?, into facts: inout RecordBatch.Facts,
+                          lastMembers: Bool) {
+        let (keyField, idField) = (keyFieldIndex, idFieldIndex)
+        if lastMembers {
+            fields.lastValues(in: value) { field, bytes in facts.note(field, bytes, in: value, keyField: keyField, idField: idField) }
+        } else {
+            facts.escapedNames = fields.values(in: value) { field, bytes in facts.note(field, bytes, in: value, keyField: keyField, idField: idField) }
+        }
+        facts.derive(key: key, value: value, partitions: keyPartitions)
+    }
+}
+
 extension RecordBatch.Facts {
     /// Notes, once the fields are found, what the checker judges by: whether the message key is the payload's, and
     /// the timestamp's digits and key's hash for the key's order (found where the payload and key are in cache).
@@ -1090,9 +1097,7 @@ extension RecordBatch.Facts {
         let field = payloadKey.map { UnsafeBufferPointer(rebasing: value[Int($0.start)..<Int($0.start + $0.count)]) }
         if let key, let field { keyMatchesPayload = Audit.sameText(field, key) }
         // Where a producer keying by the payload's key field sent it: the message key's partition, unless the two differ.
-        if keyMatchesPayload {
-            producerHome = keyHome >= 0 ? keyHome : nil
-        } else if let field, !field.isEmpty {
+        if !keyMatchesPayload, let field, !field.isEmpty {
             producerHome = field.contains(UInt8(ascii: "\\")) ? Audit.unescaped(field) { KafkaPartitioner.partition(of: $0, partitions: partitions) }
                 : KafkaPartitioner.partition(of: field, partitions: partitions)
         } else {

@@ -2,11 +2,13 @@ import EcomJSON
 import Foundation
 import Testing
 
-/// Writes `lines` (`key\tvalue`) to one partition with kcat, an independent producer.
-func kcatProduce(brokers: String, topic: String, partition: Int, lines: [String]) throws {
+/// Writes `lines` (`key\tvalue`) with kcat, an independent producer: to one partition, or with no partition each on
+/// its key's (murmur2, as a Java client puts it).
+func kcatProduce(brokers: String, topic: String, partition: Int?, lines: [String]) throws {
     let produce = Process()
     produce.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-    produce.arguments = ["-P", "-b", brokers, "-t", topic, "-p", "\(partition)", "-K", "\t"]
+    produce.arguments = ["-P", "-b", brokers, "-t", topic, "-K", "\t"]
+        + (partition.map { ["-p", "\($0)"] } ?? ["-X", "partitioner=murmur2_random"])
     let input = Pipe()
     produce.standardInput = input
     produce.standardError = FileHandle.nullDevice
@@ -247,15 +249,7 @@ func locations(_ check: JSONValue?) -> [String] {
     follow.standardError = errors
     try follow.run()
     Thread.sleep(forTimeInterval: 1.5)
-    let produce = Process()
-    produce.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-    produce.arguments = ["-P", "-b", broker.bootstrap, "-t", "transactions", "-K", "\t", "-X", "partitioner=murmur2_random"]
-    let input = Pipe()
-    produce.standardInput = input
-    try produce.run()
-    input.fileHandleForWriting.write(Data(lines.map { $0 + "\n" }.joined().utf8))
-    try input.fileHandleForWriting.close()
-    produce.waitUntilExit()
+    try kcatProduce(brokers: broker.bootstrap, topic: "transactions", partition: nil, lines: lines)
     Thread.sleep(forTimeInterval: 1.5)
     follow.interrupt()
     follow.waitUntilExit()
@@ -292,17 +286,9 @@ func locations(_ check: JSONValue?) -> [String] {
     Thread.sleep(forTimeInterval: 1.5)
     // All but the last record, each on its key's partition (murmur2, as the run's producer put them).
     let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").dropLast().map { line in
-        "\(try #require(JSONValue.parse(String(line))["user_id"]?.stringValue))\t\(line)\n"
+        "\(try #require(JSONValue.parse(String(line))["user_id"]?.stringValue))\t\(line)"
     }
-    let produce = Process()
-    produce.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-    produce.arguments = ["-P", "-b", broker.bootstrap, "-t", "transactions", "-K", "\t", "-X", "partitioner=murmur2_random"]
-    let input = Pipe()
-    produce.standardInput = input
-    try produce.run()
-    input.fileHandleForWriting.write(Data(lines.joined().utf8))
-    try input.fileHandleForWriting.close()
-    produce.waitUntilExit()
+    try kcatProduce(brokers: broker.bootstrap, topic: "transactions", partition: nil, lines: lines)
     Thread.sleep(forTimeInterval: 1.5)
     follow.interrupt()
     follow.waitUntilExit()

@@ -87,6 +87,14 @@ private struct StreamedRun {
 
     func clean(_ partition: Int) -> [Message] { partitions[partition].map { Message($0.key, $0.value) } }
 
+    /// A broker of its own holding a copy of the topic written with kcat: partition by partition, these messages.
+    func copy(_ partitions: [[Message]]) throws -> BrokerProcess {
+        let broker = try BrokerProcess(brokers: 1)
+        try #require(!broker.bootstrap.isEmpty)
+        for (partition, messages) in partitions.enumerated() { try kcatWrite(broker.bootstrap, "transactions", partition: partition, messages) }
+        return broker
+    }
+
     /// Audits `brokers` against the run's manifest (or `manifest`), returning the exit status and the report.
     func audit(_ brokers: String, manifest: String? = nil, _ arguments: [String] = []) throws -> (status: Int32, report: JSONValue, output: String) {
         let json = dir.appendingPathComponent("audit-\(UUID().uuidString).json").path
@@ -123,8 +131,6 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
 @Test func auditCountsEachKindOfRecordDamageAtItsOffset() throws {
     let run = try StreamedRun()
     defer { try? FileManager.default.removeItem(at: run.dir) }
-    let target = try BrokerProcess(brokers: 1)
-    try #require(!target.bootstrap.isEmpty)
     let p = run.partitions
 
     // Partition 0: a tombstone and an empty value in place of two records (lost: their IDs are gone), then the sixth
@@ -172,9 +178,7 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     let late = p[3][keyed].value.replacingOccurrences(of: run.id(3, keyed), with: "txn_999999998")
         .replacingOccurrences(of: #""timestamp":"[^"]*""#, with: #""timestamp":"2024-09-02T00:00:00.000Z""#, options: .regularExpression)
     three.append(Message(p[3][keyed].key, late))
-    for (partition, messages) in [zero, one, two, three].enumerated() {
-        try kcatWrite(target.bootstrap, "transactions", partition: partition, messages)
-    }
+    let target = try run.copy([zero, one, two, three])
 
     let (status, report, output) = try run.audit(target.bootstrap)
     #expect(status == 1, "\(output)")
@@ -376,8 +380,6 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
 @Test func anIDWrittenWithEscapesIsTheRecordAltered() throws {
     let run = try StreamedRun()
     defer { try? FileManager.default.removeItem(at: run.dir) }
-    let target = try BrokerProcess(brokers: 1)
-    try #require(!target.bootstrap.isEmpty)
     var one = run.clean(1)
     let original = run.partitions[1][2]
     let escapedID = run.id(1, 2).replacingOccurrences(of: "_", with: "\\u005f")
@@ -385,9 +387,7 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
         .replacingOccurrences(of: "\"transaction_id\":\"\(run.id(1, 2))\"", with: "\"transaction_id\":\"\(escapedID)\"")
         .replacingOccurrences(of: "\"user_id\":\"\(original.key)\"", with: "\"user_id\":\"\(original.key.replacingOccurrences(of: "_", with: "\\u005f"))\""))
     try #require(one[2].value != Array(original.value.utf8))
-    for (partition, messages) in [run.clean(0), one, run.clean(2), run.clean(3)].enumerated() {
-        try kcatWrite(target.bootstrap, "transactions", partition: partition, messages)
-    }
+    let target = try run.copy([run.clean(0), one, run.clean(2), run.clean(3)])
     let (status, report, output) = try run.audit(target.bootstrap)
     #expect(status == 1, "\(output)")
     #expect(auditViolations(report) == ["count": 0, "missing": 0, "parse": 0, "altered": 1, "duplicate": 0, "partitioning": 0,
@@ -401,8 +401,6 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
 @Test func aRecordWrittenAnotherWayIsFoundByItsLastMembers() throws {
     let run = try StreamedRun()
     defer { try? FileManager.default.removeItem(at: run.dir) }
-    let target = try BrokerProcess(brokers: 1)
-    try #require(!target.bootstrap.isEmpty)
     var one = run.clean(1)
     func rewrite(_ index: Int, _ edits: [(String, String)]) throws {
         var value = run.partitions[1][index].value
@@ -417,9 +415,7 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     try rewrite(4, [("\"user_id\":", "\"user\\u005fid\" : "), ("\"timestamp\":", "\"timestamp\" : ")])
     try rewrite(5, [("\"fraud_type\":", "\"user_id\":\"user_000001\",\"fraud_type\":")])
     try rewrite(6, [("\"fraud_type\":", "\"transaction_id\":\"txn_999999999\",\"fraud_type\":")])
-    for (partition, messages) in [run.clean(0), one, run.clean(2), run.clean(3)].enumerated() {
-        try kcatWrite(target.bootstrap, "transactions", partition: partition, messages)
-    }
+    let target = try run.copy([run.clean(0), one, run.clean(2), run.clean(3)])
     let (status, report, output) = try run.audit(target.bootstrap)
     #expect(status == 1, "\(output)")
     // 2-5 are the records sent, altered; 6 names another ID last: the record sent is missing, the one read unexpected.
@@ -527,11 +523,7 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     // Without a key either way (no message key, its user_id renamed): no partition is its own, and its own is short.
     let lost = one.remove(at: 7)
     two.append(Message(nil, lost.value.map { String(decoding: $0, as: UTF8.self).replacingOccurrences(of: "\"user_id\":", with: "\"uid\":") }))
-    let copy = try BrokerProcess(brokers: 1)
-    try #require(!copy.bootstrap.isEmpty)
-    for (partition, messages) in [zero, one, two, three].enumerated() {
-        try kcatWrite(copy.bootstrap, "transactions", partition: partition, messages)
-    }
+    let copy = try run.copy([zero, one, two, three])
     let produced = run.dir.appendingPathComponent("produce-manifest.json").path
     try String(contentsOfFile: run.manifest, encoding: .utf8).replacingOccurrences(of: "\"kind\": \"stream\"", with: "\"kind\": \"produce\"")
         .write(toFile: produced, atomically: true, encoding: .utf8)
@@ -572,11 +564,7 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     one.remove(at: 3)
     one.append(Message(run.partitions[1][3].key, alert(for: lost, at: 3, of: 1)))
     two.append(Message(run.partitions[2][5].key, alert(for: kept, at: 5, of: 2)))
-    let copy = try BrokerProcess(brokers: 1)
-    try #require(!copy.bootstrap.isEmpty)
-    for (partition, messages) in [run.clean(0), one, two, run.clean(3)].enumerated() {
-        try kcatWrite(copy.bootstrap, "transactions", partition: partition, messages)
-    }
+    let copy = try run.copy([run.clean(0), one, two, run.clean(3)])
     let (status, report, output) = try run.audit(copy.bootstrap)
     #expect(status == 1)
     let violations = auditViolations(report)
