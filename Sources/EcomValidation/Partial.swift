@@ -155,7 +155,23 @@ private struct DecodedPartial {
     let validator: Validator
     let templates: [LocationTemplate?]
     let facts: [DecodedFact]
+    /// The locations of the facts written in full (``DecodedFact/locationIndex``).
+    let locations: [RecordLocation]
     let events: [DecodedSessionEvent]
+    /// Where this partial's IDs and records start in the merge's arenas (its facts' and events' ranges are its own).
+    var idBase = 0, recordBase = 0
+
+    /// The range of a fact's ID in the merge's ID arena.
+    @inline(__always)
+    func id(_ fact: DecodedFact) -> Range<Int>? { fact.id.map { ($0.lowerBound + idBase)..<($0.upperBound + idBase) } }
+
+    /// A fact's location when the partial wrote it in full.
+    @inline(__always)
+    func location(_ fact: DecodedFact) -> RecordLocation? { fact.locationIndex >= 0 ? locations[Int(fact.locationIndex)] : nil }
+
+    /// The range of a session event's record in the merge's record arena.
+    @inline(__always)
+    func record(_ event: DecodedSessionEvent) -> Range<Int> { (event.record.lowerBound + recordBase)..<(event.record.upperBound + recordBase) }
 }
 
 extension Validator {
@@ -291,32 +307,31 @@ extension Validator {
         DispatchQueue.concurrentPerform(iterations: partials.count) { index in shares.store(index, decodedShare(of: shares.partials[index])) }
         var parts: [DecodedPartial] = []
         var idArena: [UInt8] = [], recordArena: [UInt8] = []
-        for (partial, result) in zip(partials, shares.results) {
+        // The facts are left as decoded (their ID ranges rebased where they are read): rewriting them here would copy
+        // every share's facts, which the stored results still hold.
+        var decoded: [DecodedShare] = []
+        for result in shares.results {
             guard let result else { throw .notPartial }
-            var share = try result.get()
-            let (idBase, recordBase) = (idArena.count, recordArena.count)
-            if idBase > 0 {
-                for index in share.facts.indices {
-                    if let id = share.facts[index].id { share.facts[index].id = (id.lowerBound + idBase)..<(id.upperBound + idBase) }
-                }
-            }
-            if recordBase > 0 {
-                for index in share.events.indices {
-                    let record = share.events[index].record
-                    share.events[index].record = (record.lowerBound + recordBase)..<(record.upperBound + recordBase)
-                }
-            }
-            if idBase == 0 { idArena = share.ids } else { idArena += share.ids }
-            if recordBase == 0 { recordArena = share.records } else { recordArena += share.records }
-            parts.append(DecodedPartial(validator: partial, templates: share.templates, facts: share.facts, events: share.events))
+            decoded.append(try result.get())
         }
-        return try merging(parts, settings: first.settings, idArena: idArena, recordArena: recordArena, sourceOrder: nil)
+        idArena.reserveCapacity(decoded.reduce(0) { $0 + $1.ids.count })
+        recordArena.reserveCapacity(decoded.reduce(0) { $0 + $1.records.count })
+        for (partial, share) in zip(partials, decoded) {
+            parts.append(DecodedPartial(validator: partial, templates: share.templates, facts: share.facts.facts, locations: share.facts.locations,
+                                        events: share.events,
+                                        idBase: idArena.count, recordBase: recordArena.count))
+            idArena += share.ids
+            recordArena += share.records
+        }
+        let whole = try merging(parts, settings: first.settings, idArena: idArena, recordArena: recordArena, sourceOrder: nil)
+        whole.started = partials.map(\.started).min() ?? whole.started
+        return whole
     }
 
     /// One partial's facts and events decoded where they are, with arenas of their own for their IDs and records.
     private struct DecodedShare {
         var templates: [LocationTemplate?]
-        var facts: [DecodedFact]
+        var facts: DecodedFacts
         var events: [DecodedSessionEvent]
         var ids: [UInt8] = []
         var records: [UInt8] = []
@@ -342,9 +357,9 @@ extension Validator {
     private static func decodedShare(of partial: Validator) -> Result<DecodedShare, PartialError> {
         guard let owned = partial.owned else { return .failure(.notPartial) }
         let sources = partial.sources.count
-        var share = DecodedShare(templates: (0..<sources).map { $0 < owned.templates.count ? owned.templates[$0] : nil }, facts: [], events: [])
+        var share = DecodedShare(templates: (0..<sources).map { $0 < owned.templates.count ? owned.templates[$0] : nil }, facts: DecodedFacts(), events: [])
         do throws(PartialError) {
-            share.facts = try owned.facts.bytes.withUnsafeBufferPointer { (buffer) throws(PartialError) -> [DecodedFact] in
+            share.facts = try owned.facts.bytes.withUnsafeBufferPointer { (buffer) throws(PartialError) -> DecodedFacts in
                 var reader = PartialReader(buffer, name: "")
                 return try OwnedFacts.decodeFacts(&reader, count: owned.factCount, sources: sources, arena: &share.ids)
             }
@@ -431,29 +446,29 @@ extension Validator {
         // ahead. A fact's location is made only when a finding needs it (a million facts would each build one, with
         // its input's name retained and released, for nothing); the partial is read in place, not copied per fact.
         var withID = Array(repeating: 0, count: RecordType.allCases.count)
-        for part in parts { for fact in part.facts where fact.id != nil { withID[fact.type.ordinal] += 1 } }
+        for part in parts { for fact in part.facts where fact.hasID { withID[fact.type.ordinal] += 1 } }
         for type in RecordType.allCases where withID[type.ordinal] > 0 { whole.state(type).checker.ids.reserve(withID[type.ordinal]) }
-        let hashes = idArena.withUnsafeBufferPointer { ids in
-            factOrder.map { entry in parts[entry.partial].facts[entry.index].id.map { idHash(UnsafeBufferPointer(rebasing: ids[$0])) } }
-        }
         // User events whose ID was read before: their session events are left out of the session checks.
         var duplicateEvents: Set<SourcePosition> = []
         try idArena.withUnsafeBufferPointer { (ids) throws(PartialError) in
             for (order, entry) in factOrder.enumerated() {
-                if order + 8 < factOrder.count, let ahead = hashes[order + 8] {
+                if order + 8 < factOrder.count {
                     let next = factOrder[order + 8]
-                    whole.prefetchID(parts[next.partial].facts[next.index].type, ahead)
+                    let ahead = parts[next.partial].facts[next.index]
+                    if ahead.hasID { whole.prefetchID(ahead.type, ahead.hash) }
                 }
+                // (The partial is read in place: a copy of it would retain and release its arrays for every fact.)
                 let decoded = parts[entry.partial].facts[entry.index]
                 var fact = RecordFact(type: decoded.type, record: UnsafeBufferPointer(start: nil, count: 0), timestamp: decoded.timestamp,
                                       bytes: decoded.bytes, line: decoded.position)
-                if let range = decoded.id, let hash = hashes[order] {
+                if let range = parts[entry.partial].id(decoded) {
                     fact.hasID = true
-                    fact.hash = hash
+                    fact.hash = decoded.hash
                     fact.id = UnsafeBufferPointer(rebasing: ids[range])
                 }
-                let template = decoded.location == nil ? try locationTemplate(decoded.source, parts[entry.partial]) : nil
-                if whole.apply(fact, source: entry.source, at: decoded.location ?? template!.location(decoded.position)), decoded.type == .userEvents {
+                let explicit = parts[entry.partial].location(decoded)
+                let template = explicit == nil ? try locationTemplate(decoded.source, parts[entry.partial]) : nil
+                if whole.apply(fact, source: entry.source, at: explicit ?? template!.location(decoded.position)), decoded.type == .userEvents {
                     duplicateEvents.insert(SourcePosition(source: entry.source, position: decoded.position))
                 }
             }
@@ -469,7 +484,7 @@ extension Validator {
                     let part = parts[entry.partial], decoded = part.events[entry.index]
                     let event = UserEventChecker.SessionEvent(key: decoded.key, user: decoded.user, timestamp: decoded.timestamp, step: decoded.step,
                                                               duration: decoded.duration, timed: decoded.timed,
-                                                              record: UnsafeBufferPointer(rebasing: records[decoded.record]), device: decoded.device,
+                                                              record: UnsafeBufferPointer(rebasing: records[part.record(decoded)]), device: decoded.device,
                                                               otherDevice: decoded.otherDevice, location: nil, id: decoded.eventID)
                     let place = try location(decoded.location, decoded.source, decoded.position, part)
                     sessions.apply(event, at: place)
@@ -594,7 +609,7 @@ extension Validator {
             let events = try OwnedFacts.decodeEvents(&eventReader, count: eventCount, sources: sources, arena: &recordArena)
             try eventReader.expect(eventReader.atEnd, "bytes after the last session event")
             try reader.expect(reader.atEnd, "bytes after the validator section's data")
-            return DecodedPartial(validator: validator, templates: templates, facts: facts, events: events)
+            return DecodedPartial(validator: validator, templates: templates, facts: facts.facts, locations: facts.locations, events: events)
         }
     }
 }

@@ -177,20 +177,54 @@ final class OwnedFacts {
     }
 }
 
-/// A fact read back from a partial: where it was read and what the merger judges.
+/// A fact read back from a partial: where it was read and what the merger judges. 56 bytes (a million facts are
+/// decoded at the end of an audit, into memory touched for the first time): a location written in full is kept beside
+/// the facts (``DecodedFacts/locations``), and the ID's hash is taken as it is decoded, on the decoding thread.
 struct DecodedFact {
-    /// The input, as the partial numbers them.
-    var source: Int
     var position: Int
-    /// The location when the partial wrote it in full.
-    var location: RecordLocation?
-    var type: RecordType
     var bytes: Int
-    var timestamp: Int64?
-    /// The ID's bytes in the merge's arena, when the record had one.
-    var id: Range<Int>?
+    private var time: Int64
+    /// Where the ID's bytes start in the partial's arena.
+    private var idStart: Int
+    /// ``idHash(_:)`` of the ID (0 without one).
+    var hash: UInt64
+    private var idCount: UInt32
+    private var source32: Int32
+    /// The position of its location in ``DecodedFacts/locations`` when the partial wrote it in full, else -1.
+    private(set) var locationIndex: Int32
+    var type: RecordType
+    private var flags: UInt8
+
+    private static let timed: UInt8 = 1, identified: UInt8 = 2, offKey: UInt8 = 4
+
+    init(source: Int, position: Int, locationIndex: Int32, type: RecordType, bytes: Int, timestamp: Int64?, id: Range<Int>?, hash: UInt64,
+         stray: Bool) {
+        self.position = position
+        self.bytes = bytes
+        time = timestamp ?? 0
+        idStart = id?.lowerBound ?? 0
+        idCount = UInt32(truncatingIfNeeded: id?.count ?? 0)
+        self.hash = hash
+        source32 = Int32(truncatingIfNeeded: source)
+        self.locationIndex = locationIndex
+        self.type = type
+        flags = (timestamp != nil ? Self.timed : 0) | (id != nil ? Self.identified : 0) | (stray ? Self.offKey : 0)
+    }
+
+    /// The input, as the partial numbers them.
+    var source: Int { Int(source32) }
+    var timestamp: Int64? { flags & Self.timed != 0 ? time : nil }
+    /// The ID's bytes in the partial's arena, when the record had one.
+    var id: Range<Int>? { flags & Self.identified != 0 ? idStart..<(idStart + Int(idCount)) : nil }
+    var hasID: Bool { flags & Self.identified != 0 }
     /// Read off its key's partition: judged for unique IDs after the records on their keys' partitions.
-    var stray = false
+    var stray: Bool { flags & Self.offKey != 0 }
+}
+
+/// A partial's facts read back, with the locations written in full.
+struct DecodedFacts {
+    var facts: [DecodedFact] = []
+    var locations: [RecordLocation] = []
 }
 
 /// A session event read back from a partial.
@@ -215,9 +249,9 @@ struct DecodedSessionEvent {
 
 extension OwnedFacts {
     /// Reads `count` facts of a partial with `sources` inputs, their IDs into `arena`.
-    static func decodeFacts(_ reader: inout PartialReader, count: Int, sources: Int, arena: inout [UInt8]) throws(PartialError) -> [DecodedFact] {
-        var decoded: [DecodedFact] = []
-        decoded.reserveCapacity(count)
+    static func decodeFacts(_ reader: inout PartialReader, count: Int, sources: Int, arena: inout [UInt8]) throws(PartialError) -> DecodedFacts {
+        var decoded = DecodedFacts()
+        decoded.facts.reserveCapacity(count)
         var source = -1, line = 0, timestamp: Int64 = 0
         var previousID: [UInt8] = []
         for _ in 0..<count {
@@ -233,8 +267,14 @@ extension OwnedFacts {
                 time = timestamp
             }
             let id = flags & hasID != 0 ? try frontDecode(&reader, after: &previousID, into: &arena) : nil
-            decoded.append(DecodedFact(source: source, position: position, location: location, type: RecordType.allCases[ordinal],
-                                       bytes: sizeAndStray >> 1, timestamp: time, id: id, stray: sizeAndStray & 1 != 0))
+            let hash = id == nil ? 0 : previousID.withUnsafeBufferPointer(idHash)
+            var locationIndex: Int32 = -1
+            if let location {
+                locationIndex = Int32(truncatingIfNeeded: decoded.locations.count)
+                decoded.locations.append(location)
+            }
+            decoded.facts.append(DecodedFact(source: source, position: position, locationIndex: locationIndex, type: RecordType.allCases[ordinal],
+                                             bytes: sizeAndStray >> 1, timestamp: time, id: id, hash: hash, stray: sizeAndStray & 1 != 0))
         }
         return decoded
     }

@@ -186,7 +186,9 @@ public final class Validator {
             }
         }
     }
-    private let started = Date()
+    /// When the run began: this validator's making, or for partials judged together the earliest of theirs (the audit's
+    /// start, not the moment its records were judged).
+    var started = Date()
     /// ID fields, the ones other types also carry (transaction_id on events and alerts) last.
     private static let idFieldOrder = [RecordType.userEvents, .fraudAlerts, .productUpdates, .analyticsResults, .transactions]
     /// The same names at stable addresses, for the comparison with each record's first key (a constant: read for

@@ -403,6 +403,9 @@ func locations(_ check: JSONValue?) -> [String] {
     let cleanReport = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
     #expect(cleanReport["audit"]?["records_named"]?.boolValue == false)
     #expect(checks(cleanReport, "audit.unexpected").first?["status"]?.stringValue == "inconclusive")
+    // The run's timings cover the audit (its validators are made before it reads), not only the judging at its end.
+    let runSeconds = try #require(cleanReport["run"]?["seconds"]?.doubleValue), readSeconds = try #require(cleanReport["audit"]?["seconds"]?.doubleValue)
+    #expect(runSeconds >= readSeconds, "run.seconds \(runSeconds) is shorter than the audit's \(readSeconds) s")
 
     var partitions: [Int: [String]] = [:]
     for line in try kcatLines(brokers: source.bootstrap, topic: "product-updates", format: "%p\t%k\t%s\n") {
