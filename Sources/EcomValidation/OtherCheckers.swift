@@ -44,8 +44,10 @@ final class UserEventChecker: TypeChecker {
         /// The held event's ID, to name it when a later event shows it out of place.
         var lastID: ShortID?
         var before: Int64?
-        /// While the session's user is not settled: its first event (alone so far, or disagreeing with the second).
+        /// While the session's user is not settled: its first event (alone so far, or disagreeing with the second), and
+        /// that event's ID to name it by if it turns out to be the odd one.
         var firstAt: RecordLocation?
+        var firstID: ShortID?
         /// A second event whose user is not the first's, until a third tells which of the two is the odd one.
         var other: (user: Int32, at: RecordLocation, id: String?)?
         /// The held event's duration in seconds (-1 when it has none).
@@ -248,7 +250,7 @@ final class UserEventChecker: TypeChecker {
         } else {
             // The first event's user is judged with the next events (see `judgeUser`).
             sessions[event.key] = Session(user: event.user, steps: event.step, last: event.timestamp, lastAt: location(), lastID: event.id,
-                                          firstAt: location(), lastDuration: event.duration, timed: event.timed)
+                                          firstAt: location(), firstID: event.id, lastDuration: event.duration, timed: event.timed)
             if keepsLines {
                 heldLines[event.key] = Array(event.record)
                 unsettledLines[event.key] = (Array(event.record), nil)
@@ -363,7 +365,7 @@ final class UserEventChecker: TypeChecker {
         let lines = keepsLines ? unsettledLines.removeValue(forKey: event.key) : nil
         if event.user == other.user {
             let message = "session \(session()) has user \(users(state.user, other.user))"
-            sessionUser.fail(at: firstAt, id: nil, message)
+            sessionUser.fail(at: firstAt, id: state.firstID?.text, message)
             if let lines { heldFailures.append((lines.first, firstAt, sessionUser.id, message)) }
             sessionUser.pass()
             state.user = other.user
@@ -614,8 +616,10 @@ final class AlertChecker: TypeChecker {
     var risk = Tally("business.alert_risk", .business, .fraudAlerts, "risk_level is the fraud_score's band: critical from 0.9, high from 0.8, else medium")
     var place = Tally("coordinates.consistency", .coordinates, .fraudAlerts, "country and city are a city of the cities fixture")
     /// An alert's transaction as the alert names it, resolved at the end: the transaction ID's hash, the time the
-    /// alert says it had, when the alert was raised, the hash of its user_id, its amount in cents and its score in
-    /// thousandths.
+    /// alert says it had, when the alert was raised, the hash of its user_id (nil for a user the catalog does not have:
+    /// that is `referential.user_id`'s finding, not also a disagreement with the transaction), its amount in cents, its
+    /// score in thousandths, its label and its city (a position in the cities fixture, -1 for none of them: that is
+    /// `coordinates.consistency`'s finding).
     struct Reference {
         var transaction: UInt64
         var claimed: Int64?
@@ -624,6 +628,7 @@ final class AlertChecker: TypeChecker {
         var cents: Int64?
         var score: Int64?
         var isFraud: Bool?
+        var city: Int32 = -1
         var location: RecordLocation
         var id: String?
         var text: String
@@ -653,8 +658,10 @@ final class AlertChecker: TypeChecker {
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
+        var knownUser = false
         if let userID = tokens.string(slot: slots, userSlot) {
-            userReference.record(context.catalog.user(userID) != nil, at: location, id: id?.text, "user_id \(userID.text) is not in the catalog")
+            knownUser = context.catalog.user(userID) != nil
+            userReference.record(knownUser, at: location, id: id?.text, "user_id \(userID.text) is not in the catalog")
         }
         if let alertType = tokens.string(slot: slots, alertTypeSlot) { alertTypes.add(alertType) }
         let score = tokens.number(slot: slots, scoreSlot)
@@ -662,9 +669,10 @@ final class AlertChecker: TypeChecker {
             let band = score >= 0.9 ? "critical" : score >= 0.8 ? "high" : "medium"
             risk.record(level.elementsEqual(band.utf8), at: location, id: id?.text, "risk_level \(level.text) for fraud_score \(score), whose band is \(band)")
         }
+        var cityPosition: Int?
         if let country = tokens.string(slot: slots, countrySlot), let city = tokens.string(slot: slots, citySlot) {
-            place.record(context.catalog.city(city, country: country) != nil, at: location, id: id?.text,
-                         "city \(city.text) in \(country.text) is not in the cities fixture")
+            cityPosition = context.catalog.lookup.cityPosition(city, country: country)
+            place.record(cityPosition != nil, at: location, id: id?.text, "city \(city.text) in \(country.text) is not in the cities fixture")
         }
         let claimed = tokens.string(slot: slots, transactionTimeSlot).flatMap(ISOTimestamp.parse)
         // An alert that names its transaction is judged at the end, against the transaction's own time when it is read.
@@ -674,16 +682,17 @@ final class AlertChecker: TypeChecker {
         }
         if let transaction = tokens.string(slot: slots, transactionSlot) {
             references.append(Reference(transaction: idHash(transaction), claimed: claimed, raised: timestamp,
-                                        user: tokens.string(slot: slots, userSlot).map(idHash),
+                                        user: knownUser ? tokens.string(slot: slots, userSlot).map(idHash) : nil,
                                         cents: tokens.number(slot: slots, amountSlot).map(TransactionChecker.cents),
                                         score: score.map(TransactionChecker.milli), isFraud: tokens.bool(slot: slots, isFraudSlot),
-                                        location: location, id: id?.text, text: transaction.text))
+                                        city: cityPosition.map { Int32(truncatingIfNeeded: $0) } ?? -1, location: location, id: id?.text,
+                                        text: transaction.text))
         }
     }
 
     func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
         var exists = Tally("referential.alert_transaction", .referential, .fraudAlerts,
-                           "an alert's transaction is a fraud or high-scored transaction of the data, and the alert repeats its time, user, amount, score and label")
+                           "an alert's transaction is a fraud or high-scored transaction of the data, and the alert repeats its time, user, amount, score, label and city")
         var after = afterTransaction
         let read = (all[.transactions] as? TransactionChecker).flatMap { $0.records > 0 ? $0 : nil }
         for item in references {
@@ -721,6 +730,11 @@ final class AlertChecker: TypeChecker {
                 }
                 if let isFraud = item.isFraud, isFraud != actual.isFraud {
                     differences.append("is_fraud \(isFraud), the transaction's is \(actual.isFraud)")
+                }
+                if item.city >= 0, actual.city >= 0, item.city != actual.city {
+                    let cities = context.catalog.cities
+                    let (said, real) = (cities[Int(item.city)], cities[Int(actual.city)])
+                    differences.append("city \(said.name), \(said.country), the transaction's is \(real.name), \(real.country)")
                 }
                 if differences.isEmpty {
                     exists.pass()

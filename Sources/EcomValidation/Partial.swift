@@ -180,8 +180,9 @@ extension Validator {
     /// The version of the validator section this build writes and reads (2: IDs hashed 8 bytes a step; the facts of
     /// version 1 hold other hashes, so they cannot be merged with this build's; 4: the settings say whether the
     /// timestamps were moved; 5: session events carry their duration_seconds; 6: transactions' and purchase events'
-    /// links of transaction and session; 7: a fact says whether its record was read off its key's partition).
-    public static let partialVersion = 7
+    /// links of transaction and session; 7: a fact says whether its record was read off its key's partition; 8: flagged
+    /// transactions and alerts carry their city).
+    public static let partialVersion = 8
 
     /// A validator whose state can be written as a partial (``partialSection(gatesFile:)``) and merged with
     /// others (``merging(_:settings:sourceOrder:)``): it checks each record as it comes, and keeps what needs the

@@ -180,6 +180,7 @@ extension TransactionChecker {
             writer.optional(facts.cents) { $0.int($1) }
             writer.int(facts.score)
             writer.bool(facts.isFraud)
+            writer.int(Int64(facts.city))
         }
         writer.optional(purchaseLinks.map { $0.values.sorted() }) { writer, links in
             writer.count(links.count)
@@ -222,7 +223,10 @@ extension TransactionChecker {
             let time = try reader.int(), user = try reader.fixed()
             let cents = try reader.optional(readInt)
             let score = try reader.int()
-            flagged[key] = FlaggedTransaction(time: time, user: user, cents: cents, score: score, isFraud: try reader.bool())
+            let isFraud = try reader.bool()
+            let city = try reader.int()
+            try reader.expect(city >= -1 && city < Int64(context.catalog.cities.count), "city \(city) of a flagged transaction")
+            flagged[key] = FlaggedTransaction(time: time, user: user, cents: cents, score: score, isFraud: isFraud, city: Int32(city))
         }
         let links = try reader.optional { (reader) throws(PartialError) -> [UInt64] in
             let count = try reader.count(minimumSize: 8)
@@ -295,6 +299,7 @@ extension AlertChecker {
             writer.optional(item.user) { $0.fixed($1) }
             for value in [item.cents, item.score] { writer.optional(value) { $0.int($1) } }
             writer.optional(item.isFraud) { $0.bool($1) }
+            writer.int(Int64(item.city))
             writer.location(item.location)
             writer.optional(item.id)
             writer.string(item.text)
@@ -311,10 +316,13 @@ extension AlertChecker {
             let user = try reader.optional(readFixed)
             let cents = try reader.optional(readInt), score = try reader.optional(readInt)
             let isFraud = try reader.optional(readBool)
+            let city = try reader.int()
+            try reader.expect(city >= -1 && city < Int64(context.catalog.cities.count), "city \(city) of an alert")
             let location = try reader.location()
             let id = try reader.optionalString()
             references.append(AlertChecker.Reference(transaction: transaction, claimed: claimed, raised: raised, user: user, cents: cents,
-                                                     score: score, isFraud: isFraud, location: location, id: id, text: try reader.string()))
+                                                     score: score, isFraud: isFraud, city: Int32(city), location: location, id: id,
+                                                     text: try reader.string()))
         }
         try alertTypes.read(from: &reader)
     }

@@ -268,7 +268,7 @@ final class TransactionChecker: TypeChecker {
                 if let id, isFraud || score >= 0.5, let timestamp {
                     let facts = FlaggedTransaction(time: timestamp, user: tokens.string(slot: slots, s.user).map(idHash) ?? 0,
                                                    cents: tokens.number(slot: slots, s.total).map(Self.cents), score: Self.milli(score),
-                                                   isFraud: isFraud)
+                                                   isFraud: isFraud, city: city.map { Int32(truncatingIfNeeded: $0) } ?? -1)
                     flagged[idHash(id), default: facts] = min(flagged[idHash(id)] ?? facts, facts)
                 }
             }
@@ -838,16 +838,17 @@ extension Gates {
 }
 
 /// A transaction an alert may name, as the alert must repeat it: its time, user (the hash of its user_id), total in
-/// cents, score in thousandths and fraud label.
+/// cents, score in thousandths, fraud label and city (its position in the cities fixture, -1 when it is none of them).
 struct FlaggedTransaction: Comparable {
     var time: Int64
     var user: UInt64
     var cents: Int64?
     var score: Int64
     var isFraud: Bool
+    var city: Int32 = -1
 
     static func < (a: Self, b: Self) -> Bool {
-        (a.time, a.user, a.cents ?? .min, a.score, a.isFraud ? 1 : 0) < (b.time, b.user, b.cents ?? .min, b.score, b.isFraud ? 1 : 0)
+        (a.time, a.user, a.cents ?? .min, a.score, a.isFraud ? 1 : 0, a.city) < (b.time, b.user, b.cents ?? .min, b.score, b.isFraud ? 1 : 0, b.city)
     }
 }
 

@@ -66,12 +66,24 @@ import Testing
         let time = try #require(Timestamp(parsing: fields.first { $0.0 == "transaction_timestamp" }!.1.stringValue ?? ""))
         set(&fields, "transaction_timestamp", .string(Timestamp(milliseconds: time.milliseconds + 86_400_000).description))
     }
+    // Line 8 moves the alert to another city of the fixture (Berlin, or Tokyo for an alert already there); line 9 names
+    // a user the catalog does not have: that is `referential.user_id`'s one finding, not also a disagreement.
+    try edit(7) { fields in
+        let berlin = fields.first { $0.0 == "city" }?.1.stringValue == "Berlin"
+        set(&fields, "country", .string(berlin ? "JP" : "DE"))
+        set(&fields, "city", .string(berlin ? "Tokyo" : "Berlin"))
+    }
+    try edit(8) { set(&$0, "user_id", .string("user_999999")) }
     try Data((alertLines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: alertsPath))
     let damaged = try validate()
     let links = try #require(damaged.check("referential.alert_transaction"))
-    #expect(links.violations == 6, "\(links.examples.map(\.message))")
-    #expect(links.examples.map(\.location.line) == [2, 3, 4, 5, 6, 7])
+    #expect(links.violations == 7, "\(links.examples.map(\.message))")
+    #expect(links.examples.map(\.location.line) == [2, 3, 4, 5, 6, 7, 8])
     #expect(links.examples.first?.message.contains("neither labelled a fraud nor scored 0.5") == true)
+    #expect(links.examples.last?.message.contains(", the transaction's is ") == true, "\(links.examples.last?.message ?? "")")
+    let unknownUser = try #require(damaged.check("referential.user_id", .fraudAlerts))
+    #expect(unknownUser.violations == 1 && unknownUser.examples.map(\.location.line) == [9])
+    #expect(damaged.check("coordinates.consistency", .fraudAlerts)?.violations == 0)
     let late = try #require(damaged.check("temporal.alert_after_transaction"))
     #expect(late.violations == 1 && late.examples.map(\.location.line) == [6], "\(late.examples.map(\.message))")
 }

@@ -133,7 +133,7 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
 /// One event with another user is one `referential.session_user` finding at its own line, also when it is the
 /// session's first event (its next two agree on the session's user) or the second of a session of two.
 @Test func anEventWithAnotherUserIsTheOneFindingOfItsSession() throws {
-    var lines: [Int] = []
+    var lines: [Int] = [], ids: [String] = []
     let report = try validated(.userEvents, count: 4000) { records in
         var bySession: [String: [Int]] = [:]
         for index in records.indices { bySession[get(records[index], "session_id")?.stringValue ?? "", default: []].append(index) }
@@ -146,8 +146,11 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
             set(&records[index], "user_id", stranger)
         }
         lines = [long.first![0] + 1, long.last!.last! + 1, pair[1] + 1].sorted()
+        ids = lines.map { get(records[$0 - 1], "event_id")?.stringValue ?? "" }
     }
     #expect(try found(report, "referential.session_user", .userEvents) == (lines, 3))
+    // Each finding names its event, the session's first one too (held until the next two settle the user).
+    #expect(report.check("referential.session_user", .userEvents)?.examples.map(\.id) == ids)
     let first = try #require(report.check("referential.session_user", .userEvents)?.examples.first)
     #expect(first.message.contains("user_000001 here"), "\(first.message)")
     #expect(report.check("referential.session_user", .userEvents)?.checked == 4000)
