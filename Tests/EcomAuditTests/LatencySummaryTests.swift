@@ -15,6 +15,24 @@ import Testing
     #expect(LatencySummary([], withoutTimestamp: 5).percentiles == nil, "no timestamps: no percentiles, not zeros")
 }
 
+/// The percentiles are selected, not sorted for: they are the sorted samples' nearest ranks on samples with many equal
+/// values, sorted, reversed, all alike or random, of every size up to a few thousand.
+@Test func selectedPercentilesAreTheSortedSamplesNearestRanks() {
+    var generator = SystemRandomNumberGenerator()
+    var inputs: [[Int64]] = [[5, 5, 5, 5], Array(0..<5000), Array((0..<5000).reversed()), Array(repeating: 42, count: 3001)]
+    for size in [1, 2, 3, 7, 10, 99, 100, 1001, 4999] {
+        inputs.append((0..<size).map { _ in Int64.random(in: 0..<20, using: &generator) })
+        inputs.append((0..<size).map { _ in Int64.random(in: -1_000_000...1_000_000, using: &generator) })
+    }
+    for samples in inputs {
+        let sorted = samples.sorted()
+        func rank(_ q: Double) -> Int64 { sorted[min(sorted.count - 1, max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1))] }
+        let summary = LatencySummary(samples, withoutTimestamp: 0)
+        let expected: [Int64] = [sorted.first!, rank(0.5), rank(0.9), rank(0.99), rank(0.999), sorted.last!]
+        #expect(summary.percentiles?.map(\.value) == expected, "\(samples.count) samples")
+    }
+}
+
 @Test func secretsGivenWithXAreRedactedFromACommandLine() {
     let arguments = ["ecomdata", "audit", "-X", "sasl.password=hunter2", "-Xssl.key.password=k3y", "-X", "client.id=me",
                      "--brokers", "b:9092", "-X", "sasl.oauthbearer.token=t0k"]
