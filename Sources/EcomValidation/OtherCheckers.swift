@@ -17,6 +17,8 @@ final class UserEventChecker: TypeChecker {
     let context: CheckContext
     let idSlot: Int, timestampSlot: Int
     var ids = HashSet64()
+    func insertID(_ hash: UInt64) -> Bool { ids.insert(hash) }
+    func prefetchID(_ hash: UInt64) { ids.prefetch(hash) }
     private let userSlot: Int, sessionSlot: Int, eventSlot: Int, productSlot: Int, categorySlot: Int, deviceSlot: Int, transactionSlot: Int
     private let durationSlot: Int
     /// A session ends after 30 minutes without activity (the web analytics convention): an event that comes later than
@@ -110,7 +112,7 @@ final class UserEventChecker: TypeChecker {
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
-        let idText = { id?.text }
+        func idText() -> String? { id?.text }
         var user: Int?
         if let userID = tokens.string(slot: slots, userSlot) {
             user = context.catalog.user(userID)
@@ -208,7 +210,7 @@ final class UserEventChecker: TypeChecker {
 
     /// Judges a session event against the session's earlier ones: in read order, as records come or in the merger.
     func apply(_ event: SessionEvent, at location: @autoclosure () -> RecordLocation) {
-        let idText = { self.context.field("event_id", of: event.record) }
+        func idText() -> String? { context.field("event_id", of: event.record) }
         let session = { self.context.field("session_id", of: event.record) ?? "" }
         if var state = sessions[event.key] {
             judgeUser(event, &state, at: location(), id: idText, session: session)
@@ -492,6 +494,8 @@ final class ProductUpdateChecker: TypeChecker {
     let context: CheckContext
     let idSlot: Int, timestampSlot: Int
     var ids = HashSet64()
+    func insertID(_ hash: UInt64) -> Bool { ids.insert(hash) }
+    func prefetchID(_ hash: UInt64) { ids.prefetch(hash) }
     private let productSlot: Int, nameSlot: Int, categorySlot: Int, oldPriceSlot: Int, updateSlot: Int
     private let newPriceSlot: Int, discountSlot: Int, stockSlot: Int, availableSlot: Int
     /// The fields the update's rules read (made once, not per record).
@@ -609,6 +613,8 @@ final class AlertChecker: TypeChecker {
     let context: CheckContext
     let idSlot: Int, timestampSlot: Int
     var ids = HashSet64()
+    func insertID(_ hash: UInt64) -> Bool { ids.insert(hash) }
+    func prefetchID(_ hash: UInt64) { ids.prefetch(hash) }
     private let userSlot: Int, transactionSlot: Int, transactionTimeSlot: Int, alertTypeSlot: Int, amountSlot: Int, scoreSlot: Int
     private let isFraudSlot: Int, riskSlot: Int, countrySlot: Int, citySlot: Int
     var userReference = Tally("referential.user_id", .referential, .fraudAlerts, "every user_id is in the user catalog")
@@ -779,6 +785,8 @@ final class AnalyticsChecker: TypeChecker {
     let context: CheckContext
     let idSlot: Int, timestampSlot: Int
     var ids = HashSet64()
+    func insertID(_ hash: UInt64) -> Bool { ids.insert(hash) }
+    func prefetchID(_ hash: UInt64) { ids.prefetch(hash) }
     private let startSlot: Int, endSlot: Int, dimensionSlot: Int, valueSlot: Int, metricSlot: Int, resultSlot: Int, unitSlot: Int
     /// The fields the unit rule reads (made once, not per record).
     private let unitRuleSlots: [Int]

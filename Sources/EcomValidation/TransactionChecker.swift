@@ -11,6 +11,8 @@ final class TransactionChecker: TypeChecker {
     let context: CheckContext
     let idSlot: Int, timestampSlot: Int
     var ids = HashSet64()
+    func insertID(_ hash: UInt64) -> Bool { ids.insert(hash) }
+    func prefetchID(_ hash: UInt64) { ids.prefetch(hash) }
     private let s: (user: Int, products: Int, subtotal: Int, tax: Int, shipping: Int, total: Int, payment: Int,
                     country: Int, state: Int, city: Int, zone: Int, region: Int, latitude: Int, longitude: Int,
                     device: Int, deviceType: Int, userType: Int, isFraud: Int, score: Int, fraudType: Int, session: Int)
@@ -217,7 +219,7 @@ final class TransactionChecker: TypeChecker {
         if purchaseLinks != nil, let id, let session = tokens.string(slot: slots, s.session) {
             _ = purchaseLinks!.insert(purchaseLink(idHash(id), session: idHash(session), user: tokens.string(slot: slots, s.user).map(idHash) ?? 0))
         }
-        let idText = { id?.text }
+        func idText() -> String? { id?.text }
         // Users and products.
         var user: Int?
         if let userID = tokens.string(slot: slots, s.user) {
@@ -307,7 +309,7 @@ final class TransactionChecker: TypeChecker {
     /// category positions.
     private func checkLines(_ tokens: Tokens, _ productsToken: Int, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?,
                             keepsCategories: Bool) -> (subtotalCents: Int64, complete: Bool, categories: [Int]) {
-        let idText = { id?.text }
+        func idText() -> String? { id?.text }
         var lineCategories: [Int] = []
         var subtotalCents: Int64 = 0
         var linesComplete = true
@@ -377,7 +379,7 @@ final class TransactionChecker: TypeChecker {
 
     /// Checks the coordinates and the named city; returns the city's position in the catalog when it is there.
     private func checkCoordinates(_ tokens: Tokens, _ slots: Slots, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) -> Int? {
-        let idText = { id?.text }
+        func idText() -> String? { id?.text }
         var city: Int?
         if let latitude = tokens.number(slot: slots, s.latitude), let longitude = tokens.number(slot: slots, s.longitude) {
             let inRange = latitude.isFinite && longitude.isFinite && abs(latitude) <= 90 && abs(longitude) <= 180

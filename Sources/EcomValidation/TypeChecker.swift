@@ -83,6 +83,11 @@ protocol TypeChecker: AnyObject {
     var timestampSlot: Int { get }
     /// Hashes of the record IDs seen (uniqueness, and references from other types).
     var ids: HashSet64 { get set }
+    /// Adds a record ID to the set; false when it was there. (Each checker's own: through the protocol's `ids`, every
+    /// record's insert would copy the set's reference in and out.)
+    func insertID(_ hash: UInt64) -> Bool
+    /// Starts loading the place of an ID hash in the set.
+    func prefetchID(_ hash: UInt64)
     /// Starts loading the catalog entries ``check(_:_:timestamp:at:id:)`` will look up for this record (called
     /// right after the schema walk, so that the loads overlap the checks every record type shares).
     func prefetch(_ tokens: Tokens, _ slots: Slots)

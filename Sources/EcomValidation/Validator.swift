@@ -427,7 +427,7 @@ public final class Validator {
         var firstHash = (token: -1, hash: UInt64(0))
         if !context.deferred, let member = tokens.firstMember, tokens.kind(member) == .string {
             firstHash = (member, idHash(tokens.string(member)))
-            checker.ids.prefetch(firstHash.hash)
+            checker.prefetchID(firstHash.hash)
         }
         if slots.count < 2 * matcher.slotCount {
             slots.deallocate()
@@ -437,7 +437,7 @@ public final class Validator {
         let slots = Slots(self.slots)
         checker.prefetch(tokens, slots)
         let id = tokens.string(slot: slots, state.idSlot)
-        let idText = { id?.text }
+        func idText() -> String? { id?.text }
         // A record that broke no rule passes them all in one go (one uniqueness check of the tallies, not one per rule).
         if !findings.any { state.passSchema() } else if findings[SchemaMatcher.Rule.duplicateFields.rawValue] != nil { recordsWithRepeatedNames += 1 }
         for rule in 0..<SchemaMatcher.Rule.allCases.count where findings.any {
@@ -485,7 +485,7 @@ public final class Validator {
     /// Starts loading the place of the ID hashed `hash` in the ID set of `type`.
     @inline(__always)
     func prefetchID(_ type: RecordType, _ hash: UInt64) {
-        if let state = byType[type.ordinal] { state.checker.ids.prefetch(hash) }
+        if let state = byType[type.ordinal] { state.checker.prefetchID(hash) }
     }
 
     /// Judges a record's order-dependent facts: its ID against the IDs before it, its time against the latest
@@ -506,7 +506,7 @@ public final class Validator {
             // The first records tell the size of one: make room for the whole input's IDs in one step.
             checker.ids.reserve(checker.ids.count + total / max(1, sources[source].appliedBytes / 1024))
         }
-        let idText = { fact.id?.text ?? (fact.hasID ? self.context.field(fact.type.idField, of: fact.record) : nil) }
+        func idText() -> String? { fact.id?.text ?? (fact.hasID ? context.field(fact.type.idField, of: fact.record) : nil) }
         var duplicate = false
         if fact.hasID {
             duplicate = !checker.insertID(fact.hash)
@@ -665,9 +665,4 @@ extension RecordType {
         case .analyticsResults: 4
         }
     }
-}
-
-extension TypeChecker {
-    /// Adds a record ID to the type's set; false when it was there.
-    func insertID(_ hash: UInt64) -> Bool { ids.insert(hash) }
 }
