@@ -698,7 +698,7 @@ final class AlertChecker: TypeChecker {
 
     func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
         var exists = Tally("referential.alert_transaction", .referential, .fraudAlerts,
-                           "an alert's transaction is a fraud or high-scored transaction of the data, and the alert repeats its time, user, amount, score, label and city")
+                           "an alert's transaction is a fraud or high-scored transaction of the data, no other alert names it, and the alert repeats its time, user, amount, score, label and city")
         var after = afterTransaction
         let read = (all[.transactions] as? TransactionChecker).flatMap { $0.records > 0 ? $0 : nil }
         for item in references {
@@ -714,7 +714,16 @@ final class AlertChecker: TypeChecker {
             }
         }
         if let transactions = read {
+            // The generator raises one alert per transaction: a second one (another alert_id) is a finding at its line. The
+            // same alert read twice is referential.unique_id's, judged as the first.
+            var alerted: [UInt64: (location: RecordLocation, id: String?)] = [:]
             for item in references {
+                if let first = alerted[item.transaction], first.id != item.id || item.id == nil {
+                    exists.fail(at: item.location, id: item.id,
+                                "a second alert for transaction \(item.text): \(first.id ?? "an alert") at \(first.location.description) named it first")
+                    continue
+                }
+                if alerted[item.transaction] == nil { alerted[item.transaction] = (item.location, item.id) }
                 guard transactions.ids.contains(item.transaction) else {
                     exists.fail(at: item.location, id: item.id, "transaction \(item.text) is not among the transactions read")
                     continue

@@ -74,13 +74,20 @@ import Testing
         set(&fields, "city", .string(berlin ? "Tokyo" : "Berlin"))
     }
     try edit(8) { set(&$0, "user_id", .string("user_999999")) }
+    // The last line is a second alert (another alert_id) for the transaction of line 1; line 1 read again is only a
+    // duplicate ID, not a second alert.
+    var second = try members(alertLines[0])
+    set(&second, "alert_id", .string("alert_999999999"))
+    alertLines += [alertLines[0], JSONValue.object(second).encoded()]
     try Data((alertLines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: alertsPath))
     let damaged = try validate()
     let links = try #require(damaged.check("referential.alert_transaction"))
-    #expect(links.violations == 7, "\(links.examples.map(\.message))")
-    #expect(links.examples.map(\.location.line) == [2, 3, 4, 5, 6, 7, 8])
+    #expect(links.violations == 8, "\(links.examples.map(\.message))")
+    #expect(links.examples.map(\.location.line) == [2, 3, 4, 5, 6, 7, 8, alertLines.count])
+    #expect(links.examples.last?.message.contains("a second alert for transaction") == true, "\(links.examples.last?.message ?? "")")
+    #expect(damaged.check("referential.unique_id", .fraudAlerts)?.examples.map(\.location.line) == [alertLines.count - 1])
     #expect(links.examples.first?.message.contains("neither labelled a fraud nor scored 0.5") == true)
-    #expect(links.examples.last?.message.contains(", the transaction's is ") == true, "\(links.examples.last?.message ?? "")")
+    #expect(links.examples[6].message.contains(", the transaction's is ") == true, "\(links.examples[6].message)")
     let unknownUser = try #require(damaged.check("referential.user_id", .fraudAlerts))
     #expect(unknownUser.violations == 1 && unknownUser.examples.map(\.location.line) == [9])
     #expect(damaged.check("coordinates.consistency", .fraudAlerts)?.violations == 0)
