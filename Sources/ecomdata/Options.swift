@@ -141,3 +141,31 @@ func splitLists(_ values: [String]) -> [String] {
         }
     }
 }
+
+/// A span of simulated time: hours as a number (`0.5`), or a number with a unit: `90s`, `5m`, `1.5h`, `2d`.
+struct SimulatedDuration: ExpressibleByArgument, CustomStringConvertible {
+    let hours: Double
+
+    init(hours: Double) { self.hours = hours }
+
+    init?(argument: String) {
+        let units: [(suffix: String, hours: Double)] = [("s", 1.0 / 3600), ("m", 1.0 / 60), ("h", 1), ("d", 24)]
+        let text = argument.trimmingCharacters(in: .whitespaces).lowercased()
+        let unit = units.first { text.hasSuffix($0.suffix) }
+        guard let number = Double(unit.map { String(text.dropLast($0.suffix.count)) } ?? text), number.isFinite else { return nil }
+        hours = number * (unit?.hours ?? 1)
+    }
+
+    static var defaultValueDescription: String { "hours" }
+
+    /// In whole hours, minutes or seconds when it is one, else in hours.
+    var description: String {
+        let milliseconds = (hours * 3_600_000).rounded()
+        guard abs(milliseconds) < 1e15 else { return "\(hours) h" }
+        let whole = Int64(milliseconds)
+        for (size, unit) in [(Int64(3_600_000), "h"), (60_000, "min"), (1000, "s")] where whole % size == 0 && whole != 0 {
+            return "\(whole / size) \(unit)"
+        }
+        return "\(hours) h"
+    }
+}

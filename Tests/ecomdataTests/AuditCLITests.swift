@@ -310,9 +310,12 @@ func locations(_ check: JSONValue?) -> [String] {
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let manifest = dir.appendingPathComponent("m.json").path, json = dir.appendingPathComponent("r.json").path
-    #expect(try CLI.run(["stream", "--duration", "0.05", "--max", "--topics", "transactions", "--seed", "5",
+    // 3m: three minutes of simulated time (0.05 h).
+    #expect(try CLI.run(["stream", "--duration", "3m", "--max", "--topics", "transactions", "--seed", "5",
                          "--brokers", broker.bootstrap, "--manifest", manifest]).status == 0)
     let total = try kcatLines(brokers: broker.bootstrap, topic: "transactions", format: "%o\n").count
+    let planned = try JSONValue.parse(String(contentsOfFile: manifest, encoding: .utf8))["topics"]?["transactions"]?["planned"]?.intValue
+    #expect(planned == Int64(total) && total > 50, "3 simulated minutes of transactions: \(total) read, \(planned ?? -1) planned")
     Thread.sleep(forTimeInterval: 1.1)
     let later = ISO8601DateFormatter().string(from: Date())
     try kcatProduce(brokers: broker.bootstrap, topic: "transactions", partition: 2, lines: ["user_000001\t{\"late\":true}"])

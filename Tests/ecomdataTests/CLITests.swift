@@ -84,6 +84,8 @@ struct CLI {
     ["generate", "--type", "transactions", "--count", "5", "--scenario", "tuesday"],
     ["generate", "--type", "transactions", "--count", "5", "--set", "fraud_rate=2"],
     ["config", "--validate", CLI.root.appendingPathComponent("fixtures/configs/invalid.yaml").path],
+    ["stream", "--duration", "5x", "--max", "--brokers", "127.0.0.1:1"],
+    ["roundtrip", "--duration", "0s", "--brokers", "127.0.0.1:1"],
 ])
 func badUsageExitsWithTwo(arguments: [String]) throws {
     let result = try CLI.run(arguments)

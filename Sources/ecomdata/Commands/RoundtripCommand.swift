@@ -28,8 +28,8 @@ struct RoundtripCommand: ParsableCommand {
     @Option(name: .customShort("X"), help: ArgumentHelp("A librdkafka property, passed as kcat does.", valueName: "key=value"))
     var properties: [String] = []
 
-    @Option(help: "Simulated hours to stream.")
-    var duration: Double = 1
+    @Option(help: ArgumentHelp("Simulated time to stream: hours (0.5), or with a unit: 90s, 5m, 1.5h, 2d.", valueName: "duration"))
+    var duration = SimulatedDuration(hours: 1)
 
     @Option(help: "Simulated time runs this many times faster than the wall clock.")
     var speedup: Double = 60
@@ -72,7 +72,7 @@ struct RoundtripCommand: ParsableCommand {
     mutating func validate() throws {
         topics = splitLists(topics)
         guard ["fail", "warn"].contains(failOn) else { throw ValidationError("--fail-on is fail or warn") }
-        guard duration > 0, speedup > 0, rateMultiplier > 0 else { throw ValidationError("--duration, --speedup and --rate-multiplier must be positive") }
+        guard duration.hours > 0, speedup > 0, rateMultiplier > 0 else { throw ValidationError("--duration, --speedup and --rate-multiplier must be positive") }
         for topic in topics where resolve(topic) == nil {
             throw ValidationError("unknown topic \(topic); use \(RecordType.allCases.map(\.topic).joined(separator: ", "))")
         }
@@ -96,7 +96,7 @@ struct RoundtripCommand: ParsableCommand {
         let scenario = generation.resolvedScenario
         let types = topics.isEmpty ? RecordType.allCases : topics.compactMap(resolve)
         let start = scenario.defaultWindow(config).start
-        let end = start.adding(milliseconds: Int64(duration * 3_600_000))
+        let end = start.adding(milliseconds: Int64(duration.hours * 3_600_000))
         let generator = ECommerceDataGenerator(config: config, seed: generation.seed, scenario: scenario, window: (start, end))
         let kafka = try KafkaOptions.parse(["--brokers", brokers] + properties.flatMap { ["-X", $0] })
         let (configuration, embedded) = try kafka.resolve()
@@ -125,7 +125,7 @@ struct RoundtripCommand: ParsableCommand {
         let failedWrites = writeReports(document, json: json, html: report, junit: junit, markdown: markdown)
 
         let wall = result.finished.timeIntervalSince(result.started)
-        print("streamed \(duration) simulated hour(s) of \(scenario.rawValue) (seed \(generation.seed)) to \(configuration.brokers) in \(String(format: "%.1f", wall)) s\(result.stopReason.map { " (\($0))" } ?? "")")
+        print("streamed \(duration) of simulated time (\(scenario.rawValue), seed \(generation.seed)) to \(configuration.brokers) in \(String(format: "%.1f", wall)) s\(result.stopReason.map { " (\($0))" } ?? "")")
         print("topic                 planned      sent  delivered  failed    target/s  achieved/s")
         for topic in result.topics {
             let name = topic.type.topic
@@ -178,8 +178,8 @@ struct RoundtripCommand: ParsableCommand {
         let reader = ReaderThread(audit: audit, follow: follow)
         reader.start()
         let streamer = try kafkaCall { () throws(KafkaError) in try KafkaDataProducer(generator: generator, configuration: configuration) }
-        Console.info("roundtrip: streaming \(types.map(\.topic).joined(separator: ", ")) to \(configuration.brokers): \(duration) simulated hour(s) of \(scenario.rawValue) from \(start), speedup x\(speedup), reading them back as they arrive")
-        let result = streamer.startStreaming(topics: types, durationHours: duration, rateMultiplier: rateMultiplier, speedup: speedup,
+        Console.info("roundtrip: streaming \(types.map(\.topic).joined(separator: ", ")) to \(configuration.brokers): \(duration) of simulated time of \(scenario.rawValue) from \(start), speedup x\(speedup), reading them back as they arrive")
+        let result = streamer.startStreaming(topics: types, durationHours: duration.hours, rateMultiplier: rateMultiplier, speedup: speedup,
                                              simulatedStart: start, stop: stop)
         withExtendedLifetime(sources) {}
         let manifestDocument = streamer.manifest(for: result)

@@ -10,7 +10,7 @@ struct StreamCommand: ParsableCommand {
         commandName: "stream",
         abstract: "Stream a scenario to the seed's topics, each record sent at its (simulated) time.",
         discussion: """
-        Records are generated for [--start, --start + --duration hours) of simulated time at the configured \
+        Records are generated for [--start, --start + --duration) of simulated time at the configured \
         rates (x the scenario's and --rate-multiplier), following the hourly, weekly and seasonal patterns, and \
         leave at their timestamps, --speedup times faster than the wall clock. --max sends as fast as the \
         broker takes them. Every streamed transaction is the purchase that ends a session of user-events (its \
@@ -20,8 +20,8 @@ struct StreamCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Simulated hours to stream.")
-    var duration: Double
+    @Option(help: ArgumentHelp("Simulated time to stream: hours (0.5), or with a unit: 90s, 5m, 1.5h, 2d.", valueName: "duration"))
+    var duration: SimulatedDuration
 
     @Option(help: "Simulated time runs this many times faster than the wall clock (60: an hour a minute).")
     var speedup: Double = 1
@@ -49,7 +49,7 @@ struct StreamCommand: ParsableCommand {
 
     mutating func validate() throws {
         topics = splitLists(topics)
-        guard duration > 0 else { throw ValidationError("--duration must be positive (hours of simulated time)") }
+        guard duration.hours > 0 else { throw ValidationError("--duration must be positive (simulated time: hours, or 90s, 5m, 1.5h)") }
         guard speedup > 0 else { throw ValidationError("--speedup must be positive") }
         guard rateMultiplier > 0 else { throw ValidationError("--rate-multiplier must be positive") }
         for topic in topics where resolve(topic) == nil {
@@ -74,7 +74,7 @@ struct StreamCommand: ParsableCommand {
         }
         let types = topics.isEmpty ? RecordType.allCases : topics.compactMap(resolve)
         let generator = ECommerceDataGenerator(config: config, seed: generation.seed, scenario: scenario,
-                                               window: (simulatedStart, simulatedStart.adding(milliseconds: Int64(duration * 3_600_000))))
+                                               window: (simulatedStart, simulatedStart.adding(milliseconds: Int64(duration.hours * 3_600_000))))
         let (configuration, embedded) = try kafka.resolve()
         if let embedded {
             for type in RecordType.allCases {
@@ -87,10 +87,10 @@ struct StreamCommand: ParsableCommand {
         let streamer = try kafkaCall { () throws(KafkaError) in try KafkaDataProducer(generator: generator, configuration: configuration) }
         let stop = StopSignal()
         let sources = onTermination { name in stop.stop("stopped by \(name)") }
-        Console.info("streaming \(types.map(\.topic).joined(separator: ", ")) to \(configuration.brokers): \(duration) simulated hour(s) from \(simulatedStart)\(max ? ", as fast as possible" : ", speedup x\(speedup)")")
+        Console.info("streaming \(types.map(\.topic).joined(separator: ", ")) to \(configuration.brokers): \(duration) of simulated time from \(simulatedStart)\(max ? ", as fast as possible" : ", speedup x\(speedup)")")
         let terminal = isatty(STDERR_FILENO) != 0
         let result = streamer.startStreaming(
-            topics: types, durationHours: duration, rateMultiplier: rateMultiplier, speedup: speedup, max: max,
+            topics: types, durationHours: duration.hours, rateMultiplier: rateMultiplier, speedup: speedup, max: max,
             simulatedStart: simulatedStart, stop: stop,
             progress: terminal ? { report, elapsed in
                 // Per topic: delivered, failed, and the achieved rate against the target so far.
