@@ -50,8 +50,9 @@ final class UserEventChecker: TypeChecker {
         /// that event's ID to name it by if it turns out to be the odd one.
         var firstAt: RecordLocation?
         var firstID: ShortID?
-        /// A second event whose user is not the first's, until a third tells which of the two is the odd one.
-        var other: (user: Int32, at: RecordLocation, id: String?)?
+        /// The next events, each of a user none before it had, until an event agrees with one of the held users (then
+        /// that user is the session's, and the others are the odd ones). Empty for almost every session.
+        var others: [(user: Int32, at: RecordLocation, id: String?)] = []
         /// The held event's duration in seconds (-1 when it has none).
         var lastDuration: Int32 = -1
         /// Events judged for order so far.
@@ -79,7 +80,7 @@ final class UserEventChecker: TypeChecker {
     var keepsLines = false
     private var heldLines: [UInt64: [UInt8]] = [:]
     /// With a quarantine: the lines of the first two events of each session whose user is not settled yet.
-    private var unsettledLines: [UInt64: (first: [UInt8], other: [UInt8]?)] = [:]
+    private var unsettledLines: [UInt64: (first: [UInt8], others: [[UInt8]])] = [:]
     var heldFailures: [(line: [UInt8], location: RecordLocation, check: String, message: String)] = []
     /// Purchase events' transactions, resolved at the end against the transactions read.
     var purchases: [(transaction: UInt64, link: UInt64?, location: RecordLocation, id: String?, text: String)] = []
@@ -211,7 +212,7 @@ final class UserEventChecker: TypeChecker {
     /// Judges a session event against the session's earlier ones: in read order, as records come or in the merger.
     func apply(_ event: SessionEvent, at location: @autoclosure () -> RecordLocation) {
         func idText() -> String? { context.field("event_id", of: event.record) }
-        let session = { self.context.field("session_id", of: event.record) ?? "" }
+        func session() -> String { context.field("session_id", of: event.record) ?? "" }
         if var state = sessions[event.key] {
             judgeUser(event, &state, at: location(), id: idText, session: session)
             state.steps |= event.step
@@ -255,7 +256,7 @@ final class UserEventChecker: TypeChecker {
                                           firstAt: location(), firstID: event.id, lastDuration: event.duration, timed: event.timed)
             if keepsLines {
                 heldLines[event.key] = Array(event.record)
-                unsettledLines[event.key] = (Array(event.record), nil)
+                unsettledLines[event.key] = (Array(event.record), [])
             }
             // A session has one device: counted per session (per event, a session's ten-odd events would
             // count as ten independent draws).
@@ -342,8 +343,10 @@ final class UserEventChecker: TypeChecker {
         for finding in late { tally.fail(at: finding.location, id: finding.id, finding.message) }
     }
 
-    /// One user per session. The first event's user is the session's unless the next two events agree on another:
-    /// so one event with a wrong user is one finding at its own line, whether it is the session's first or not.
+    /// One user per session: the user two of its first events agree on. The first event's user is the session's until
+    /// another event has a user of its own; then the events are held (up to five users) until one agrees with a held
+    /// user, and the others are the findings. So one event with a wrong user is one finding at its own line, whether it
+    /// is the session's first or not, and so is each of a few with different wrong users at the session's start.
     private func judgeUser(_ event: SessionEvent, _ state: inout Session, at location: RecordLocation, id: () -> String?, session: () -> String) {
         func users(_ a: Int32, _ b: Int32) -> String { "\(userName(a)) here, \(userName(b)) on the session's other events" }
         guard let firstAt = state.firstAt else {
@@ -351,35 +354,32 @@ final class UserEventChecker: TypeChecker {
                                "session \(session()) has user \(users(event.user, state.user))")
             return
         }
-        guard let other = state.other else {
-            if event.user == state.user {
-                sessionUser.pass()
-                sessionUser.pass()
-                state.firstAt = nil
-                if keepsLines { unsettledLines[event.key] = nil }
-            } else {
-                state.other = (event.user, location, id())
-                if keepsLines { unsettledLines[event.key]?.other = Array(event.record) }
-            }
+        let agreed = event.user == state.user || state.others.contains { $0.user == event.user }
+        if !agreed && state.others.count < 4 {
+            state.others.append((event.user, location, id()))
+            if keepsLines { unsettledLines[event.key]?.others.append(Array(event.record)) }
             return
         }
-        // The third event decides between the first two; the odd one is quarantined with its own line.
+        // This event settles the session's user: the held user it agrees with (the first event's when it agrees with none
+        // of five). The held events of other users are the findings, each quarantined with its own line.
         let lines = keepsLines ? unsettledLines.removeValue(forKey: event.key) : nil
-        if event.user == other.user {
-            let message = "session \(session()) has user \(users(state.user, other.user))"
-            sessionUser.fail(at: firstAt, id: state.firstID?.text, message)
-            if let lines { heldFailures.append((lines.first, firstAt, sessionUser.id, message)) }
-            sessionUser.pass()
-            state.user = other.user
-        } else {
-            sessionUser.pass()
-            let message = "session \(session()) has user \(users(other.user, state.user))"
-            sessionUser.fail(at: other.at, id: other.id, message)
-            if let lines { heldFailures.append((lines.other ?? [], other.at, sessionUser.id, message)) }
+        let settled = agreed ? event.user : state.user
+        let held = [(state.user, firstAt, state.firstID?.text)] + state.others
+        for (index, entry) in held.enumerated() {
+            if entry.user == settled {
+                sessionUser.pass()
+                continue
+            }
+            let message = "session \(session()) has user \(users(entry.user, settled))"
+            sessionUser.fail(at: entry.at, id: entry.id, message)
+            if let lines, index - 1 < lines.others.count {
+                heldFailures.append((index == 0 ? lines.first : lines.others[index - 1], entry.at, sessionUser.id, message))
+            }
         }
+        state.user = settled
         sessionUser.record(event.user == state.user, at: location, id: id(), "session \(session()) has user \(users(event.user, state.user))")
         state.firstAt = nil
-        state.other = nil
+        state.others = []
     }
 
     private func userName(_ index: Int32) -> String { context.catalog.userID(Int(index)) }
@@ -391,8 +391,8 @@ final class UserEventChecker: TypeChecker {
         var odd: [(location: RecordLocation, id: String?, message: String)] = []
         for state in sessions.values where state.firstAt != nil {
             tally.pass()
-            if let other = state.other {
-                odd.append((other.at, other.id, "session has user \(userName(other.user)) here, \(userName(state.user)) on its first event (and no third event to tell which is the session's)"))
+            for held in state.others {
+                odd.append((held.at, held.id, "session has user \(userName(held.user)) here, \(userName(state.user)) on its first event (and no later event agreeing with either to tell which is the session's)"))
             }
         }
         odd.sort { Self.precedes($0.location, $1.location) }

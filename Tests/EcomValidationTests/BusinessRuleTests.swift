@@ -156,6 +156,30 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     #expect(report.check("referential.session_user", .userEvents)?.checked == 4000)
 }
 
+/// Two or three events with different wrong users at a session's start are one finding each: the session's user is the
+/// one a later event agrees with, not the first event's (which would make every later event a finding).
+@Test func differentWrongUsersAtASessionsStartAreOneFindingEach() throws {
+    var lines: [Int] = [], ids: [String] = []
+    let report = try validated(.userEvents, count: 4000) { records in
+        var bySession: [String: [Int]] = [:]
+        for index in records.indices { bySession[get(records[index], "session_id")?.stringValue ?? "", default: []].append(index) }
+        let long = bySession.values.filter { $0.count >= 5 }.sorted { $0[0] < $1[0] }
+        try #require(long.count >= 2)
+        // Two strangers at the start of one session, three at the start of another.
+        for (session, strangers) in [(long[0], ["user_000001", "user_000002"]), (long[1], ["user_000003", "user_000004", "user_000005"])] {
+            for (index, stranger) in zip(session, strangers) {
+                try #require(get(records[index], "user_id")?.stringValue != stranger)
+                set(&records[index], "user_id", .string(stranger))
+                lines.append(index + 1)
+            }
+        }
+        lines.sort()
+        ids = lines.map { get(records[$0 - 1], "event_id")?.stringValue ?? "" }
+    }
+    #expect(try found(report, "referential.session_user", .userEvents) == (lines, 5))
+    #expect(report.check("referential.session_user", .userEvents)?.examples.map(\.id) == ids)
+}
+
 /// Amounts are whole cents: a total a fraction of a cent off is a `business.totals` finding though it rounds to the
 /// right cent, and a price a fraction of a cent off the catalog's a `referential.product_details` one.
 @Test func amountsAreWholeCents() throws {
