@@ -1,7 +1,40 @@
+import EcomModel
+
 /// Says in a user's words what is wrong with a line the JSON parser rejected, when the line's shape shows it: a
 /// byte order mark or a NUL byte, two records on one line, a record cut short or split over lines. Runs only for
 /// rejected lines, so it may take its time.
 enum ParseHint {
+    /// The ID of a rejected line when it starts as records do, with its ID field and a plain string value
+    /// (`{"transaction_id":"txn_000000042",...`): the finding then names the record as the audit's `audit.parse` does.
+    static func leadingID(_ line: UnsafeBufferPointer<UInt8>) -> String? {
+        var index = 0
+        func skipSpace() { while index < line.count, [0x20, 0x09, 0x0D, 0x0A].contains(line[index]) { index += 1 } }
+        func expect(_ byte: UInt8) -> Bool {
+            skipSpace()
+            guard index < line.count, line[index] == byte else { return false }
+            index += 1
+            return true
+        }
+        /// The bytes up to the next quote (none escaped, at most 128).
+        func plainString() -> UnsafeBufferPointer<UInt8>? {
+            let start = index
+            while index < line.count, index - start <= 128 {
+                switch line[index] {
+                case UInt8(ascii: "\""):
+                    defer { index += 1 }
+                    return UnsafeBufferPointer(rebasing: line[start..<index])
+                case UInt8(ascii: "\\"), 0..<0x20: return nil
+                default: index += 1
+                }
+            }
+            return nil
+        }
+        guard expect(UInt8(ascii: "{")), expect(UInt8(ascii: "\"")), let name = plainString(),
+              RecordType.allCases.contains(where: { name.elementsEqual($0.idField.utf8) }),
+              expect(UInt8(ascii: ":")), expect(UInt8(ascii: "\"")), let value = plainString(), !value.isEmpty else { return nil }
+        return String(validating: value, as: UTF8.self)
+    }
+
     /// A sentence to add to the parser's message, or nil when the shape says nothing more. `unterminated` tells
     /// that the line is the last of its file and has no newline; `message`, that it is a Kafka message's payload
     /// (one record each, whatever its lines: no file's shapes apply).

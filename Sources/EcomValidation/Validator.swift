@@ -386,7 +386,7 @@ public final class Validator {
             let explained = {
                 ParseHint.explain(line, unterminated: unterminated, message: location.isTopic).map { "\(message.hasSuffix(".") ? String(message.dropLast()) : message); \($0)" } ?? message
             }
-            parse.fail(at: location, id: nil, explained())
+            parse.fail(at: location, id: ParseHint.leadingID(line), explained())
             return
         case let .success(parsed):
             tokens = parsed

@@ -500,3 +500,18 @@ func randomDamageGivesTheSameReportHoweverItIsRead(seed: Int) throws {
     #expect(forward.items == [30, 20, 40])
     #expect(backward.items == forward.items && merged.items == forward.items)
 }
+
+/// A line the parser rejects is named by its ID when it starts as a record does (cut short, or two records on one line),
+/// as the audit's `audit.parse` names a payload; a line that is not a record's start has none.
+@Test func anUnparseableLineIsNamedByItsLeadingID() throws {
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
+    var lines = cleanTransactions
+    lines[3] = String(lines[3].prefix(200))
+    lines[5] = lines[5] + lines[6]
+    lines[7] = "not json at all"
+    lines[8] = "{\"transaction_id\":\"txn_\\u0030\",\"x\":"
+    let report = try validateLines(lines, name: "transactions.ndjson", generator: generator)
+    let parse = try #require(report.check("schema.parse"))
+    #expect(parse.examples.map(\.location.line) == [4, 6, 8, 9])
+    #expect(parse.examples.map(\.id) == [field("transaction_id", of: cleanTransactions[3]), field("transaction_id", of: cleanTransactions[5]), nil, nil])
+}
