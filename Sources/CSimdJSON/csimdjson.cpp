@@ -313,3 +313,34 @@ extern "C" int64_t ecj_count_documents(const char *path, ecj_count_mode mode, si
     }
     return documents;
 }
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+// 32 bytes a step, the matches of up to 255 steps summed per byte lane before they are added up.
+__attribute__((target("avx2"))) static size_t countByteAVX2(const uint8_t *bytes, size_t length, uint8_t byte) {
+    const __m256i wanted = _mm256_set1_epi8(static_cast<char>(byte));
+    size_t index = 0, count = 0;
+    while (index + 32 <= length) {
+        __m256i lanes = _mm256_setzero_si256();
+        for (int step = 0; step < 255 && index + 32 <= length; step++, index += 32) {
+            const __m256i block = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(bytes + index));
+            lanes = _mm256_sub_epi8(lanes, _mm256_cmpeq_epi8(block, wanted));
+        }
+        const __m256i sums = _mm256_sad_epu8(lanes, _mm256_setzero_si256());
+        count += size_t(_mm256_extract_epi64(sums, 0)) + size_t(_mm256_extract_epi64(sums, 1)) + size_t(_mm256_extract_epi64(sums, 2))
+            + size_t(_mm256_extract_epi64(sums, 3));
+    }
+    for (; index < length; index++) { count += bytes[index] == byte; }
+    return count;
+}
+#endif
+
+extern "C" size_t ecj_count_byte(const uint8_t *bytes, size_t length, uint8_t byte) {
+#if defined(__x86_64__)
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    if (avx2) { return countByteAVX2(bytes, length, byte); }
+#endif
+    size_t count = 0;
+    for (size_t index = 0; index < length; index++) { count += bytes[index] == byte; }
+    return count;
+}
