@@ -417,9 +417,9 @@ public final class Audit: @unchecked Sendable {
                     partition.next = partition.start
                     if request.group == nil { partition.pieceStart = partition.start }
                     partition.end = follow ? nil : partition.high
-                    partition.source = validators[0].addSource("\(name)/\(number)", type: type)
+                    partition.source = validators[0].addTopicSource(name, partition: Int32(number), type: type)
                     for other in validators.dropFirst() {
-                        let same = other.addSource("\(name)/\(number)", type: type)
+                        let same = other.addTopicSource(name, partition: Int32(number), type: type)
                         precondition(same == partition.source, "the audit's validators must be made alike, with no inputs of their own")
                     }
                     state.partitions.append(partition)

@@ -59,6 +59,12 @@ final class OwnedFacts {
     static let eventNewSource: UInt8 = 1 << 4, eventNextLine: UInt8 = 1 << 5, eventExplicit: UInt8 = 1 << 6, eventKey: UInt8 = 1 << 7
     static let hasEventID: UInt8 = 1, hasSession: UInt8 = 2, untimed: UInt8 = 4
 
+    /// Sets how the locations of input `source` look before its first record (a topic partition's, known when added).
+    func noteTemplate(_ source: Int, _ template: LocationTemplate) {
+        while templates.count <= source { templates.append(nil) }
+        if templates[source] == nil { templates[source] = template }
+    }
+
     /// The position of `location` in input `source`, and whether it has to be written in full (its input's
     /// template is another: a caller that mixes locations in one input).
     private func position(of location: RecordLocation, source: Int) -> (Int, explicit: Bool) {

@@ -69,6 +69,8 @@ final class SchemaMatcher: @unchecked Sendable {
         var element: Int32 = -1
         /// Where the value's token index is kept for the record checks (top-level and nested object fields; -1 in arrays).
         var slot: Int32 = -1
+        /// How deep the field is (1 for a top-level field).
+        var depth: UInt8 = 0
     }
 
     /// Builds the node buffers from a record type's fields.
@@ -86,6 +88,7 @@ final class SchemaMatcher: @unchecked Sendable {
         mutating func add(name: String, path: String, type: FieldType, nullable: Bool, required: Bool = true, inArray: Bool) -> Int32 {
             var node = Node(name: store.intern(name.utf8), kind: .string, nullable: nullable, required: required)
             node.rangeExempt = exempt.contains(path)
+            node.depth = UInt8(min(255, path.filter { $0 == "." }.count))
             if !inArray {
                 node.slot = Int32(slots)
                 slots += 1
@@ -233,6 +236,12 @@ final class SchemaMatcher: @unchecked Sendable {
                 }
                 broken |= bit
             }
+        }
+
+        /// Puts this finding in the place of the rule's first.
+        mutating func replace(_ rule: Rule, _ problem: Problem, _ node: Int, _ token: Int) {
+            broken &= ~(1 << UInt8(rule.rawValue))
+            add(rule, problem, node, token)
         }
 
         mutating func removeAll() { broken = 0 }
@@ -428,7 +437,13 @@ final class SchemaMatcher: @unchecked Sendable {
                 for fieldIndex in 0..<count {
                     let field = Int(children[first + fieldIndex])
                     if nodes[field].required && seen & (1 << UInt64(fieldIndex)) == 0 {
-                        findings.add(.required, .missing, field, index)
+                        // An object's members are checked before its own missing fields: a missing field of the record
+                        // is named before one missing inside a nested object.
+                        if let inside = findings[Rule.required.rawValue], nodes[Int(inside.node)].depth > nodes[field].depth {
+                            findings.replace(.required, .missing, field, index)
+                        } else {
+                            findings.add(.required, .missing, field, index)
+                        }
                         break
                     }
                 }

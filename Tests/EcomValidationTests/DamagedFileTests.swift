@@ -197,6 +197,14 @@ private let damages: [Damage] = [
     Damage(name: "user events in a transactions file", bytes: {
         ndjson(Array(cleanTransactions[..<5]) + Array(cleanEvents[..<3]) + Array(cleanTransactions[5...]))
     }, findings: ["schema.record_type": [6, 7, 8]], records: 303, message: ("schema.record_type", "a user_events record")),
+    Damage(name: "a record missing a field of its own and one of a nested object", bytes: {
+        var lines = cleanTransactions
+        lines[3] = lines[3].replacing(/,"browser":"[^"]*"/, with: "", maxReplacements: 1).replacingOccurrences(of: "\"currency\":\"USD\",", with: "")
+        return ndjson(lines)
+    }, findings: ["schema.required": [4]], records: 300, message: ("schema.required", "missing currency")),
+    Damage(name: "transactions in a user-events file", file: "user_events.ndjson", bytes: {
+        ndjson(Array(cleanEvents[..<5]) + Array(cleanTransactions[..<2]) + Array(cleanEvents[5...]))
+    }, findings: ["schema.record_type": [6, 7]], records: 12, message: ("schema.record_type", "a transactions record")),
     Damage(name: "user events whose transaction_id comes first", file: "user_events.ndjson", bytes: {
         ndjson(cleanEvents.map { line in
             let parts = line.components(separatedBy: ",\"transaction_id\":")
