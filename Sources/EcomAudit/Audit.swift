@@ -927,11 +927,11 @@ public final class Audit: @unchecked Sendable {
             keyHome = expected
             if expected != partition.number {
                 let over = topic.keyPartitions == topic.partitionCount ? "" : " of the \(topic.keyPartitions) the run wrote to"
-                partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text),
+                partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.idText),
                                                   message: "key \(Self.text(key)) belongs on partition \(expected)\(over) (murmur2), not \(partition.number)"))
             }
         } else {
-            partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text),
+            partition.add(.misplaced, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.idText),
                                               message: key == nil ? "no key (null)" : "empty key"))
         }
         guard parsed else {
@@ -939,7 +939,7 @@ public final class Audit: @unchecked Sendable {
                 : "not a JSON object: \(Self.text(UnsafeBufferPointer(rebasing: value.prefix(80))))"
             // A damaged payload whose ID can still be found (a BOM, invalid UTF-8, a truncated tail) is that record
             // arrived altered, not a record missing.
-            partition.add(.unparseable, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text), message: what))
+            partition.add(.unparseable, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.idText), message: what))
             if let idBytes {
                 topic.withID += 1
                 _ = identify(idBytes, record.facts.idHash, payloadHash, topic: topic, partition: partition, offset: offset, keyHome: keyHome,
@@ -950,8 +950,8 @@ public final class Audit: @unchecked Sendable {
         let payloadKey = batch.bytes(record, record.facts.payloadKey)
         if topic.keyField != nil, !record.facts.keyMatchesPayload {
             let field = topic.keyField ?? ""
-            partition.add(.keyMismatch, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.text),
-                                                message: "message key \(key.map { $0.isEmpty ? "(empty)" : Self.text($0) } ?? "(none)") is not the payload's \(field) \(payloadKey.map(Self.text) ?? "(none)")"))
+            partition.add(.keyMismatch, Finding(partition: partition.number, offset: offset, id: idBytes.map(Self.idText),
+                                                message: "message key \(key.map { $0.isEmpty ? "(empty)" : Self.text($0) } ?? "(none)") is not the payload's \(field) \(payloadKey.map(Self.idText) ?? "(none)")"))
         }
         guard topic.idField != nil else {
             // No ID field known (a topic the seed does not name, produced or replayed with --key-field): records
@@ -984,7 +984,7 @@ public final class Audit: @unchecked Sendable {
             // own offset, not one per record of its key it seems to overtake.
             if let last = partition.lastByKey[keyHash], stamp < last.stamp {
                 if let before = last.before, stamp < before {
-                    partition.add(.order, Finding(partition: partition.number, offset: offset, id: Self.text(idBytes),
+                    partition.add(.order, Finding(partition: partition.number, offset: offset, id: Self.idText(idBytes),
                                                   message: "\(Self.text(stampBytes)) of key \(Self.text(keyBytes)) comes after a later one at offset \(last.offset)"))
                 } else {
                     partition.add(.order, Finding(partition: partition.number, offset: last.offset, id: last.id?.text,
@@ -1004,18 +1004,18 @@ public final class Audit: @unchecked Sendable {
     private func identify(_ idBytes: UnsafeBufferPointer<UInt8>, _ idHash: UInt64, _ payloadHash: UInt64, topic: TopicState,
                           partition: PartitionState, offset: Int64, keyHome: Int32?, producerHome: Int32?) -> Bool {
         let first = topic.firstSeen[idHash]
-        topic.identify(idHash: idHash, id: Self.text(idBytes), payloadHash: payloadHash, partition: partition, offset: offset, keyHome: keyHome,
+        topic.identify(idHash: idHash, id: Self.idText(idBytes), payloadHash: payloadHash, partition: partition, offset: offset, keyHome: keyHome,
                        producerHome: producerHome)
         if let expected = topic.expected {
             if let position = expected.position(ofID: idHash) {
                 expected.seen[position] = true
                 if expected.payloadHashes[position] != payloadHash {
-                    let id = Self.text(idBytes)
+                    let id = Self.idText(idBytes)
                     partition.add(.altered, Finding(partition: partition.number, offset: offset, id: id,
                                                     message: "the payload of \(id) is not the one the run sent (regenerated from the seed)"))
                 }
             } else {
-                let id = Self.text(idBytes)
+                let id = Self.idText(idBytes)
                 partition.add(.unexpected, Finding(partition: partition.number, offset: offset, id: id,
                                                    message: "\(id) is not among the records the run sent"))
             }
@@ -1071,6 +1071,12 @@ public final class Audit: @unchecked Sendable {
 
     /// Bytes from the data as text for a message (invalid UTF-8 replaced).
     static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    /// A JSON string's contents (an ID, a key field) as the text it stands for: `txn_\u0030...` is `txn_0...`, as the
+    /// validator's findings name it.
+    static func idText(_ json: UnsafeBufferPointer<UInt8>) -> String {
+        json.contains(UInt8(ascii: "\\")) ? unescaped(json) { text($0) } : text(json)
+    }
 }
 
 

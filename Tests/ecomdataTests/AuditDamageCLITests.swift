@@ -392,6 +392,9 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     #expect(status == 1, "\(output)")
     #expect(auditViolations(report) == ["count": 0, "missing": 0, "parse": 0, "altered": 1, "duplicate": 0, "partitioning": 0,
                                         "key_matches_payload": 0, "unexpected": 0, "order_per_key": 0], "\(output)")
+    // The finding names the ID as the text it stands for, as the validator's findings do, not with its escapes.
+    let altered = try #require(checks(report, "audit.altered").first?["examples"]?.arrayValue?.first)
+    #expect(altered["id"]?.stringValue == run.id(1, 2), "\(altered)")
 }
 
 /// A record another writer re-serialised (spaces or tabs around a colon, a member name written with escapes) is the
