@@ -21,18 +21,32 @@ enum Equivalence {
         return needed.isFinite && needed < 9e18 ? Int(needed) : Int.max
     }
 
-    /// z of the two-sided 99.9 % interval that decides a sample below the minimum: a clean sample's lies wholly outside
-    /// the margin about once in a thousand times per category, even before the margin is added.
-    static let decisiveZ = 3.2905
+    /// The chance below which a sample under the minimum fails: one in a thousand per check, shared among a split's
+    /// categories (Bonferroni), so that a clean sample fails so about once in a thousand runs.
+    static let decisiveAlpha = 0.001
 
-    /// Why a sample below the minimum already fails: its 99.9 % interval (of `count` in `total`) lies wholly outside
-    /// `expected` +- `tolerance`; nil when it does not.
-    static func decisivelyOutside(_ name: String?, count: Int, total: Int, expected: Double, tolerance: Double) -> String? {
-        guard total > 0 else { return nil }
-        let interval = Statistics.wilson(count, total, z: decisiveZ)
-        guard interval.low > expected + tolerance || interval.high < expected - tolerance else { return nil }
+    /// Why a sample below the minimum already fails: `count` in `total` is further outside `expected` +- `tolerance` than
+    /// chance allows, by an exact binomial test at the margin's nearer edge (at `decisiveAlpha` / `tests`); nil when it
+    /// is not. Exact, since the few records this decides on are where normal approximations (Wilson's too) go wrong:
+    /// 1 in 20 is not far from a rate of 0.1 %.
+    static func decisivelyOutside(_ name: String?, count: Int, total: Int, expected: Double, tolerance: Double, tests: Int = 1) -> String? {
+        guard total > 0, count >= 0, count <= total else { return nil }
         let observed = Double(count) / Double(total)
-        return "\(name.map { "\($0) " } ?? "")\(percent(observed)), its 99.9 % interval [\(percent(interval.low))-\(percent(interval.high))] wholly outside \(percent(expected)) +- \(percent(tolerance))"
+        let alpha = decisiveAlpha / Double(max(1, tests))
+        let edge: Double, chance: Double
+        if observed > expected + tolerance, expected + tolerance < 1 {
+            edge = max(0, expected + tolerance)
+            chance = Statistics.binomialTail(atLeast: count, of: total, probability: edge)
+        } else if observed < expected - tolerance, expected - tolerance > 0 {
+            edge = min(1, expected - tolerance)
+            chance = Statistics.binomialTail(atMost: count, of: total, probability: edge)
+        } else {
+            return nil
+        }
+        guard chance < alpha else { return nil }
+        let odds = tests > 1 ? "\(decisiveAlpha) shared by \(tests) categories" : "\(decisiveAlpha)"
+        return "\(name.map { "\($0) " } ?? "")\(percent(observed)) (\(count) of \(total)): as far from \(percent(expected)) +- \(percent(tolerance)) "
+            + "has a chance of \(String(format: "%.2g", chance)) even at its edge \(percent(edge)), below \(odds) (exact binomial test)"
     }
 
     static func status(observed: Double, interval: (low: Double, high: Double), expected: Double, tolerance: Double) -> CheckStatus {
@@ -53,16 +67,17 @@ enum Equivalence {
         let minimum = gate.minimumSample ?? minimumSample(shares: expected, tolerance: gate.tolerance ?? splitTolerance)
         var result = CheckResult(id: id, family: .distribution, recordType: type, title: title, status: .pass, reason: nil,
                                  gating: gate.gating ?? true, checked: total, violations: 0, maxViolations: 0, statistic: nil, examples: [])
-        guard effective >= minimum else {
-            let few = effective < total
+        guard effective >= minimum, total > 0 else {
+            let few = total == 0 ? "no records to judge the split on" : effective < total
                 ? "\(total) counted, as good as \(effective) independent ones\(clusterNote), fewer than the \(minimum) needed to judge the split within its tolerance"
                 : "\(total) counted, fewer than the \(minimum) needed to judge the split within its tolerance"
             // Too few to pass, perhaps enough to fail: a category whose interval is wholly outside its margin.
             let outside = names.indices.compactMap { index -> String? in
                 let categoryGate = gates.gate(for: id, category: names[index])
                 let count = Int((Double(counts[index]) / max(1, designEffect)).rounded())
-                return decisivelyOutside(names[index], count: count, total: effective, expected: categoryGate.expected ?? expected[index],
-                                         tolerance: categoryGate.tolerance ?? gate.tolerance ?? splitTolerance)
+                return decisivelyOutside(names[index], count: min(count, effective), total: effective,
+                                         expected: categoryGate.expected ?? expected[index],
+                                         tolerance: categoryGate.tolerance ?? gate.tolerance ?? splitTolerance, tests: names.count)
             }
             result.status = outside.isEmpty ? .inconclusive : .fail
             result.reason = outside.isEmpty ? few : "\(outside.joined(separator: "; ")) (\(few), but not to fail it)"

@@ -6,6 +6,40 @@ public enum Statistics {
     public static let z95 = 1.959963984540054
 
     /// Wilson score interval of `successes` out of `trials` (95 % by default).
+    /// P(X >= `k`) for X binomial with `n` trials of `probability` p (exact: summed term by term in logs from k up,
+    /// while the terms still count).
+    public static func binomialTail(atLeast k: Int, of n: Int, probability p: Double) -> Double {
+        guard k > 0 else { return 1 }
+        guard k <= n, p > 0 else { return 0 }
+        guard p < 1 else { return 1 }
+        return tailSum(from: k, to: n, step: 1, n: n, p: p)
+    }
+
+    /// P(X <= `k`) for X binomial with `n` trials of `probability` p.
+    public static func binomialTail(atMost k: Int, of n: Int, probability p: Double) -> Double {
+        guard k < n else { return 1 }
+        guard k >= 0, p < 1 else { return 0 }
+        guard p > 0 else { return 1 }
+        return tailSum(from: k, to: 0, step: -1, n: n, p: p)
+    }
+
+    /// The binomial terms from `from` toward `to`, going away from the mode (so each is smaller than the one before).
+    private static func tailSum(from: Int, to: Int, step: Int, n: Int, p: Double) -> Double {
+        let logP = log(p), logQ = log1p(-p), logN: Double = lgamma(Double(n + 1))
+        func term(_ i: Int) -> Double {
+            let choose: Double = logN - lgamma(Double(i + 1)) - lgamma(Double(n - i + 1))
+            return exp(choose + Double(i) * logP + Double(n - i) * logQ)
+        }
+        var sum = 0.0, i = from
+        while true {
+            let value = term(i)
+            sum += value
+            if i == to || (value < sum * 1e-17 && (Double(i) - Double(n) * p) * Double(step) > 0) { break }
+            i += step
+        }
+        return min(1, sum)
+    }
+
     public static func wilson(_ successes: Int, _ trials: Int, z: Double = z95) -> (low: Double, high: Double) {
         guard trials > 0 else { return (0, 1) }
         let n = Double(trials), p = Double(successes) / n
