@@ -636,6 +636,11 @@ public final class Validator {
             results[0].status = .fail
             results[0].reason = "no records in \(sources.count) input(s)\(blank > 0 ? " (\(blank) blank lines)" : ""): nothing was validated; check that the export wrote its data"
             results[0].gating = gates.gate(for: parse.id).gating ?? true
+        } else if sources.allSatisfy({ $0.records == $0.unparseable }) {
+            // Nor is nothing readable, whatever number of unparseable lines a gate allows.
+            results[0].status = .fail
+            results[0].reason = "none of the \(records) \(sources.allSatisfy(\.keyed) ? "payloads" : "lines") read is a JSON object: nothing was validated"
+            results[0].gating = gates.gate(for: parse.id).gating ?? true
         }
         let all = checkers
         // Topic partitions hold many keys' records interleaved: their order is the audit's, per key.

@@ -523,3 +523,18 @@ func randomDamageGivesTheSameReportHoweverItIsRead(seed: Int) throws {
     #expect(parse.examples.map(\.location.line) == [4, 6, 8, 9])
     #expect(parse.examples.map(\.id) == [field("transaction_id", of: cleanTransactions[3]), field("transaction_id", of: cleanTransactions[5]), nil, nil])
 }
+
+/// A file of nothing but unparseable lines validated nothing: schema.parse fails even when a gate allows that many
+/// unparseable lines, as it does for an empty file (a green report must mean records were checked).
+@Test func aFileWithNoReadableRecordIsNotAPass() throws {
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
+    let lenient = Gates(["schema.parse": Gate(maxViolations: 10)])
+    let report = try validateLines(["garbage", "more garbage", "{\"transaction_id\": "], name: "transactions.ndjson", generator: generator,
+                                   gates: lenient)
+    let parse = try #require(report.check("schema.parse"))
+    #expect(parse.status == .fail && parse.reason?.contains("nothing was validated") == true, "\(parse.reason ?? "")")
+    #expect(report.verdict == .fail)
+    // One readable record among them is a run that checked something: the gate decides then.
+    let one = try validateLines(["garbage", cleanTransactions[0]], name: "transactions.ndjson", generator: generator, gates: lenient)
+    #expect(one.check("schema.parse")?.status == .pass, "\(one.check("schema.parse")?.reason ?? "")")
+}

@@ -38,14 +38,14 @@ func generatedLines(_ type: RecordType, count: Int, generator: ECommerceDataGene
 
 /// `lines` written to a file named `name` and validated against `generator`'s seed and configuration, on `threads`
 /// threads in chunks of `chunkBytes`.
-func validateLines(_ lines: [String], name: String, generator: ECommerceDataGenerator, threads: Int = 1, chunkBytes: Int = 4 << 20)
-    throws -> ValidationReport {
+func validateLines(_ lines: [String], name: String, generator: ECommerceDataGenerator, threads: Int = 1, chunkBytes: Int = 4 << 20,
+                   gates: Gates = Gates([:])) throws -> ValidationReport {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-lines-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let path = directory.appendingPathComponent(name).path
     try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
-    let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true))
+    let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true, gates: gates))
     try FileInput.validate(path, with: validator, threads: threads, chunkBytes: chunkBytes)
     return validator.finish()
 }
