@@ -272,8 +272,13 @@ private struct Builder {
         let id = "\(type).count"
         let tolerance = settings.tolerance(for: id, kind: .count)
         guard let a, let b else {
-            add(id, type, .count, "records of \(type)", .inconclusive, tolerance.gating, "only one report has \(type)",
-                "relative_difference", 0, tolerance.floor, a.map(Double.init), b.map(Double.init))
+            // A record type one report does not have at all: all of its records are gone (or new), the largest drift a
+            // count can show, not a comparison that could not be made.
+            let (base, current) = (a ?? 0, b ?? 0)
+            add(id, type, .count, "records of \(type)", .drift, tolerance.gating,
+                a == nil ? "\(current) records of \(type) here, none in the base report (it has no \(type))"
+                    : "no \(type) here, against \(base) records in the base report",
+                "relative_difference", 1, tolerance.floor, Double(base), Double(current))
             return
         }
         let relative = Double(abs(b - a)) / Double(max(max(a, b), 1))

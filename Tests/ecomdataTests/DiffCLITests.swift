@@ -221,3 +221,19 @@ private func diff(_ arguments: [String]) throws -> (result: CLI.Result, document
     let summary = try String(contentsOfFile: markdown, encoding: .utf8)
     #expect(!summary.contains("<script"), "unescaped markup in the Markdown view: \(summary)")
 }
+
+/// A record type one report has and the other has not at all is gone (or new) in full: its count drifts, exit 1,
+/// rather than an inconclusive comparison that lets the diff pass.
+@Test func aRecordTypeGoneFromTheCurrentReportDrifts() throws {
+    let reports = try inputs()
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let events = dir.appendingPathComponent("user_events.ndjson").path, json = dir.appendingPathComponent("events.json").path
+    #expect(try CLI.run(["generate", "--type", "user_events", "--count", "2000", "--seed", "7", "--out", events]).status == 0)
+    _ = try CLI.run(["validate", events, "--seed", "7", "--json", json])
+    let (result, document) = try diff([reports.clean7, json])
+    #expect(result.status == 1, "\(result.text)\(result.stderr)")
+    let gone = try comparison(document, "transactions.count")
+    #expect(gone["status"]?.stringValue == "drift" && gone["reason"]?.stringValue?.contains("no transactions here") == true, "\(gone)")
+    #expect(try comparison(document, "user_events.count")["status"]?.stringValue == "drift")
+}
