@@ -645,14 +645,22 @@ final class TransactionChecker: TypeChecker {
                                  status: .inconclusive, reason: nil, gating: gate.gating ?? true, checked: 0, violations: 0,
                                  maxViolations: 0, statistic: nil, examples: [])
         let localDays = days(localDayCounts, otherLocalDays)
-        let days = localDays.keys.sorted()
-        guard days.count > 2 else {
-            result.reason = "fewer than three local days in the data"
+        guard firstTime <= lastTime else {
+            result.reason = "no legitimate transactions inside the window"
             return result
         }
-        let events = context.settings.generator.config.seasonalEvents.values
+        // Only local days the data covers whole in every time zone of the configured regions: a day cut short in some
+        // zones (the Americas' last evening when the window ends at midnight UTC, Asia's first morning when it starts
+        // there) would count as a whole day with part of its traffic.
+        let config = context.settings.generator.config
+        let offsets = context.catalog.cities.indices.filter { config.activeRegions.contains(context.catalog.cities[$0].region) }
+            .map { context.local(firstTime, city: $0) - firstTime }
+        let (east, west) = (offsets.max() ?? 0, offsets.min() ?? 0)
+        let day = Timestamp.millisecondsPerDay
+        let days = localDays.keys.sorted().filter { $0 * day - east >= firstTime && ($0 + 1) * day - west <= lastTime + 1 }
+        let events = config.seasonalEvents.values
         var weekend = (days: 0, count: 0), weekday = (days: 0, count: 0)
-        for day in days.dropFirst().dropLast() {
+        for day in days {
             let date = CivilDate(daysSinceEpoch: day)
             if events.contains(where: { event in
                 let start = event.date.daysSinceEpoch
@@ -662,7 +670,7 @@ final class TransactionChecker: TypeChecker {
         }
         result.checked = weekend.count + weekday.count
         guard weekend.days > 0, weekday.days > 0, weekend.count >= 1_000, weekday.count >= 1_000 else {
-            result.reason = "too few whole local days (or records) on weekends and weekdays outside seasonal events"
+            result.reason = "too few local days whole in every time zone (or records on them) on weekends and weekdays outside seasonal events"
             return result
         }
         let ratio = (Double(weekend.count) / Double(weekend.days)) / (Double(weekday.count) / Double(weekday.days))
