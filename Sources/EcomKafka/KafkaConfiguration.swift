@@ -46,10 +46,12 @@ public struct KafkaConfiguration: Sendable {
         return result
     }
 
-    /// Property names whose values are never printed.
+    /// Property names whose values are never printed: passwords, secrets, tokens and keys, and SASL mechanisms' whole
+    /// configuration strings (`sasl.jaas.config`, `sasl.oauthbearer.config`: where a Java client keeps its credentials).
     static func isSecret(_ key: String) -> Bool {
         let lowered = key.lowercased()
         return lowered.contains("password") || lowered.contains("secret") || lowered.hasSuffix(".key") || lowered.contains("token")
+            || (lowered.hasPrefix("sasl.") && lowered.hasSuffix(".config")) || lowered.contains("key.pem") || lowered.contains("keystore")
     }
 
     /// A new `rd_kafka_conf_t` with `defaults` first, then the brokers and the user's properties.

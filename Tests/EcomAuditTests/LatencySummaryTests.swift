@@ -35,10 +35,13 @@ import Testing
 
 @Test func secretsGivenWithXAreRedactedFromACommandLine() {
     let arguments = ["ecomdata", "audit", "-X", "sasl.password=hunter2", "-Xssl.key.password=k3y", "-X", "client.id=me",
-                     "--brokers", "b:9092", "-X", "sasl.oauthbearer.token=t0k"]
+                     "--brokers", "b:9092", "-X", "sasl.oauthbearer.token=t0k",
+                     "-X", "sasl.jaas.config=PlainLoginModule required username=u password=p4ss;", "-X", "sasl.oauthbearer.config=clientSecret=s3c",
+                     "-X", "ssl.key.pem=-----BEGIN PRIVATE KEY-----"]
     let redacted = KafkaConfiguration.redactingSecrets(arguments)
     #expect(redacted == ["ecomdata", "audit", "-X", "sasl.password=***", "-Xssl.key.password=***", "-X", "client.id=me",
-                         "--brokers", "b:9092", "-X", "sasl.oauthbearer.token=***"])
+                         "--brokers", "b:9092", "-X", "sasl.oauthbearer.token=***", "-X", "sasl.jaas.config=***",
+                         "-X", "sasl.oauthbearer.config=***", "-X", "ssl.key.pem=***"])
 }
 
 /// The order check compares timestamps as YYYYMMDDhhmmssSSS: one without milliseconds or with microseconds orders by
