@@ -963,11 +963,16 @@ public final class Audit: @unchecked Sendable {
         }
         guard let idBytes, !otherType else {
             // Not a record of this topic's type (a user event on transactions, an alert that names its transaction, ...):
-            // the run sent no such record, whatever ID field it carries.
+            // a seeded run sent no such record, whatever ID field it carries.
             if topic.expected != nil {
                 let what = otherType ? "a record of another type (see schema.record_type)" : "no string \(topic.idField ?? "ID")"
                 partition.add(.unexpected, Finding(partition: partition.number, offset: offset, id: nil,
                                                    message: "\(what): not a record the run sent to \(topic.name)"))
+            } else {
+                // A produce or replay manifest counts and digests every record delivered, as it is (its ID digest by the
+                // ID field's value when it has one): this one is one of them, read, not a record missing. The validator's
+                // schema.record_type or schema.required names what it is.
+                partition.count(id: idBytes != nil ? record.facts.idHash : 0, payload: payloadHash, 1)
             }
             return
         }

@@ -249,7 +249,7 @@ extension Audit {
                         // Records enough were read, but fewer distinct IDs: records were lost and others came twice or
                         // have no ID, or the run itself sent some IDs twice; the count alone cannot tell which.
                         let why = partition.records >= count
-                            ? "\(count) records were delivered to \(topic.name)/\(partition.number) and \(partition.records) read, but only \(partition.distinct) distinct IDs: \(count - partition.distinct) delivered records are missing, unless some records read have no ID (see audit.parse) or the run itself sent IDs more than once (see audit.duplicate)"
+                            ? "\(count) records were delivered to \(topic.name)/\(partition.number) and \(partition.records) read, but only \(partition.distinct) distinct IDs: \(count - partition.distinct) delivered records are missing, unless some records read are unparseable with no ID to find (see audit.parse) or the run itself sent IDs more than once (see audit.duplicate)"
                             : "\(count - partition.distinct) of the \(count) records delivered to \(topic.name)/\(partition.number) were not read there"
                                 // A record read without a key cannot be counted on its key's partition: it may be one of them.
                                 + (topic.keylessRecords > 0

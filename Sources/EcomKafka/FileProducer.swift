@@ -109,6 +109,8 @@ private struct LineSender {
     mutating func sendLine(_ line: UnsafeBufferPointer<UInt8>, copy: Bool) throws {
         lineNumber += 1
         var trimmed = line
+        // A UTF-8 byte order mark at the start of the file is skipped, as validate skips it.
+        if lineNumber == 1, trimmed.starts(with: [0xEF, 0xBB, 0xBF]) { trimmed = UnsafeBufferPointer(rebasing: trimmed.dropFirst(3)) }
         while let last = trimmed.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: " ") {
             trimmed = UnsafeBufferPointer(rebasing: trimmed.dropLast())
         }

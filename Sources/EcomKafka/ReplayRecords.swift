@@ -122,7 +122,8 @@ public struct ReplayRecords {
         sources.append(path)
         let bytes = buffer.bytes
         guard let base = bytes.baseAddress else { return }
-        var start = 0
+        // A UTF-8 byte order mark at the start of the file is skipped, as validate skips it.
+        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var line = 0
         while start < bytes.count {
             let found = memchr(base + start, 0x0A, bytes.count - start)
