@@ -63,9 +63,13 @@ public enum FileInput {
         var seen = Set<String>()
         for path in paths {
             for file in try Self.files(at: path) {
+                // A regular file is known by its device and inode (hard links too); anything else by its resolved path.
+                var info = stat()
                 var resolved = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-                let key = file == "-" ? "-" : realpath(file, &resolved) != nil
-                    ? String(decoding: resolved.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : file
+                let key = file == "-" ? "-"
+                    : stat(file, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? "inode \(info.st_dev) \(info.st_ino)"
+                    : realpath(file, &resolved) != nil ? String(decoding: resolved.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                    : file
                 if seen.insert(key).inserted { found.append(file) } else { repeated.append(file) }
             }
         }

@@ -347,3 +347,20 @@ func validateNamesInputItMayNotRead() throws {
     let ratio = try #require(report["checks"]?.arrayValue?.first { $0["id"]?.stringValue == "distribution.weekend_ratio" })
     #expect(ratio["status"]?.stringValue == "inconclusive", "\(ratio)")
 }
+
+/// A file reached through a hard link is the same file: read once. A pipe named by a path that names no type
+/// (`/dev/stdin`, `<(...)`) is read once, whole: the look at its first line for user events took its first bytes.
+@Test func aHardLinkIsOneFileAndAPipeIsReadWhole() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = try CLI.run(["generate", "--type", "transactions", "--count", "300", "--seed", "42", "--out", "-"]).stdout
+    let file = dir.appendingPathComponent("transactions.ndjson").path, link = dir.appendingPathComponent("hl-transactions.ndjson").path
+    #expect(FileManager.default.createFile(atPath: file, contents: data))
+    try FileManager.default.linkItem(atPath: file, toPath: link)
+    let linked = try CLI.run(["validate", file, link, "--seed", "42", "--json", dir.appendingPathComponent("l.json").path])
+    #expect(linked.status == 0 && linked.stderr.contains("named more than once"), "\(linked.text)\(linked.stderr)")
+    #expect(try JSONValue.parse(String(contentsOfFile: dir.appendingPathComponent("l.json").path, encoding: .utf8))["summary"]?["records"]?.intValue == 300)
+    let piped = try CLI.run(["validate", "/dev/stdin", "--seed", "42", "--json", dir.appendingPathComponent("p.json").path], stdin: data)
+    #expect(piped.status == 0, "\(piped.text)")
+    #expect(try JSONValue.parse(String(contentsOfFile: dir.appendingPathComponent("p.json").path, encoding: .utf8))["summary"]?["records"]?.intValue == 300)
+}

@@ -69,7 +69,11 @@ struct ValidateCommand: ParsableCommand {
     }
 
     /// Whether the first line of `path` (its first 64 KB) names an `event_id`: a file of user events, or one that mixes them in.
+    /// Only a regular file is looked into: a pipe or FIFO (`/dev/stdin`, `<(...)`, a named pipe) can be read once, and
+    /// the look would take its first bytes from the validation, or wait for a writer that has gone. Those count as may.
     static func firstLineHasEventID(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return true }
         guard let handle = FileHandle(forReadingAtPath: path) else { return true }
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: 64 << 10)) ?? Data()
