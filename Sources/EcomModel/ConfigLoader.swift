@@ -52,6 +52,17 @@ public enum ConfigLoader {
             semantic[index].line = reader.line(of: semantic[index].path)
         }
         problems += semantic
+        // A problem with a value a --set gave is the flag's, not a line of the file (the value was read as a document of
+        // its own, at its line 1).
+        let overridden = overrides.compactMap { override -> (path: String, text: String)? in
+            guard let equals = override.firstIndex(of: "="), equals != override.startIndex else { return nil }
+            return (String(override[..<equals]), override)
+        }
+        for index in problems.indices {
+            guard let flag = overridden.last(where: { problems[index].path == $0.path || problems[index].path.hasPrefix($0.path + ".") }) else { continue }
+            problems[index].line = nil
+            problems[index].path = "--set \(flag.text)" + (problems[index].path == flag.path ? "" : " (\(problems[index].path))")
+        }
         if !problems.isEmpty {
             throw ConfigError(file: file, problems: problems.sorted { ($0.line ?? 0, $0.path) < ($1.line ?? 0, $1.path) })
         }

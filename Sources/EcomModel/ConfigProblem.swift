@@ -36,6 +36,8 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         let source = file ?? "configuration"
         let lines = problems.map { problem -> String in
+            // A flag's value is named by the flag, not by the file.
+            if problem.path.hasPrefix("--set ") { return "\(problem.path): \(problem.message)" }
             if let line = problem.line { return "\(source):\(line): \(problem.path.isEmpty ? "" : problem.path + ": ")\(problem.message)" }
             return "\(source): \(problem.path.isEmpty ? "" : problem.path + ": ")\(problem.message)"
         }

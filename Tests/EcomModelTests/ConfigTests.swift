@@ -48,6 +48,19 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
     #expect(config.seasonalEvents["Christmas"] != nil, "events not named in the file keep their defaults")
 }
 
+/// A bad value given with --set is named by the flag, not by a line of the file (the value is read as a document of
+/// its own, whose line 1 is no line of the file); the file's own problems keep their lines.
+@Test func aBadOverrideIsNamedByItsFlag() throws {
+    let path = fixtures.appendingPathComponent("configs/black-friday-focus.yaml").path
+    #expect {
+        try ConfigLoader.load(path: path, overrides: ["fraud_rate=abc", "nope=1"])
+    } throws: { error in
+        let text = (error as? ConfigError)?.description ?? ""
+        return text.contains("\n--set fraud_rate=abc: expected a number") && text.contains("\n--set nope=1: unknown key")
+            && !text.contains("\(path):1:")
+    }
+}
+
 @Test func printedConfigLoadsBackToTheSame() throws {
     var config = DataGenerationConfig()
     config.fraudRate = 0.004
