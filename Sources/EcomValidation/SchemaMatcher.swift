@@ -260,7 +260,12 @@ final class SchemaMatcher: @unchecked Sendable {
             }
         }
         switch finding.problem {
-        case .missing: return "missing \(path)"
+        case .missing:
+            // The other required fields the same object lacks, so that a record missing many says so (its finding is one).
+            let others = missingSiblings(of: Int(finding.node), in: token, tokens)
+            guard !others.isEmpty else { return "missing \(path)" }
+            let shown = others.prefix(5).joined(separator: ", ")
+            return "missing \(path) and \(others.count) more: \(shown)\(others.count > 5 ? ", ..." : "")"
         case .null: return "\(path) is null"
         case .notString: return "\(path) is not a string"
         case .notInteger:
@@ -281,6 +286,27 @@ final class SchemaMatcher: @unchecked Sendable {
         case .unknownField: return "unknown field \(path.isEmpty || path == "(record)" ? "" : path + ".")\(tokens.key(token).text)"
         case .duplicateField:
             return "field \(path.isEmpty || path == "(record)" ? "" : path + ".")\(tokens.key(token).text) appears more than once (this check and jansson read the last value, other readers the first)"
+        }
+    }
+
+    /// The paths of the required fields other than `field` that the object at `object` (whose member `field` is missing)
+    /// lacks too, in schema order. For messages only: it looks the parent node up among all nodes.
+    private func missingSiblings(of field: Int, in object: Int, _ tokens: Tokens) -> [String] {
+        guard tokens.kind(object) == .object,
+              let parent = (0..<paths.count).first(where: { node in
+                  nodes[node].kind == .object && (0..<Int(nodes[node].childCount)).contains { children[Int(nodes[node].firstChild) + $0] == Int32(field) }
+              }) else { return [] }
+        var present = Set<String>()
+        var member = tokens.firstChild(object)
+        let stop = tokens.childrenEnd(object)
+        while member < stop {
+            present.insert(tokens.key(member).text)
+            member = tokens.next(member, inObject: true)
+        }
+        return (0..<Int(nodes[parent].childCount)).compactMap { offset -> String? in
+            let child = Int(children[Int(nodes[parent].firstChild) + offset])
+            guard child != field, nodes[child].required, !present.contains(nodes[child].name.text) else { return nil }
+            return String(paths[child].dropFirst())
         }
     }
 

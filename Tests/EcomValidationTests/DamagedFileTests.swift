@@ -202,6 +202,11 @@ private let damages: [Damage] = [
         lines[3] = lines[3].replacing(/,"browser":"[^"]*"/, with: "", maxReplacements: 1).replacingOccurrences(of: "\"currency\":\"USD\",", with: "")
         return ndjson(lines)
     }, findings: ["schema.required": [4]], records: 300, message: ("schema.required", "missing currency")),
+    Damage(name: "a record missing two fields of its own", bytes: {
+        var lines = cleanTransactions
+        lines[3] = lines[3].replacing(/,"payment_method":"[^"]*"/, with: "", maxReplacements: 1).replacingOccurrences(of: "\"currency\":\"USD\",", with: "")
+        return ndjson(lines)
+    }, findings: ["schema.required": [4]], records: 300, message: ("schema.required", "missing currency and 1 more: payment_method")),
     Damage(name: "transactions in a user-events file", file: "user_events.ndjson", bytes: {
         ndjson(Array(cleanEvents[..<5]) + Array(cleanTransactions[..<2]) + Array(cleanEvents[5...]))
     }, findings: ["schema.record_type": [6, 7]], records: 12, message: ("schema.record_type", "a transactions record")),
