@@ -72,10 +72,23 @@ public struct Gates: Sendable, Equatable {
     /// value is a share, a rate or an AUC.
     private static func ratioAboveOne(_ name: String) -> Bool { name == "weekend_ratio" || name == "distribution.weekend_ratio" }
 
-    /// What is wrong with an expected value for gate `name`, if anything.
+    /// The splits whose categories take an `expected` share each (`regions.Europe`), and the checks that take one value.
+    private static let splits: Set<String> = ["regions", "user_types", "devices", "payment_methods", "fraud_types", "local_hours", "event_devices"]
+    private static let oneValue: Set<String> = ["fraud_rate", "weekend_ratio", "fraud_score"]
+
+    /// What is wrong with an expected value for gate `name`, if anything: its range, or a name it means nothing for.
     static func expectedProblem(_ value: Double, name: String) -> String? {
         guard value.isFinite, value >= 0 else { return "expected must be a finite number, 0 or more, got \(value)" }
         if value > 1 && !ratioAboveOne(name) { return "expected is a share, rate or AUC, between 0 and 1, got \(value)" }
+        var short = Substring(name)
+        for family in ["distribution.", "business."] where short.hasPrefix(family) { short = short.dropFirst(family.count) }
+        if splits.contains(String(short)) {
+            return "a split's expected shares are set per category, e.g. \(name).<category>: {expected: \(value)} (one value for the whole split would be every category's share)"
+        }
+        let split = short.split(separator: ".", maxSplits: 1).first.map(String.init) ?? ""
+        guard (splits.contains(split) && short.count > split.count) || oneValue.contains(String(short)) else {
+            return "expected sets a split category's share (regions.Europe), fraud_rate, weekend_ratio or fraud_score's AUC; for \(name) it means nothing (a check of records is gated by max_violations)"
+        }
         return nil
     }
 

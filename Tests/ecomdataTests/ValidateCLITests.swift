@@ -99,7 +99,7 @@ func schemaProblems(_ reportPath: String) throws -> String {
     #expect(gated.text.contains("distribution.regions"))
     // A gates file that makes the regional split non-gating: exit 0 again, the failure shown as not gating.
     let gates = dir.appendingPathComponent("gates.yaml")
-    try "regions: {expected: 0.3, tolerance: 0.01, gating: false}\nregions.Europe: {expected: 0.40}\n".write(to: gates, atomically: true, encoding: .utf8)
+    try "regions: {tolerance: 0.01, gating: false}\nregions.Europe: {expected: 0.40}\n".write(to: gates, atomically: true, encoding: .utf8)
     let lenient = try CLI.run(["validate", file, "--seed", "5", "--gates", gates.path])
     #expect(lenient.status == 0, "\(lenient.text)")
     #expect(lenient.text.contains("not gating"))
@@ -131,6 +131,13 @@ func schemaProblems(_ reportPath: String) throws -> String {
         let wrong = try CLI.run(["validate", fixture, "--seed", "42", "--expect", "fraud_rate=\(value)"])
         #expect(wrong.status == 2 && wrong.stderr.contains("fraud_rate="), "\(value): \(wrong.status) \(wrong.stderr)")
     }
+    // An expected value where it means nothing: a whole split (every category would get it) or a check of records.
+    try "regions: {expected: 0.3}\nreferential.user_id: {expected: 0.5}\nregions.Europe: {expected: 0.3}\n".write(to: gates, atomically: true, encoding: .utf8)
+    let meaningless = try CLI.run(["validate", fixture, "--gates", gates.path])
+    #expect(meaningless.status == 2 && meaningless.stderr.contains("gates.yaml:1: regions.expected: a split's expected shares are set per category")
+            && meaningless.stderr.contains("gates.yaml:2: referential.user_id.expected:") && !meaningless.stderr.contains("gates.yaml:3"),
+            "\(meaningless.stderr)")
+    #expect(try CLI.run(["validate", fixture, "--expect", "distribution.devices=0.5"]).status == 2)
     try "referential.user_id: {max_violations: -1}\n".write(to: gates, atomically: true, encoding: .utf8)
     let negative = try CLI.run(["validate", fixture, "--gates", gates.path])
     #expect(negative.status == 2 && negative.stderr.contains("0 or more"), "\(negative.stderr)")
