@@ -60,16 +60,16 @@ final class OwnedFacts {
     static let hasEventID: UInt8 = 1, hasSession: UInt8 = 2, untimed: UInt8 = 4
 
     /// Sets how the locations of input `source` look before its first record (a topic partition's, known when added).
-    func noteTemplate(_ source: Int, _ template: LocationTemplate) {
+    /// (Made only when the input has none yet: a record's location is not turned into one per record.)
+    func noteTemplate(_ source: Int, _ template: @autoclosure () -> LocationTemplate) {
         while templates.count <= source { templates.append(nil) }
-        if templates[source] == nil { templates[source] = template }
+        if templates[source] == nil { templates[source] = template() }
     }
 
     /// The position of `location` in input `source`, and whether it has to be written in full (its input's
     /// template is another: a caller that mixes locations in one input).
     private func position(of location: RecordLocation, source: Int) -> (Int, explicit: Bool) {
-        while templates.count <= source { templates.append(nil) }
-        if templates[source] == nil { templates[source] = LocationTemplate(location) }
+        noteTemplate(source, LocationTemplate(location))
         return (location.line, !templates[source]!.matches(location))
     }
 

@@ -294,16 +294,21 @@ public final class Validator {
         // reorders keys): it is another type's record only when it has no ID field of the input's type and more of the
         // other type's field names than of its own (a whole transaction written to user-events).
         if tokens.member(0, type.idField.utf8) != nil { return nil }
-        var own = 0, others = 0
-        var child = member
+        let shared = sharedNames(tokens)
+        return shared[other.ordinal] > shared[type.ordinal] ? other : nil
+    }
+
+    /// Per record type (by ordinal), how many of the root object's member names are among its top-level fields.
+    private func sharedNames(_ tokens: Tokens) -> [Int] {
+        var shared = Array(repeating: 0, count: RecordType.allCases.count)
+        guard var child = tokens.firstMember else { return shared }
         let stop = tokens.childrenEnd(0)
         while child < stop {
             let key = tokens.key(child)
-            if topLevelNames[type.ordinal].contains(where: { key.elementsEqual($0) }) { own += 1 }
-            if topLevelNames[other.ordinal].contains(where: { key.elementsEqual($0) }) { others += 1 }
+            for type in RecordType.allCases where topLevelNames[type.ordinal].contains(where: { key.elementsEqual($0) }) { shared[type.ordinal] += 1 }
             child = tokens.next(child, inObject: true)
         }
-        return others > own ? other : nil
+        return shared
     }
 
     /// The record type of a record from its ID field (`transaction_id`, `event_id`, ...).
@@ -326,13 +331,7 @@ public final class Validator {
         if let type = carriedByNone.first { return type }
         // The type whose top-level field names the record shares most (an event that lost its event_id is still an event,
         // with its transaction_id a reference, not a transaction's ID).
-        var shared = Array(repeating: 0, count: RecordType.allCases.count)
-        child = member
-        while child < stop {
-            let key = tokens.key(child)
-            for type in RecordType.allCases where topLevelNames[type.ordinal].contains(where: { key.elementsEqual($0) }) { shared[type.ordinal] += 1 }
-            child = tokens.next(child, inObject: true)
-        }
+        let shared = sharedNames(tokens)
         guard let best = shared.max(), best >= 2, shared.filter({ $0 == best }).count == 1 else { return nil }
         return RecordType.allCases[shared.firstIndex(of: best)!]
     }
