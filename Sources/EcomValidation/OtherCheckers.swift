@@ -83,7 +83,7 @@ final class UserEventChecker: TypeChecker {
     private var unsettledLines: [UInt64: (first: [UInt8], others: [[UInt8]])] = [:]
     var heldFailures: [(line: [UInt8], location: RecordLocation, check: String, message: String)] = []
     /// Purchase events' transactions, resolved at the end against the transactions read.
-    var purchases: [(transaction: UInt64, link: UInt64?, location: RecordLocation, id: String?, text: String)] = []
+    var purchases: [(transaction: UInt64, link: UInt64?, session: (key: UInt64, hash: UInt64)?, location: RecordLocation, id: String?, text: String)] = []
     var devices = SplitCounter(DeviceType.allCases.map(\.rawValue))
     var eventTypes = SplitCounter(RecordSchema.values(of: .userEvents, field: "event_type"))
     static let funnel = ["product_view", "add_to_cart", "checkout", "purchase"]
@@ -155,16 +155,13 @@ final class UserEventChecker: TypeChecker {
             let hash = idHash(transaction)
             // With the event's session and user: the transaction must be the one that session of that user ends.
             let user = tokens.string(slot: slots, userSlot).map(idHash) ?? 0
-            let link = tokens.string(slot: slots, sessionSlot).map { purchaseLink(hash, session: idHash($0), user: user) }
-            purchases.append((hash, link, location, idText(), transaction.text))
+            let session = tokens.string(slot: slots, sessionSlot).map { (key: sessionKey($0, at: location), hash: idHash($0)) }
+            purchases.append((hash, session.map { purchaseLink(hash, session: $0.hash, user: user) }, session, location, idText(), transaction.text))
         }
         guard let session = tokens.string(slot: slots, sessionSlot), let user, let timestamp else { return }
         let device = tokens.string(slot: slots, deviceSlot)
         let deviceIndex = device.flatMap { value in devices.index(of: value) }
-        // On a topic, a session's events are on its key's partition, in that partition's order: one on another
-        // partition (an audit.partitioning finding) is judged with the session's events there, not against the others.
-        var key = idHash(session)
-        if case let .topic(_, partition, _) = location { key ^= UInt64(truncatingIfNeeded: Int64(partition) + 1) &* 0x9E37_79B9_7F4A_7C15 }
+        let key = sessionKey(session, at: location)
         let duration = tokens.integer(slot: slots, durationSlot).map { Int32(clamping: $0) } ?? -1
         // A time outside the window or in the future is temporal.window's or temporal.future's finding: such an event
         // still counts for its session's user and funnel, but is not judged for the session's order (as file order skips it).
@@ -384,6 +381,23 @@ final class UserEventChecker: TypeChecker {
 
     private func userName(_ index: Int32) -> String { context.catalog.userID(Int(index)) }
 
+    /// The key of a session's state: its ID's hash and, on a topic, its partition. A session's events are on its key's
+    /// partition, in that partition's order: one on another partition (an audit.partitioning finding) is judged with the
+    /// session's events there, not against the others.
+    private func sessionKey(_ session: UnsafeBufferPointer<UInt8>, at location: RecordLocation) -> UInt64 {
+        var key = idHash(session)
+        if case let .topic(_, partition, _) = location { key ^= UInt64(truncatingIfNeeded: Int64(partition) + 1) &* 0x9E37_79B9_7F4A_7C15 }
+        return key
+    }
+
+    /// Whether a purchase event's transaction is the one its session ends for the session's user (the user its events
+    /// agree on): a purchase event whose own user is wrong is `referential.session_user`'s finding, not also this check's.
+    private func linksToSessionUser(_ transaction: UInt64, session: (key: UInt64, hash: UInt64)?, links: HashSet64) -> Bool {
+        guard let session, let state = sessions[session.key] else { return false }
+        let user = Array(userName(state.user).utf8).withUnsafeBufferPointer(idHash)
+        return links.contains(purchaseLink(transaction, session: session.hash, user: user))
+    }
+
     /// Sessions whose user was not settled when the input ended: one event passes; of two that disagree, the second
     /// is the finding (in location order, so the examples do not depend on the order of a hash table).
     private func unsettledUsers() -> Tally {
@@ -426,11 +440,15 @@ final class UserEventChecker: TypeChecker {
         if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
             for item in purchases {
                 guard transactions.ids.contains(item.transaction) else {
-                    purchase.fail(at: item.location, id: item.id, "transaction \(item.text) is not among the transactions read")
+                    // A transaction whose line could not be parsed is the parse check's finding: the event is not judged.
+                    if !context.unreadableTransactions.contains(item.transaction) {
+                        purchase.fail(at: item.location, id: item.id, "transaction \(item.text) is not among the transactions read")
+                    }
                     continue
                 }
                 // Whose it is, when the transactions were read keeping their sessions.
-                if let links = transactions.purchaseLinks, let link = item.link, !links.contains(link) {
+                if let links = transactions.purchaseLinks, let link = item.link, !links.contains(link),
+                   !linksToSessionUser(item.transaction, session: item.session, links: links) {
                     purchase.fail(at: item.location, id: item.id, "transaction \(item.text) ends another session, or is another user's: not this purchase event's")
                 } else {
                     purchase.pass()
@@ -676,7 +694,8 @@ final class AlertChecker: TypeChecker {
             risk.record(level.elementsEqual(band.utf8), at: location, id: id?.text, "risk_level \(level.text) for fraud_score \(score), whose band is \(band)")
         }
         var cityPosition: Int?
-        if let country = tokens.string(slot: slots, countrySlot), let city = tokens.string(slot: slots, citySlot) {
+        // A country the schema rejects (`us`) is its finding, not also a city the fixture lacks.
+        if let country = tokens.string(slot: slots, countrySlot), let city = tokens.string(slot: slots, citySlot), matcher.accepts(tokens, slots, countrySlot) {
             cityPosition = context.catalog.lookup.cityPosition(city, country: country)
             place.record(cityPosition != nil, at: location, id: id?.text, "city \(city.text) in \(country.text) is not in the cities fixture")
         }
@@ -725,7 +744,10 @@ final class AlertChecker: TypeChecker {
                 }
                 if alerted[item.transaction] == nil { alerted[item.transaction] = (item.location, item.id) }
                 guard transactions.ids.contains(item.transaction) else {
-                    exists.fail(at: item.location, id: item.id, "transaction \(item.text) is not among the transactions read")
+                    // A transaction whose line could not be parsed is the parse check's finding: the alert is not judged.
+                    if !context.unreadableTransactions.contains(item.transaction) {
+                        exists.fail(at: item.location, id: item.id, "transaction \(item.text) is not among the transactions read")
+                    }
                     continue
                 }
                 guard let actual = transactions.flagged[item.transaction] else {

@@ -6,7 +6,10 @@ import EcomModel
 enum ParseHint {
     /// The ID of a rejected line when it starts as records do, with its ID field and a plain string value
     /// (`{"transaction_id":"txn_000000042",...`): the finding then names the record as the audit's `audit.parse` does.
-    static func leadingID(_ line: UnsafeBufferPointer<UInt8>) -> String? {
+    static func leadingID(_ line: UnsafeBufferPointer<UInt8>) -> String? { leadingRecord(line)?.id }
+
+    /// The type and ID of a rejected line that starts as ``leadingID(_:)`` reads it.
+    static func leadingRecord(_ line: UnsafeBufferPointer<UInt8>) -> (type: RecordType, id: String)? {
         var index = 0
         func skipSpace() { while index < line.count, [0x20, 0x09, 0x0D, 0x0A].contains(line[index]) { index += 1 } }
         func expect(_ byte: UInt8) -> Bool {
@@ -30,9 +33,10 @@ enum ParseHint {
             return nil
         }
         guard expect(UInt8(ascii: "{")), expect(UInt8(ascii: "\"")), let name = plainString(),
-              RecordType.allCases.contains(where: { name.elementsEqual($0.idField.utf8) }),
-              expect(UInt8(ascii: ":")), expect(UInt8(ascii: "\"")), let value = plainString(), !value.isEmpty else { return nil }
-        return String(validating: value, as: UTF8.self)
+              let type = RecordType.allCases.first(where: { name.elementsEqual($0.idField.utf8) }),
+              expect(UInt8(ascii: ":")), expect(UInt8(ascii: "\"")), let value = plainString(), !value.isEmpty,
+              let id = String(validating: value, as: UTF8.self) else { return nil }
+        return (type, id)
     }
 
     /// A sentence to add to the parser's message, or nil when the shape says nothing more. `unterminated` tells

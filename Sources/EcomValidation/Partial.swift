@@ -181,8 +181,9 @@ extension Validator {
     /// version 1 hold other hashes, so they cannot be merged with this build's; 4: the settings say whether the
     /// timestamps were moved; 5: session events carry their duration_seconds; 6: transactions' and purchase events'
     /// links of transaction and session; 7: a fact says whether its record was read off its key's partition; 8: flagged
-    /// transactions and alerts carry their city).
-    public static let partialVersion = 8
+    /// transactions and alerts carry their city; 9: purchase events carry their session's key, and the IDs of
+    /// transactions that could not be parsed are kept).
+    public static let partialVersion = 9
 
     /// A validator whose state can be written as a partial (``partialSection(gatesFile:)``) and merged with
     /// others (``merging(_:settings:sourceOrder:)``): it checks each record as it comes, and keeps what needs the
@@ -206,8 +207,8 @@ extension Validator {
     /// Layout (varints unless said): section version; settings (configuration JSON and digest, seed (8 bytes),
     /// seed known, scenario, window, catalog and whether it was a directory, gates, gates file, now); inputs (name,
     /// type, records, bytes, unparseable, blank and CRLF lines, BOM, size, location kind); the parse and
-    /// record-type tallies; per record type seen, its ordinal, its tallies and its checker's state (see
-    /// PartialState.swift); the facts (count, length, bytes) and session events (count, length, bytes) as
+    /// record-type tallies; the hashes of the IDs of unparseable transactions (count, 8 bytes each); per record type
+    /// seen, its ordinal, its tallies and its checker's state (see PartialState.swift); the facts (count, length, bytes) and session events (count, length, bytes) as
     /// ``OwnedFacts`` encodes them.
     /// - Throws: ``PartialError/notPartial`` for a validator not made with ``init(partialOf:)``.
     public func partialSection(gatesFile: String? = nil) throws(PartialError) -> PartialSection {
@@ -236,6 +237,9 @@ extension Validator {
         }
         parse.write(to: &writer)
         recognised.write(to: &writer)
+        let unreadable = unreadableTransactions.values.sorted()
+        writer.count(unreadable.count)
+        for hash in unreadable { writer.fixed(hash) }
         let states = byType.compactMap { $0 }
         writer.count(states.count)
         for state in states {
@@ -592,6 +596,7 @@ extension Validator {
             let templates = inputs.map(\.template)
             try validator.parse.read(from: &reader)
             try validator.recognised.read(from: &reader)
+            for _ in 0..<(try reader.count(minimumSize: 8)) { _ = validator.unreadableTransactions.insert(try reader.fixed()) }
             var seen = Set<Int>()
             for _ in 0..<(try reader.count(minimumSize: 2)) {
                 let ordinal = Int(try reader.byte())

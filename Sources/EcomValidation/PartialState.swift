@@ -251,6 +251,10 @@ extension UserEventChecker {
         for item in purchases {
             writer.fixed(item.transaction)
             writer.optional(item.link) { $0.fixed($1) }
+            writer.optional(item.session) { writer, session in
+                writer.fixed(session.key)
+                writer.fixed(session.hash)
+            }
             writer.location(item.location)
             writer.optional(item.id)
             writer.string(item.text)
@@ -265,9 +269,10 @@ extension UserEventChecker {
         for _ in 0..<(try reader.count(minimumSize: 12)) {
             let transaction = try reader.fixed()
             let link = try reader.optional { (reader) throws(PartialError) in try reader.fixed() }
+            let session = try reader.optional { (reader) throws(PartialError) in (key: try reader.fixed(), hash: try reader.fixed()) }
             let location = try reader.location()
             let id = try reader.optionalString()
-            purchases.append((transaction, link, location, id, try reader.string()))
+            purchases.append((transaction, link, session, location, id, try reader.string()))
         }
         try devices.read(from: &reader)
         try eventTypes.read(from: &reader)

@@ -332,21 +332,42 @@ final class SchemaMatcher: @unchecked Sendable {
     /// finding, not also a broken business rule.
     func accepts(_ tokens: Tokens, _ slots: Slots, _ slot: Int) -> Bool {
         let token = Int(slots[slot])
-        guard token >= 0, let node = nodes.baseAddress.map({ $0 + Int(slotNodes[slot]) }) else { return false }
+        guard token >= 0 else { return false }
+        return accepts(tokens, token, node: Int(slotNodes[slot]), enumPosition: slots[slotCount + slot])
+    }
+
+    /// The node of a field path such as `products[].price` (without a leading dot), for ``accepts(_:_:node:)``: the
+    /// fields inside arrays have no slot.
+    func node(_ path: String) -> Int {
+        guard let index = paths.firstIndex(of: "." + path) else { preconditionFailure("no field \(path) in the \(type.rawValue) schema") }
+        return index
+    }
+
+    /// Whether the value at `token` breaks none of the rules of the field `node` (``node(_:)``), as ``accepts(_:_:_:)``.
+    func accepts(_ tokens: Tokens, _ token: Int, node: Int) -> Bool { accepts(tokens, token, node: node, enumPosition: nil) }
+
+    /// `enumPosition`: the walk's position of the value among the enum's values, when the field has a slot.
+    private func accepts(_ tokens: Tokens, _ token: Int, node index: Int, enumPosition: Int32?) -> Bool {
+        let node = nodes.baseAddress! + index
         let kind = tokens.kind(token)
         func inRange(_ value: Double) -> Bool {
             node.pointee.rangeExempt || (value >= node.pointee.minimum && value <= node.pointee.maximum)
         }
+        if kind == .null { return false }
         switch node.pointee.kind {
         case .string:
             guard kind == .string else { return false }
-            if node.pointee.valueCount >= 0 { return slots[slotCount + slot] >= 0 }
+            if node.pointee.valueCount >= 0 {
+                if let enumPosition { return enumPosition >= 0 }
+                let bytes = tokens.string(token), first = Int(node.pointee.firstValue)
+                return (first..<(first + Int(node.pointee.valueCount))).contains { sameBytes(bytes, values[$0]) }
+            }
             return node.pointee.format == .none || matches(node, tokens.string(token))
         case .integer: return tokens.integer(token).map { inRange(Double($0)) } ?? false
         case .number: return tokens.number(token).map(inRange) ?? false
         case .boolean: return kind == .true || kind == .false
         case .object: return kind == .object
-        case .array: return kind == .array
+        case .array: return kind == .array && tokens.childCount(token) >= node.pointee.minItems
         }
     }
 

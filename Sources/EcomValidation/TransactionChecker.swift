@@ -16,6 +16,8 @@ final class TransactionChecker: TypeChecker {
     private let s: (user: Int, products: Int, subtotal: Int, tax: Int, shipping: Int, total: Int, payment: Int,
                     country: Int, state: Int, city: Int, zone: Int, region: Int, latitude: Int, longitude: Int,
                     device: Int, deviceType: Int, userType: Int, isFraud: Int, score: Int, fraudType: Int, session: Int)
+    /// The schema's nodes of a line item's fields (fields inside an array have no slot).
+    private let line: (product: Int, price: Int, quantity: Int)
     /// Per transaction, ``purchaseLink(_:session:user:)`` of its ID, session and user, when the context keeps them.
     var purchaseLinks: HashSet64?
 
@@ -95,6 +97,7 @@ final class TransactionChecker: TypeChecker {
              m.slot("location.timezone"), m.slot("location.region"), m.slot("location.latitude"), m.slot("location.longitude"),
              m.slot("device_info.device_id"), m.slot("device_info.device_type"), m.slot("user_type"), m.slot("is_fraud"),
              m.slot("fraud_score"), m.slot("fraud_type"), m.slot("session_id"))
+        line = (m.node("products[].product_id"), m.node("products[].price"), m.node("products[].quantity"))
         if context.keepsPurchaseLinks { purchaseLinks = HashSet64() }
         let config = context.settings.generator.config
         regions = SplitCounter(Region.allCases.map(\.rawValue))
@@ -177,7 +180,8 @@ final class TransactionChecker: TypeChecker {
 
     /// Tax and shipping against the generator's rules (``Charges``), with the tax rate of the city's region.
     private func checkCharges(_ tokens: Tokens, _ slots: Slots, city: Int, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
-        guard let subtotal = tokens.number(slot: slots, s.subtotal), let tax = tokens.number(slot: slots, s.tax),
+        guard accepted(tokens, slots, s.subtotal), accepted(tokens, slots, s.tax), accepted(tokens, slots, s.shipping),
+              let subtotal = tokens.number(slot: slots, s.subtotal), let tax = tokens.number(slot: slots, s.tax),
               let shipping = tokens.number(slot: slots, s.shipping) else { return }
         let subtotalCents = Self.cents(subtotal)
         // Past a trillion dollars the tax's product would not fit: such a subtotal is a defect of its own (business.totals).
@@ -202,6 +206,13 @@ final class TransactionChecker: TypeChecker {
         let (product, overflow) = b.multipliedReportingOverflow(by: c)
         guard !overflow else { return (b < 0) != (c < 0) ? -limit : limit }
         return max(-limit, min(limit, a + max(-limit, min(limit, product))))
+    }
+
+    /// Whether the value at `slot` is there and the schema accepts it: the business rules judge such values only, so
+    /// that a value the schema rejects (a negative tax) is the schema's one finding, not also a total that does not add up.
+    @inline(__always)
+    private func accepted(_ tokens: Tokens, _ slots: Slots, _ slot: Int) -> Bool {
+        context.schemaClean ? slots[slot] >= 0 : matcher.accepts(tokens, slots, slot)
     }
 
     func prefetch(_ tokens: Tokens, _ slots: Slots) {
@@ -240,8 +251,9 @@ final class TransactionChecker: TypeChecker {
             ? checkLines(tokens, productsToken, at: location, id: id, keepsCategories: keepsCategories)
             : (0, false, [])
         if let total = tokens.number(slot: slots, s.total) { orderTotals.add(total) }
-        // Totals to the cent.
-        if linesComplete, let subtotal = tokens.number(slot: slots, s.subtotal), let tax = tokens.number(slot: slots, s.tax),
+        // Totals to the cent, of amounts the schema accepts (an empty products array is its finding, not a subtotal of 0).
+        if linesComplete, accepted(tokens, slots, s.products), accepted(tokens, slots, s.subtotal), accepted(tokens, slots, s.tax),
+           accepted(tokens, slots, s.shipping), accepted(tokens, slots, s.total), let subtotal = tokens.number(slot: slots, s.subtotal), let tax = tokens.number(slot: slots, s.tax),
            let shipping = tokens.number(slot: slots, s.shipping), let total = tokens.number(slot: slots, s.total) {
             if !(Self.isWholeCents(subtotal) && Self.isWholeCents(tax) && Self.isWholeCents(shipping) && Self.isWholeCents(total)) {
                 let odd = [("subtotal", subtotal), ("tax", tax), ("shipping", shipping), ("total_amount", total)].first { !Self.isWholeCents($0.1) }!
@@ -335,38 +347,47 @@ final class TransactionChecker: TypeChecker {
                 }
                 member = tokens.next(member, inObject: true)
             }
-            guard productToken >= 0, tokens.kind(productToken) == .string,
-                  priceToken >= 0, let price = tokens.number(priceToken),
-                  quantityToken >= 0, let quantity = tokens.integer(quantityToken) else {
+            // Values the schema rejects (a negative price, a quantity of 0, a product_id of another shape) are its
+            // findings: the line's checks leave them out, and a line without a price and quantity leaves the totals unjudged.
+            let clean = context.schemaClean
+            let price = priceToken >= 0 && (clean || matcher.accepts(tokens, priceToken, node: self.line.price)) ? tokens.number(priceToken) : nil
+            let quantity = quantityToken >= 0 && (clean || matcher.accepts(tokens, quantityToken, node: self.line.quantity))
+                ? tokens.integer(quantityToken) : nil
+            if let price, let quantity {
+                subtotalCents = adding(subtotalCents, Self.cents(price), times: quantity)
+            } else {
                 linesComplete = false
-                continue
             }
-            let priceCents = Self.cents(price)
-            subtotalCents = adding(subtotalCents, priceCents, times: quantity)
-            let productID = tokens.string(productToken)
             let category = categoryToken >= 0 && tokens.kind(categoryToken) == .string ? tokens.string(categoryToken) : nil
             let categoryIndex = category.flatMap { c in categoryBytes.firstIndex { sameBytes(c, $0) } }
             if let categoryIndex {
                 categories.add(index: categoryIndex)
                 if keepsCategories { lineCategories.append(categoryIndex) }
-                amounts[categoryIndex].add(price)
-                if let range = categoryRanges[categoryIndex], priceCents < range.low || priceCents > range.high, outOfRange == nil {
-                    outOfRange = "\(productID.text) costs \(price), outside \(category!.text)'s range"
+                if let price {
+                    amounts[categoryIndex].add(price)
+                    if let range = categoryRanges[categoryIndex], Self.cents(price) < range.low || Self.cents(price) > range.high, outOfRange == nil {
+                        outOfRange = "\(productToken >= 0 && tokens.kind(productToken) == .string ? tokens.string(productToken).text : "a line") costs \(price), outside \(category!.text)'s range"
+                    }
                 }
             } else if let category {
                 categories.add(category)
             }
+            guard productToken >= 0, tokens.kind(productToken) == .string, clean || matcher.accepts(tokens, productToken, node: self.line.product) else {
+                continue
+            }
+            let productID = tokens.string(productToken)
             guard let product = lookup.product(productID) else {
                 if unknown == nil { unknown = "product_id \(productID.text) is not in the catalog" }
                 continue
             }
             let name = nameToken >= 0 && tokens.kind(nameToken) == .string ? tokens.string(nameToken) : nil
             if mismatch == nil {
-                if name.map({ !sameBytes($0, lookup.productNames[product]) }) ?? true {
-                    mismatch = "\(productID.text): name \"\(name?.text ?? "?")\", the catalog says \"\(lookup.productNames[product].text)\""
-                } else if categoryIndex == nil || categoryIndex != productCategory[product] {
-                    mismatch = "\(productID.text): category \(category?.text ?? "?"), the catalog says \(context.catalog.products[product].category)"
-                } else if priceCents != lookup.productPrices[product] || !Self.isWholeCents(price) {
+                // A name or category missing, or not a string, is the schema's finding.
+                if let name, !sameBytes(name, lookup.productNames[product]) {
+                    mismatch = "\(productID.text): name \"\(name.text)\", the catalog says \"\(lookup.productNames[product].text)\""
+                } else if let category, categoryIndex != productCategory[product] {
+                    mismatch = "\(productID.text): category \(category.text), the catalog says \(context.catalog.products[product].category)"
+                } else if let price, Self.cents(price) != lookup.productPrices[product] || !Self.isWholeCents(price) {
                     mismatch = "\(productID.text): price \(price), the catalog says \(Double(lookup.productPrices[product]) / 100)"
                 }
             }
@@ -385,15 +406,16 @@ final class TransactionChecker: TypeChecker {
             let inRange = latitude.isFinite && longitude.isFinite && abs(latitude) <= 90 && abs(longitude) <= 180
             coordinateRange.record(inRange, at: location, id: idText(), "coordinates (\(latitude), \(longitude)) out of range")
             nullIsland.record(latitude != 0 || longitude != 0, at: location, id: idText(), "coordinates at (0, 0)")
-            if let name = tokens.string(slot: slots, s.city), let country = tokens.string(slot: slots, s.country) {
+            // A country, region or time zone the schema rejects (`us`) is its finding, not also a city the fixture lacks.
+            if let name = tokens.string(slot: slots, s.city), let country = tokens.string(slot: slots, s.country), accepted(tokens, slots, s.country) {
                 city = lookup.cityPosition(name, country: country)
                 if let index = city {
                     var problem: String?
                     if let state = tokens.string(slot: slots, s.state), !sameBytes(state, cityState[index]) {
                         problem = "\(context.catalog.cities[index].name) is in \(context.catalog.cities[index].state), not \(state.text)"
-                    } else if let region = tokens.string(slot: slots, s.region), !sameBytes(region, cityRegion[index]) {
+                    } else if let region = tokens.string(slot: slots, s.region), accepted(tokens, slots, s.region), !sameBytes(region, cityRegion[index]) {
                         problem = "\(context.catalog.cities[index].name) is in region \(context.catalog.cities[index].region.rawValue), not \(region.text)"
-                    } else if let zone = tokens.string(slot: slots, s.zone), !sameBytes(zone, cityZone[index]) {
+                    } else if let zone = tokens.string(slot: slots, s.zone), accepted(tokens, slots, s.zone), !sameBytes(zone, cityZone[index]) {
                         problem = "\(context.catalog.cities[index].name) is in time zone \(context.catalog.cities[index].timeZone), not \(zone.text)"
                     }
                     consistency.record(problem == nil, at: location, id: idText(), problem ?? "")

@@ -34,6 +34,11 @@ final class CheckContext {
 
     /// The line of the record being checked (in its input).
     var record = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    /// At the end, the hashes of the IDs of transactions whose lines could not be parsed (``Validator/unreadableTransactions``).
+    var unreadableTransactions = HashSet64()
+    /// Whether the record being checked broke no schema rule: every value it has is one its field accepts, so the
+    /// checks need not ask (``SchemaMatcher/accepts(_:_:_:)``) before judging one.
+    var schemaClean = true
     /// Whether the record being checked has an ID read before (known at once only when not `deferred`).
     var duplicate = false
 

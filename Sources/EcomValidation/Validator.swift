@@ -218,6 +218,10 @@ public final class Validator {
     /// Records of another type than their input's (they start with another type's ID field): checked as what they are.
     public private(set) var recordsOfOtherType = 0
 
+    /// The hashes of the IDs of transactions whose lines could not be parsed (read off the line's start): a purchase
+    /// event or alert that names one is not judged, as the transaction is the parse finding's, not a missing one.
+    var unreadableTransactions = HashSet64()
+
     /// In a shard of a parallel run, the facts for the merger, in read order, since it last took them.
     var facts: [RecordFact] = []
     /// In a partial (``init(partialOf:)``), the facts and session events with the bytes they need, copied out of
@@ -407,7 +411,11 @@ public final class Validator {
             let explained = {
                 ParseHint.explain(line, unterminated: unterminated, message: location.isTopic).map { "\(message.hasSuffix(".") ? String(message.dropLast()) : message); \($0)" } ?? message
             }
-            parse.fail(at: location, id: ParseHint.leadingID(line), explained())
+            let leading = ParseHint.leadingRecord(line)
+            if let leading, leading.type == .transactions {
+                _ = Array(leading.id.utf8).withUnsafeBufferPointer { unreadableTransactions.insert(idHash($0)) }
+            }
+            parse.fail(at: location, id: leading?.id, explained())
             return
         case let .success(parsed):
             tokens = parsed
@@ -493,6 +501,7 @@ public final class Validator {
             context.duplicate = apply(fact, state: state, source: source, at: location)
         }
         context.record = line
+        context.schemaClean = !findings.any
         checker.check(tokens, slots, timestamp: timestamp, at: location, id: id)
         if let owned, type == .userEvents { owned.keepSessionEvents(of: checker, tokens: tokens, source: source) }
     }
@@ -594,6 +603,7 @@ public final class Validator {
         }
         parse.merge(shard.parse, order: order)
         recognised.merge(shard.recognised, order: order)
+        for hash in shard.unreadableTransactions.values { _ = unreadableTransactions.insert(hash) }
         for part in shard.byType.compactMap({ $0 }) {
             let state = state(part.checker.type)
             for rule in state.schema.indices { state.schema[rule].merge(part.schema[rule], order: order) }
@@ -642,6 +652,7 @@ public final class Validator {
             results[0].gating = gates.gate(for: parse.id).gating ?? true
         }
         let all = checkers
+        context.unreadableTransactions = unreadableTransactions
         // Topic partitions hold many keys' records interleaved: their order is the audit's, per key.
         let read = sources.filter { $0.records > 0 }
         let keyedOnly = !read.isEmpty && read.allSatisfy(\.keyed)

@@ -254,6 +254,84 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     #expect(try found(results, "business.analytics_units", .analyticsResults).violations == 0)
 }
 
+/// In a transaction, a line item's negative price or quantity of 0, an empty products array, a negative tax and a
+/// country in lower case are each the schema's one finding: the totals, charges, catalog and price-range checks and
+/// the city look-up leave the rejected values out.
+@Test func aTransactionsRejectedAmountsAreNotAlsoBrokenTotals() throws {
+    var lines: [String: Int] = [:]
+    let report = try validated(.transactions, count: 400) { records in
+        func line(_ record: Int, _ name: String, _ value: JSONValue) throws {
+            guard case var .array(items) = try #require(get(records[record], "products")), case var .object(item) = items[0] else {
+                throw CocoaError(.coderInvalidValue)
+            }
+            set(&item, name, value)
+            items[0] = .object(item)
+            set(&records[record], "products", .array(items))
+        }
+        try line(9, "quantity", .int(0))
+        try line(19, "price", .double(-5))
+        set(&records[29], "products", .array([]))
+        set(&records[39], "tax", .double(-1))
+        guard case var .object(place) = try #require(get(records[49], "location")) else { throw CocoaError(.coderInvalidValue) }
+        set(&place, "country", .string(get(place, "country")!.stringValue!.lowercased()))
+        set(&records[49], "location", .object(place))
+        lines = ["quantity": 10, "price": 20, "empty": 30, "tax": 40, "country": 50]
+    }
+    #expect(try found(report, "schema.ranges", .transactions) == ([lines["quantity"]!, lines["price"]!, lines["empty"]!, lines["tax"]!], 4))
+    #expect(try found(report, "schema.formats", .transactions) == ([lines["country"]!], 1))
+    for id in ["business.totals", "business.tax_shipping", "referential.product_details", "distribution.amount_ranges",
+               "coordinates.consistency"] {
+        let check = try #require(report.check(id, .transactions))
+        #expect(check.violations == 0, "\(id): \(check.examples.map(\.message))")
+    }
+}
+
+/// A transaction line cut short is schema.parse's finding: the purchase event and the alert that name its transaction
+/// (its ID read off the line's start) are not also findings of a transaction missing from the data.
+@Test(arguments: [1, 2]) func anUnparseableTransactionIsNotAlsoAMissingOne(threads: Int) throws {
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-cut-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let transactionsPath = directory.appendingPathComponent("transactions.ndjson").path
+    let eventsPath = directory.appendingPathComponent("user_events.ndjson").path
+    let alertsPath = directory.appendingPathComponent("fraud_alerts.ndjson").path
+    let transactions = try RecordSink(path: transactionsPath)
+    try generator.write(type: .transactions, count: 300, start: generator.window.start, end: generator.window.end, to: transactions, threads: 1)
+    try transactions.flush()
+    let events = try RecordSink(path: eventsPath)
+    try generator.write(type: .userEvents, count: 3000, start: generator.window.start, end: generator.window.end, to: events,
+                        transactions: 300, threads: 1)
+    try events.flush()
+    var transactionLines = try String(contentsOfFile: transactionsPath, encoding: .utf8).split(separator: "\n").map(String.init)
+    let eventLines = try String(contentsOfFile: eventsPath, encoding: .utf8).split(separator: "\n").map(String.init)
+    func field(_ name: String, _ line: String) -> String { line.components(separatedBy: "\"\(name)\":\"")[1].components(separatedBy: "\"")[0] }
+    // A purchased transaction, cut short, and an alert naming it (written as the transaction's alert would be).
+    let cut = try #require(transactionLines.indices.first { index in
+        eventLines.contains { $0.contains("\"transaction_id\":\"\(field("transaction_id", transactionLines[index]))\"") }
+    })
+    let id = field("transaction_id", transactionLines[cut])
+    let alert = JSONValue.object([
+        ("alert_id", .string("alert_000000001")), ("transaction_id", .string(id)), ("user_id", .string(field("user_id", transactionLines[cut]))),
+        ("timestamp", .string(field("timestamp", transactionLines[cut]))), ("transaction_timestamp", .string(field("timestamp", transactionLines[cut]))),
+        ("alert_type", .string("velocity")), ("fraud_score", .double(0.95)), ("risk_level", .string("critical")), ("amount", .double(10)),
+        ("currency", .string("USD")), ("country", .string("US")), ("city", .string("Boston")), ("is_fraud", .bool(true)), ("status", .string("open")),
+    ])
+    try Data((alert.encoded() + "\n").utf8).write(to: URL(fileURLWithPath: alertsPath))
+    transactionLines[cut] = String(transactionLines[cut].prefix(100))
+    try Data((transactionLines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: transactionsPath))
+    let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true))
+    validator.keepsPurchaseLinks = true
+    for path in [transactionsPath, eventsPath, alertsPath] { try FileInput.validate(path, with: validator, threads: threads, chunkBytes: 16 << 10) }
+    let report = validator.finish()
+    let parse = try #require(report.checks.first { $0.id == "schema.parse" })
+    #expect(parse.violations == 1 && parse.examples.first?.id == id && parse.examples.first?.location.line == cut + 1)
+    let purchase = try #require(report.check("referential.purchase_transaction", .userEvents))
+    #expect(purchase.violations == 0 && purchase.checked > 10, "\(purchase.examples.map(\.message))")
+    let named = try #require(report.check("referential.alert_transaction", .fraudAlerts))
+    #expect(named.violations == 0, "\(named.examples.map(\.message))")
+}
+
 /// A product step whose product_id has the wrong type is a `schema.types` finding, not also a step without its product.
 @Test func aMistypedFieldIsNotAMissingOne() throws {
     var line = 0
@@ -402,6 +480,13 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     // The third purchase names the fourth's transaction (which exists, but ends another session).
     let swapped = purchases[2]
     lines[swapped] = lines[swapped].replacingOccurrences(of: transaction(lines[swapped]), with: transaction(lines[purchases[3]]))
+    // The eighth purchase event alone names another user: the session's other events and the transaction agree on
+    // theirs, so the event is referential.session_user's one finding, not also a purchase of another user's transaction.
+    let lone = purchases[7]
+    let loneOwner = field("user_id", lines[lone])
+    let loneStranger = try #require(lines.map { field("user_id", $0) }.first { $0 != loneOwner })
+    try #require(lines.indices.contains { $0 != lone && field("session_id", lines[$0]) == field("session_id", lines[lone]) })
+    lines[lone] = lines[lone].replacingOccurrences(of: "\"user_id\":\"\(loneOwner)\"", with: "\"user_id\":\"\(loneStranger)\"")
     // Every event of the sixth purchase's session names another user (consistent for the session, but the purchase is
     // not that user's transaction).
     func field(_ name: String, _ line: String) -> String { line.components(separatedBy: "\"\(name)\":\"")[1].components(separatedBy: "\"")[0] }
@@ -422,7 +507,8 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     let check = try #require(report.check("referential.purchase_transaction", .userEvents))
     #expect(check.violations == 2 && check.examples.map(\.location.line) == [swapped + 1, purchases[5] + 1], "\(check.examples.map(\.message))")
     #expect(check.examples.allSatisfy { $0.message.contains("ends another session, or is another user's") })
-    #expect(report.check("referential.session_user", .userEvents)?.violations == 0)
+    let sessionUser = try #require(report.check("referential.session_user", .userEvents))
+    #expect(sessionUser.violations == 1 && sessionUser.examples.map(\.location.line) == [lone + 1], "\(sessionUser.examples.map(\.message))")
     // Without the transactions' sessions kept, only existence is checked.
     #expect(try validate(keepingLinks: false).check("referential.purchase_transaction", .userEvents)?.violations == 0)
 }

@@ -51,10 +51,12 @@ private func quarantined(_ files: [(String, [String])], generator: ECommerceData
     for index in 0..<25 {
         transactions[index] = transactions[index].replacingOccurrences(of: #""user_id":"user_"#, with: #""user_id":"user_9"#)
     }
-    // A subtotal below zero: a range, and totals that no longer add up.
-    let negative = 40
-    let subtotal = String(transactions[negative].components(separatedBy: #""subtotal":"#)[1].prefix { $0 != "," })
-    transactions[negative] = transactions[negative].replacingOccurrences(of: #""subtotal":\#(subtotal)"#, with: #""subtotal":-1.00"#)
+    // A currency none of the schema's and a subtotal a dollar high: an enum, and totals that no longer add up.
+    let twice = 40
+    let subtotal = String(transactions[twice].components(separatedBy: #""subtotal":"#)[1].prefix { $0 != "," })
+    let raised = ((Double(subtotal)! + 1) * 100).rounded() / 100
+    transactions[twice] = transactions[twice].replacingOccurrences(of: #""subtotal":\#(subtotal)"#, with: #""subtotal":\#(raised)"#)
+        .replacingOccurrences(of: #""currency":"USD""#, with: #""currency":"EUR""#)
     let (report, entries) = try quarantined([("transactions.ndjson", transactions)], generator: generator)
     #expect(report.check("referential.user_id", .transactions)?.violations == 25)
     #expect(entries.count == 26)
@@ -64,9 +66,10 @@ private func quarantined(_ files: [(String, [String])], generator: ECommerceData
     }
     let last = try #require(entries.first { $0["location"]?["line"]?.intValue == 25 })
     #expect(last["messages"]?[0]?.stringValue?.contains("is not in the catalog") == true, "\(last.encoded())")
-    let broken = try #require(entries.first { $0["location"]?["line"]?.intValue == Int64(negative + 1) })
+    let broken = try #require(entries.first { $0["location"]?["line"]?.intValue == Int64(twice + 1) })
     #expect(broken["checks"]?.arrayValue?.contains(JSONValue.string("business.totals")) == true)
-    #expect(broken["messages"]?.arrayValue?.contains { $0.stringValue?.hasPrefix("subtotal -1.0, the lines add up to") == true } == true,
+    #expect(broken["checks"]?.arrayValue?.contains(JSONValue.string("schema.enums")) == true)
+    #expect(broken["messages"]?.arrayValue?.contains { $0.stringValue?.hasPrefix("subtotal \(raised), the lines add up to") == true } == true,
             "\(broken.encoded())")
 }
 
