@@ -132,6 +132,10 @@ public final class Audit: @unchecked Sendable {
 
         init(number: Int32) { self.number = number }
 
+        /// Where reading started, as reported: `start`, or past the records skipped when no record reached `--from`'s time
+        /// (the partition read to its end without one at or after it).
+        var readFrom: Int64 { notBefore != nil ? max(start, next) : start }
+
         var done: Bool { end.map { next >= $0 } ?? false }
 
         /// Counts a finding and keeps it when it is among the first 20 by offset (a duplicate may be found after
@@ -210,6 +214,14 @@ public final class Audit: @unchecked Sendable {
             return idBytes[span.start..<(span.start + span.count)]
         }
 
+        /// Whether a copy read on `partition` is where its producer put it: on its message key's partition (`keyHome`)
+        /// and, when the payload has its key field, on that key's partition (`producerHome`). A copy sent with another
+        /// key than the payload's (`USER_1` for `user_1`) is a stray one even on its message key's partition, so that the
+        /// record on its own partition stays the record and the copy is the duplicate.
+        static func isHome(_ partition: Int32, keyHome: Int32?, producerHome: Int32?) -> Bool {
+            keyHome == partition && (producerHome ?? partition) == partition
+        }
+
         /// Counts an ID read at `partition`@`offset` (`keyHome`: the partition its message key belongs on, nil without a
         /// key; `producerHome`: the one its payload's key field belongs on, where a producer keying by it sent it): the
         /// first copy of an ID is the one on its key's partition, else elsewhere, first by partition and offset, whatever
@@ -218,7 +230,7 @@ public final class Audit: @unchecked Sendable {
         /// at its place.
         func identify(idHash: UInt64, id: @autoclosure () -> String, payloadHash: UInt64, partition: PartitionState, offset: Int64,
                       keyHome: Int32?, producerHome: Int32?) {
-            let home = keyHome == partition.number
+            let home = Self.isHome(partition.number, keyHome: keyHome, producerHome: producerHome)
             let stray = home ? nil : Stray(keyed: keyHome != nil, producerHome: producerHome)
             guard let first = firstSeen[idHash] else {
                 firstSeen[idHash] = FirstCopies.Copy(partition: partition.number, offset: offset, payloadHash: payloadHash, home: home)
@@ -871,8 +883,10 @@ public final class Audit: @unchecked Sendable {
             let source = partition.source
             let unparseable = validator.sources[source].unparseable
             let repeated = validator.recordsWithRepeatedNames, others = validator.recordsOfOtherType
-            // Off its key's partition (or without a key): a copy of its ID on its key's partition is the record.
-            let stray = record.facts.keyHome != partition.number
+            // Off its key's partition, without a key, or with another key than its payload's: a copy of its ID on its
+            // key's partition is the record.
+            let stray = !TopicState.isHome(partition.number, keyHome: record.facts.keyHome >= 0 ? record.facts.keyHome : nil,
+                                           producerHome: record.facts.producerHome)
             validator.validate(batch.value(record), readable: batch.readable(record),
                                at: .topic(topic.name, partition: partition.number, offset: record.offset), source: source, stray: stray)
             batch.setParsed(index, validator.sources[source].unparseable == unparseable,

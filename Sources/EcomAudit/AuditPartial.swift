@@ -346,6 +346,7 @@ extension Audit.PartitionState {
         low = shares.map(\.low).min() ?? first.low
         high = shares.map(\.high).max() ?? first.high
         start = first.start
+        next = shares.map(\.next).max() ?? first.next
         notBefore = shares.allSatisfy { $0.notBefore != nil } ? first.notBefore : nil
         var read: [(from: Int64, to: Int64, member: Int)] = []
         for (member, share) in shares.enumerated() {

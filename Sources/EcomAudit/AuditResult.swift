@@ -306,7 +306,7 @@ extension Audit {
                         badPartitions += 1
                         let since: String = if case let .timestamp(time) = request.start { " at or after \(Timestamp(milliseconds: time)) (--from)" } else { "" }
                         let read = partition.records == 0
-                            ? "no records read\(since) (from offset \(partition.start); the partition's end offset is \(partition.end ?? partition.high))"
+                            ? "no records read\(since) (from offset \(partition.readFrom); the partition's end offset is \(partition.end ?? partition.high))"
                             : "\(partition.records) records read from offsets \(partition.start)-\(max(partition.start, partition.next) - 1)"
                               + (duplicates > 0 ? " (\(partition.records - duplicates) without the \(duplicates) duplicates)" : "")
                         var why = ""
@@ -351,7 +351,7 @@ extension Audit {
             } else if read == 0 && (delivered ?? 1) > 0 && badPartitions == 0 {
                 let emptyExamples = topic.partitions.map { partition in
                     Finding(partition: partition.number, offset: nil, id: nil,
-                            message: "no records read (from offset \(partition.start); the partition's end offset is \(partition.end ?? partition.high))")
+                            message: "no records read (from offset \(partition.readFrom); the partition's end offset is \(partition.end ?? partition.high))")
                 }
                 add("audit.count", "records read equal the records delivered", nil, checked: topic.partitions.count, violations: topic.partitions.count,
                     failReason: { _ in "topic \(topic.name) is empty from the start offsets to its end\(delivered.map { "; the manifest says \($0) records were delivered" } ?? "")" },
@@ -464,7 +464,7 @@ extension Audit {
             return .object([
                 ("partition", .int(Int64(partition.number))),
                 ("low_watermark", .int(partition.low)), ("high_watermark", .int(partition.high)),
-                ("start_offset", .int(partition.start)), ("end_offset", partition.end.map { .int($0) } ?? .null),
+                ("start_offset", .int(partition.readFrom)), ("end_offset", partition.end.map { .int($0) } ?? .null),
                 ("records", .int(Int64(partition.records))),
                 ("expected", sent.map { .int(Int64($0.count)) } ?? (entry == nil ? .null : .int(0))),
                 ("manifest_first_offset", sent.map { .int($0.firstOffset) } ?? .null),

@@ -337,6 +337,9 @@ func locations(_ check: JSONValue?) -> [String] {
     let (_, future) = try report(["--from", "2099-01-01T00:00:00Z", "--manifest", manifest])
     #expect(checks(future, "audit.count").first?["examples"]?[0]?["message"]?.stringValue?.contains("no records read at or after 2099-01-01T00:00:00.000Z") == true,
             "\(checks(future, "audit.count").first?["examples"]?[0]?["message"]?.stringValue ?? "")")
+    // Reading started at each partition's end: no record reached the time.
+    let ends = (future["audit"]?["topics"]?[0]?["partitions"]?.arrayValue ?? []).map { [$0["start_offset"]?.intValue, $0["end_offset"]?.intValue] }
+    #expect(ends.count == 4 && ends.allSatisfy { $0[0] == $0[1] && ($0[0] ?? 0) > 0 }, "\(ends)")
     // A topic's own entry wins over a bare one for the same partition, whatever their order.
     let (status, fromOffsets) = try report(["--from", "1:100,transactions/3:50,3:10", "--manifest", manifest])
     #expect(status == 1)

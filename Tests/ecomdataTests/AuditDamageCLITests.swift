@@ -553,6 +553,31 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     #expect(examples(mergedReport, "audit.missing") == examples(report, "audit.missing"))
 }
 
+/// A copy of a record sent with another key than its payload's (another user's key, which puts it on a partition
+/// numbered below the record's own) is the duplicate, at the copy's offset: the record on its own partition stays the
+/// record, so no count is off (a duplicate is not counted) and nothing is missing, whichever manifest the run wrote.
+@Test func aCopyWithAnotherKeyIsTheDuplicateNotTheRecord() throws {
+    let run = try StreamedRun()
+    defer { try? FileManager.default.removeItem(at: run.dir) }
+    var zero = run.clean(0)
+    let original = run.partitions[3][0]
+    try #require(original.key != run.partitions[0][0].key)
+    zero.append(Message(run.partitions[0][0].key, original.value))
+    let copy = try run.copy([zero, run.clean(1), run.clean(2), run.clean(3)])
+    let produced = run.dir.appendingPathComponent("produce-manifest.json").path
+    try String(contentsOfFile: run.manifest, encoding: .utf8).replacingOccurrences(of: "\"kind\": \"stream\"", with: "\"kind\": \"produce\"")
+        .write(toFile: produced, atomically: true, encoding: .utf8)
+    for manifest in [run.manifest, produced] {
+        let (status, report, output) = try run.audit(copy.bootstrap, manifest: manifest)
+        #expect(status == 1)
+        #expect(auditViolations(report) == ["count": 0, "missing": 0, "parse": 0, "altered": 0, "duplicate": 1, "partitioning": 0,
+                                            "key_matches_payload": 1, "unexpected": 0, "order_per_key": 0], "\(output)")
+        let place = "0@\(zero.count - 1) \(run.id(3, 0))"
+        #expect(examples(report, "audit.duplicate").map { String($0.prefix(place.count)) } == [place], "\(examples(report, "audit.duplicate"))")
+        #expect(examples(report, "audit.key_matches_payload").map { String($0.prefix(place.count)) } == [place])
+    }
+}
+
 /// A record of another type that carries the topic's ID field (an alert naming its transaction) is not that
 /// transaction: put in the place of a lost one, the transaction is missing and the alert unexpected, not the
 /// transaction arrived altered; beside it, the alert is no duplicate of the transaction.
