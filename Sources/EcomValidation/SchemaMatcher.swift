@@ -217,6 +217,14 @@ final class SchemaMatcher: @unchecked Sendable {
         private var entries: (Finding, Finding, Finding, Finding, Finding, Finding, Finding) = (none, none, none, none, none, none, none)
         /// Bit `rule` is set when the rule has a finding.
         private(set) var broken: UInt8 = 0
+        /// The next findings of rules already broken (a second enum value none of its field's), the first few kept with
+        /// their rule, so that a record's message names every problem of a rule and the record is still one finding.
+        private var extras: (Finding, Finding, Finding, Finding) = (none, none, none, none)
+        private var extraRules: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        private var extraCount = 0
+        /// Per rule, 8 bits of this word: how many findings it had after its first (up to 255).
+        private var extraCounts: UInt64 = 0
+        private static let extraLimit = 4
 
         var any: Bool { broken != 0 }
 
@@ -235,7 +243,26 @@ final class SchemaMatcher: @unchecked Sendable {
                     $0.storeBytes(of: (problem, Int32(node), Int32(token)), toByteOffset: rule.rawValue * MemoryLayout<Finding>.stride, as: Finding.self)
                 }
                 broken |= bit
+            } else {
+                if extraCount < Self.extraLimit {
+                    withUnsafeMutableBytes(of: &extras) {
+                        $0.storeBytes(of: (problem, Int32(node), Int32(token)), toByteOffset: extraCount * MemoryLayout<Finding>.stride, as: Finding.self)
+                    }
+                    withUnsafeMutableBytes(of: &extraRules) { $0[extraCount] = UInt8(rule.rawValue) }
+                    extraCount += 1
+                }
+                let shift = UInt64(8 * rule.rawValue)
+                if (extraCounts >> shift) & 0xFF < 0xFF { extraCounts &+= 1 << shift }
             }
+        }
+
+        /// The findings of rule number `rule` after its first (those kept), and how many more there were.
+        func others(of rule: Int) -> (kept: [Finding], more: Int) {
+            var kept: [Finding] = []
+            for index in 0..<extraCount where withUnsafeBytes(of: extraRules, { Int($0[index]) }) == rule {
+                kept.append(withUnsafeBytes(of: extras) { $0.load(fromByteOffset: index * MemoryLayout<Finding>.stride, as: Finding.self) })
+            }
+            return (kept, Int((extraCounts >> UInt64(8 * rule)) & 0xFF) - kept.count)
         }
 
         /// Puts this finding in the place of the rule's first.
@@ -244,7 +271,20 @@ final class SchemaMatcher: @unchecked Sendable {
             add(rule, problem, node, token)
         }
 
-        mutating func removeAll() { broken = 0 }
+        mutating func removeAll() {
+            broken = 0
+            extraCount = 0
+            extraCounts = 0
+        }
+    }
+
+    /// The message of the findings of rule number `rule` in a record: its first, then the others the record has
+    /// (`tokens` must be the record's, valid until the next parse).
+    func message(rule: Int, _ findings: Findings, tokens: Tokens) -> String {
+        guard let first = findings[rule] else { return "" }
+        let (others, more) = findings.others(of: rule)
+        guard !others.isEmpty || more > 0 else { return message(first, tokens: tokens) }
+        return ([first] + others).map { message($0, tokens: tokens) }.joined(separator: "; ") + (more > 0 ? "; and \(more) more" : "")
     }
 
     /// The message of a finding; `tokens` must be the record's (valid until the next parse).

@@ -470,8 +470,8 @@ public final class Validator {
         // A record that broke no rule passes them all in one go (one uniqueness check of the tallies, not one per rule).
         if !findings.any { state.passSchema() } else if findings[SchemaMatcher.Rule.duplicateFields.rawValue] != nil { recordsWithRepeatedNames += 1 }
         for rule in 0..<SchemaMatcher.Rule.allCases.count where findings.any {
-            if let problem = findings[rule] {
-                state.schema[rule].fail(at: location, id: idText(), matcher.message(problem, tokens: tokens))
+            if findings[rule] != nil {
+                state.schema[rule].fail(at: location, id: idText(), matcher.message(rule: rule, findings, tokens: tokens))
             } else {
                 state.schema[rule].pass()
             }

@@ -176,6 +176,11 @@ private let damages: [Damage] = [
     Damage(name: "wrong enum values", bytes: {
         ndjson(replacing(4, with: [edited(4, "\"currency\":\"USD\"", "\"currency\":\"usd\"")]))
     }, findings: ["schema.enums": [4]], records: 300),
+    // Two on one record: one finding, whose message names both.
+    Damage(name: "two wrong enum values in a record", bytes: {
+        ndjson(replacing(4, with: [edited(4, "\"currency\":\"USD\"", "\"currency\":\"usd\"").replacing(/"user_type":"[a-z]+"/, with: "\"user_type\":\"Gold\"")]))
+    }, findings: ["schema.enums": [4]], records: 300,
+       message: ("schema.enums", "currency is \"usd\", not one of USD; user_type is \"Gold\", not one of")),
     Damage(name: "timestamps without Z, with an offset, without milliseconds, impossible", bytes: {
         var lines = cleanTransactions
         func set(_ number: Int, _ change: (String) -> String) {
