@@ -35,7 +35,8 @@ struct ProductUpdateGenerator {
                 newPrice = max(1, product.priceCents * (100 - discount) / 100)
             case 3:
                 available = stream.chance(0.5)
-                if !available { stock = 0 }
+                // Nothing out of stock is available: a product made available has at least one unit.
+                if !available { stock = 0 } else if stock == 0 { stock = 1 }
             default: break
             }
             let start = output.begin()

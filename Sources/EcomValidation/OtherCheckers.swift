@@ -115,14 +115,14 @@ final class UserEventChecker: TypeChecker {
         records += 1
         func idText() -> String? { id?.text }
         var user: Int?
-        if let userID = tokens.string(slot: slots, userSlot) {
+        if let userID = acceptedString(tokens, slots, userSlot) {
             user = context.catalog.user(userID)
             userReference.record(user != nil, at: location, id: idText(), "user_id \(userID.text) is not in the catalog")
         }
-        if let productID = tokens.string(slot: slots, productSlot) {
+        if let productID = acceptedString(tokens, slots, productSlot) {
             let product = context.catalog.product(productID)
             productReference.record(product != nil, at: location, id: idText(), "product_id \(productID.text) is not in the catalog")
-            if let product, let category = tokens.string(slot: slots, categorySlot) {
+            if let product, let category = acceptedString(tokens, slots, categorySlot) {
                 let expected = context.catalog.products[product].category
                 productDetails.record(category.elementsEqual(expected.utf8), at: location, id: idText(),
                                       "\(productID.text): category \(category.text), the catalog says \(expected)")
@@ -151,11 +151,11 @@ final class UserEventChecker: TypeChecker {
             }
             eventFields.record(problem == nil, at: location, id: idText(), problem ?? "")
         }
-        if let event, event.elementsEqual("purchase".utf8), let transaction = tokens.string(slot: slots, transactionSlot) {
+        if let event, event.elementsEqual("purchase".utf8), let transaction = acceptedString(tokens, slots, transactionSlot) {
             let hash = idHash(transaction)
             // With the event's session and user: the transaction must be the one that session of that user ends.
-            let user = tokens.string(slot: slots, userSlot).map(idHash) ?? 0
-            let session = tokens.string(slot: slots, sessionSlot).map { (key: sessionKey($0, at: location), hash: idHash($0)) }
+            let user = acceptedString(tokens, slots, userSlot).map(idHash) ?? 0
+            let session = acceptedString(tokens, slots, sessionSlot).map { (key: sessionKey($0, at: location), hash: idHash($0)) }
             purchases.append((hash, session.map { purchaseLink(hash, session: $0.hash, user: user) }, session, location, idText(), transaction.text))
         }
         guard let session = tokens.string(slot: slots, sessionSlot), let user, let timestamp else { return }
@@ -447,8 +447,10 @@ final class UserEventChecker: TypeChecker {
                     continue
                 }
                 // Whose it is, when the transactions were read keeping their sessions.
+                // A transaction whose user the catalog lacks is linked without one (that user is its finding).
                 if let links = transactions.purchaseLinks, let link = item.link, !links.contains(link),
-                   !linksToSessionUser(item.transaction, session: item.session, links: links) {
+                   !linksToSessionUser(item.transaction, session: item.session, links: links),
+                   !(item.session.map { links.contains(purchaseLink(item.transaction, session: $0.hash, user: 0)) } ?? false) {
                     purchase.fail(at: item.location, id: item.id, "transaction \(item.text) ends another session, or is another user's: not this purchase event's")
                 } else {
                     purchase.pass()
@@ -573,6 +575,8 @@ final class ProductUpdateChecker: TypeChecker {
             return .broken("new_price \(new) is not a price")
         }
         if !available && stock != 0 { return .broken("not available with \(stock) in stock") }
+        if available && stock == 0 { return .broken("available with none in stock") }
+        // An availability change may take a product in stock off sale; other updates follow the stock.
         if kind != "availability_change" && available != (stock > 0) { return .broken("is_available \(available) with \(stock) in stock") }
         return .kept
     }
@@ -589,18 +593,18 @@ final class ProductUpdateChecker: TypeChecker {
             case .unjudged: break
             }
         }
-        guard let productID = tokens.string(slot: slots, productSlot) else { return }
+        guard let productID = acceptedString(tokens, slots, productSlot) else { return }
         guard let product = context.catalog.product(productID) else {
             return productReference.fail(at: location, id: id?.text, "product_id \(productID.text) is not in the catalog")
         }
         productReference.pass()
         let entry = context.catalog.products[product]
         var problem: String?
-        if let name = tokens.string(slot: slots, nameSlot), !name.elementsEqual(entry.name) {
+        if let name = acceptedString(tokens, slots, nameSlot), !name.elementsEqual(entry.name) {
             problem = "name \"\(name.text)\", the catalog says \"\(String(decoding: entry.name, as: UTF8.self))\""
-        } else if let category = tokens.string(slot: slots, categorySlot), !category.elementsEqual(entry.category.utf8) {
+        } else if let category = acceptedString(tokens, slots, categorySlot), !category.elementsEqual(entry.category.utf8) {
             problem = "category \(category.text), the catalog says \(entry.category)"
-        } else if let price = tokens.number(slot: slots, oldPriceSlot), Int64(exactly: (price * 100).rounded()) != entry.priceCents {
+        } else if let price = acceptedNumber(tokens, slots, oldPriceSlot), Int64(exactly: (price * 100).rounded()) != entry.priceCents {
             problem = "old_price \(price), the catalog list price is \(Double(entry.priceCents) / 100)"
         }
         details.record(problem == nil, at: location, id: id?.text, "\(productID.text): \(problem ?? "")")
@@ -683,7 +687,7 @@ final class AlertChecker: TypeChecker {
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
         var knownUser = false
-        if let userID = tokens.string(slot: slots, userSlot) {
+        if let userID = acceptedString(tokens, slots, userSlot) {
             knownUser = context.catalog.user(userID) != nil
             userReference.record(knownUser, at: location, id: id?.text, "user_id \(userID.text) is not in the catalog")
         }
@@ -701,15 +705,17 @@ final class AlertChecker: TypeChecker {
         }
         let claimed = tokens.string(slot: slots, transactionTimeSlot).flatMap(ISOTimestamp.parse)
         // An alert that names its transaction is judged at the end, against the transaction's own time when it is read.
-        if tokens.string(slot: slots, transactionSlot) == nil, let timestamp, let claimed {
+        if acceptedString(tokens, slots, transactionSlot) == nil, let timestamp, let claimed {
             afterTransaction.record(timestamp >= claimed, at: location, id: id?.text,
                                     "raised at \(Timestamp(milliseconds: timestamp)), before its transaction at \(Timestamp(milliseconds: claimed))")
         }
-        if let transaction = tokens.string(slot: slots, transactionSlot) {
+        // Values the schema rejects (a negative amount, a score above 1) are its findings, not also disagreements.
+        if let transaction = acceptedString(tokens, slots, transactionSlot) {
             references.append(Reference(transaction: idHash(transaction), claimed: claimed, raised: timestamp,
                                         user: knownUser ? tokens.string(slot: slots, userSlot).map(idHash) : nil,
-                                        cents: tokens.number(slot: slots, amountSlot).map(TransactionChecker.cents),
-                                        score: score.map(TransactionChecker.milli), isFraud: tokens.bool(slot: slots, isFraudSlot),
+                                        cents: acceptedNumber(tokens, slots, amountSlot).map(TransactionChecker.cents),
+                                        score: acceptedNumber(tokens, slots, scoreSlot).map(TransactionChecker.milli),
+                                        isFraud: accepted(tokens, slots, isFraudSlot) ? tokens.bool(slot: slots, isFraudSlot) : nil,
                                         city: cityPosition.map { Int32(truncatingIfNeeded: $0) } ?? -1, location: location, id: id?.text,
                                         text: transaction.text))
         }
@@ -720,6 +726,11 @@ final class AlertChecker: TypeChecker {
                            "an alert's transaction is a fraud or high-scored transaction of the data, no other alert names it, and the alert repeats its time, user, amount, score, label and city")
         var after = afterTransaction
         let read = (all[.transactions] as? TransactionChecker).flatMap { $0.records > 0 ? $0 : nil }
+        // An alert read again (its alert_id read before, in read order) is referential.unique_id's finding: its
+        // transaction is not judged again, so that a copy naming another transaction does not make that one's alert a
+        // second alert.
+        var seenAlerts = Set<String>()
+        let references = references.filter { item in item.id.map { seenAlerts.insert($0).inserted } ?? true }
         for item in references {
             guard let raised = item.raised else { continue }
             // The transaction's own time when it was read (a wrong transaction_timestamp is then the reference check's

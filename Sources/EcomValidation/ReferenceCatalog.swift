@@ -60,6 +60,8 @@ public final class ReferenceCatalog: @unchecked Sendable {
     /// - Throws: ``ValidationError/unreadable(_:_:)`` or ``ValidationError/badCatalog(_:line:_:)``.
     public init(directory: String) throws(ValidationError) {
         source = directory
+        // Each entry's line, to name the first of an ID given twice.
+        var userLines: [Int] = [], productLines: [Int] = []
         try readLines("\(directory)/users.ndjson") { (record, path, line) throws(ValidationError) in
             guard let id = record["user_id"]?.stringValue, let type = record["user_type"]?.stringValue.flatMap(UserType.init(rawValue:)) else {
                 throw .badCatalog(path, line: line, "a user needs user_id and user_type")
@@ -73,7 +75,12 @@ public final class ReferenceCatalog: @unchecked Sendable {
             users.append(UserEntry(type: type, isActive: record["is_active"]?.boolValue ?? true, homeCity: City.all.firstIndex { $0.name == home && $0.country == country },
                                    deviceIDs: devices, preferredCategories: (record["preferred_categories"]?.arrayValue ?? []).compactMap(\.stringValue)))
             let interned = store.intern(Array(id.utf8))
+            // A second entry for an ID would silently win over the first: the catalog must say one thing of each user.
+            if let first = lookup.users.value(interned) {
+                throw .badCatalog(path, line: line, "\(id) is in the catalog twice (first at line \(userLines[Int(first)]))")
+            }
             userIDs.append(interned)
+            userLines.append(line)
             lookup.users.set(interned, Int32(users.count - 1))
         }
         try readLines("\(directory)/products.ndjson") { (record, path, line) throws(ValidationError) in
@@ -85,6 +92,10 @@ public final class ReferenceCatalog: @unchecked Sendable {
             guard price >= 0, price < 1e9 else {
                 throw .badCatalog(path, line: line, "price \(price) of \(id) is not a price (0 up to a billion)")
             }
+            if let first = Array(id.utf8).withUnsafeBufferPointer({ lookup.products.value($0) }) {
+                throw .badCatalog(path, line: line, "\(id) is in the catalog twice (first at line \(productLines[Int(first)]))")
+            }
+            productLines.append(line)
             addProduct(id: Array(id.utf8), ProductEntry(name: Array(name.utf8), category: category, priceCents: Int64((price * 100).rounded())))
         }
         indexCities()

@@ -208,13 +208,6 @@ final class TransactionChecker: TypeChecker {
         return max(-limit, min(limit, a + max(-limit, min(limit, product))))
     }
 
-    /// Whether the value at `slot` is there and the schema accepts it: the business rules judge such values only, so
-    /// that a value the schema rejects (a negative tax) is the schema's one finding, not also a total that does not add up.
-    @inline(__always)
-    private func accepted(_ tokens: Tokens, _ slots: Slots, _ slot: Int) -> Bool {
-        context.schemaClean ? slots[slot] >= 0 : matcher.accepts(tokens, slots, slot)
-    }
-
     func prefetch(_ tokens: Tokens, _ slots: Slots) {
         if let userID = tokens.string(slot: slots, s.user) { lookup.prefetchUser(userID) }
         // The first line's product when it is the line's first member, as written (most transactions have one or two lines).
@@ -227,13 +220,11 @@ final class TransactionChecker: TypeChecker {
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
-        if purchaseLinks != nil, let id, let session = tokens.string(slot: slots, s.session) {
-            _ = purchaseLinks!.insert(purchaseLink(idHash(id), session: idHash(session), user: tokens.string(slot: slots, s.user).map(idHash) ?? 0))
-        }
         func idText() -> String? { id?.text }
         // Users and products.
         var user: Int?
-        if let userID = tokens.string(slot: slots, s.user) {
+        let userID = acceptedString(tokens, slots, s.user)
+        if let userID {
             user = lookup.user(userID)
             userReference.record(user != nil, at: location, id: idText(), "user_id \(userID.text) is not in the catalog")
             // A user_type the schema rejects is its finding (schema.enums), not also a user's type the catalog disagrees with.
@@ -241,6 +232,10 @@ final class TransactionChecker: TypeChecker {
                 let expected = userTypeNames[Int(userTypeOf[user])]
                 userDetails.record(sameBytes(type, expected), at: location, id: idText(), "\(userID.text): user_type \(type.text), the catalog says \(expected.text)")
             }
+        }
+        // With a user the catalog lacks (its finding), the link names no user: the purchase event is not judged by it.
+        if purchaseLinks != nil, let id, let session = acceptedString(tokens, slots, s.session) {
+            _ = purchaseLinks!.insert(purchaseLink(idHash(id), session: idHash(session), user: user != nil ? userID.map(idHash) ?? 0 : 0))
         }
         // Read before the lines: only a pattern fraud needs its lines' categories kept (an empty array allocates nothing).
         let isFraud = tokens.bool(slot: slots, s.isFraud)
@@ -273,7 +268,7 @@ final class TransactionChecker: TypeChecker {
         let city = checkCoordinates(tokens, slots, at: location, id: id)
         if let city { checkCharges(tokens, slots, city: city, at: location, id: id) }
         // Fraud labels and distributions.
-        let score = tokens.number(slot: slots, s.score)
+        let score = acceptedNumber(tokens, slots, s.score)
         if let isFraud {
             if isFraud { frauds += 1 }
             if let score {

@@ -83,6 +83,7 @@ typealias Slots = UnsafeBufferPointer<Int32>
 protocol TypeChecker: AnyObject {
     var type: RecordType { get }
     var matcher: SchemaMatcher { get }
+    var context: CheckContext { get }
     /// Slot of the record's ID and of its timestamp.
     var idSlot: Int { get }
     var timestampSlot: Int { get }
@@ -112,6 +113,26 @@ protocol TypeChecker: AnyObject {
 
 extension TypeChecker {
     func prefetch(_ tokens: Tokens, _ slots: Slots) {}
+
+    /// Whether the value at `slot` is there and the schema accepts it: the checks beyond the schema judge such values
+    /// only, so that a value the schema rejects (a `USER_1` user_id, a negative amount) is the schema's one finding, not
+    /// also a user the catalog lacks or an amount that disagrees.
+    @inline(__always)
+    func accepted(_ tokens: Tokens, _ slots: Slots, _ slot: Int) -> Bool {
+        context.schemaClean ? slots[slot] >= 0 : matcher.accepts(tokens, slots, slot)
+    }
+
+    /// The string at `slot` when the schema accepts it (see ``accepted(_:_:_:)``).
+    @inline(__always)
+    func acceptedString(_ tokens: Tokens, _ slots: Slots, _ slot: Int) -> UnsafeBufferPointer<UInt8>? {
+        accepted(tokens, slots, slot) ? tokens.string(slot: slots, slot) : nil
+    }
+
+    /// The number at `slot` when the schema accepts it (see ``accepted(_:_:_:)``).
+    @inline(__always)
+    func acceptedNumber(_ tokens: Tokens, _ slots: Slots, _ slot: Int) -> Double? {
+        accepted(tokens, slots, slot) ? tokens.number(slot: slots, slot) : nil
+    }
 }
 
 extension Tokens {

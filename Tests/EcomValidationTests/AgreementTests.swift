@@ -9,26 +9,42 @@ import Testing
 // amount and score; each disagreement is one finding at the alert's line, and an alert raised before the transaction
 // it names is late even when its own transaction_timestamp was moved with it.
 
-@Test func alertsThatDisagreeWithTheirTransactionAreNamed() throws {
-    var config = DataGenerationConfig()
-    config.fraudRate = 0.02
-    let generator = ECommerceDataGenerator(config: config, seed: 21)
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-alerts-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let transactionsPath = directory.appendingPathComponent("transactions.ndjson").path
-    let alertsPath = directory.appendingPathComponent("fraud_alerts.ndjson").path
-    let transactions = try RecordSink(path: transactionsPath), alerts = try RecordSink(path: alertsPath)
-    _ = try generator.write(type: .transactions, count: 3000, start: generator.window.start, end: generator.window.end, to: transactions,
-                            alerts: alerts, threads: 1)
-    try transactions.flush()
-    try alerts.flush()
+/// Transactions (2 % frauds, seed 21) and the alerts they raised, written to a directory of their own.
+private struct AlertRun {
+    let generator: ECommerceDataGenerator
+    let directory: URL
+    let transactionsPath: String, alertsPath: String
+
+    init() throws {
+        var config = DataGenerationConfig()
+        config.fraudRate = 0.02
+        generator = ECommerceDataGenerator(config: config, seed: 21)
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-alerts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        transactionsPath = directory.appendingPathComponent("transactions.ndjson").path
+        alertsPath = directory.appendingPathComponent("fraud_alerts.ndjson").path
+        let transactions = try RecordSink(path: transactionsPath), alerts = try RecordSink(path: alertsPath)
+        _ = try generator.write(type: .transactions, count: 3000, start: generator.window.start, end: generator.window.end, to: transactions,
+                                alerts: alerts, threads: 1)
+        try transactions.flush()
+        try alerts.flush()
+    }
+
     func validate() throws -> ValidationReport {
         let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true))
         try FileInput.validate(transactionsPath, with: validator)
         try FileInput.validate(alertsPath, with: validator)
         return validator.finish()
     }
+
+    func lines(_ path: String) throws -> [String] { try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init) }
+}
+
+@Test func alertsThatDisagreeWithTheirTransactionAreNamed() throws {
+    let run = try AlertRun()
+    defer { try? FileManager.default.removeItem(at: run.directory) }
+    let (transactionsPath, alertsPath) = (run.transactionsPath, run.alertsPath)
+    func validate() throws -> ValidationReport { try run.validate() }
     let clean = try validate()
     let cleanLinks = try #require(clean.check("referential.alert_transaction"))
     #expect(cleanLinks.status == .pass && cleanLinks.checked > 20, "\(clean.problems)")
@@ -93,6 +109,41 @@ import Testing
     #expect(damaged.check("coordinates.consistency", .fraudAlerts)?.violations == 0)
     let late = try #require(damaged.check("temporal.alert_after_transaction"))
     #expect(late.violations == 1 && late.examples.map(\.location.line) == [6], "\(late.examples.map(\.message))")
+}
+
+/// An alert's value the schema rejects (a user_id or transaction_id of another shape, a negative amount, a score
+/// above 1) is the schema's one finding, not also an unknown user or a disagreement with the transaction; an alert read
+/// again with another transaction_id is a duplicate alert_id only, and the alert of the transaction it names is no
+/// second alert.
+@Test func anAlertsRejectedValuesAndCopiesAreOneFindingEach() throws {
+    let run = try AlertRun()
+    defer { try? FileManager.default.removeItem(at: run.directory) }
+    var lines = try run.lines(run.alertsPath)
+    try #require(lines.count > 12)
+    func edit(_ index: Int, _ name: String, _ value: JSONValue) throws {
+        guard case var .object(fields) = try JSONValue.parse(lines[index]) else { throw CocoaError(.coderInvalidValue) }
+        fields[fields.firstIndex { $0.0 == name }!].1 = value
+        lines[index] = JSONValue.object(fields).encoded()
+    }
+    func field(_ index: Int, _ name: String) throws -> JSONValue { try #require(JSONValue.parse(lines[index])[name]) }
+    try edit(1, "user_id", .string(try field(1, "user_id").stringValue!.uppercased()))
+    try edit(2, "amount", .double(-(try field(2, "amount").doubleValue!)))
+    try edit(3, "fraud_score", .double(1.5))
+    try edit(4, "transaction_id", .string(try field(4, "transaction_id").stringValue! + "z"))
+    // A copy of line 6 naming line 11's transaction, put after line 11.
+    guard case var .object(copy) = try JSONValue.parse(lines[5]) else { throw CocoaError(.coderInvalidValue) }
+    copy[copy.firstIndex { $0.0 == "transaction_id" }!].1 = try field(10, "transaction_id")
+    lines.insert(JSONValue.object(copy).encoded(), at: 11)
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: run.alertsPath))
+    let report = try run.validate()
+    func found(_ id: String) -> [Int] { report.check(id, .fraudAlerts)?.examples.map(\.location.line) ?? [-1] }
+    #expect(found("schema.formats") == [2, 5])
+    #expect(found("schema.ranges") == [3, 4])
+    #expect(found("referential.unique_id") == [12])
+    for id in ["referential.user_id", "referential.alert_transaction", "temporal.alert_after_transaction"] {
+        let check = try #require(report.check(id, .fraudAlerts))
+        #expect(check.violations == 0, "\(id): \(check.examples.map { "\($0.location.line): \($0.message)" })")
+    }
 }
 
 /// A user event's category is its product's in the catalog: one event given another category is one finding.

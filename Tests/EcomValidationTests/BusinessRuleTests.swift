@@ -332,6 +332,46 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     #expect(named.violations == 0, "\(named.examples.map(\.message))")
 }
 
+/// A user_id or product_id of another shape (`USER_…`), or a negative old_price, is the schema's one finding: not also a
+/// user or product the catalog lacks, a wrong session user or a price the catalog disagrees with.
+@Test func anIDOfAnotherShapeIsNotAlsoAnUnknownOne() throws {
+    var eventLines: [Int] = []
+    let events = try validated(.userEvents, count: 600) { records in
+        let view = try #require(records.indices.first { $0 > 5 && get(records[$0], "event_type")?.stringValue == "product_view" })
+        set(&records[view], "product_id", .string(get(records[view], "product_id")!.stringValue!.uppercased()))
+        let other = try #require(records.indices.first { $0 > view && get(records[$0], "session_id") == get(records[$0 - 1], "session_id") })
+        set(&records[other], "user_id", .string(get(records[other], "user_id")!.stringValue!.uppercased()))
+        eventLines = [view + 1, other + 1]
+    }
+    #expect(try found(events, "schema.formats", .userEvents) == (eventLines.sorted(), 2))
+    for id in ["referential.user_id", "referential.product_id", "referential.session_user"] {
+        #expect(try found(events, id, .userEvents).violations == 0, "\(id)")
+    }
+    var updateLines: [Int] = []
+    let updates = try validated(.productUpdates, count: 300) { records in
+        set(&records[3], "product_id", .string(get(records[3], "product_id")!.stringValue!.uppercased()))
+        set(&records[7], "old_price", .double(-(get(records[7], "old_price")?.doubleValue ?? 1)))
+        updateLines = [4, 8]
+    }
+    #expect(try found(updates, "schema.formats", .productUpdates) == ([updateLines[0]], 1))
+    #expect(try found(updates, "schema.ranges", .productUpdates) == ([updateLines[1]], 1))
+    #expect(try found(updates, "referential.product_id", .productUpdates).violations == 0)
+    #expect(try found(updates, "referential.product_details", .productUpdates).violations == 0)
+}
+
+/// An availability change that makes a product with nothing in stock available breaks the update rules.
+@Test func nothingOutOfStockIsAvailable() throws {
+    var line = 0
+    let report = try validated(.productUpdates, count: 1500) { records in
+        let change = try #require(records.indices.first {
+            get(records[$0], "update_type")?.stringValue == "availability_change" && get(records[$0], "is_available") == .bool(false)
+        })
+        set(&records[change], "is_available", .bool(true))
+        line = change + 1
+    }
+    #expect(try found(report, "business.update_consistency", .productUpdates) == ([line], 1))
+}
+
 /// A product step whose product_id has the wrong type is a `schema.types` finding, not also a step without its product.
 @Test func aMistypedFieldIsNotAMissingOne() throws {
     var line = 0
@@ -496,6 +536,12 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
         lines[index] = lines[index].replacingOccurrences(of: "\"user_id\":\"\(owner)\"", with: "\"user_id\":\"\(stranger)\"")
     }
     try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: eventsPath))
+    // The transaction of the tenth purchase names a user the catalog lacks: that is its referential.user_id finding, not
+    // also a purchase event of another user's transaction.
+    var transactionLines = try String(contentsOfFile: transactionsPath, encoding: .utf8).split(separator: "\n").map(String.init)
+    let strange = try #require(transactionLines.firstIndex { $0.contains("\"transaction_id\":\"\(transaction(lines[purchases[9]]))\"") })
+    transactionLines[strange] = transactionLines[strange].replacing(/"user_id":"user_[0-9]+"/, with: "\"user_id\":\"user_999999\"")
+    try Data((transactionLines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: transactionsPath))
     func validate(keepingLinks: Bool) throws -> ValidationReport {
         let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true))
         validator.keepsPurchaseLinks = keepingLinks
@@ -507,6 +553,7 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     let check = try #require(report.check("referential.purchase_transaction", .userEvents))
     #expect(check.violations == 2 && check.examples.map(\.location.line) == [swapped + 1, purchases[5] + 1], "\(check.examples.map(\.message))")
     #expect(check.examples.allSatisfy { $0.message.contains("ends another session, or is another user's") })
+    #expect(report.check("referential.user_id", .transactions)?.examples.map(\.location.line) == [strange + 1])
     let sessionUser = try #require(report.check("referential.session_user", .userEvents))
     #expect(sessionUser.violations == 1 && sessionUser.examples.map(\.location.line) == [lone + 1], "\(sessionUser.examples.map(\.message))")
     // Without the transactions' sessions kept, only existence is checked.

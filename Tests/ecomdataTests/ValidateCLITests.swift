@@ -172,10 +172,23 @@ func schemaProblems(_ reportPath: String) throws -> String {
     let wrongSeed = try CLI.run(["validate", file])
     #expect(wrongSeed.status == 1)
     #expect(wrongSeed.text.contains("referential.user_id") || wrongSeed.text.contains("referential.product_details"))
+    // A product given twice, the second time with another price, would silently win: the catalog is refused at its line.
+    let productsPath = catalog + "/products.ndjson"
+    var products = try String(contentsOfFile: productsPath, encoding: .utf8).split(separator: "\n").map(String.init)
+    products.insert(products[4].replacing(/"price":[0-9.]+/, with: "\"price\":1.99"), at: 9)
+    try (products.joined(separator: "\n") + "\n").write(toFile: productsPath, atomically: true, encoding: .utf8)
+    let twice = try CLI.run(["validate", file, "--catalog", catalog])
+    #expect(twice.status == 3)
+    #expect(twice.stderr.contains("products.ndjson:10: ") && twice.stderr.contains("is in the catalog twice (first at line 5)"), "\(twice.stderr)")
     try "{\"user_id\": 5}\n".write(toFile: catalog + "/users.ndjson", atomically: true, encoding: .utf8)
     let broken = try CLI.run(["validate", file, "--catalog", catalog])
     #expect(broken.status == 3)
     #expect(broken.stderr.contains("users.ndjson:1"), "\(broken.stderr)")
+    let users = ["{\"user_id\":\"user_000001\",\"user_type\":\"regular\"}", "{\"user_id\":\"user_000002\",\"user_type\":\"vip\"}",
+                 "{\"user_id\":\"user_000001\",\"user_type\":\"vip\"}"]
+    try (users.joined(separator: "\n") + "\n").write(toFile: catalog + "/users.ndjson", atomically: true, encoding: .utf8)
+    let twiceUser = try CLI.run(["validate", file, "--catalog", catalog])
+    #expect(twiceUser.status == 3 && twiceUser.stderr.contains("users.ndjson:3: user_000001 is in the catalog twice (first at line 1)"), "\(twiceUser.stderr)")
 }
 
 /// Damaged inputs from the command line: what exits 1 (no records), what exits 3 (compressed, a directory without
