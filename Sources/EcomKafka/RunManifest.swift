@@ -104,8 +104,7 @@ public struct RunManifest {
 
     /// Writes `document` to `path`, creating the directory.
     public static func write(_ document: JSONValue, to path: String) -> Bool {
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        Paths.createDirectory(for: path)
         return FileManager.default.createFile(atPath: path, contents: Data((document.encoded(pretty: true) + "\n").utf8))
     }
 }

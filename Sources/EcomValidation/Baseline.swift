@@ -36,7 +36,7 @@ public enum Baseline {
         let checks = (report["checks"]?.arrayValue ?? []).map { check in
             check.replacing("examples", with: .array((check["examples"]?.arrayValue ?? []).map { example in
                 guard let file = example["location"]?["file"]?.stringValue, let location = example["location"] else { return example }
-                return example.replacing("location", with: location.replacing("file", with: .string((file as NSString).lastPathComponent)))
+                return example.replacing("location", with: location.replacing("file", with: .string(file.split(separator: "/").last.map(String.init) ?? file)))
             }))
         }
         let distributions = (report["distributions"]?.objectValue ?? []).map { type, value in

@@ -1,3 +1,4 @@
+import EcomModel
 import Foundation
 
 /// One section of a partial file: what one part of a run (a validator, later an audit) contributes to the merge.
@@ -48,8 +49,7 @@ public enum PartialFile {
     /// - Throws: ``PartialError/unreadable(_:_:)`` when it cannot be written.
     public static func write(_ sections: [PartialSection], to path: String) throws(PartialError) {
         let bytes = encode(sections)
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        Paths.createDirectory(for: path)
         let temporary = path + ".partial-\(getpid())"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
             throw .unreadable(path, "cannot write the partial")

@@ -21,7 +21,7 @@ public final class Quarantine {
     /// Creates `directory` if needed and starts `quarantine.ndjson` in it.
     /// - Throws: ``ValidationError/unreadable(_:_:)`` when it cannot be written.
     public init(directory: String) throws(ValidationError) {
-        path = (directory as NSString).appendingPathComponent("quarantine.ndjson")
+        path = directory.hasSuffix("/") ? directory + "quarantine.ndjson" : directory + "/quarantine.ndjson"
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {

@@ -1,4 +1,5 @@
 import EcomJSON
+import EcomModel
 import EcomReports
 import Foundation
 
@@ -8,8 +9,7 @@ func writeReports(_ document: JSONValue, json: String?, html: String?, junit: St
     var failed: [String] = []
     func write(_ text: String, to path: String?) {
         guard let path else { return }
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        Paths.createDirectory(for: path)
         if !FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) { failed.append(path) }
     }
     write(document.encoded(pretty: true) + "\n", to: json)

@@ -200,6 +200,13 @@ private func diff(_ arguments: [String]) throws -> (result: CLI.Result, document
     #expect(!misspelt.stderr.contains("'transactions.regions.Europe'") && misspelt.stderr.contains("'transactions.regions.Atlantis'"), "\(misspelt.stderr)")
     #expect(try CLI.run(["diff", reports.clean7]).status == 2)
     #expect(try CLI.run(["baseline", "approve", other.path, "--to", dir.appendingPathComponent("b.json").path]).status == 3)
+    // A directory is no file to write (`.` and `./` trapped in Foundation's path handling); an empty name is a usage error.
+    for directory in [".", "./", dir.path] {
+        let refused = try CLI.run(["baseline", "approve", reports.clean7, "--to", directory])
+        #expect(refused.status == 3 && refused.stderr.contains("it is a directory"), "\(directory): \(refused.status) \(refused.stderr)")
+    }
+    let empty = try CLI.run(["baseline", "approve", reports.clean7, "--to", ""])
+    #expect(empty.status == 2 && empty.stderr.contains("--to is empty"), "\(empty.stderr)")
 }
 
 /// Category names come from the data: the HTML and Markdown views escape them.

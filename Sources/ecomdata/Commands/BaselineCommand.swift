@@ -1,5 +1,6 @@
 import ArgumentParser
 import EcomJSON
+import EcomModel
 import EcomValidation
 import Foundation
 
@@ -43,9 +44,18 @@ struct BaselineCommand: ParsableCommand {
                 Console.error("\(report): \(error)")
                 throw ExitCode(3)
             }
-            let path = to ?? "fixtures/baseline/" + (report as NSString).lastPathComponent
-            let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            let name = URL(fileURLWithPath: report).lastPathComponent
+            if to?.isEmpty == true {
+                Console.error("--to is empty; name the baseline file, e.g. --to fixtures/baseline/\(name)")
+                throw ExitCode(2)
+            }
+            let path = to ?? "fixtures/baseline/" + name
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                Console.error("cannot write \(path): it is a directory; name a file in it, e.g. --to \(path.hasSuffix("/") ? path : path + "/")\(name)")
+                throw ExitCode(3)
+            }
+            Paths.createDirectory(for: path)
             guard FileManager.default.createFile(atPath: path, contents: Data((baseline.encoded(pretty: true) + "\n").utf8)) else {
                 Console.error("cannot write \(path); check that its directory is writable")
                 throw ExitCode(3)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EcomJSON
+import EcomModel
 import EcomReports
 import EcomValidation
 import Foundation
@@ -125,8 +126,7 @@ struct DiffCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(text.utf8))
             return
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        Paths.createDirectory(for: path)
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
             Console.error("cannot write \(path); check that its directory is writable")
             throw ExitCode(3)
