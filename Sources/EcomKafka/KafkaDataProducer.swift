@@ -73,6 +73,8 @@ public final class KafkaDataProducer: @unchecked Sendable {
         public var simulatedEnd: Timestamp
         public var stopReason: String?
         public var report: DeliveryReport
+        /// Each partition's end offset before anything was sent (``RunManifest/startOffsets``).
+        public var startOffsets: [String: [Int32: Int64]] = [:]
     }
 
     /// Streams `topics` for `durationHours` of simulated time from `simulatedStart`, `speedup` times faster
@@ -86,6 +88,7 @@ public final class KafkaDataProducer: @unchecked Sendable {
         let simulatedMs = Int64(durationHours * 3_600_000)
         let simulatedEnd = simulatedStart.adding(milliseconds: simulatedMs)
         let wallSeconds = Double(simulatedMs) / 1000 / speedup
+        let startOffsets = RunManifest.endOffsets(on: configuration, topics: topics.map(\.topic))
         let started = Date()
         let group = DispatchGroup()
         let results = ResultBox(topics.map { type in
@@ -136,7 +139,7 @@ public final class KafkaDataProducer: @unchecked Sendable {
         }
         producer.flush(timeout: 60)
         return StreamResult(topics: results.all, started: started, finished: Date(), simulatedStart: simulatedStart,
-                            simulatedEnd: simulatedEnd, stopReason: stop.stopReason, report: producer.deliveryReport)
+                            simulatedEnd: simulatedEnd, stopReason: stop.stopReason, report: producer.deliveryReport, startOffsets: startOffsets)
     }
 
     /// Sends NDJSON records (one per string) to `topic`, keyed by the topic's key field, and waits for
@@ -176,6 +179,7 @@ public final class KafkaDataProducer: @unchecked Sendable {
                                           ("achieved_rate", .double(topic.achievedRate)), ("derived_from_transactions", .bool(topic.derived))])
             })
         manifest.partitionCounts = RunManifest.partitionCounts(on: configuration)
+        manifest.startOffsets = result.startOffsets
         return manifest.json(runID: runID)
     }
 }

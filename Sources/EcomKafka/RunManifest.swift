@@ -37,6 +37,10 @@ public struct RunManifest {
     /// Partitions per topic when the run ended, as the cluster said (see ``partitionCounts(on:timeout:)``): the
     /// count the run's keys were spread over, so that an audit can tell a topic whose partitions changed since.
     public var partitionCounts: [String: Int] = [:]
+    /// Per topic and partition, its end offset when the run began (see ``endOffsets(on:topics:timeout:)``): a partition
+    /// the run wrote nothing to is in the manifest from there with no records, so that an audit of a topic that held
+    /// records before the run does not count those against the run.
+    public var startOffsets: [String: [Int32: Int64]] = [:]
 
     public init(kind: String, brokers: String, started: Date, finished: Date, report: DeliveryReport, stopReason: String?,
                 generation: [(String, JSONValue)], topics: [Topic]) {
@@ -59,7 +63,14 @@ public struct RunManifest {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let topicMembers: [(String, JSONValue)] = topics.map { topic in
-            let partitions = (report.partitions[topic.name] ?? [:]).sorted { $0.key < $1.key }.map { partition, entry in
+            var written = report.partitions[topic.name] ?? [:]
+            for (partition, end) in startOffsets[topic.name] ?? [:] where written[partition] == nil {
+                var empty = DeliveryReport.Partition()
+                empty.firstOffset = end
+                empty.lastOffset = end - 1
+                written[partition] = empty
+            }
+            let partitions = written.sorted { $0.key < $1.key }.map { partition, entry in
                 JSONValue.object([
                     ("partition", .int(Int64(partition))),
                     ("first_offset", .int(entry.firstOffset)),
@@ -92,6 +103,18 @@ public struct RunManifest {
             ("stopped", stopReason.map { .string($0) } ?? .null),
             ("topics", .object(topicMembers)),
         ])
+    }
+
+    /// Each partition's end offset (high watermark) of those of `topics` that exist, for ``startOffsets``: asked before
+    /// a run sends anything. Empty for a topic the cluster does not know yet (created by the run: it starts at 0) or
+    /// when it does not answer within `timeout` (the manifest then lists the partitions written to only).
+    public static func endOffsets(on configuration: KafkaConfiguration, topics: [String], timeout: Double = 3) -> [String: [Int32: Int64]] {
+        guard let admin = try? KafkaAdmin(configuration: configuration), let metadata = try? admin.metadata(timeout: timeout),
+              let consumer = try? KafkaConsumer(configuration: configuration) else { return [:] }
+        let wanted = Set(topics)
+        let partitions = metadata.topics.filter { wanted.contains($0.name) && $0.error == nil && $0.partitions > 0 }
+            .flatMap { topic in (0..<Int32(topic.partitions)).map { (topic: topic.name, partition: $0) } }
+        return (try? consumer.watermarks(partitions, high: true, timeout: timeout)) ?? [:]
     }
 
     /// Each topic's partition count on the cluster, for the manifest; empty when it does not answer within `timeout`.

@@ -112,6 +112,27 @@ private func manifest(_ path: String) throws -> JSONValue {
     }
 }
 
+/// Rebased to now and paced 600 times faster than its records' 10 minutes, a replay stamps them up to 10 minutes ahead
+/// of the clock: its audit judges them inside the moved window, not in the future (the README's example passes).
+@Test func aFastRebasedReplayIsNotInTheFuture() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("t.ndjson").path, manifest = dir.appendingPathComponent("m.json").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "100", "--seed", "7", "--start", "2024-09-02T10:00:00Z",
+                         "--end", "2024-09-02T10:10:00Z", "--out", file]).status == 0)
+    let run = try CLI.run(["replay", file, "--topic", "transactions", "--speed", "600", "--rebase", "now", "--brokers", broker.bootstrap,
+                           "--manifest", manifest])
+    try #require(run.status == 0, "\(run.stderr)")
+    let latest = try kcatRecords(broker, "transactions").map { try epochMilliseconds($0.record["timestamp"]?.stringValue) }.max() ?? 0
+    #expect(latest > Int64(Date().timeIntervalSince1970 * 1000) + 60_000, "the last record is stamped minutes ahead")
+    let json = dir.appendingPathComponent("a.json").path
+    let audit = try CLI.run(["audit", "--brokers", broker.bootstrap, "--manifest", manifest, "--seed", "7", "--json", json])
+    #expect(audit.status == 0, "\(audit.text)\(audit.stderr)")
+    let future = try #require(checks(try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8)), "temporal.future").first)
+    #expect(future["status"]?.stringValue == "pass" && (future["checked"]?.intValue ?? 0) == 100, "\(future)")
+}
+
 /// --since/--until keep the records stamped inside the window; --loop 3 sends them three times, each pass
 /// later in record time when rebased; keys are the topic's key field.
 @Test func sinceUntilFilterAndLoopRepeats() throws {
@@ -357,6 +378,28 @@ func replayUsageErrorsExitTwo(arguments: [String]) throws {
     #expect(extra.status == 1)
     let damaged = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
     #expect(checks(damaged, "audit.count").first?["violations"]?.intValue == 1, "\(extra.text)")
+}
+
+/// A replay into a topic that already holds records (an earlier replay's) is audited against its own manifest alone: the
+/// partitions it wrote nothing to are in the manifest from their end when it began, so the earlier records are not
+/// counted against it.
+@Test func aReplayIntoATopicWithEarlierRecordsIsAuditedAlone() throws {
+    let (broker, dir, file) = try transactionsToReplay(count: 40, seed: 4)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let first = dir.appendingPathComponent("first.json").path, second = dir.appendingPathComponent("second.json").path
+    try #require(try CLI.run(["replay", file, "--topic", "orders-again", "--key-field", "user_id", "--max", "--brokers", broker.bootstrap,
+                              "--manifest", first]).status == 0)
+    let one = dir.appendingPathComponent("one.ndjson").path
+    try (try lines(file)[0] + "\n").write(toFile: one, atomically: true, encoding: .utf8)
+    let replay = try CLI.run(["replay", one, "--topic", "orders-again", "--key-field", "user_id", "--max", "--brokers", broker.bootstrap,
+                              "--manifest", second])
+    try #require(replay.status == 0, "\(replay.stderr)")
+    let partitions = try manifest(second)["topics"]?["orders-again"]?["partitions"]?.arrayValue ?? []
+    #expect(partitions.count == 4 && partitions.map { $0["count"]?.intValue ?? -1 }.reduce(0, +) == 1, "\(partitions)")
+    let json = dir.appendingPathComponent("a.json").path
+    let audit = try CLI.run(["audit", "--brokers", broker.bootstrap, "--manifest", second, "--seed", "4", "--json", json])
+    #expect(audit.status == 0, "\(audit.text)\(audit.stderr)")
+    #expect(try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))["audit"]?["records"]?.intValue == 1)
 }
 
 /// A file that starts with a UTF-8 byte order mark (as some Windows tools write) is produced and replayed as validate

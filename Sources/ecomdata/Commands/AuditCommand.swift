@@ -193,6 +193,9 @@ struct AuditCommand: ParsableCommand {
             // A replay that moved the records' timestamps moved the window they are in as far: its first pass by the
             // rebase, its last pass by the loops' periods on top.
             settings.window = (settings.window.start &+ shift.first, settings.window.end &+ shift.first &+ shift.lastPassFurther)
+            // Paced faster than its records' own times (--speed above 1, --max) or rebased to a later instant, it stamped
+            // them ahead of the clock it sent them by: a time inside the moved window is not in the future for that.
+            settings.now = max(settings.now, settings.window.end)
         }
         settings.timesMoved = runManifest?.timesMoved
         // Kept as partials, then judged in offset order: which copy of a record read twice is the duplicate must not

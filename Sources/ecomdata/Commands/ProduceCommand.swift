@@ -53,6 +53,7 @@ struct ProduceCommand: ParsableCommand {
         let sources = onTermination { name in stop.stop("stopped by \(name)") }
         var sent = 0
         var failure: String?
+        let startOffsets = RunManifest.endOffsets(on: configuration, topics: [topic])
         let started = Date()
         for file in files where failure == nil {
             do {
@@ -73,6 +74,7 @@ struct ProduceCommand: ParsableCommand {
             stopReason: failure, generation: [("files", .array(files.map { .string($0) }))],
             topics: [RunManifest.Topic(name: topic, keyField: field, idField: seedType?.idField, sent: sent)])
         run.partitionCounts = RunManifest.partitionCounts(on: configuration)
+        run.startOffsets = startOffsets
         let document = run.json()
         if !RunManifest.write(document, to: manifest) {
             Console.error("cannot write the manifest \(manifest); check that the directory is writable")

@@ -147,6 +147,7 @@ struct ReplayCommand: ParsableCommand {
             try KafkaProducer(configuration: configuration, idFields: type.map { [topic: $0.idField] } ?? [:])
         }
         let replayer = Replayer(producer: producer, topic: topic, keyField: field)
+        let startOffsets = RunManifest.endOffsets(on: configuration, topics: [topic])
         let stop = StopSignal()
         let sources = onTermination { name in stop.stop("stopped by \(name)") }
         let planned = records.count * loops
@@ -172,6 +173,7 @@ struct ReplayCommand: ParsableCommand {
                 ("mean_lateness_seconds", .double(result.meanLateness)),
             ])])
         run.partitionCounts = RunManifest.partitionCounts(on: configuration)
+        run.startOffsets = startOffsets
         let document = run.json()
         let manifestWritten = RunManifest.write(document, to: manifest)
 
