@@ -1,4 +1,5 @@
 import EcomModel
+import Foundation
 
 /// Decides distribution checks as equivalence tests: pass when the 95 % interval of the observed value lies
 /// inside expected +- tolerance, warn when the estimate is inside but the interval crosses a bound, fail when
@@ -125,7 +126,7 @@ enum Equivalence {
         var result = CheckResult(id: id, family: .distribution, recordType: type, title: title, status: .pass, reason: nil,
                                  gating: gate.gating ?? true, checked: total, violations: 0, maxViolations: 0, statistic: nil, examples: [])
         guard total >= minimum, total > 0 else {
-            let few = "\(total) records, fewer than the \(minimum) needed to judge a rate of \(expected) within \(tolerance)"
+            let few = "\(total) records, fewer than the \(minimum) needed to judge a rate of \(percent(expected)) within \(percent(tolerance))"
             if let outside = decisivelyOutside(nil, count: count, total: total, expected: expected, tolerance: tolerance) {
                 result.status = .fail
                 result.reason = "observed \(outside) (\(few), but not to fail it)"
@@ -144,13 +145,19 @@ enum Equivalence {
                                           effectSize: Statistics.cohensH(observed, expected), effect: "cohens_h")
         result.status = status(observed: observed, interval: interval, expected: expected, tolerance: tolerance)
         if result.status != .pass {
-            result.reason = "observed \(observed) [\(interval.low)-\(interval.high)] against \(expected) +- \(tolerance)"
+            result.reason = "observed \(percent(observed)) (\(count) of \(total)) [\(percent(interval.low))-\(percent(interval.high))] against \(percent(expected)) +- \(percent(tolerance))"
         }
         return result
     }
 
+    /// A share as a percentage with a tenth at least and three significant digits below 1 % (0.05%, 0.15%), so that a
+    /// small rate, its tolerance and its interval's edges are not rounded into one another.
     static func percent(_ share: Double) -> String {
-        let tenths = (share * 1000).rounded() / 10
-        return "\(tenths)%"
+        let value = share * 100
+        guard value.isFinite, abs(value) >= 0.0005 else { return value.isFinite ? "0.0%" : "\(value)%" }
+        let decimals = min(4, max(1, 2 - Int(log10(abs(value)).rounded(.down))))
+        var text = String(format: "%.\(decimals)f", value)
+        while decimals > 1, text.hasSuffix("0"), !text.hasSuffix(".0") { text.removeLast() }
+        return text + "%"
     }
 }

@@ -92,6 +92,16 @@ public struct Gates: Sendable, Equatable {
         return nil
     }
 
+    /// What is wrong with `max_violations` for gate `name`: a split or a rate is judged by its share, not by records
+    /// that break it, so a count would change nothing.
+    static func maxViolationsProblem(name: String) -> String? {
+        var short = Substring(name)
+        for family in ["distribution.", "business."] where short.hasPrefix(family) { short = short.dropFirst(family.count) }
+        let split = short.split(separator: ".", maxSplits: 1).first.map(String.init) ?? ""
+        guard splits.contains(split) || oneValue.contains(String(short)) else { return nil }
+        return "max_violations counts records that break a check of records; \(name) is judged by its share or value: set tolerance (or expected) instead"
+    }
+
     /// A count from the file, held within 0...2^53 (a huge number is read as that bound, not a trap).
     private static func count(_ value: Double) -> Int { value.isNaN ? 0 : Int(min(max(value, 0), 9_007_199_254_740_992)) }
 
@@ -119,7 +129,12 @@ public struct Gates: Sendable, Equatable {
                         file.problem(setting, of: entry, "expected a whole number of records, 0 or more, got \(setting.value.string ?? "")")
                         break
                     }
-                    if setting.name == "max_violations" { gate.maxViolations = Self.count(number) } else { gate.minimumSample = Self.count(number) }
+                    if setting.name == "max_violations" {
+                        if let problem = maxViolationsProblem(name: entry.name) { file.problem(setting, of: entry, problem) }
+                        gate.maxViolations = Self.count(number)
+                    } else {
+                        gate.minimumSample = Self.count(number)
+                    }
                 case "gating": gate.gating = file.bool(setting, of: entry)
                 default:
                     file.problem(setting, of: entry, "unknown gate setting; use expected, tolerance, max_violations, gating or min_sample")

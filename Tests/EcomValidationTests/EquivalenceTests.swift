@@ -24,6 +24,22 @@ import Testing
     #expect(close.status == .inconclusive, "\(close.reason ?? "")")
 }
 
+/// A small rate's message keeps its digits: a tolerance of 0.05 % and an edge at 0.15 % are not rounded to 0.1 % and
+/// 0.2 % (which read as if the observed rate were inside), and a judged rate is shown as a percentage with its counts.
+@Test func smallRatesAreShownWithTheirDigits() {
+    #expect(Equivalence.percent(0.0005) == "0.05%" && Equivalence.percent(0.0015) == "0.15%" && Equivalence.percent(0.00104) == "0.104%")
+    #expect(Equivalence.percent(0.45) == "45.0%" && Equivalence.percent(0.123) == "12.3%" && Equivalence.percent(0) == "0.0%")
+    let gates = Gates(["fraud_rate": Gate(expected: 0.002, tolerance: 0.0005)])
+    let few = Equivalence.proportion(id: "distribution.fraud_rate", type: .transactions, title: "", count: 0, total: 5_000,
+                                     expected: 0.001, tolerance: Equivalence.fraudRateTolerance, gates: gates)
+    #expect(few.reason?.contains("as far from 0.2% +- 0.05% has a chance") == true && few.reason?.contains("even at its edge 0.15%") == true,
+            "\(few.reason ?? "")")
+    let judged = Equivalence.proportion(id: "distribution.fraud_rate", type: .transactions, title: "", count: 104, total: 100_000,
+                                        expected: 0.001, tolerance: Equivalence.fraudRateTolerance, gates: Gates(["fraud_rate": Gate(expected: 0.01, tolerance: 0.002)]))
+    #expect(judged.status == .fail && judged.reason?.hasPrefix("observed 0.104% (104 of 100000) [") == true && judged.reason?.hasSuffix("against 1.0% +- 0.2%") == true,
+            "\(judged.reason ?? "")")
+}
+
 /// A handful of clean records is no evidence: a local hour holding 2 of 5 records, or 1 fraud in 20 against 0.1 %, is
 /// inconclusive (an exact test at 0.1 %, shared by a split's categories), not the false failure Wilson's interval gave.
 /// A split over no records at all is inconclusive too, whatever minimum sample a gate sets.

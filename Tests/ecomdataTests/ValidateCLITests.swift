@@ -138,6 +138,13 @@ func schemaProblems(_ reportPath: String) throws -> String {
             && meaningless.stderr.contains("gates.yaml:2: referential.user_id.expected:") && !meaningless.stderr.contains("gates.yaml:3"),
             "\(meaningless.stderr)")
     #expect(try CLI.run(["validate", fixture, "--expect", "distribution.devices=0.5"]).status == 2)
+    // A count of records where a share decides, and one check given two values, are refused too.
+    try "regions.Europe: {max_violations: 3}\ndistribution.fraud_rate: {max_violations: 3}\n".write(to: gates, atomically: true, encoding: .utf8)
+    let counted = try CLI.run(["validate", fixture, "--gates", gates.path])
+    #expect(counted.status == 2 && counted.stderr.contains("gates.yaml:1: regions.Europe.max_violations: max_violations counts records")
+            && counted.stderr.contains("gates.yaml:2:"), "\(counted.stderr)")
+    let repeated = try CLI.run(["validate", fixture, "--expect", "fraud_rate=0.001+-0.002", "--expect", "fraud_rate=0.01+-0.002"])
+    #expect(repeated.status == 2 && repeated.stderr.contains("fraud_rate is already set by --expect fraud_rate=0.001+-0.002"), "\(repeated.stderr)")
     try "referential.user_id: {max_violations: -1}\n".write(to: gates, atomically: true, encoding: .utf8)
     let negative = try CLI.run(["validate", fixture, "--gates", gates.path])
     #expect(negative.status == 2 && negative.stderr.contains("0 or more"), "\(negative.stderr)")

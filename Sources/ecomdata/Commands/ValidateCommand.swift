@@ -84,11 +84,16 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let configuration: DataGenerationConfig
         var gateSet = Gates()
-        do {
+        do throws(ConfigError) {
             configuration = try ConfigLoader.load(path: config, overrides: overrides)
             if let gates { gateSet = try Gates.load(path: gates) }
+            var expected: [String: String] = [:]
             for text in expect {
                 let (name, gate) = try Gates.expectation(text)
+                // Two values for one check: which one was meant is not for the tool to guess (a gates file refuses it too).
+                if let first = expected.updateValue(text, forKey: name) {
+                    throw ConfigError(file: "--expect", problems: [ConfigProblem(path: text, message: "\(name) is already set by --expect \(first); give each check once")])
+                }
                 gateSet.set(name, gate)
             }
         } catch {
