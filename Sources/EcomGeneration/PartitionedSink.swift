@@ -143,9 +143,7 @@ extension ECommerceDataGenerator {
             ("types", .object(types)),
         ])
         let path = "\(directory)/manifest.json"
-        guard FileManager.default.createFile(atPath: path, contents: Data((manifest.encoded(pretty: true) + "\n").utf8)) else {
-            throw .io(path: path, reason: "cannot create the file")
-        }
+        if let problem = Paths.write(manifest.encoded(pretty: true) + "\n", to: path) { throw .io(path: path, reason: problem) }
         return manifest
     }
 }

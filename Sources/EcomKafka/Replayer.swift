@@ -51,8 +51,12 @@ public final class Replayer {
         /// Seconds from the first send to the last.
         public var sendingSeconds = 0.0
         /// How late records were handed to the producer against their scheduled time: the largest, and the mean (seconds).
+        /// A record stamped earlier than one before it is sent in file order, right after that one: it is late only
+        /// against that one's time (the pacing's error, not the file's order).
         public var maxLateness = 0.0
         public var meanLateness = 0.0
+        /// Records stamped earlier than a record before them in the file (sent in file order, at once).
+        public var outOfOrder = 0
         /// The instant the first record's timestamp was moved to, when rebasing.
         public var rebasedTo: Int64?
         /// The shift applied to the timestamps of the first pass (milliseconds).
@@ -144,8 +148,10 @@ public final class Replayer {
                 return Int64((recordTime / speed * 1e6).rounded())
             }
         }
-        if let lastDue = due(plan.loops - 1, count - 1) { result.scheduledSeconds = Double(max(lastDue, 0)) / 1e9 }
+        // The last pass's latest record (a file out of time order does not end with it).
+        if let lastDue = (0..<count).compactMap({ due(plan.loops - 1, $0) }).max() { result.scheduledSeconds = Double(max(lastDue, 0)) / 1e9 }
         var latenessSum = 0.0
+        var latestDue = Int64.min
         var firstSend: Int64?
         var lastSend: Int64 = start
         var lastProgress = start
@@ -182,7 +188,9 @@ public final class Replayer {
                 if firstSend == nil { firstSend = now }
                 lastSend = now
                 if let offset = due(loop, index) {
-                    let late = Double(now - start - offset) / 1e9
+                    if offset < latestDue { result.outOfOrder += 1 }
+                    latestDue = Swift.max(latestDue, offset)
+                    let late = Double(now - start - latestDue) / 1e9
                     latenessSum += Swift.max(late, 0)
                     result.maxLateness = Swift.max(result.maxLateness, late)
                 }

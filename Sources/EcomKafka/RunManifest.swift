@@ -127,7 +127,6 @@ public struct RunManifest {
 
     /// Writes `document` to `path`, creating the directory.
     public static func write(_ document: JSONValue, to path: String) -> Bool {
-        Paths.createDirectory(for: path)
-        return FileManager.default.createFile(atPath: path, contents: Data((document.encoded(pretty: true) + "\n").utf8))
+        Paths.write(document.encoded(pretty: true) + "\n", to: path) == nil
     }
 }

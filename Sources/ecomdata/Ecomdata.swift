@@ -34,7 +34,10 @@ struct Ecomdata: ParsableCommand {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
+            // What `print` wrote must have reached standard output: a full disk or a closed pipe is exit 3, not 0.
+            Console.checkStandardOutput()
         } catch {
+            Console.checkStandardOutput()
             if exitCode(for: error) == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
                 Foundation.exit(2)

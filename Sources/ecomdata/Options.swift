@@ -2,6 +2,9 @@ import ArgumentParser
 import EcomGeneration
 import EcomModel
 import EcomReports
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 import Foundation
 
 /// Flags every generating command shares: seed, config file, overrides and scenario.
@@ -92,6 +95,24 @@ enum Console {
         return String(shown)
     }
 
+
+    /// Writes `text` to standard output (after what `print` buffered); a write that fails (a full disk, a closed pipe)
+    /// ends the run with exit 3 and the reason, instead of losing the output in silence or trapping.
+    static func out(_ text: String) {
+        checkStandardOutput()
+        if let problem = Paths.write(text, toDescriptor: STDOUT_FILENO) {
+            error("cannot write standard output: \(problem)")
+            Foundation.exit(3)
+        }
+    }
+
+    /// Flushes what `print` buffered for standard output; a failed write ends the run with exit 3 and the reason.
+    static func checkStandardOutput() {
+        if fflush(stdout) != 0 || ferror(stdout) != 0 {
+            error("cannot write standard output: \(String(cString: strerror(errno)))")
+            Foundation.exit(3)
+        }
+    }
 
     static func info(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))

@@ -3,14 +3,13 @@ import EcomModel
 import EcomReports
 import Foundation
 
-/// Writes a report document as JSON, HTML, JUnit XML and Markdown (each when a path is given); returns the
-/// paths that could not be written.
+/// Writes a report document as JSON, HTML, JUnit XML and Markdown (each when a path is given, through the path: a
+/// link is followed, `/dev/stdout` written to); returns the paths that could not be written, each with why.
 func writeReports(_ document: JSONValue, json: String?, html: String?, junit: String?, markdown: String?) -> [String] {
     var failed: [String] = []
     func write(_ text: String, to path: String?) {
         guard let path else { return }
-        Paths.createDirectory(for: path)
-        if !FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) { failed.append(path) }
+        if let problem = Paths.write(text, to: path) { failed.append("\(path) (\(problem))") }
     }
     write(document.encoded(pretty: true) + "\n", to: json)
     if let html {

@@ -17,8 +17,9 @@ struct CLI {
         var text: String { String(decoding: stdout, as: UTF8.self) }
     }
 
-    /// Runs the tool with `arguments`; `stdin`, when given, is written to it through a pipe (not a file it could map).
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
+    /// Runs the tool with `arguments`; `stdin`, when given, is written to it through a pipe (not a file it could map);
+    /// `stdout`, when given, is where its standard output goes (the result's `stdout` is then empty).
+    static func run(_ arguments: [String], stdin: Data? = nil, stdout standardOutput: FileHandle? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -29,9 +30,10 @@ struct CLI {
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errorURL) }
         let errorHandle = try FileHandle(forWritingTo: errorURL)
-        process.standardOutput = out
+        process.standardOutput = standardOutput ?? out
         process.standardError = errorHandle
         try process.run()
+        if standardOutput != nil { try out.fileHandleForWriting.close() }
         if let input, let stdin {
             let writer = input.fileHandleForWriting
             DispatchQueue.global().async {
@@ -237,4 +239,58 @@ func sha256(_ data: Data) -> String {
     process.waitUntilExit()
     #expect(process.terminationReason == .exit && process.terminationStatus == 3, "\(process.terminationReason) \(process.terminationStatus): \(message)")
     #expect(message.contains("\(file.path) shrank while it was being read"), "\(message)")
+}
+
+/// Output that cannot be written (a full disk: /dev/full) ends a command with exit 3 and the reason, whether it goes to
+/// standard output or to a report's path; a report path is written through, so a symbolic link there is followed.
+@Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/full"), "needs /dev/full to stand for a full disk"))
+func outputThatCannotBeWrittenExitsThree() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("t.ndjson").path, json = dir.appendingPathComponent("r.json").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "300", "--seed", "42", "--out", file]).status == 0)
+    #expect(try CLI.run(["validate", file, "--seed", "42", "--json", json]).status == 0)
+    let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+    defer { try? full.close() }
+    for arguments in [["schema", "--type", "transactions"], ["config"], ["validate", file, "--seed", "42"], ["report", json]] {
+        let result = try CLI.run(arguments, stdout: full)
+        #expect(result.status == 3 && result.stderr.contains("cannot write standard output: No space left on device"),
+                "\(arguments): \(result.status) \(result.stderr)")
+    }
+    let toFull = try CLI.run(["validate", file, "--seed", "42", "--json", "/dev/full"])
+    #expect(toFull.status == 3 && toFull.stderr.contains("/dev/full (No space left on device)"), "\(toFull.stderr)")
+    let target = dir.appendingPathComponent("target.json").path, link = dir.appendingPathComponent("link.json").path
+    try "old\n".write(toFile: target, atomically: false, encoding: .utf8)
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+    #expect(try CLI.run(["validate", file, "--seed", "42", "--json", link]).status == 0)
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target, "the link is still a link")
+    #expect(try String(contentsOfFile: target, encoding: .utf8).contains("ecomdata.report/v1"), "the report went through the link")
+}
+
+/// A window of centuries would take the generator's calendar gigabytes: past 3660 days it is a usage error.
+@Test func aWindowOfCenturiesIsRefused() throws {
+    let result = try CLI.run(["generate", "--type", "transactions", "--count", "3", "--start", "2024-09-02", "--end", "2200-01-01", "--out", "/dev/null"])
+    #expect(result.status == 2 && result.stderr.contains("a window is at most 3660 days"), "\(result.stderr)")
+    #expect(try CLI.run(["stream", "--duration", "4000d", "--max", "--brokers", "127.0.0.1:1"]).status == 2)
+}
+
+/// `historical` into the directory of an earlier dataset replaces it (none of its days outlives the new manifest); into a
+/// directory holding anything else it refuses, and writes nothing.
+@Test func historicalReplacesItsEarlierDatasetAndRefusesOtherDirectories() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("history").path
+    func parts() -> [String] {
+        (FileManager.default.enumerator(atPath: out)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".ndjson") && !$0.hasPrefix("catalog") }.sorted()
+    }
+    #expect(try CLI.run(["historical", "--days", "3", "--rate-multiplier", "0.01", "--seed", "5", "--out", out]).status == 0)
+    #expect(parts().count == 15)
+    let again = try CLI.run(["historical", "--days", "1", "--rate-multiplier", "0.01", "--seed", "5", "--out", out])
+    #expect(again.status == 0 && again.stderr.contains("replaced the dataset that was in"), "\(again.stderr)")
+    #expect(parts().count == 5 && parts().allSatisfy { $0.contains("date=2024-09-02") }, "\(parts())")
+    #expect(try CLI.run(["validate", out, "--seed", "5"]).status == 0)
+    try "notes\n".write(toFile: out + "/notes.txt", atomically: false, encoding: .utf8)
+    let refused = try CLI.run(["historical", "--days", "1", "--rate-multiplier", "0.01", "--seed", "6", "--out", out])
+    #expect(refused.status == 2 && refused.stderr.contains("holds notes.txt, not a dataset historical wrote"), "\(refused.stderr)")
+    #expect(parts().count == 5)
 }

@@ -63,6 +63,31 @@ private func manifest(_ path: String) throws -> JSONValue {
     }
 }
 
+/// A record stamped earlier than the one before it is sent in file order, right after that one: it is counted as out
+/// of time order, not as late, and the schedule spans to the latest record, not the last one.
+@Test func aRecordOutOfTimeOrderIsNotLate() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("t.ndjson").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "30", "--seed", "3", "--start", "2024-09-02T10:00:00Z",
+                         "--end", "2024-09-02T10:10:00Z", "--out", file]).status == 0)
+    let records = try lines(file)
+    let times = try records.map { try epochMilliseconds(JSONValue.parse($0)["timestamp"]?.stringValue) }
+    // The third record again, under another ID, after the last: due long before it.
+    let early = records[2].replacingOccurrences(of: #""transaction_id":"txn_"#, with: #""transaction_id":"txn_f"#)
+    let reordered = dir.appendingPathComponent("reordered.ndjson").path
+    try ((records + [early]).joined(separator: "\n") + "\n").write(toFile: reordered, atomically: true, encoding: .utf8)
+    let manifestPath = dir.appendingPathComponent("m.json").path
+    let run = try CLI.run(["replay", reordered, "--topic", "transactions", "--speed", "300", "--brokers", broker.bootstrap, "--manifest", manifestPath])
+    #expect(run.status == 0 && run.text.contains("1 record(s) stamped earlier than a record before them"), "\(run.text)\(run.stderr)")
+    let entry = try #require(manifest(manifestPath)["topics"]?["transactions"])
+    #expect(entry["out_of_time_order"]?.intValue == 1)
+    #expect((entry["max_lateness_seconds"]?.doubleValue ?? 9) < 0.5, "\(entry)")
+    let span = Double(times.max()! - times[0]) / 300_000
+    #expect(span > 1 && abs((entry["scheduled_seconds"]?.doubleValue ?? 0) - span) < 0.01, "\(span): \(entry)")
+}
+
 /// --rebase moves every timestamp field of a type by one amount, the rest of each record unchanged; `now`
 /// puts the first record at the send time.
 @Test func rebaseMovesEveryTimestampFieldTogether() throws {

@@ -55,9 +55,8 @@ struct BaselineCommand: ParsableCommand {
                 Console.error("cannot write \(path): it is a directory; name a file in it, e.g. --to \(path.hasSuffix("/") ? path : path + "/")\(name)")
                 throw ExitCode(3)
             }
-            Paths.createDirectory(for: path)
-            guard FileManager.default.createFile(atPath: path, contents: Data((baseline.encoded(pretty: true) + "\n").utf8)) else {
-                Console.error("cannot write \(path); check that its directory is writable")
+            if let problem = Paths.write(baseline.encoded(pretty: true) + "\n", to: path) {
+                Console.error("cannot write \(path): \(problem); check that its directory is writable")
                 throw ExitCode(3)
             }
             let types = (baseline["distributions"]?.objectValue ?? []).map(\.0)

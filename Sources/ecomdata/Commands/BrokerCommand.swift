@@ -42,7 +42,7 @@ struct BrokerCommand: ParsableCommand {
                 throw ExitCode(3)
             }
         }
-        FileHandle.standardOutput.write(Data((broker.bootstrapServers + "\n").utf8))
+        Console.out(broker.bootstrapServers + "\n")
         Console.info("embedded broker: \(brokersCount) broker(s), topics \(RecordType.allCases.map(\.topic).joined(separator: ", ")) with \(partitions) partitions; data is in memory; Ctrl-C to stop")
         let stop = DispatchSemaphore(value: 0)
         let sources = onTermination { _ in stop.signal() }

@@ -123,12 +123,11 @@ struct DiffCommand: ParsableCommand {
             throw ExitCode(3)
         }
         if path == "-" {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            Console.out(text)
             return
         }
-        Paths.createDirectory(for: path)
-        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
-            Console.error("cannot write \(path); check that its directory is writable")
+        if let problem = Paths.write(text, to: path) {
+            Console.error("cannot write \(path): \(problem); check that its directory is writable")
             throw ExitCode(3)
         }
     }

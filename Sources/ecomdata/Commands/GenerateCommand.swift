@@ -62,6 +62,11 @@ struct GenerateCommand: ParsableCommand {
         var endTime = end?.timestamp ?? defaults.end
         if start != nil && end == nil { endTime = startTime.adding(milliseconds: defaults.end.milliseconds - defaults.start.milliseconds) }
         guard endTime > startTime else { throw ValidationError("--end must be after --start") }
+        // The generator's calendar holds every day of the window: a window of centuries would take gigabytes to make.
+        let days = (endTime.milliseconds - startTime.milliseconds) / Timestamp.millisecondsPerDay
+        guard days <= 3660 else {
+            throw ValidationError("--start \(startTime) to --end \(endTime) spans \(days) days; a window is at most 3660 days (as window.days in a configuration)")
+        }
         let generator = ECommerceDataGenerator(config: config, seed: generation.seed, scenario: scenario, window: (startTime, endTime))
         if generation.verbose {
             Console.info("generating \(count) \(type.rawValue) from \(startTime) to \(endTime), seed \(generation.seed), scenario \(scenario.rawValue), \(threads) threads")

@@ -33,6 +33,36 @@ struct HistoricalCommand: ParsableCommand {
 
     @OptionGroup var generation: GenerationOptions
 
+    /// What a dataset `historical` wrote holds: a directory per record type, the catalog and the manifest.
+    private static var datasetEntries: Set<String> { Set(RecordType.allCases.map(\.rawValue) + ["catalog", "manifest.json"]) }
+
+    /// Makes room for the new dataset in `out`: an earlier one there (only the entries a dataset holds) is removed, so that
+    /// none of its days outlives the new manifest; a directory holding anything else is refused (exit 2), not mixed in.
+    private func clearEarlierDataset() throws {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard manager.fileExists(atPath: out, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else {
+            Console.error("--out \(out) is a file; historical writes a directory")
+            throw ExitCode(2)
+        }
+        let entries = (try? manager.contentsOfDirectory(atPath: out)) ?? []
+        let others = entries.filter { !Self.datasetEntries.contains($0) }.sorted()
+        guard others.isEmpty else {
+            Console.error("--out \(out) holds \(others.prefix(3).joined(separator: ", "))\(others.count > 3 ? " and \(others.count - 3) more" : ""), not a dataset historical wrote; choose an empty or new directory")
+            throw ExitCode(2)
+        }
+        for entry in entries {
+            do {
+                try manager.removeItem(atPath: out + "/" + entry)
+            } catch {
+                Console.error("cannot remove the earlier dataset's \(out)/\(entry): \(error.localizedDescription)")
+                throw ExitCode(3)
+            }
+        }
+        if !entries.isEmpty { Console.info("replaced the dataset that was in \(out)") }
+    }
+
     func validate() throws {
         guard days >= 1 && days <= 3660 else { throw ValidationError("--days must be between 1 and 3660") }
         guard rateMultiplier > 0 else { throw ValidationError("--rate-multiplier must be positive") }
@@ -45,6 +75,7 @@ struct HistoricalCommand: ParsableCommand {
         let startTime = start?.timestamp ?? scenario.defaultWindow(config).start
         let end = startTime.adding(milliseconds: Int64(days) * Timestamp.millisecondsPerDay)
         let generator = ECommerceDataGenerator(config: config, seed: generation.seed, scenario: scenario, window: (startTime, end))
+        try clearEarlierDataset()
         let progress = Console.progress(label: "historical")
         var manifest = JSONValue.null
         try reportingFailures { () throws(GenerationError) in

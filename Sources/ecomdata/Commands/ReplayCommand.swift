@@ -171,6 +171,7 @@ struct ReplayCommand: ParsableCommand {
                 ("sending_seconds", .double(result.sendingSeconds)),
                 ("max_lateness_seconds", .double(result.maxLateness)),
                 ("mean_lateness_seconds", .double(result.meanLateness)),
+                ("out_of_time_order", .int(Int64(result.outOfOrder))),
             ])])
         run.partitionCounts = RunManifest.partitionCounts(on: configuration)
         run.startOffsets = startOffsets
@@ -182,6 +183,9 @@ struct ReplayCommand: ParsableCommand {
         if pace != .max {
             print(String(format: "  pacing: schedule %.3f s, first to last send %.3f s, lateness max %.1f ms, mean %.2f ms",
                          result.scheduledSeconds, result.sendingSeconds, result.maxLateness * 1000, result.meanLateness * 1000))
+            if result.outOfOrder > 0 {
+                print("  \(result.outOfOrder) record(s) stamped earlier than a record before them were sent in file order, right after it (not counted as late)")
+            }
         }
         if let rebasedTo = result.rebasedTo {
             print("  rebased: first record at \(Timestamp(milliseconds: rebasedTo)) (timestamps moved by \(result.shift) ms)")

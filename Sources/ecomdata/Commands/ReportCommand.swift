@@ -41,7 +41,7 @@ struct ReportCommand: ParsableCommand {
                 throw ExitCode(3)
             }
             if output.path == "-" {
-                FileHandle.standardOutput.write(Data(text.utf8))
+                Console.out(text)
             } else {
                 do {
                     try Data(text.utf8).write(to: URL(fileURLWithPath: output.path))

@@ -73,6 +73,7 @@ struct RoundtripCommand: ParsableCommand {
         topics = splitLists(topics)
         guard ["fail", "warn"].contains(failOn) else { throw ValidationError("--fail-on is fail or warn") }
         guard duration.hours > 0, speedup > 0, rateMultiplier > 0 else { throw ValidationError("--duration, --speedup and --rate-multiplier must be positive") }
+        guard duration.hours <= 3660 * 24 else { throw ValidationError("--duration is at most 3660 days of simulated time (as window.days in a configuration)") }
         for topic in topics where resolve(topic) == nil {
             throw ValidationError("unknown topic \(topic); use \(RecordType.allCases.map(\.topic).joined(separator: ", "))")
         }

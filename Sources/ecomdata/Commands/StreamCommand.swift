@@ -50,6 +50,7 @@ struct StreamCommand: ParsableCommand {
     mutating func validate() throws {
         topics = splitLists(topics)
         guard duration.hours > 0 else { throw ValidationError("--duration must be positive (simulated time: hours, or 90s, 5m, 1.5h)") }
+        guard duration.hours <= 3660 * 24 else { throw ValidationError("--duration is at most 3660 days of simulated time (as window.days in a configuration)") }
         guard speedup > 0 else { throw ValidationError("--speedup must be positive") }
         guard rateMultiplier > 0 else { throw ValidationError("--rate-multiplier must be positive") }
         for topic in topics where resolve(topic) == nil {
