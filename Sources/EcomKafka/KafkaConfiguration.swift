@@ -66,7 +66,8 @@ public struct KafkaConfiguration: Sendable {
             let result = rd_kafka_conf_set(conf, key, value, &errorText, errorText.count)
             if result != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
-                let shown = KafkaConfiguration.isSecret(key) ? "***" : value
+                // An unknown name may be a secret's, misspelt (sasl.pasword): its value is not shown either.
+                let shown = result == RD_KAFKA_CONF_UNKNOWN || KafkaConfiguration.isSecret(key) ? "***" : value
                 throw KafkaError(.configuration, "librdkafka property \(key)=\(shown): \(cString(errorText))")
             }
         }

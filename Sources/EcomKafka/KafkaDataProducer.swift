@@ -8,6 +8,7 @@ public final class StopSignal: @unchecked Sendable {
     // `reason` is only touched under `lock`.
     private let lock = NSLock()
     private var reason: String?
+    private var at: Date?
 
     /// Not stopped.
     public init() {}
@@ -15,8 +16,18 @@ public final class StopSignal: @unchecked Sendable {
     /// Asks the stream to stop.
     public func stop(_ why: String) {
         lock.lock()
-        if reason == nil { reason = why }
+        if reason == nil {
+            reason = why
+            at = Date()
+        }
         lock.unlock()
+    }
+
+    /// Why and when the stream was asked to stop, or nil.
+    var stopped: (reason: String, at: Date)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return reason.flatMap { reason in at.map { (reason, $0) } }
     }
 
     /// Why the stream was asked to stop, or nil.
@@ -82,7 +93,7 @@ public final class KafkaDataProducer: @unchecked Sendable {
     /// as fast as the broker takes them. Ends early when `stop` is set. Waits for delivery reports.
     public func startStreaming(
         topics: [RecordType], durationHours: Double, rateMultiplier: Double = 1, speedup: Double = 1,
-        max: Bool = false, simulatedStart: Timestamp, stop: StopSignal = StopSignal(),
+        max: Bool = false, simulatedStart: Timestamp, stop: StopSignal = StopSignal(), brokerTimeout: Double = 30,
         progress: ((_ deliveries: DeliveryReport, _ elapsed: Double) -> Void)? = nil
     ) -> StreamResult {
         let simulatedMs = Int64(durationHours * 3_600_000)
@@ -132,12 +143,22 @@ public final class KafkaDataProducer: @unchecked Sendable {
             thread.name = "ecomdata.stream.\(type.topic)"
             thread.start()
         }
-        if let progress {
-            while group.wait(timeout: .now() + 2) == .timedOut { progress(producer.deliveryReport, Date().timeIntervalSince(started)) }
-        } else {
-            group.wait()
+        // A send waiting for room in a full queue gives up when the run stops; the run stops when every broker has been down
+        // for `brokerTimeout` seconds (the records queued then fail, and the run exits as a broker failure).
+        producer.stopSignal = stop
+        var lastProgress = Date()
+        while group.wait(timeout: .now() + 0.25) == .timedOut {
+            if let since = producer.brokersDownSince, Date().timeIntervalSince(since) > brokerTimeout {
+                stop.stop("no broker at \(configuration.brokers) answered for \(Int(brokerTimeout)) s (all broker connections down)")
+            }
+            if let progress, Date().timeIntervalSince(lastProgress) >= 2 {
+                lastProgress = Date()
+                progress(producer.deliveryReport, Date().timeIntervalSince(started))
+            }
         }
-        producer.flush(timeout: 60)
+        // Stopped early, the records still queued get as long as a broker may take to come back, not a minute; with every
+        // broker down, nothing (they are counted as not delivered).
+        producer.flush(timeout: producer.brokersDownSince != nil ? 0 : stop.stopReason == nil ? 60 : Swift.min(60, brokerTimeout))
         return StreamResult(topics: results.all, started: started, finished: Date(), simulatedStart: simulatedStart,
                             simulatedEnd: simulatedEnd, stopReason: stop.stopReason, report: producer.deliveryReport, startOffsets: startOffsets)
     }
@@ -255,12 +276,19 @@ final class PacedSender: RecordTarget {
 
     func write(_ record: UnsafeBufferPointer<UInt8>, timestamp: Int64) throws(GenerationError) {
         try followers?.send(upTo: timestamp)
-        if sent % 64 == 0, let reason = stop.stopReason { throw .stopped(reason: reason) }
-        if speedup > 0 {
+        if speedup > 0 && stop.stopReason == nil {
             let due = Double(timestamp - simulatedStart) / 1000 / speedup
             let wait = due - Date().timeIntervalSince(wallStart)
-            // Records due within a millisecond go together; a longer wait sleeps.
+            // Records due within a millisecond go together; a longer wait sleeps (until due, or stopped).
             if wait > 0.001 { sleep(untilSimulated: timestamp) }
+        }
+        if let stopped = stop.stopped {
+            // A paced stream stops at one simulated instant for every topic, the one the wall clock had reached: records
+            // stamped before it were due and are sent (at once), later ones are not. So a purchase event and its
+            // transaction, stamped alike but sent by two threads, are both sent or neither.
+            guard speedup > 0, timestamp < simulatedStart + Int64(stopped.at.timeIntervalSince(wallStart) * 1000 * speedup) else {
+                throw .stopped(reason: stopped.reason)
+            }
         }
         let value = UnsafeBufferPointer(rebasing: record.dropLast()) // without the newline
         guard let key = keys.key(in: value) else {

@@ -43,7 +43,23 @@ final class DeliveryLedger: @unchecked Sendable {
     private var partitions: [[DeliveryReport.Partition]] = []
     private var lastTopic: (pointer: UnsafeRawPointer, index: Int)?
     private var owners: [PayloadOwner] = []
+    /// Since when librdkafka has said every broker connection is down, until a record is delivered again.
+    private var downSince: Date?
     let idFields: [String: KeyExtractor]
+
+    /// Since when every broker connection has been down (nil while one is up, as far as deliveries tell).
+    var brokersDownSince: Date? {
+        lock.lock()
+        defer { lock.unlock() }
+        return downSince
+    }
+
+    /// librdkafka said every broker connection is down.
+    func brokersDown() {
+        lock.lock()
+        if downSince == nil { downSince = Date() }
+        lock.unlock()
+    }
 
     init(idFields: [String: KeyExtractor]) { self.idFields = idFields }
 
@@ -80,6 +96,7 @@ final class DeliveryLedger: @unchecked Sendable {
             lastError[index] = error()
             return
         }
+        downSince = nil
         // The ID is near the start of a record, so this reads a cache line or two of the payload.
         let idHash = extractors[index].flatMap { $0.key(in: payload) }.map(fnv1a) ?? 0
         delivered[index] += 1
@@ -155,6 +172,15 @@ public final class KafkaProducer: @unchecked Sendable {
                           partition: m.partition, offset: m.offset, payload: payload, payloadHash: payloadHash,
                           error: error)
         }
+        // Errors are still written to stderr as librdkafka would log them; "all brokers down" is also noted, so that a
+        // run whose broker went away can stop within its timeout instead of waiting on a full queue.
+        rd_kafka_conf_set_error_cb(conf) { handle, error, reason, opaque in
+            if error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue, let opaque {
+                Unmanaged<DeliveryLedger>.fromOpaque(opaque).takeUnretainedValue().brokersDown()
+            }
+            let name = handle.map { String(cString: rd_kafka_name($0)) } ?? "rdkafka"
+            FileHandle.standardError.write(Data("%3|ERROR|\(name)| \(reason.map { String(cString: $0) } ?? String(cString: rd_kafka_err2str(rd_kafka_resp_err_t(rawValue: error)))))\n".utf8))
+        }
         let created: OpaquePointer
         do {
             created = try KafkaConfiguration.newHandle(RD_KAFKA_PRODUCER, conf: conf, role: "the producer")
@@ -168,7 +194,8 @@ public final class KafkaProducer: @unchecked Sendable {
 
     deinit {
         poller.stop()
-        rd_kafka_flush(handle, 10_000)
+        // With every broker down there is nothing to wait for (the run has said what was not delivered).
+        rd_kafka_flush(handle, ledger.brokersDownSince == nil ? 10_000 : 0)
         for topic in topics.values { rd_kafka_topic_destroy(topic) }
         rd_kafka_destroy(handle)
         ledgerReference.release()
@@ -179,6 +206,18 @@ public final class KafkaProducer: @unchecked Sendable {
 
     /// Messages handed over but not yet delivered or failed.
     public var inFlight: Int { Int(rd_kafka_outq_len(handle)) }
+
+    /// Since when every broker connection has been down (librdkafka's "all brokers down"), until a record is delivered
+    /// again; nil while the cluster answers.
+    public var brokersDownSince: Date? { ledger.brokersDownSince }
+
+    /// When set, a send waiting for room in a full queue gives up once this is stopped (a signal, or a broker gone for
+    /// good), instead of waiting for deliveries that may never come.
+    public var stopSignal: StopSignal? {
+        get { lock.withLock { stop } }
+        set { lock.withLock { stop = newValue } }
+    }
+    private var stop: StopSignal?
 
     private func topicHandle(_ name: String) -> OpaquePointer {
         lock.lock()
@@ -224,6 +263,7 @@ public final class KafkaProducer: @unchecked Sendable {
             if result == 0 { return }
             let error = rd_kafka_last_error()
             if error == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                if let reason = stopSignal?.stopReason { throw KafkaError(.broker, "not sent to \(topic.name): \(reason)") }
                 rd_kafka_poll(handle, 10)
                 continue
             }

@@ -128,3 +128,20 @@ func kcatLines(brokers: String, topic: String, format: String) throws -> [String
     #expect(down.status == 3)
     #expect(down.text.contains("NOT healthy") && down.text.contains("127.0.0.1:1"))
 }
+
+/// `health` with a property librdkafka rejects is a usage error (not a cluster that seems down); `topics create` with
+/// every topic there has nothing to create and says so at once; `topics list` on the in-process broker lists the seed's
+/// topics, as `broker` creates them; an unknown property's value is not shown (it may be a misspelt secret).
+@Test func topicsAndHealthAnswerAsTheClusterIs() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    let health = try CLI.run(["health", "--brokers", broker.bootstrap, "-X", "nope=1"])
+    #expect(health.status == 2 && health.stderr.contains("nope=***"), "\(health.stderr)")
+    let started = Date()
+    let create = try CLI.run(["topics", "create", "--brokers", broker.bootstrap, "--timeout", "5"])
+    #expect(create.status == 0 && create.text.contains("nothing to create") && Date().timeIntervalSince(started) < 10, "\(create.text)\(create.stderr)")
+    let embedded = try CLI.run(["topics", "list", "--brokers", "embedded"])
+    #expect(embedded.status == 0 && !embedded.text.contains("missing") && embedded.text.contains("transactions         4 partitions"), "\(embedded.text)")
+    let misspelt = try CLI.run(["topics", "list", "--brokers", broker.bootstrap, "-X", "sasl.pasword=hunter2"])
+    #expect(misspelt.status == 2 && !misspelt.stderr.contains("hunter2"), "\(misspelt.stderr)")
+}

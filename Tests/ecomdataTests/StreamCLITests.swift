@@ -139,3 +139,58 @@ func expectTopicMatchesManifest(_ entry: JSONValue, topic: String, brokers: Stri
     }
     #expect(total > 100, "the stream ran for 3 s before the signal (about 1,000 records on an idle machine)")
 }
+
+/// A stream stopped by a signal stops every topic at one simulated instant: a purchase event and its transaction, stamped
+/// alike but sent by two threads, are both sent or neither, so the audit of what was sent passes (it failed
+/// referential.purchase_transaction in about one stop of five).
+@Test func streamsStoppedBySignalsAuditClean() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for (run, seconds) in [2.2, 2.6, 3.1].enumerated() {
+        let manifestPath = dir.appendingPathComponent("manifest-\(run).json").path
+        let stream = Process()
+        stream.executableURL = CLI.executable
+        stream.arguments = ["stream", "--duration", "1", "--speedup", "60", "--rate-multiplier", "2", "--brokers", broker.bootstrap,
+                            "--manifest", manifestPath]
+        stream.standardOutput = FileHandle.nullDevice
+        stream.standardError = FileHandle.nullDevice
+        try stream.run()
+        Thread.sleep(forTimeInterval: seconds)
+        stream.interrupt()
+        stream.waitUntilExit()
+        #expect(stream.terminationStatus == 0)
+        let audit = try CLI.run(["audit", "--brokers", broker.bootstrap, "--manifest", manifestPath])
+        #expect(audit.status == 0, "stopped after \(seconds) s: \(audit.text.split(separator: "\n").filter { $0.contains("fail") })")
+    }
+}
+
+/// A broker that goes away mid-stream stops the run within its --connect-timeout (and the flush that follows): exit 3
+/// naming the broker, the manifest written with what was not delivered; a signal then is not waited out either.
+@Test func aBrokerGoneMidStreamEndsTheRunWithinItsTimeout() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let manifestPath = dir.appendingPathComponent("manifest.json").path
+    let started = Date()
+    let stream = Process()
+    stream.executableURL = CLI.executable
+    stream.arguments = ["stream", "--duration", "1", "--speedup", "60", "--brokers", broker.bootstrap, "--connect-timeout", "3",
+                        "--manifest", manifestPath]
+    let errors = Pipe()
+    stream.standardOutput = FileHandle.nullDevice
+    stream.standardError = errors
+    try stream.run()
+    Thread.sleep(forTimeInterval: 2)
+    broker.process.interrupt()
+    let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    stream.waitUntilExit()
+    let elapsed = Date().timeIntervalSince(started)
+    #expect(stream.terminationStatus == 3)
+    #expect(elapsed < 30, "ended \(elapsed) s after it started (the broker left at 2 s, the timeout is 3 s)")
+    #expect(stderr.contains("not delivered") || stderr.contains("all broker connections down"), "\(stderr.suffix(600))")
+    let manifest = try JSONValue.parse(String(contentsOfFile: manifestPath, encoding: .utf8))
+    #expect(manifest["stopped"]?.stringValue?.contains("all broker connections down") == true)
+}

@@ -21,6 +21,8 @@ struct HealthCommand: ParsableCommand {
                 try kafkaCall { () throws(KafkaError) in try embedded.createTopic(topic, partitions: 4, replicationFactor: 1) }
             }
         }
+        // A property librdkafka rejects (-X nope=1) is a usage error named as such, not a cluster that seems down.
+        _ = try kafkaCall { () throws(KafkaError) in try KafkaAdmin(configuration: configuration) }
         let report = HealthCheck(configuration: configuration, timeout: timeout, canaryTopic: canaryTopic).run()
         withExtendedLifetime(embedded) {}
         if json {

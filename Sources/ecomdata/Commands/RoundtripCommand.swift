@@ -181,7 +181,7 @@ struct RoundtripCommand: ParsableCommand {
         let streamer = try kafkaCall { () throws(KafkaError) in try KafkaDataProducer(generator: generator, configuration: configuration) }
         Console.info("roundtrip: streaming \(types.map(\.topic).joined(separator: ", ")) to \(configuration.brokers): \(duration) of simulated time of \(scenario.rawValue) from \(start), speedup x\(speedup), reading them back as they arrive")
         let result = streamer.startStreaming(topics: types, durationHours: duration.hours, rateMultiplier: rateMultiplier, speedup: speedup,
-                                             simulatedStart: start, stop: stop)
+                                             simulatedStart: start, stop: stop, brokerTimeout: connectTimeout)
         withExtendedLifetime(sources) {}
         let manifestDocument = streamer.manifest(for: result)
         if !RunManifest.write(manifestDocument, to: manifest) {

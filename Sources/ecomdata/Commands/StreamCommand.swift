@@ -92,7 +92,7 @@ struct StreamCommand: ParsableCommand {
         let terminal = isatty(STDERR_FILENO) != 0
         let result = streamer.startStreaming(
             topics: types, durationHours: duration.hours, rateMultiplier: rateMultiplier, speedup: speedup, max: max,
-            simulatedStart: simulatedStart, stop: stop,
+            simulatedStart: simulatedStart, stop: stop, brokerTimeout: connectTimeout,
             progress: terminal ? { report, elapsed in
                 // Per topic: delivered, failed, and the achieved rate against the target so far.
                 let parts = types.map { type -> String in

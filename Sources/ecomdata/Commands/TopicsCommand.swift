@@ -18,6 +18,11 @@ struct TopicsCommand: ParsableCommand {
         @Option(help: "Configuration file (YAML or JSON); its kafka.partitions and kafka.replication_factor apply.") var config: String?
         @Option(help: "Partitions per topic (default: the config's, 4).") var partitions: Int?
         @Option(help: "Replication factor (default: the config's, 1).") var replicationFactor: Int?
+        @Option(help: "Seconds to wait for the cluster's metadata and for the topics to be created.") var timeout: Double = 10
+
+        func validate() throws {
+            guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+        }
 
         func run() throws {
             let settings: DataGenerationConfig
@@ -35,7 +40,20 @@ struct TopicsCommand: ParsableCommand {
                 }
             } else {
                 let admin = try kafkaCall { () throws(KafkaError) in try KafkaAdmin(configuration: configuration) }
-                try kafkaCall { () throws(KafkaError) in try admin.createTopics(topics, partitions: partitions, replicationFactor: replicationFactor) }
+                // Only the missing ones are asked for: a cluster with all of them has nothing to create (some answer a
+                // request for existing topics slowly, or not at all).
+                let existing = Set(try kafkaCall { () throws(KafkaError) in try admin.metadata(timeout: timeout) }.topics.map(\.name))
+                let missing = topics.filter { !existing.contains($0) }
+                if missing.isEmpty {
+                    print("found \(topics.joined(separator: ", ")) on \(configuration.brokers): nothing to create (existing topics are left as they are)")
+                    return
+                }
+                try kafkaCall { () throws(KafkaError) in
+                    try admin.createTopics(missing, partitions: partitions, replicationFactor: replicationFactor, timeout: timeout)
+                }
+                print("created \(missing.joined(separator: ", ")) with \(partitions) partitions, replication \(replicationFactor), on \(configuration.brokers)"
+                      + (missing.count < topics.count ? "; found the others" : ""))
+                return
             }
             print("created (or found) \(topics.joined(separator: ", ")) with \(partitions) partitions, replication \(replicationFactor), on \(configuration.brokers)")
         }
@@ -51,6 +69,12 @@ struct TopicsCommand: ParsableCommand {
 
         func run() throws {
             let (configuration, embedded) = try kafka.resolve()
+            // The in-process broker holds the seed's topics, as `ecomdata broker` does.
+            if let embedded {
+                for topic in RecordType.allCases.map(\.topic) {
+                    try kafkaCall { () throws(KafkaError) in try embedded.createTopic(topic, partitions: 4, replicationFactor: 1) }
+                }
+            }
             let admin = try kafkaCall { () throws(KafkaError) in try KafkaAdmin(configuration: configuration) }
             let metadata = try kafkaCall { () throws(KafkaError) in try admin.metadata(timeout: timeout) }
             let expected = RecordType.allCases.map(\.topic)
