@@ -175,10 +175,14 @@ struct SessionGenerator {
             var sessionStart = purchase.timestamp - span
             var scale = 1.0
             if sessionStart < windowStart {
-                // It would begin before the window: squeezed in between the window's start and the purchase, so
-                // that every transaction's session is whole (a cut one would lose its cart and checkout).
-                scale = Double(purchase.timestamp - windowStart) / Double(span)
-                sessionStart = windowStart
+                // It would begin before the window: squeezed in between the window's start and the purchase, so that
+                // every transaction's session is whole (a cut one would lose its cart and checkout). It begins somewhere in
+                // the first half of that room, by its session ID (not a draw, which would move every later session), so
+                // that the sessions of the first minutes do not all begin at the window's first millisecond.
+                let room = purchase.timestamp - windowStart
+                let fraction = Double((purchase.session &* 0x9E37_79B9_7F4A_7C15) >> 11) / Double(1 << 53)
+                sessionStart = windowStart + Int64(fraction * Double(room) / 2)
+                scale = Double(purchase.timestamp - sessionStart) / Double(span)
             }
             let suspicious = purchase.suspiciousDevice
             for step in steps {

@@ -162,6 +162,11 @@ struct PurchaseSessionTests {
         expectNoProblems(problems, "sessions of the window's first minutes")
         #expect(reached[3] > 50, "\(reached)")
         #expect(zip(reached, reached.dropFirst()).allSatisfy { $0 >= $1 }, "funnel \(reached)")
+        // Squeezed in, those sessions begin at different moments: not a pile of events at the window's first millisecond.
+        let atStart = events.filter { $0.timestamp == start }.count
+        #expect(atStart <= 2, "\(atStart) events stamped at the window's start")
+        let secondsUsed = Set(events.compactMap { $0.timestamp.map { ($0.milliseconds - start.milliseconds) / 1000 } })
+        #expect(secondsUsed.count > 100, "the events of 3 minutes fall on \(secondsUsed.count) different seconds")
     }
 
     /// `generate --type user_events --count N` alone holds the sessions of the transactions `historical` writes
