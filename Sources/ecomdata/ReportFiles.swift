@@ -11,7 +11,11 @@ func writeReports(_ document: JSONValue, json: String?, html: String?, junit: St
         guard let path else { return }
         if let problem = Paths.write(text, to: path) { failed.append("\(path) (\(problem))") }
     }
-    write(document.encoded(pretty: true) + "\n", to: json)
+    let text = document.encoded(pretty: true) + "\n"
+    write(text, to: json)
+    // The views are rendered from the JSON as written (as `ecomdata report` renders it), so that they say the same: a
+    // value the JSON cannot hold (a NaN p-value, written null) shows alike in both.
+    let document = (try? JSONValue.parse(text)) ?? document
     if let html {
         do {
             write(try ReportRenderer.html(document), to: html)

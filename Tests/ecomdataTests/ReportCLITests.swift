@@ -29,3 +29,35 @@ import Testing
     let missing = try CLI.run(["report", dir.appendingPathComponent("nope.json").path])
     #expect(missing.status == 3)
 }
+
+/// A document that says it is a report but lacks what one holds, or whose verdict its checks contradict (edited to pass
+/// above a failing gating check), is refused: the views would say what the data does not.
+@Test func reportRefusesADocumentThatIsNoWholeReport() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let bare = dir.appendingPathComponent("bare.json")
+    try Data(#"{"format": "ecomdata.report/v1"}"#.utf8).write(to: bare)
+    let empty = try CLI.run(["report", bare.path])
+    #expect(empty.status == 2 && empty.stderr.contains("no \"run\" object"), "\(empty.stderr)")
+    let sample = CLI.root.appendingPathComponent("fixtures/reports/sample-report.json").path
+    let text = try String(contentsOfFile: sample, encoding: .utf8)
+    let edited = dir.appendingPathComponent("edited.json")
+    try Data(text.replacingOccurrences(of: #""verdict": "fail""#, with: #""verdict": "pass""#).utf8).write(to: edited)
+    let contradicted = try CLI.run(["report", edited.path])
+    #expect(contradicted.status == 2 && contradicted.stderr.contains("its verdict is pass but a gating check failed"), "\(contradicted.stderr)")
+}
+
+/// `validate`'s views and `report`'s of the JSON it wrote are the same text (a p-value the JSON holds as null showed as
+/// "p —" in one and not at all in the other).
+@Test func validatesViewsAreTheOnesReportRendersFromItsJSON() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("t.ndjson").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "3000", "--seed", "42", "--out", file]).status == 0)
+    let paths = ["json", "md", "html"].map { dir.appendingPathComponent("a.\($0)").path }
+    #expect(try CLI.run(["validate", file, "--seed", "42", "--json", paths[0], "--markdown", paths[1], "--report", paths[2]]).status == 0)
+    let again = ["md", "html"].map { dir.appendingPathComponent("b.\($0)").path }
+    #expect(try CLI.run(["report", paths[0], "--markdown", again[0], "--html", again[1]]).status == 0)
+    #expect(try String(contentsOfFile: paths[1], encoding: .utf8) == String(contentsOfFile: again[0], encoding: .utf8))
+    #expect(try String(contentsOfFile: paths[2], encoding: .utf8) == String(contentsOfFile: again[1], encoding: .utf8))
+}

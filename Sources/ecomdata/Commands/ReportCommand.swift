@@ -1,5 +1,6 @@
 import ArgumentParser
 import EcomJSON
+import EcomModel
 import EcomReports
 import Foundation
 
@@ -42,13 +43,9 @@ struct ReportCommand: ParsableCommand {
             }
             if output.path == "-" {
                 Console.out(text)
-            } else {
-                do {
-                    try Data(text.utf8).write(to: URL(fileURLWithPath: output.path))
-                } catch {
-                    Console.error("cannot write \(output.path): \(error.localizedDescription); check that its directory exists")
-                    throw ExitCode(3)
-                }
+            } else if let problem = Paths.write(text, to: output.path) {
+                Console.error("cannot write \(output.path): \(problem); check that its directory exists")
+                throw ExitCode(3)
             }
         }
     }
@@ -74,6 +71,34 @@ struct ReportCommand: ParsableCommand {
             Console.error("\(input): not an ecomdata.report/v1 document (its \"format\" is \(report["format"]?.encoded() ?? "missing"))")
             throw ExitCode(2)
         }
+        if let problem = Self.shapeProblem(report) {
+            Console.error("\(input): \(problem); render the JSON `ecomdata validate --json` (or audit, merge) wrote, unedited")
+            throw ExitCode(2)
+        }
         return report
+    }
+
+    /// What makes `report` no report the views can show as it is (docs/report-format.md), if anything: a member missing
+    /// or of another type, or a verdict its checks contradict.
+    static func shapeProblem(_ report: JSONValue) -> String? {
+        guard report["run"]?.objectValue != nil else { return "no \"run\" object" }
+        guard let checks = report["checks"]?.arrayValue else { return "no \"checks\" array" }
+        guard let summary = report["summary"], summary.objectValue != nil else { return "no \"summary\" object" }
+        for key in ["records", "checks", "pass", "warn", "fail", "inconclusive"] where summary[key]?.intValue == nil {
+            return "summary.\(key) is not a count"
+        }
+        let statuses = ["pass", "warn", "fail", "inconclusive"]
+        for (index, check) in checks.enumerated() {
+            guard check["id"]?.stringValue != nil, let status = check["status"]?.stringValue, statuses.contains(status) else {
+                return "checks[\(index)] has no id or no status of \(statuses.joined(separator: ", "))"
+            }
+        }
+        guard let verdict = report["verdict"]?.stringValue, ["pass", "warn", "fail"].contains(verdict) else {
+            return "its verdict is not pass, warn or fail"
+        }
+        // A gating failure fails the run: a verdict of pass or warn above one says what the checks do not.
+        let failing = checks.contains { $0["status"]?.stringValue == "fail" && $0["gating"]?.boolValue != false }
+        if failing && verdict != "fail" { return "its verdict is \(verdict) but a gating check failed" }
+        return nil
     }
 }
