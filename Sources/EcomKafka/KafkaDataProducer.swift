@@ -9,6 +9,9 @@ public final class StopSignal: @unchecked Sendable {
     private let lock = NSLock()
     private var reason: String?
     private var at: Date?
+    /// The latest timestamp a paced sender was let send before the stop, and its value when the stop came.
+    private var admittedUpTo = Int64.min
+    private var admittedAtStop = Int64.min
 
     /// Not stopped.
     public init() {}
@@ -19,15 +22,25 @@ public final class StopSignal: @unchecked Sendable {
         if reason == nil {
             reason = why
             at = Date()
+            admittedAtStop = admittedUpTo
         }
         lock.unlock()
     }
 
-    /// Why and when the stream was asked to stop, or nil.
-    var stopped: (reason: String, at: Date)? {
+    /// Whether a record stamped `timestamp` may be sent; nil when it may, else why the stream stopped. Before the stop every
+    /// record may (and is noted); after it, with `cut` (the simulated instant of a wall-clock moment, for a paced stream),
+    /// those stamped before the instant the stop came at, and before none already let through, so that every topic stops
+    /// at one instant: a record let through just before the stop has its twins on the other topics (a purchase event and
+    /// its transaction, stamped alike) let through after it.
+    func admit(_ timestamp: Int64, cut: ((Date) -> Int64)?) -> String? {
         lock.lock()
         defer { lock.unlock() }
-        return reason.flatMap { reason in at.map { (reason, $0) } }
+        guard let reason, let at else {
+            admittedUpTo = max(admittedUpTo, timestamp)
+            return nil
+        }
+        guard let cut else { return reason }
+        return timestamp < max(cut(at), admittedAtStop &+ 1) ? nil : reason
     }
 
     /// Why the stream was asked to stop, or nil.
@@ -282,14 +295,13 @@ final class PacedSender: RecordTarget {
             // Records due within a millisecond go together; a longer wait sleeps (until due, or stopped).
             if wait > 0.001 { sleep(untilSimulated: timestamp) }
         }
-        if let stopped = stop.stopped {
-            // A paced stream stops at one simulated instant for every topic, the one the wall clock had reached: records
-            // stamped before it were due and are sent (at once), later ones are not. So a purchase event and its
-            // transaction, stamped alike but sent by two threads, are both sent or neither.
-            guard speedup > 0, timestamp < simulatedStart + Int64(stopped.at.timeIntervalSince(wallStart) * 1000 * speedup) else {
-                throw .stopped(reason: stopped.reason)
-            }
-        }
+        // A paced stream stops at one simulated instant for every topic (see StopSignal.admit): records stamped before it
+        // were due and are sent (at once), later ones are not. So a purchase event and its transaction, stamped alike but
+        // sent by two threads, are both sent or neither.
+        let cut: ((Date) -> Int64)? = speedup > 0 ? { [simulatedStart, wallStart, speedup] at in
+            simulatedStart + Int64(at.timeIntervalSince(wallStart) * 1000 * speedup)
+        } : nil
+        if let reason = stop.admit(timestamp, cut: cut) { throw .stopped(reason: reason) }
         let value = UnsafeBufferPointer(rebasing: record.dropLast()) // without the newline
         guard let key = keys.key(in: value) else {
             throw .stopped(reason: "a \(topic) record has no \(keyField), its key: \(String(decoding: value.prefix(200), as: UTF8.self))")
