@@ -26,6 +26,23 @@ private func set(_ record: inout [(String, JSONValue)], _ name: String, _ value:
     record[record.firstIndex { $0.0 == name }!].1 = value
 }
 
+/// 300 transactions (seed 42) and 3,000 user events holding their purchase sessions, written to a directory of their own.
+private func linkedFiles() throws -> (generator: ECommerceDataGenerator, directory: URL, transactions: String, events: String) {
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-linked-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let transactionsPath = directory.appendingPathComponent("transactions.ndjson").path
+    let eventsPath = directory.appendingPathComponent("user_events.ndjson").path
+    let transactions = try RecordSink(path: transactionsPath)
+    try generator.write(type: .transactions, count: 300, start: generator.window.start, end: generator.window.end, to: transactions, threads: 1)
+    try transactions.flush()
+    let events = try RecordSink(path: eventsPath)
+    try generator.write(type: .userEvents, count: 3000, start: generator.window.start, end: generator.window.end, to: events,
+                        transactions: 300, threads: 1)
+    try events.flush()
+    return (generator, directory, transactionsPath, eventsPath)
+}
+
 /// The lines of a check's findings, and the check's whole count.
 private func found(_ report: ValidationReport, _ id: String, _ type: RecordType) throws -> (lines: [Int], violations: Int) {
     let check = try #require(report.check(id, type), "no \(id)")
@@ -289,20 +306,9 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
 /// A transaction line cut short is schema.parse's finding: the purchase event and the alert that name its transaction
 /// (its ID read off the line's start) are not also findings of a transaction missing from the data.
 @Test(arguments: [1, 2]) func anUnparseableTransactionIsNotAlsoAMissingOne(threads: Int) throws {
-    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-cut-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let (generator, directory, transactionsPath, eventsPath) = try linkedFiles()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let transactionsPath = directory.appendingPathComponent("transactions.ndjson").path
-    let eventsPath = directory.appendingPathComponent("user_events.ndjson").path
     let alertsPath = directory.appendingPathComponent("fraud_alerts.ndjson").path
-    let transactions = try RecordSink(path: transactionsPath)
-    try generator.write(type: .transactions, count: 300, start: generator.window.start, end: generator.window.end, to: transactions, threads: 1)
-    try transactions.flush()
-    let events = try RecordSink(path: eventsPath)
-    try generator.write(type: .userEvents, count: 3000, start: generator.window.start, end: generator.window.end, to: events,
-                        transactions: 300, threads: 1)
-    try events.flush()
     var transactionLines = try String(contentsOfFile: transactionsPath, encoding: .utf8).split(separator: "\n").map(String.init)
     let eventLines = try String(contentsOfFile: eventsPath, encoding: .utf8).split(separator: "\n").map(String.init)
     func field(_ name: String, _ line: String) -> String { line.components(separatedBy: "\"\(name)\":\"")[1].components(separatedBy: "\"")[0] }
@@ -500,19 +506,8 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
 /// A purchase event names the transaction its session ends: one naming another transaction of the data (one that
 /// exists) is a `referential.purchase_transaction` finding, when the validator keeps the transactions' sessions.
 @Test func aPurchaseEventNamingAnotherSessionsTransactionIsNamed() throws {
-    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-purchases-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let (generator, directory, transactionsPath, eventsPath) = try linkedFiles()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let transactionsPath = directory.appendingPathComponent("transactions.ndjson").path
-    let eventsPath = directory.appendingPathComponent("user_events.ndjson").path
-    let transactions = try RecordSink(path: transactionsPath)
-    try generator.write(type: .transactions, count: 300, start: generator.window.start, end: generator.window.end, to: transactions, threads: 1)
-    try transactions.flush()
-    let events = try RecordSink(path: eventsPath)
-    try generator.write(type: .userEvents, count: 3000, start: generator.window.start, end: generator.window.end, to: events,
-                        transactions: 300, threads: 1)
-    try events.flush()
     var lines = try String(contentsOfFile: eventsPath, encoding: .utf8).split(separator: "\n").map(String.init)
     let purchases = lines.indices.filter { lines[$0].contains(#""event_type":"purchase""#) }
     try #require(purchases.count > 10)
