@@ -17,6 +17,12 @@ public enum Paths {
     /// path, does). Creates the directory first (``createDirectory(for:)``). Returns why it could not be written (the
     /// system's words, a full disk included), or nil.
     public static func write(_ text: String, to path: String) -> String? {
+        // The process's own standard output is written where it stands (after what is buffered for it), not opened
+        // again: a second open of a file it is redirected to would write from its start, over the rest.
+        if ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"].contains(path) {
+            fflush(nil)
+            return write(text, toDescriptor: STDOUT_FILENO)
+        }
         createDirectory(for: path)
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { return String(cString: strerror(errno)) }

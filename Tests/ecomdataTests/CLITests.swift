@@ -265,6 +265,17 @@ func outputThatCannotBeWrittenExitsThree() throws {
     #expect(try CLI.run(["validate", file, "--seed", "42", "--json", link]).status == 0)
     #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target, "the link is still a link")
     #expect(try String(contentsOfFile: target, encoding: .utf8).contains("ecomdata.report/v1"), "the report went through the link")
+    // The report to the process's own standard output, redirected to a file: written where the output stands, the
+    // summary after it (opened again, it was written from the file's start and the summary overwrote it).
+    let redirected = dir.appendingPathComponent("out.txt").path
+    #expect(FileManager.default.createFile(atPath: redirected, contents: nil))
+    let handle = try #require(FileHandle(forWritingAtPath: redirected))
+    #expect(try CLI.run(["validate", file, "--seed", "42", "--json", "/dev/stdout"], stdout: handle).status == 0)
+    try handle.close()
+    let written = try String(contentsOfFile: redirected, encoding: .utf8)
+    let end = try #require(written.range(of: "\n}\n"))
+    #expect(try JSONValue.parse(String(written[..<end.upperBound]))["format"]?.stringValue == "ecomdata.report/v1")
+    #expect(written[end.upperBound...].contains("records from 1 input(s): PASS"), "\(written.suffix(300))")
 }
 
 /// A window of centuries would take the generator's calendar gigabytes: past 3660 days it is a usage error.
