@@ -9,7 +9,8 @@ func writeReports(_ document: JSONValue, json: String?, html: String?, junit: St
     var failed: [String] = []
     func write(_ text: String, to path: String?) {
         guard let path else { return }
-        if let problem = Paths.write(text, to: path) { failed.append("\(path) (\(problem))") }
+        // `-` is standard output, as for `diff` and `report`.
+        if let problem = Paths.write(text, to: path == "-" ? "/dev/stdout" : path) { failed.append("\(path) (\(problem))") }
     }
     let text = document.encoded(pretty: true) + "\n"
     write(text, to: json)

@@ -5,7 +5,7 @@ import Foundation
 
 /// The reports a validation writes and what decides its exit status: shared by `validate` and `merge`.
 struct ValidationReportOptions: ParsableArguments {
-    @Option(help: "Write the JSON report (ecomdata.report/v1) here.")
+    @Option(help: "Write the JSON report (ecomdata.report/v1) here; - writes it to standard output.")
     var json: String?
 
     @Option(help: "Write the HTML report (one self-contained file) here.")

@@ -276,6 +276,10 @@ func outputThatCannotBeWrittenExitsThree() throws {
     let end = try #require(written.range(of: "\n}\n"))
     #expect(try JSONValue.parse(String(written[..<end.upperBound]))["format"]?.stringValue == "ecomdata.report/v1")
     #expect(written[end.upperBound...].contains("records from 1 input(s): PASS"), "\(written.suffix(300))")
+    // `-` is standard output too (it wrote a file named `-`).
+    let dash = try CLI.run(["validate", file, "--seed", "42", "--json", "-"])
+    #expect(dash.status == 0 && dash.text.hasPrefix("{\n  \"format\": \"ecomdata.report/v1\"") && dash.text.contains("records from 1 input(s): PASS"))
+    #expect(!FileManager.default.fileExists(atPath: FileManager.default.currentDirectoryPath + "/-"))
 }
 
 /// A window of centuries would take the generator's calendar gigabytes: past 3660 days it is a usage error.

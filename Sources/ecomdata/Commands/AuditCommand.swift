@@ -40,7 +40,7 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Seconds between progress lines when following.")
     var interval: Double = 10
 
-    @Option(help: "Write the JSON report (ecomdata.report/v1 with an audit member) here.")
+    @Option(help: "Write the JSON report (ecomdata.report/v1 with an audit member) here; - writes it to standard output.")
     var json: String?
 
     @Option(help: "Write the HTML report here.")
