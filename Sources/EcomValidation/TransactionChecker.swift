@@ -228,7 +228,7 @@ final class TransactionChecker: TypeChecker {
             user = lookup.user(userID)
             userReference.record(user != nil, at: location, id: idText(), "user_id \(userID.text) is not in the catalog")
             // A user_type the schema rejects is its finding (schema.enums), not also a user's type the catalog disagrees with.
-            if let user, let type = tokens.string(slot: slots, s.userType), matcher.accepts(tokens, slots, s.userType) {
+            if let user, let type = tokens.string(slot: slots, s.userType), accepted(tokens, slots, s.userType) {
                 let expected = userTypeNames[Int(userTypeOf[user])]
                 userDetails.record(sameBytes(type, expected), at: location, id: idText(), "\(userID.text): user_type \(type.text), the catalog says \(expected.text)")
             }
@@ -301,7 +301,7 @@ final class TransactionChecker: TypeChecker {
             }
             if inWindow, let timestamp { count(day: Timestamp.floorDiv(timestamp, Timestamp.millisecondsPerDay), in: &utcDayCounts, else: &otherUTCDays) }
             // A fraud_type the schema rejects (none of the kinds, or not a string) is its finding, not also a broken label.
-            if !tokens.hasValue(slot: slots, s.fraudType) || matcher.accepts(tokens, slots, s.fraudType) {
+            if !tokens.hasValue(slot: slots, s.fraudType) || accepted(tokens, slots, s.fraudType) {
                 let problem = fraudLabelProblem(isFraud: isFraud, fraudType: fraudType, tokens: tokens, slots: slots, user: user,
                                                 city: city, local: local, subtotalCents: subtotalCents, lineCategories: lineCategories,
                                                 timestamp: timestamp, location: location, id: id)
@@ -344,10 +344,9 @@ final class TransactionChecker: TypeChecker {
             }
             // Values the schema rejects (a negative price, a quantity of 0, a product_id of another shape) are its
             // findings: the line's checks leave them out, and a line without a price and quantity leaves the totals unjudged.
-            let clean = context.schemaClean
-            let price = priceToken >= 0 && (clean || matcher.accepts(tokens, priceToken, node: self.line.price)) ? tokens.number(priceToken) : nil
-            let quantity = quantityToken >= 0 && (clean || matcher.accepts(tokens, quantityToken, node: self.line.quantity))
-                ? tokens.integer(quantityToken) : nil
+            func lineAccepts(_ token: Int, _ node: Int) -> Bool { token >= 0 && (context.schemaClean || matcher.accepts(tokens, token, node: node)) }
+            let price = lineAccepts(priceToken, self.line.price) ? tokens.number(priceToken) : nil
+            let quantity = lineAccepts(quantityToken, self.line.quantity) ? tokens.integer(quantityToken) : nil
             if let price, let quantity {
                 subtotalCents = adding(subtotalCents, Self.cents(price), times: quantity)
             } else {
@@ -367,7 +366,7 @@ final class TransactionChecker: TypeChecker {
             } else if let category {
                 categories.add(category)
             }
-            guard productToken >= 0, tokens.kind(productToken) == .string, clean || matcher.accepts(tokens, productToken, node: self.line.product) else {
+            guard lineAccepts(productToken, self.line.product), tokens.kind(productToken) == .string else {
                 continue
             }
             let productID = tokens.string(productToken)

@@ -117,9 +117,11 @@ extension TypeChecker {
     /// Whether the value at `slot` is there and the schema accepts it: the checks beyond the schema judge such values
     /// only, so that a value the schema rejects (a `USER_1` user_id, a negative amount) is the schema's one finding, not
     /// also a user the catalog lacks or an amount that disagrees.
+    /// As ``SchemaMatcher/accepts(_:_:_:)`` says, without asking it when the record broke no rule (then every value there
+    /// but null is one its field accepts).
     @inline(__always)
     func accepted(_ tokens: Tokens, _ slots: Slots, _ slot: Int) -> Bool {
-        context.schemaClean ? slots[slot] >= 0 : matcher.accepts(tokens, slots, slot)
+        context.schemaClean ? tokens.hasValue(slot: slots, slot) : matcher.accepts(tokens, slots, slot)
     }
 
     /// The string at `slot` when the schema accepts it (see ``accepted(_:_:_:)``).
