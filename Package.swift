@@ -45,7 +45,7 @@ let package = Package(
             dependencies: ["CSimdJSON", "EcomModel", "EcomGeneration", "EcomJSON", "Yams"],
             swiftSettings: hotPath + optimisedInTests
         ),
-        .target(name: "EcomKafka", dependencies: ["CRdKafka", "EcomModel", "EcomGeneration", "EcomJSON"], swiftSettings: hotPath),
+        .target(name: "EcomKafka", dependencies: ["CRdKafka", "CSimdJSON", "EcomModel", "EcomGeneration", "EcomJSON"], swiftSettings: hotPath),
         // Reads topics back and reconciles them with what was produced, then validates what was read.
         .target(
             name: "EcomAudit",

@@ -344,3 +344,7 @@ extern "C" size_t ecj_count_byte(const uint8_t *bytes, size_t length, uint8_t by
     for (size_t index = 0; index < length; index++) { count += bytes[index] == byte; }
     return count;
 }
+
+extern "C" bool ecj_contains_bytes(const uint8_t *bytes, size_t length, const uint8_t *pattern, size_t pattern_length) {
+    return memmem(bytes, length, pattern, pattern_length) != nullptr;
+}

@@ -1084,8 +1084,7 @@ public final class Audit: @unchecked Sendable {
 
     /// `body` of a JSON string's contents with their escapes decoded (the bytes as they are when they do not decode).
     static func unescaped<T>(_ json: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
-        guard let text = try? JSONValue.parse("\"" + String(decoding: json, as: UTF8.self) + "\"").stringValue else { return body(json) }
-        return Array(text.utf8).withUnsafeBufferPointer(body)
+        KeyExtractor.unescaped(json, body)
     }
 
     /// Bytes from the data as text for a message (invalid UTF-8 replaced).

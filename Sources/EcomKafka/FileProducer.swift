@@ -118,15 +118,15 @@ private struct LineSender {
         guard trimmed.first == UInt8(ascii: "{"), trimmed.last == UInt8(ascii: "}") else {
             throw FileProducerError.notARecord(path: path, line: lineNumber)
         }
-        guard let key = keys.key(in: trimmed) else {
-            throw FileProducerError.missingKey(path: path, line: lineNumber, field: keyField, topic: topic.name)
+        try keys.withKey(in: trimmed) { key in
+            guard let key else { throw FileProducerError.missingKey(path: path, line: lineNumber, field: keyField, topic: topic.name) }
+            if let reason = stop?.stopReason { throw FileProducerError.stopped(reason) }
+            if let mapping {
+                let lineSegment = mapping.segment(of: mapping.bytes.baseAddress!.distance(to: trimmed.baseAddress!))
+                if lineSegment != segment { sealSegments(through: lineSegment) }
+            }
+            try producer.send(to: topic, key: key, value: trimmed, copy: copy)
         }
-        if let reason = stop?.stopReason { throw FileProducerError.stopped(reason) }
-        if let mapping {
-            let lineSegment = mapping.segment(of: mapping.bytes.baseAddress!.distance(to: trimmed.baseAddress!))
-            if lineSegment != segment { sealSegments(through: lineSegment) }
-        }
-        try producer.send(to: topic, key: key, value: trimmed, copy: copy)
         if mapping != nil { sentInSegment += 1 }
         sent += 1
         if sent % 100_000 == 0 { progress?(sent) }

@@ -185,10 +185,10 @@ public final class KafkaDataProducer: @unchecked Sendable {
         for (index, record) in records.enumerated() {
             var copy = record
             try copy.withUTF8 { bytes in
-                guard let key = keys.key(in: bytes) else {
-                    throw FileProducerError.missingKey(path: "batch", line: index + 1, field: keyField, topic: topic)
+                try keys.withKey(in: bytes) { key in
+                    guard let key else { throw FileProducerError.missingKey(path: "batch", line: index + 1, field: keyField, topic: topic) }
+                    try producer.send(topic: topic, key: key, value: bytes)
                 }
-                try producer.send(topic: topic, key: key, value: bytes)
             }
         }
         producer.flush(timeout: 60)
@@ -303,14 +303,16 @@ final class PacedSender: RecordTarget {
         } : nil
         if let reason = stop.admit(timestamp, cut: cut) { throw .stopped(reason: reason) }
         let value = UnsafeBufferPointer(rebasing: record.dropLast()) // without the newline
-        guard let key = keys.key(in: value) else {
-            throw .stopped(reason: "a \(topic) record has no \(keyField), its key: \(String(decoding: value.prefix(200), as: UTF8.self))")
+        let failure = keys.withKey(in: value) { key -> String? in
+            guard let key else { return "a \(topic) record has no \(keyField), its key: \(String(decoding: value.prefix(200), as: UTF8.self))" }
+            do {
+                try producer.send(to: topicHandle, key: key, value: value)
+                return nil
+            } catch {
+                return String(describing: error)
+            }
         }
-        do {
-            try producer.send(to: topicHandle, key: key, value: value)
-        } catch {
-            throw .stopped(reason: error.description)
-        }
+        if let failure { throw .stopped(reason: failure) }
         sent += 1
     }
 }

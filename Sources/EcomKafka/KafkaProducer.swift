@@ -97,8 +97,8 @@ final class DeliveryLedger: @unchecked Sendable {
             return
         }
         downSince = nil
-        // The ID is near the start of a record, so this reads a cache line or two of the payload.
-        let idHash = extractors[index].flatMap { $0.key(in: payload) }.map(fnv1a) ?? 0
+        // The ID as its readers see it (the last member of its name, escapes decoded), hashed as the audit hashes it.
+        let idHash = extractors[index].map { $0.withKey(in: payload) { $0.map(fnv1a) ?? 0 } } ?? 0
         delivered[index] += 1
         let slot = Int(partition)
         while partitions[index].count <= slot { partitions[index].append(DeliveryReport.Partition()) }

@@ -1,4 +1,6 @@
+import CSimdJSON
 import EcomJSON
+import Foundation
 
 /// Finds the value of a top-level string field in an NDJSON record without parsing the whole record:
 /// the Kafka key of a line (`"user_id":"user_000123"` -> `user_000123`).
@@ -9,29 +11,57 @@ public struct KeyExtractor: Sendable {
     /// Extracts `field`.
     public init(field: String) { name = Array("\"\(field)\"".utf8) }
 
-    /// The raw bytes of the field's string value (escapes kept as written), or nil when absent or not a string.
-    /// The first member of that name counts; a name written with escapes (`"user\u005fid"`) is the name.
+    /// The raw bytes of the field's string value (escapes kept as written), or nil when absent or not a string: the
+    /// value of the record's last top-level member of that name, names written with escapes (`"user\u005fid"`)
+    /// included, as jansson and the validator read a record that names a field twice.
     public func key(in line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
         guard line.count > name.count else { return nil }
-        var found: UnsafeBufferPointer<UInt8>?
-        var escapedNames = false
-        name.withUnsafeBufferPointer { pattern in
-            Self.scanTopLevelNames(of: line) { index, escaped in
-                escapedNames = escapedNames || escaped
+        return name.withUnsafeBufferPointer { pattern in
+            var first: Int?
+            Self.scanTopLevelNames(of: line) { index, _ in
                 guard let value = Self.member(line, at: index, pattern) else { return false }
-                found = Self.stringValue(in: line, from: value)
+                first = value
                 return true
             }
-            // Names with escapes are rare: only a record that has one and no plain match is read again for it.
-            if found == nil && escapedNames {
-                Self.scanTopLevelNames(of: line) { index, escaped in
-                    guard escaped, let value = Self.escapedMember(line, at: index, pattern) else { return false }
-                    found = Self.stringValue(in: line, from: value)
-                    return true
-                }
+            // Almost every record names the field once, without escapes anywhere: then the first is the last.
+            if let first, !Self.contains(line, UInt8(ascii: "\\")), !Self.contains(UnsafeBufferPointer(rebasing: line[first...]), pattern) {
+                return Self.stringValue(in: line, from: first)
             }
+            var last: Int?
+            Self.scanTopLevelNames(of: line) { index, escaped in
+                if let value = escaped ? Self.escapedMember(line, at: index, pattern) : Self.member(line, at: index, pattern) { last = value }
+                return false
+            }
+            return last.flatMap { Self.stringValue(in: line, from: $0) }
         }
-        return found
+    }
+
+    /// `body` of the field's value as text (``key(in:)`` with its escapes decoded), or of nil: what a producer keys
+    /// the record by, so that `"user_id":"user\u005f1"` is sent with the key `user_1` its readers see.
+    public func withKey<T>(in line: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
+        guard let raw = key(in: line) else { return try body(nil) }
+        guard Self.contains(raw, UInt8(ascii: "\\")) else { return try body(raw) }
+        return try Self.unescaped(raw) { try body($0) }
+    }
+
+    /// `body` of a JSON string's contents with their escapes decoded (the bytes as they are when they do not decode).
+    public static func unescaped<T>(_ json: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        guard let text = try? JSONValue.parse("\"" + String(decoding: json, as: UTF8.self) + "\"").stringValue else { return try body(json) }
+        return try Array(text.utf8).withUnsafeBufferPointer(body)
+    }
+
+    /// Whether `byte` is among `bytes` (memchr).
+    @inline(__always)
+    static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ byte: UInt8) -> Bool {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return false }
+        return memchr(base, Int32(byte), bytes.count) != nil
+    }
+
+    /// Whether `pattern` occurs among `bytes` (memmem).
+    @inline(__always)
+    static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ pattern: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress, let needle = pattern.baseAddress, bytes.count >= pattern.count else { return false }
+        return ecj_contains_bytes(base, bytes.count, needle, pattern.count)
     }
 
     /// Calls `atName` with the index of the opening quote of each string at the record's top level (member names

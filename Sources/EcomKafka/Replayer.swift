@@ -173,15 +173,18 @@ public final class Replayer {
                     rewrite(value, shift: shift, pass: loop, into: buffer)
                     value = buffer.bytes
                 }
-                guard let key = keys.key(in: value) else {
+                let failure = keys.withKey(in: value) { key -> String? in
                     // Every record's key was checked when it was loaded; a record that lost it is a bug, said so.
-                    result.stopReason = "record \(index + 1) of pass \(loop + 1) has no key after rebasing; please report this"
-                    break passes
+                    guard let key else { return "record \(index + 1) of pass \(loop + 1) has no key after rebasing; please report this" }
+                    do {
+                        try producer.send(to: topic, key: key, value: value, copy: true)
+                        return nil
+                    } catch {
+                        return String(describing: error)
+                    }
                 }
-                do {
-                    try producer.send(to: topic, key: key, value: value, copy: true)
-                } catch {
-                    result.stopReason = error.description
+                if let failure {
+                    result.stopReason = failure
                     break passes
                 }
                 let now = monotonicNanoseconds()

@@ -45,6 +45,27 @@ struct KeyExtractorTests {
         #expect(!values(["transaction_id", "user_id"], #"{"transaction_id":"t1","user_id":"u6"}"#).escaped)
     }
 
+    @Test func aProducerKeysByTheMemberAReaderKeeps() {
+        #expect(key("user_id", #"{"user_id":"first","id":"a","user_id":"second"}"#) == "second")
+        #expect(key("user_id", #"{"user_id":"first","user\u005fid":"escaped"}"#) == "escaped")
+        #expect(key("user_id", #"{"user\u005fid":"escaped","user_id":"plain"}"#) == "plain")
+        // The last member is not a string: there is no key, as for the validator the field is mistyped.
+        #expect(key("user_id", #"{"user_id":"first","user_id":7}"#) == nil)
+        // A value naming the field, or a nested member of its name, is not a second member.
+        #expect(key("user_id", #"{"user_id":"u1","note":"\"user_id\"","nested":{"user_id":"inner"}}"#) == "u1")
+    }
+
+    @Test func theKeySentIsTheTextItsEscapesStandFor() {
+        func sent(_ json: String) -> String? {
+            Array(json.utf8).withUnsafeBufferPointer { line in
+                KeyExtractor(field: "user_id").withKey(in: line) { $0.map { String(decoding: $0, as: UTF8.self) } }
+            }
+        }
+        #expect(sent(#"{"user_id":"user\u005f000123"}"#) == "user_000123")
+        #expect(sent(#"{"user_id":"plain"}"#) == "plain")
+        #expect(sent(#"{"id":"no key"}"#) == nil)
+    }
+
     @Test func theLastMemberOfANameIsTheOneAReaderKeeps() {
         let json = #"{"user_id":"first","id":"a","user_id":"second","id":7}"#
         #expect(values(["user_id", "id"], json).found == [0: "first", 1: "a"])

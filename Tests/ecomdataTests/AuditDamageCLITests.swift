@@ -506,6 +506,35 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     #expect(row.split(separator: " ").prefix(4).map(String.init) == ["mytopic", "absent", "300", "300"], "\(row)")
 }
 
+/// `produce` keys a record by its key field as its readers see it: a value written with escapes by the text it stands
+/// for, a field named twice by its last member (as the validator and jansson read it). The audit then finds each on its
+/// key's partition under its key, and the manifest's digests of the IDs as the audit hashes them.
+@Test func produceKeysARecordByTheKeyItsReadersSee() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("t.ndjson").path, manifest = dir.appendingPathComponent("m.json").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "200", "--seed", "5", "--out", file]).status == 0)
+    var lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
+    let users = lines.compactMap { (try? JSONValue.parse($0))?["user_id"]?.stringValue }
+    // A producer keying by the first member, or by the bytes as written, sends a key that is not the payload's.
+    let other = try #require(users.first { $0 != users[3] })
+    lines[2] = lines[2].replacingOccurrences(of: "\"user_id\":\"user_", with: "\"user_id\":\"user\\u005f")
+    lines[3] = lines[3].replacingOccurrences(of: "\"user_id\":\"\(users[3])\"", with: "\"user_id\":\"\(other)\"").dropLast() + ",\"user_id\":\"\(users[3])\"}"
+    lines[4] = lines[4].replacingOccurrences(of: "\"transaction_id\":\"txn_", with: "\"transaction_id\":\"txn\\u005f")
+    try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    let produced = try CLI.run(["produce", file, "--topic", "transactions", "--brokers", broker.bootstrap, "--manifest", manifest])
+    #expect(produced.status == 0, "\(produced.stderr)")
+    let json = dir.appendingPathComponent("r.json").path
+    let audit = try CLI.run(["audit", "--brokers", broker.bootstrap, "--manifest", manifest, "--json", json])
+    let report = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    #expect(auditViolations(report) == ["count": 0, "missing": 0, "parse": 0, "altered": 0, "duplicate": 0, "partitioning": 0,
+                                        "key_matches_payload": 0, "unexpected": 0, "order_per_key": 0], "\(audit.text)\(audit.stderr)")
+    // The record naming user_id twice is the validator's finding, and only that.
+    #expect(checks(report, "schema.duplicate_fields").first?["violations"]?.intValue == 1)
+}
+
 /// Against a manifest of counts and digests, a record moved to another partition is that partition's
 /// `audit.partitioning` finding and counted on its key's partition, as a seeded stream's manifest names it: not also
 /// one missing there (nor an ID or payload digest off). Its records read still differ on both (`audit.count`). Where

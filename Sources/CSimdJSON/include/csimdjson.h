@@ -5,6 +5,7 @@
 #ifndef CSIMDJSON_H
 #define CSIMDJSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -104,6 +105,10 @@ static inline void ecj_prefetch(const void *address) { __builtin_prefetch(addres
 /* How many of the `length` bytes at `bytes` are `byte` (AVX2 where the processor has it): a file's lines counted
  * without a call per line. */
 size_t ecj_count_byte(const uint8_t *bytes, size_t length, uint8_t byte);
+
+/* Whether the `pattern_length` bytes at `pattern` occur among the `length` bytes at `bytes` (glibc's memmem, which Swift
+ * does not import). */
+bool ecj_contains_bytes(const uint8_t *bytes, size_t length, const uint8_t *pattern, size_t pattern_length);
 
 /* simdjson's message for a negative code from ecj_parse or ecj_count_documents (static storage). */
 const char *ecj_error_message(int64_t code);
