@@ -138,8 +138,11 @@ final class UserEventChecker: TypeChecker {
             // A field is there when it has a value: one of the wrong type is the schema's finding (schema.types), not a missing one.
             let hasProduct = tokens.hasValue(slot: slots, productSlot), hasCategory = tokens.hasValue(slot: slots, categorySlot)
             let hasTransaction = tokens.hasValue(slot: slots, transactionSlot)
+            // The three are required (null where the step has none): one left out is the schema's finding (schema.required),
+            // not also a step without its fields.
+            let written = [productSlot, categorySlot, transactionSlot].allSatisfy { slots[$0] >= 0 }
             var problem: String?
-            if let name {
+            if let name, written {
                 if Self.productless.contains(name) {
                     if hasProduct || hasCategory { problem = "a \(name) with a product_id or category" }
                 } else if !hasProduct || !hasCategory {
@@ -149,7 +152,7 @@ final class UserEventChecker: TypeChecker {
                     problem = hasTransaction ? "a \(name) with a transaction_id" : "a purchase without a transaction_id"
                 }
             }
-            eventFields.record(problem == nil, at: location, id: idText(), problem ?? "")
+            if written { eventFields.record(problem == nil, at: location, id: idText(), problem ?? "") }
         }
         if let event, event.elementsEqual("purchase".utf8), let transaction = acceptedString(tokens, slots, transactionSlot) {
             let hash = idHash(transaction)

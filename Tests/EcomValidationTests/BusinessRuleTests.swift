@@ -390,6 +390,21 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     #expect(try found(report, "business.event_fields", .userEvents).violations == 0)
 }
 
+/// A step's product_id, category or transaction_id left out is the schema's one finding (the three are required, null
+/// where the step has none), not also a step without its fields.
+@Test func aFieldLeftOutIsTheSchemasFindingOnly() throws {
+    var lines: [Int] = []
+    let report = try validated(.userEvents, count: 1000) { records in
+        let view = try #require(records.indices.first { get(records[$0], "event_type")?.stringValue == "product_view" })
+        records[view].removeAll { $0.0 == "category" }
+        let purchase = try #require(records.indices.first { get(records[$0], "event_type")?.stringValue == "purchase" })
+        records[purchase].removeAll { $0.0 == "transaction_id" }
+        lines = [view + 1, purchase + 1].sorted()
+    }
+    #expect(try found(report, "schema.required", .userEvents) == (lines, 2))
+    #expect(try found(report, "business.event_fields", .userEvents).violations == 0)
+}
+
 /// In an input whose name gives no type, a record that lost its own ID is still recognised by its fields: a purchase
 /// event without its event_id (its transaction_id a reference) is a user event missing a field, not a transaction.
 @Test func aRecordThatLostItsIDIsRecognisedByItsFields() throws {
