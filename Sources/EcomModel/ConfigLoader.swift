@@ -22,11 +22,10 @@ public enum ConfigLoader {
         var problems: [ConfigProblem] = []
         var root: Node = .mapping(Node.Mapping([]))
         if !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            do {
-                root = try Yams.compose(yaml: text) ?? root
-            } catch {
-                throw ConfigError(file: file, problems: [syntaxProblem(error, text: text)])
-            }
+            let composed = compose(text)
+            problems += composed.problems
+            guard composed.readable else { throw ConfigError(file: file, problems: problems) }
+            root = composed.root ?? root
         }
         for override in overrides {
             guard let equals = override.firstIndex(of: "="), equals != override.startIndex else {
@@ -58,15 +57,61 @@ public enum ConfigLoader {
             guard let equals = override.firstIndex(of: "="), equals != override.startIndex else { return nil }
             return (String(override[..<equals]), override)
         }
+        // So is a problem of a whole setting one of whose entries a --set edited (`regions` no longer summing to 1 after
+        // `--set regions.Europe.weight=0.3`): the file's line is not where it went wrong.
         for index in problems.indices {
-            guard let flag = overridden.last(where: { problems[index].path == $0.path || problems[index].path.hasPrefix($0.path + ".") }) else { continue }
+            let path = problems[index].path
+            guard let flag = overridden.last(where: { path == $0.path || path.hasPrefix($0.path + ".") })
+                ?? overridden.last(where: { !path.isEmpty && $0.path.hasPrefix(path + ".") }) else { continue }
             problems[index].line = nil
-            problems[index].path = "--set \(flag.text)" + (problems[index].path == flag.path ? "" : " (\(problems[index].path))")
+            problems[index].path = "--set \(flag.text)" + (path == flag.path ? "" : " (\(path))")
         }
         if !problems.isEmpty {
             throw ConfigError(file: file, problems: problems.sorted { ($0.line ?? 0, $0.path) < ($1.line ?? 0, $1.path) })
         }
         return config
+    }
+
+    /// The node tree of YAML or JSON `text`, and what is wrong with it as text. A key given twice in a block mapping
+    /// is a problem at its second appearance, which is then left out (its line and the more indented lines under it),
+    /// so that the rest of the file is still read and its problems listed too; any other syntax error leaves nothing
+    /// to read (`readable` false).
+    public static func compose(_ text: String) -> (root: Node?, problems: [ConfigProblem], readable: Bool) {
+        var text = text
+        var problems: [ConfigProblem] = []
+        // Each round leaves one appearance out; a file has fewer duplicates than lines.
+        for _ in 0...text.utf8.count {
+            do {
+                return (try Yams.compose(yaml: text), problems, true)
+            } catch {
+                let problem = syntaxProblem(error, text: text)
+                problems.append(problem)
+                guard case .duplicatedKeysInMapping = error as? YamlError, let line = problem.line,
+                      let remaining = leavingOut(line: line, of: text) else { return (nil, problems, false) }
+                text = remaining
+            }
+        }
+        return (nil, problems, false)
+    }
+
+    /// `text` with the block-style member at `line` (1-based) and the more indented lines under it made empty (so the
+    /// other lines keep their numbers); nil when the line is not where a block-style member starts.
+    private static func leavingOut(line: Int, of text: String) -> String? {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard line >= 1, line <= lines.count else { return nil }
+        func indent(_ content: Substring) -> Int { content.prefix { $0 == " " }.count }
+        let start = lines[line - 1], depth = indent(start)
+        guard let first = start.dropFirst(depth).first, !"{[,}]#-".contains(first) else { return nil }
+        lines[line - 1] = ""
+        var next = line
+        while next < lines.count {
+            let content = lines[next]
+            let blank = content.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" }
+            guard blank || indent(content) > depth else { break }
+            lines[next] = ""
+            next += 1
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// What is wrong with YAML or JSON `text` that Yams could not read, at its line: where the scanner, parser or
@@ -96,25 +141,12 @@ public enum ConfigLoader {
         return ConfigProblem(path: "", message: "not valid YAML or JSON: \(error)")
     }
 
-    /// The default of a mix (`regions`, `devices`, `payment_methods`) as a YAML node, or nil for other keys.
+    /// The default of a setting that is a mapping (a mix such as `regions` or `price_ranges`, or `kafka`) as a YAML
+    /// node, as `ecomdata config` prints it; nil for other keys.
     private static func defaultMix(_ key: String) -> Node? {
-        let defaults = DataGenerationConfig()
-        func number(_ value: Double) -> Node { Node(String(value)) }
-        switch key {
-        case "regions":
-            return .mapping(Node.Mapping(Region.allCases.compactMap { region in
-                defaults.regions[region].map { settings in
-                    (Node(region.rawValue), Node.mapping(Node.Mapping([(Node("weight"), number(settings.weight)),
-                                                                       (Node("time_zone_offset"), number(settings.timeZoneOffset))])))
-                }
-            }))
-        case "devices":
-            return .mapping(Node.Mapping(DeviceType.allCases.compactMap { type in defaults.devices[type].map { (Node(type.rawValue), number($0)) } }))
-        case "payment_methods":
-            return .mapping(Node.Mapping(PaymentMethod.allCases.compactMap { method in defaults.paymentMethods[method].map { (Node(method.rawValue), number($0)) } }))
-        default:
-            return nil
-        }
+        guard let defaults = try? Yams.compose(yaml: DataGenerationConfig().json.encoded()), case let .mapping(mapping) = defaults,
+              let node = mapping[key], case .mapping = node else { return nil }
+        return node
     }
 
     private static func setting(_ node: Node, _ path: ArraySlice<String>, to value: Node) -> Node {

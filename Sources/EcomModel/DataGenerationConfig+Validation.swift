@@ -11,7 +11,7 @@ extension DataGenerationConfig {
         }
         func sumsToOne(_ values: [Double], _ path: String) {
             let total = values.reduce(0, +)
-            check(abs(total - 1) <= 1e-6, path, "weights must sum to 1, they sum to \(rounded(total))")
+            check(abs(total - 1) <= 1e-6, path, "weights must sum to 1, they sum to \(rounded(total)); change them so that they do")
             for value in values where value < 0 { check(false, path, "weights must not be negative, got \(value)") }
         }
 

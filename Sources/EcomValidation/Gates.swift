@@ -92,6 +92,17 @@ public struct Gates: Sendable, Equatable {
         return nil
     }
 
+    /// What is wrong with a tolerance for gate `name`, if anything: a share, a rate or an AUC lies between 0 and 1, so a
+    /// tolerance of a split, a split's category, the fraud rate or the AUC above 1 would pass every value, in silence.
+    static func toleranceProblem(_ value: Double, name: String) -> String? {
+        guard value.isFinite, value >= 0 else { return "tolerance must be a finite number, 0 or more, got \(value)" }
+        var short = Substring(name)
+        for family in ["distribution.", "business."] where short.hasPrefix(family) { short = short.dropFirst(family.count) }
+        let split = short.split(separator: ".", maxSplits: 1).first.map(String.init) ?? ""
+        guard value > 1, splits.contains(split) || short == "fraud_rate" || short == "fraud_score" else { return nil }
+        return "\(name) is a share, rate or AUC, between 0 and 1: a tolerance of \(value) passes every value; write it as a fraction (0.01 is one percentage point)"
+    }
+
     /// What is wrong with `max_violations` for gate `name`: a split or a rate is judged by its share, not by records
     /// that break it, so a count would change nothing.
     static func maxViolationsProblem(name: String) -> String? {
@@ -122,6 +133,9 @@ public struct Gates: Sendable, Equatable {
                 case "tolerance":
                     gate.tolerance = file.number(setting, of: entry)
                     if let tolerance = gate.tolerance, tolerance < 0 { file.problem(setting, of: entry, "must not be negative") }
+                    if let tolerance = gate.tolerance, tolerance >= 0, let problem = toleranceProblem(tolerance, name: entry.name) {
+                        file.problem(setting, of: entry, problem)
+                    }
                 case "max_violations", "min_sample":
                     // Counts: whole numbers (1.5 or 1e30 is no count of records).
                     guard let number = file.number(setting, of: entry, minimum: 0) else { break }
@@ -161,6 +175,9 @@ public struct Gates: Sendable, Equatable {
         var gate = Gate(expected: value)
         if parts.count == 2 {
             guard let tolerance = Double(parts[1]), tolerance.isFinite, tolerance >= 0 else { throw problem }
+            if let wrong = toleranceProblem(tolerance, name: name) {
+                throw ConfigError(file: "--expect", problems: [ConfigProblem(path: text, message: wrong)])
+            }
             gate.tolerance = tolerance
         }
         return (name, gate)

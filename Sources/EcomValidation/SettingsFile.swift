@@ -33,14 +33,10 @@ struct SettingsFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(file: path, problems: [ConfigProblem(path: "", message: "cannot read the gates file; check the path")])
         }
-        let root: Node?
-        let text = String(decoding: data, as: UTF8.self)
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            throw ConfigError(file: path, problems: [ConfigLoader.syntaxProblem(error, text: text)])
-        }
-        guard let root else { return }
+        let composed = ConfigLoader.compose(String(decoding: data, as: UTF8.self))
+        problems = composed.problems
+        guard composed.readable else { throw ConfigError(file: path, problems: problems) }
+        guard let root = composed.root else { return }
         guard let mapping = root.mapping else {
             throw ConfigError(file: path, problems: [ConfigProblem(path: "", line: root.mark.map { $0.line },
                                                                    message: "expected a mapping of \(example) to \(shape)")])
@@ -58,9 +54,12 @@ struct SettingsFile {
 
     /// The setting's value as a finite number (at least `minimum` when given), or nil with a problem noted.
     mutating func number(_ setting: Setting, of entry: Entry, minimum: Double? = nil) -> Double? {
-        guard let text = setting.value.string, let number = Double(text), number.isFinite, number >= minimum ?? -.infinity else {
+        // Typed as the config's numbers are: a quoted "0.5" is a string, not a number.
+        guard case .scalar = setting.value, let number = setting.value.int.map(Double.init) ?? setting.value.float, number.isFinite,
+              number >= minimum ?? -.infinity else {
             let wanted = minimum.map { "a number, \($0 == 0 ? "0" : "\($0)") or more" } ?? "a number"
-            problem(setting, of: entry, "expected \(wanted), got \(setting.value.string ?? "a collection")")
+            let quoted = setting.value.string.flatMap(Double.init) != nil && setting.value.int == nil && setting.value.float == nil
+            problem(setting, of: entry, "expected \(wanted), got \(quoted ? "the string \"\(setting.value.string ?? "")\"; write the number without quotes" : setting.value.string ?? "a collection")")
             return nil
         }
         return number
@@ -68,9 +67,9 @@ struct SettingsFile {
 
     /// The setting's value as `true` or `false`, or nil with a problem noted.
     mutating func bool(_ setting: Setting, of entry: Entry) -> Bool? {
-        switch setting.value.string {
-        case "true": return true
-        case "false": return false
+        switch setting.value.bool {
+        case true?: return true
+        case false?: return false
         default:
             problem(setting, of: entry, "expected true or false")
             return nil
@@ -84,6 +83,6 @@ struct SettingsFile {
 
     /// Throws every problem noted, if any.
     func finish() throws(ConfigError) {
-        if !problems.isEmpty { throw ConfigError(file: path, problems: problems) }
+        if !problems.isEmpty { throw ConfigError(file: path, problems: problems.sorted { ($0.line ?? 0) < ($1.line ?? 0) }) }
     }
 }

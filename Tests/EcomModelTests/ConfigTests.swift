@@ -61,6 +61,34 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
     }
 }
 
+/// `--set` edits one entry of a mapping setting whatever is in force, the defaults when the file does not give it: one
+/// category's price range, one fraud kind's share. A sum it breaks is the flag's problem, not a line of the file.
+@Test func anOverrideEditsOneEntryAndOwnsTheSumItBreaks() throws {
+    let config = try ConfigLoader.load(path: nil, overrides: ["price_ranges.Books=[5,70]"])
+    #expect(config.priceRanges["Books"] == PriceRange(min: 5, max: 70))
+    #expect(config.priceRanges["Electronics"] == DataGenerationConfig().priceRanges["Electronics"])
+    let path = fixtures.appendingPathComponent("configs/black-friday-focus.yaml").path
+    #expect {
+        try ConfigLoader.load(path: path, overrides: ["regions.North America.weight=0.9"])
+    } throws: { error in
+        let text = (error as? ConfigError)?.description ?? ""
+        return text.contains("\n--set regions.North America.weight=0.9 (regions): weights must sum to 1") && !text.contains("\n\(path):")
+    }
+}
+
+/// A key given twice is a problem at its second appearance, and the rest of the file is still read: its other
+/// problems are listed too, each at its line.
+@Test func aKeyGivenTwiceDoesNotHideTheOtherProblems() {
+    do {
+        _ = try ConfigLoader.load(text: "fraud_rate: 5\ntotal_users: -1\nfraud_rate: 0.01\nregions:\n  Europe: {weight: 1}\n  Europe:\n    weight: 0.2\nbogus: 1\n", file: "twice.yaml")
+        Issue.record("a file with problems loaded")
+    } catch {
+        let found = error.problems.map { "\($0.line ?? 0) \($0.path)" }
+        #expect(found.contains("1 fraud_rate") && found.contains("2 total_users") && found.contains("8 bogus"), "\(error.description)")
+        #expect(error.problems.filter { $0.message.contains("given twice") }.compactMap(\.line) == [3, 6], "\(error.description)")
+    }
+}
+
 @Test func printedConfigLoadsBackToTheSame() throws {
     var config = DataGenerationConfig()
     config.fraudRate = 0.004

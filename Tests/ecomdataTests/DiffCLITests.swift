@@ -47,6 +47,16 @@ private func diff(_ arguments: [String]) throws -> (result: CLI.Result, document
     return (result, document)
 }
 
+/// Reports that share no record type are a usage mistake, exit 2, not drift in every count.
+@Test func reportsOfOtherRecordTypesAreNotCompared() throws {
+    let reports = try inputs()
+    let events = reports.directory.appendingPathComponent("events.json").path
+    let validated = try CLI.run(["validate", CLI.root.appendingPathComponent("fixtures/validation/user_events.ndjson").path, "--json", events])
+    try #require(FileManager.default.fileExists(atPath: events), "\(validated.stderr)")
+    let (result, _) = try diff([reports.clean7, events])
+    #expect(result.status == 2 && result.stderr.contains("they share no record type"), "\(result.text)\(result.stderr)")
+}
+
 @Test func reseededCleanRunsDoNotDrift() throws {
     let reports = try inputs()
     let (result, document) = try diff([reports.clean7, reports.clean8])
@@ -230,17 +240,19 @@ private func diff(_ arguments: [String]) throws -> (result: CLI.Result, document
 }
 
 /// A record type one report has and the other has not at all is gone (or new) in full: its count drifts, exit 1,
-/// rather than an inconclusive comparison that lets the diff pass.
+/// rather than an inconclusive comparison that lets the diff pass. (Reports that share no type at all are not compared.)
 @Test func aRecordTypeGoneFromTheCurrentReportDrifts() throws {
-    let reports = try inputs()
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let events = dir.appendingPathComponent("user_events.ndjson").path, json = dir.appendingPathComponent("events.json").path
+    let events = dir.appendingPathComponent("user_events.ndjson").path, transactions = dir.appendingPathComponent("transactions.ndjson").path
+    let both = dir.appendingPathComponent("both.json").path, json = dir.appendingPathComponent("transactions.json").path
     #expect(try CLI.run(["generate", "--type", "user_events", "--count", "2000", "--seed", "7", "--out", events]).status == 0)
-    _ = try CLI.run(["validate", events, "--seed", "7", "--json", json])
-    let (result, document) = try diff([reports.clean7, json])
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "2000", "--seed", "7", "--out", transactions]).status == 0)
+    _ = try CLI.run(["validate", transactions, events, "--seed", "7", "--json", both])
+    _ = try CLI.run(["validate", transactions, "--seed", "7", "--json", json])
+    let (result, document) = try diff([both, json])
     #expect(result.status == 1, "\(result.text)\(result.stderr)")
-    let gone = try comparison(document, "transactions.count")
-    #expect(gone["status"]?.stringValue == "drift" && gone["reason"]?.stringValue?.contains("no transactions here") == true, "\(gone)")
-    #expect(try comparison(document, "user_events.count")["status"]?.stringValue == "drift")
+    let gone = try comparison(document, "user_events.count")
+    #expect(gone["status"]?.stringValue == "drift" && gone["reason"]?.stringValue?.contains("no user_events here") == true, "\(gone)")
+    #expect(try comparison(document, "transactions.count")["status"]?.stringValue == "ok")
 }

@@ -126,6 +126,17 @@ func schemaProblems(_ reportPath: String) throws -> String {
     #expect(twiceJSON.status == 2 && twiceJSON.stderr.contains("gates.json:2: 'fraud_rate' given twice"), "\(twiceJSON.stderr)")
     let badExpect = try CLI.run(["validate", fixture, "--expect", "fraud_rate=lots"])
     #expect(badExpect.status == 2)
+    // The file's other problems are listed with the name given twice; a quoted number is a string, as in a config; a
+    // share's tolerance above 1 would pass every value.
+    try "fraud_rate: {expected: 0.001}\nregions.Europe: {tolerance: \"0.3\"}\nfraud_rate: {tolerance: 0.5}\nregions: {tolerance: 1.5}\n"
+        .write(to: gates, atomically: true, encoding: .utf8)
+    let several = try CLI.run(["validate", fixture, "--gates", gates.path])
+    #expect(several.status == 2 && several.stderr.contains("gates.yaml:2: regions.Europe.tolerance: expected a number, got the string \"0.3\"")
+            && several.stderr.contains("gates.yaml:3: 'fraud_rate' given twice") && several.stderr.contains("gates.yaml:4: regions.tolerance: regions is a share"),
+            "\(several.stderr)")
+    let loose = try CLI.run(["validate", fixture, "--expect", "regions.Europe=0.3+-1.5"])
+    #expect(loose.status == 2 && loose.stderr.contains("a tolerance of 1.5 passes every value"), "\(loose.stderr)")
+    #expect(try CLI.run(["validate", fixture, "--expect", "weekend_ratio=1.5+-2"]).status != 2, "a ratio's tolerance may exceed 1")
     // Values no share or rate can have are usage errors, not a crash (nan and inf trapped in the minimum sample).
     for value in ["nan", "inf", "-0.5", "2", "0.001+-nan"] {
         let wrong = try CLI.run(["validate", fixture, "--seed", "42", "--expect", "fraud_rate=\(value)"])

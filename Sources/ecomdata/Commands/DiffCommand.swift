@@ -57,8 +57,23 @@ struct DiffCommand: ParsableCommand {
         } else {
             settings = DiffSettings()
         }
-        let diff = ReportDiff(base: try readComparable(base), current: try readComparable(current), baseName: base,
-                              currentName: current, settings: settings)
+        let (baseReport, currentReport) = (try readComparable(base), try readComparable(current))
+        // Reports of different data (a transactions report against a user events one) share no distribution: every
+        // count would read as drift, and a usage mistake as a regression.
+        func types(_ report: JSONValue) -> [String] {
+            let distributions: [(String, JSONValue)] = report["distributions"]?.objectValue ?? []
+            return distributions.compactMap { type, distribution -> String? in
+                let count: Int64 = distribution["count"]?.intValue ?? 0
+                return count > 0 ? type : nil
+            }.sorted()
+        }
+        let (baseTypes, currentTypes) = (types(baseReport), types(currentReport))
+        if !baseTypes.isEmpty, !currentTypes.isEmpty, Set(baseTypes).isDisjoint(with: currentTypes) {
+            Console.error("\(base) holds \(baseTypes.joined(separator: ", ")) and \(current) holds \(currentTypes.joined(separator: ", ")): "
+                + "they share no record type, so there is nothing to compare; diff two reports of the same record types")
+            throw ExitCode(2)
+        }
+        let diff = ReportDiff(base: baseReport, current: currentReport, baseName: base, currentName: current, settings: settings)
         // A split's categories are set by name too (`transactions.regions.Europe`).
         let compared = diff.comparisons.flatMap { comparison in
             [(comparison.id, comparison.kind)] + comparison.categories.map { ("\(comparison.id).\($0.name)", comparison.kind) }
