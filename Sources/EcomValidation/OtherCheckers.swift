@@ -160,6 +160,7 @@ final class UserEventChecker: TypeChecker {
             let user = acceptedString(tokens, slots, userSlot).map(idHash) ?? 0
             let session = acceptedString(tokens, slots, sessionSlot).map { (key: sessionKey($0, at: location), hash: idHash($0)) }
             purchases.append((hash, session.map { purchaseLink(hash, session: $0.hash, user: user) }, session, location, idText(), transaction.text))
+            context.keepForEnd(location)
         }
         guard let session = tokens.string(slot: slots, sessionSlot), let user, let timestamp else { return }
         let device = tokens.string(slot: slots, deviceSlot)
@@ -445,7 +446,7 @@ final class UserEventChecker: TypeChecker {
                 guard transactions.ids.contains(item.transaction) else {
                     // A transaction whose line could not be parsed is the parse check's finding: the event is not judged.
                     if !context.unreadableTransactions.contains(item.transaction) {
-                        purchase.fail(at: item.location, id: item.id, "transaction \(item.text) is not among the transactions read")
+                        context.failAtEnd(&purchase, at: item.location, id: item.id, "transaction \(item.text) is not among the transactions read")
                     }
                     continue
                 }
@@ -454,7 +455,8 @@ final class UserEventChecker: TypeChecker {
                 if let links = transactions.purchaseLinks, let link = item.link, !links.contains(link),
                    !linksToSessionUser(item.transaction, session: item.session, links: links),
                    !(item.session.map { links.contains(purchaseLink(item.transaction, session: $0.hash, user: 0)) } ?? false) {
-                    purchase.fail(at: item.location, id: item.id, "transaction \(item.text) ends another session, or is another user's: not this purchase event's")
+                    context.failAtEnd(&purchase, at: item.location, id: item.id,
+                                      "transaction \(item.text) ends another session, or is another user's: not this purchase event's")
                 } else {
                     purchase.pass()
                 }
@@ -714,6 +716,7 @@ final class AlertChecker: TypeChecker {
         }
         // Values the schema rejects (a negative amount, a score above 1) are its findings, not also disagreements.
         if let transaction = acceptedString(tokens, slots, transactionSlot) {
+            context.keepForEnd(location)
             references.append(Reference(transaction: idHash(transaction), claimed: claimed, raised: timestamp,
                                         user: knownUser ? tokens.string(slot: slots, userSlot).map(idHash) : nil,
                                         cents: acceptedNumber(tokens, slots, amountSlot).map(TransactionChecker.cents),
@@ -739,11 +742,19 @@ final class AlertChecker: TypeChecker {
             // The transaction's own time when it was read (a wrong transaction_timestamp is then the reference check's
             // finding, not a reason to call a timely alert early); else the time the alert gives it.
             if let actual = read?.flagged[item.transaction] {
-                after.record(raised >= actual.time, at: item.location, id: item.id,
-                             "raised at \(Timestamp(milliseconds: raised)), before its transaction \(item.text) at \(Timestamp(milliseconds: actual.time))")
+                if raised >= actual.time {
+                    after.pass()
+                } else {
+                    context.failAtEnd(&after, at: item.location, id: item.id,
+                                      "raised at \(Timestamp(milliseconds: raised)), before its transaction \(item.text) at \(Timestamp(milliseconds: actual.time))")
+                }
             } else if let claimed = item.claimed {
-                after.record(raised >= claimed, at: item.location, id: item.id,
-                             "raised at \(Timestamp(milliseconds: raised)), before its transaction at \(Timestamp(milliseconds: claimed))")
+                if raised >= claimed {
+                    after.pass()
+                } else {
+                    context.failAtEnd(&after, at: item.location, id: item.id,
+                                      "raised at \(Timestamp(milliseconds: raised)), before its transaction at \(Timestamp(milliseconds: claimed))")
+                }
             }
         }
         if let transactions = read {
@@ -752,7 +763,7 @@ final class AlertChecker: TypeChecker {
             var alerted: [UInt64: (location: RecordLocation, id: String?)] = [:]
             for item in references {
                 if let first = alerted[item.transaction] {
-                    exists.fail(at: item.location, id: item.id,
+                    context.failAtEnd(&exists, at: item.location, id: item.id,
                                 "a second alert for transaction \(item.text): \(first.id ?? "an alert") at \(first.location.description) named it first")
                     continue
                 }
@@ -760,12 +771,12 @@ final class AlertChecker: TypeChecker {
                 guard transactions.ids.contains(item.transaction) else {
                     // A transaction whose line could not be parsed is the parse check's finding: the alert is not judged.
                     if !context.unreadableTransactions.contains(item.transaction) {
-                        exists.fail(at: item.location, id: item.id, "transaction \(item.text) is not among the transactions read")
+                        context.failAtEnd(&exists, at: item.location, id: item.id, "transaction \(item.text) is not among the transactions read")
                     }
                     continue
                 }
                 guard let actual = transactions.flagged[item.transaction] else {
-                    exists.fail(at: item.location, id: item.id, "transaction \(item.text) is neither labelled a fraud nor scored 0.5 or more: no alert is raised for it")
+                    context.failAtEnd(&exists, at: item.location, id: item.id, "transaction \(item.text) is neither labelled a fraud nor scored 0.5 or more: no alert is raised for it")
                     continue
                 }
                 var differences: [String] = []
@@ -790,7 +801,7 @@ final class AlertChecker: TypeChecker {
                 if differences.isEmpty {
                     exists.pass()
                 } else {
-                    exists.fail(at: item.location, id: item.id, "transaction \(item.text): " + differences.joined(separator: "; "))
+                    context.failAtEnd(&exists, at: item.location, id: item.id, "transaction \(item.text): " + differences.joined(separator: "; "))
                 }
             }
         }
@@ -838,7 +849,7 @@ final class AnalyticsChecker: TypeChecker {
     var windows = Tally("business.analytics_windows", .business, .analyticsResults, "results cover a 5-minute window and come after it closes")
     var dimensions = Tally("business.analytics_dimensions", .business, .analyticsResults, "dimension values are regions, categories or 'all'")
     var units = Tally("business.analytics_units", .business, .analyticsResults,
-                      "each metric has its unit (USD, orders, users, or a ratio in [0, 1] for rates) and no value is negative")
+                      "each metric has its unit (USD to the cent, whole orders or users, or a ratio in [0, 1] for rates) and no value is negative")
     /// Each metric's unit, as the generator writes it.
     static let metricUnits: [String: String] = [
         "revenue": "USD", "order_count": "orders", "average_order_value": "USD", "conversion_rate": "ratio", "active_users": "users",
@@ -891,6 +902,10 @@ final class AnalyticsChecker: TypeChecker {
                 problem = "\(metric.text) \(value) is negative"
             } else if expected == "ratio" && value > 1 {
                 problem = "\(metric.text) \(value) is a ratio above 1"
+            } else if (expected == "orders" || expected == "users") && value != value.rounded() {
+                problem = "\(metric.text) \(value) is not a whole number of \(expected)"
+            } else if expected == "USD" && abs(value * 100 - (value * 100).rounded()) > 1e-6 {
+                problem = "\(metric.text) \(value) is not an amount to the cent"
             }
             units.record(problem == nil, at: location, id: id?.text, problem ?? "")
         }

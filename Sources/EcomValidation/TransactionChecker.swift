@@ -545,7 +545,10 @@ final class TransactionChecker: TypeChecker {
             return lineCategories.allSatisfy({ !preferred.contains(config.categories[$0]) }) ? nil
                 : "pattern fraud buying from the user's preferred categories (\(preferred.joined(separator: ", ")))"
         case .velocity:
-            if let timestamp, let user, let id { velocity.append((user, timestamp, location, id.text)) }
+            if let timestamp, let user, let id {
+                velocity.append((user, timestamp, location, id.text))
+                context.keepForEnd(location)
+            }
             return nil
         }
     }
@@ -559,7 +562,8 @@ final class TransactionChecker: TypeChecker {
         for item in velocity {
             let near = times[item.user]!.filter { abs($0 - item.time) <= 300_000 }.count
             if near < 5 {
-                labels.failCounted(at: item.location, id: item.id, "velocity fraud with \(near) of the user's velocity frauds within 5 minutes, fewer than 5")
+                context.failAtEnd(&labels, at: item.location, id: item.id, counted: true,
+                                  "velocity fraud with \(near) of the user's velocity frauds within 5 minutes, fewer than 5")
             }
         }
         var burstSizes: [Int] = []

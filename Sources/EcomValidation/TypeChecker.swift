@@ -42,6 +42,25 @@ final class CheckContext {
     /// Whether the record being checked has an ID read before (known at once only when not `deferred`).
     var duplicate = false
 
+    /// With a quarantine: the lines of the records whose checks are decided at the end (purchase events and alerts
+    /// naming a transaction, velocity frauds), by location, so that the records those checks find broken are
+    /// quarantined too; nil without one.
+    var endLines: [RecordLocation: [UInt8]]?
+    /// The failures of those checks, found at the end: the quarantine's entries for them.
+    var endFailures: [(check: String, location: RecordLocation, message: String)] = []
+
+    /// Keeps the line of the record being checked for a check decided at the end (with a quarantine only).
+    func keepForEnd(_ location: RecordLocation) {
+        if endLines != nil { endLines![location] = Array(record) }
+    }
+
+    /// A record kept with ``keepForEnd(_:)`` broke `tally`'s check, found at the end: counted there, and noted for the
+    /// quarantine. `counted`: the record was counted as checked already (``Tally/failCounted(at:id:_:)``).
+    func failAtEnd(_ tally: inout Tally, at location: RecordLocation, id: String?, counted: Bool = false, _ message: String) {
+        if counted { tally.failCounted(at: location, id: id, message) } else { tally.fail(at: location, id: id, message) }
+        if endLines != nil { endFailures.append((tally.id, location, Tally.bounded(message))) }
+    }
+
     /// A parser of its own for reading a record again (``field(_:of:)``), made when first needed.
     private var rereader: RecordParser?
 

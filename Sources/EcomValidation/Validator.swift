@@ -200,8 +200,10 @@ public final class Validator {
     private static func idFieldBytes(in store: ByteStore) -> [(RecordType, UnsafeBufferPointer<UInt8>)] {
         idFieldOrder.map { ($0, store.intern(Array($0.idField.utf8))) }
     }
-    /// Records that break a record-level check are written here, when set.
-    public var quarantine: Quarantine?
+    /// Records that break a record-level check are written here, when set (those of checks decided at the end too).
+    public var quarantine: Quarantine? {
+        didSet { context.endLines = quarantine == nil ? nil : [:] }
+    }
 
     /// Whether a purchase event's transaction is checked to be the one the event's session ends (set before the first
     /// record when user events may be among the inputs: it keeps 8 bytes a transaction).
@@ -670,6 +672,13 @@ public final class Validator {
                 sorted.examples.sort { order($0.location) < order($1.location) }
                 return sorted
             }
+        }
+        // The records the checks decided at the end found broken, kept for the quarantine as they were read.
+        if let quarantine, let lines = context.endLines {
+            for failure in context.endFailures {
+                lines[failure.location]?.withUnsafeBufferPointer { quarantine.add($0, at: failure.location, checks: [failure.check], messages: [failure.message]) }
+            }
+            context.endFailures.removeAll()
         }
         if !settings.seedKnown && !settings.catalogGiven {
             // Nearly every record disagreeing with a catalog rebuilt from the default seed is most likely data made

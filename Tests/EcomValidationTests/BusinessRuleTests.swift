@@ -107,9 +107,14 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
         set(&records[rate], "value", .double(7.5))
         let revenue = try #require(records.indices.first { get(records[$0], "metric_type")?.stringValue == "revenue" })
         set(&records[revenue], "unit", .string("users"))
-        lines = [rate + 1, revenue + 1].sorted()
+        // Counts are whole, amounts to the cent.
+        let orders = try #require(records.indices.first { get(records[$0], "metric_type")?.stringValue == "order_count" })
+        set(&records[orders], "value", .double(2.5))
+        let average = try #require(records.indices.first { get(records[$0], "metric_type")?.stringValue == "average_order_value" })
+        set(&records[average], "value", .double(12.345))
+        lines = [rate + 1, revenue + 1, orders + 1, average + 1].sorted()
     }
-    #expect(try found(report, "business.analytics_units", .analyticsResults) == (lines, 2))
+    #expect(try found(report, "business.analytics_units", .analyticsResults) == (lines, 4))
 }
 
 @Test func alertsHaveTheirScoresBandAndAKnownCity() throws {

@@ -38,9 +38,12 @@ private func quarantined(_ files: [(String, [String])], generator: ECommerceData
     let (report, entries) = try quarantined([("product_updates.ndjson", updates), ("transactions.ndjson", transactions),
                                              ("fraud_alerts.ndjson", alerts)], generator: generator)
     #expect(report.check("schema.ranges", .productUpdates)?.violations == 1)
-    #expect(entries.count == 1, "\(entries.map { $0.encoded() })")
-    #expect(entries.first?["location"]?["line"]?.intValue == 16)
-    #expect(entries.first?["location"]?["file"]?.stringValue?.hasSuffix("product_updates.ndjson") == true)
+    // Besides it, only the alerts whose transactions are not among the 40 read (judged at the end).
+    let unmatched = try #require(report.check("referential.alert_transaction", .fraudAlerts)?.violations)
+    #expect(entries.count == 1 + unmatched, "\(entries.map { $0.encoded() })")
+    let others = entries.filter { $0["checks"]?.arrayValue != [.string("referential.alert_transaction")] }
+    #expect(others.count == 1 && others.first?["location"]?["line"]?.intValue == 16)
+    #expect(others.first?["location"]?["file"]?.stringValue?.hasSuffix("product_updates.ndjson") == true)
 }
 
 /// Every check a record broke has its message in the entry, the record-level referential and business checks as the
@@ -71,6 +74,36 @@ private func quarantined(_ files: [(String, [String])], generator: ECommerceData
     #expect(broken["checks"]?.arrayValue?.contains(JSONValue.string("schema.enums")) == true)
     #expect(broken["messages"]?.arrayValue?.contains { $0.stringValue?.hasPrefix("subtotal \(raised), the lines add up to") == true } == true,
             "\(broken.encoded())")
+}
+
+/// The checks decided at the end (a purchase event's or an alert's transaction) quarantine every record they find
+/// broken, as read, past the examples a report keeps; a record that also broke a check as it was read is one entry.
+@Test func recordsJudgedAtTheEndAreQuarantinedToo() throws {
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
+    let transactions = try generatedLines(.transactions, count: 50, generator: generator)
+    var events = try generatedLines(.userEvents, count: 2000, generator: generator)
+    let purchases = events.indices.filter { events[$0].contains(#""event_type":"purchase""#) }
+    try #require(purchases.count >= 25)
+    for (number, index) in purchases.prefix(25).enumerated() {
+        events[index] = events[index].replacingOccurrences(of: #""transaction_id":"txn_"#, with: #""transaction_id":"txn_9\#(number)"#)
+    }
+    // The first also names an unknown user: one entry with both checks.
+    events[purchases[0]] = events[purchases[0]].replacingOccurrences(of: #""user_id":"user_"#, with: #""user_id":"user_9"#)
+    let alerts = try generatedLines(.fraudAlerts, count: 5, generator: generator)
+    let (report, entries) = try quarantined([("transactions.ndjson", transactions), ("user_events.ndjson", events), ("fraud_alerts.ndjson", alerts)],
+                                            generator: generator)
+    func entriesOf(_ check: String) -> [JSONValue] { entries.filter { $0["checks"]?.arrayValue?.contains(.string(check)) == true } }
+    let purchase = try #require(report.check("referential.purchase_transaction", .userEvents))
+    #expect(purchase.violations >= 25 && purchase.examples.count == 20)
+    #expect(entriesOf("referential.purchase_transaction").count == purchase.violations)
+    let planted = Set(purchases.prefix(25).map { Int64($0 + 1) })
+    let lines = Set(entriesOf("referential.purchase_transaction").compactMap { $0["location"]?["line"]?.intValue })
+    #expect(planted.isSubset(of: lines))
+    let first = try #require(entries.first { $0["location"]?["line"]?.intValue == Int64(purchases[0] + 1) && $0["location"]?["file"]?.stringValue?.hasSuffix("user_events.ndjson") == true })
+    #expect(first["checks"]?.arrayValue?.count == 2 && first["record"]?.stringValue == events[purchases[0]], "\(first.encoded())")
+    let alert = try #require(report.check("referential.alert_transaction", .fraudAlerts))
+    #expect(alert.violations > 0 && entriesOf("referential.alert_transaction").count == alert.violations)
+    #expect(entries.allSatisfy { ($0["checks"]?.arrayValue?.count ?? 0) == ($0["messages"]?.arrayValue?.count ?? -1) })
 }
 
 /// A session's first event with another user is judged when the third event comes: the quarantine holds that first
