@@ -358,7 +358,8 @@ extension Audit {
                     examples: emptyExamples)
             } else if entry == nil && badPartitions == 0 {
                 add("audit.count", "records read equal the records delivered", nil, checked: topic.partitions.count, failReason: { _ in "" },
-                    inconclusive: "no manifest \(manifest == nil ? "given" : "entry for \(topic.name)"): \(read) records read, nothing to compare them with; pass --manifest")
+                    inconclusive: manifest == nil ? "no manifest given: \(read) records read, nothing to compare them with; pass --manifest"
+                        : "the manifest has no entry for \(topic.name): \(read) records read, nothing to compare them with; pass the manifest of the run that wrote it")
             } else {
                 let partitionsChecked = topic.partitions.count + topic.gone.count
                 add("audit.count", "records read equal the records delivered, per partition", nil, checked: partitionsChecked,

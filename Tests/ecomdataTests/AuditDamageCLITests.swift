@@ -506,6 +506,21 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     #expect(row.split(separator: " ").prefix(4).map(String.init) == ["mytopic", "absent", "300", "300"], "\(row)")
 }
 
+/// A manifest that does not name a topic audited (another run's, or a misspelt topic) is a usage error: the topic would
+/// be read with nothing to compare it with, and pass.
+@Test func auditingATopicTheManifestDoesNotNameIsAUsageError() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("e.ndjson").path, manifest = dir.appendingPathComponent("m.json").path
+    #expect(try CLI.run(["generate", "--type", "user_events", "--count", "50", "--seed", "5", "--out", file]).status == 0)
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    #expect(try CLI.run(["produce", file, "--topic", "user-events", "--brokers", broker.bootstrap, "--manifest", manifest]).status == 0)
+    let other = try CLI.run(["audit", "--topics", "transactions", "--brokers", broker.bootstrap, "--manifest", manifest])
+    #expect(other.status == 2 && other.stderr.contains("names the topics user-events, not transactions"), "\(other.text)\(other.stderr)")
+    #expect(try CLI.run(["audit", "--topics", "user-events", "--brokers", broker.bootstrap, "--manifest", manifest]).status != 2)
+}
+
 /// `produce` keys a record by its key field as its readers see it: a value written with escapes by the text it stands
 /// for, a field named twice by its last member (as the validator and jansson read it). The audit then finds each on its
 /// key's partition under its key, and the manifest's digests of the IDs as the audit hashes them.

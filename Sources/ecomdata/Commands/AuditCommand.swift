@@ -166,6 +166,17 @@ struct AuditCommand: ParsableCommand {
         }
         let names = topics.isEmpty ? (runManifest.map { $0.topics.keys.sorted() } ?? RecordType.allCases.map(\.topic))
             : topics.map { name in RecordType.allCases.first { $0.topic == name || $0.rawValue == name }?.topic ?? RecordType(name: name)?.topic ?? name }
+        // A topic the manifest does not name would be read with nothing to compare it with, and pass: a manifest of
+        // another run, or a misspelt topic.
+        if let runManifest, let manifest {
+            let unnamed = names.filter { runManifest.topics[$0] == nil }
+            if !unnamed.isEmpty {
+                Console.error("\(manifest) names the topics \(runManifest.topics.keys.sorted().joined(separator: ", ")), not \(unnamed.joined(separator: ", ")): "
+                    + "audit the manifest's topics (leave out --topics), pass the manifest of the run that wrote \(unnamed.joined(separator: ", ")), "
+                    + "or audit \(unnamed.count == 1 ? "it" : "them") in a run without --manifest")
+                throw ExitCode(2)
+            }
+        }
         let startAt: AuditRequest.Start? = switch from {
         case nil: nil
         case "beginning": .beginning
