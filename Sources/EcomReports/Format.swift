@@ -35,8 +35,17 @@ enum Format {
         if value == value.rounded(), magnitude < 1e15 { return integer(Int64(value)) }
         if magnitude >= 1000 { return grouped(trimmed(fixed(value, 1))) }
         if magnitude >= 10 { return trimmed(fixed(value, 2)) }
-        if magnitude >= 0.001 { return trimmed(fixed(value, 4)) }
-        return String(format: "%.2e", value)
+        // Four significant digits below 10 (0.00152, not 0.0015), so that a small rate, its tolerance and its
+        // interval's edges are not rounded into one another; exponents only below a millionth.
+        if magnitude >= 1e-6 { return trimmed(fixed(value, 3 - Int(log10(magnitude).rounded(.down)))) }
+        return String(format: "%.3e", value)
+    }
+
+    /// A share of records as a percentage with three decimals, or `< 0.001 %` for a share too small to show: a
+    /// violation rate that is not zero never reads as zero.
+    static func rate(_ share: Double) -> String {
+        if share > 0 && share < 0.000005 { return "< 0.001 %" }
+        return percent(share, 3)
     }
 
     /// A share (fraction) as a percentage with `digits` decimals: `0.4512` → `45.1 %`.

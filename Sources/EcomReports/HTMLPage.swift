@@ -265,7 +265,7 @@ extension HTMLPage {
             counts.append(Fact(label: "violations", value: Format.integer(check.violations)))
             counts.append(Fact(label: "allowed", value: Format.integer(check.maxViolations)))
             if check.checked > 0 {
-                counts.append(Fact(label: "violation rate", value: Format.percent(Double(check.violations) / Double(check.checked), 3)))
+                counts.append(Fact(label: "violation rate", value: Format.rate(Double(check.violations) / Double(check.checked))))
             }
         }
         var statistic: [Fact] = []
@@ -291,7 +291,16 @@ extension HTMLPage {
             categories = (stat["categories"]?.arrayValue ?? []).prefix(maxCategoryRows).map { category in
                 let expected = category["expected"]?.doubleValue
                 let bounds = category["interval"]?.arrayValue?.compactMap(\.doubleValue)
-                let outside = expected.flatMap { value in bounds.flatMap { $0.count == 2 ? (value < $0[0] || value > $0[1]) : nil } } ?? false
+                // Marked as the check judges it: the interval not inside expected +- tolerance (the category's, else the
+                // check's), not merely a significant difference, which a large sample shows for a trivial one.
+                let tolerance = category["tolerance"]?.doubleValue ?? stat["tolerance"]?.doubleValue
+                let outside = expected.flatMap { value in
+                    bounds.flatMap { bounds in
+                        guard bounds.count == 2 else { return nil }
+                        guard let tolerance else { return value < bounds[0] || value > bounds[1] }
+                        return bounds[0] < value - tolerance || bounds[1] > value + tolerance
+                    }
+                } ?? false
                 return CategoryRow(
                     categoryName: Format.truncated(Report.describe(category["name"]), 200),
                     observedCount: Report.describe(category["observed_count"]),

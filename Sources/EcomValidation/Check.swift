@@ -86,6 +86,8 @@ public struct CheckStatistic: Sendable {
         public let observed: Double
         public let expected: Double
         public let interval: (low: Double, high: Double)
+        /// The margin its share is judged within, when it is judged on one.
+        public var tolerance: Double? = nil
     }
 
     public var observed: Double
@@ -109,7 +111,8 @@ public struct CheckStatistic: Sendable {
         if !categories.isEmpty {
             members.append(("categories", .array(categories.map { c in
                 .object([("name", .string(c.name)), ("observed_count", .int(Int64(c.count))), ("observed", .double(c.observed)),
-                         ("expected", .double(c.expected)), ("interval", .array([.double(c.interval.low), .double(c.interval.high)]))])
+                         ("expected", .double(c.expected)), ("interval", .array([.double(c.interval.low), .double(c.interval.high)]))]
+                        + (c.tolerance.map { [("tolerance", .double($0))] } ?? []))
             })))
         }
         return .object(members)

@@ -31,6 +31,12 @@ enum Equivalence {
     /// is not. Exact, since the few records this decides on are where normal approximations (Wilson's too) go wrong:
     /// 1 in 20 is not far from a rate of 0.1 %.
     static func decisivelyOutside(_ name: String?, count: Int, total: Int, expected: Double, tolerance: Double, tests: Int = 1) -> String? {
+        decisiveTest(name, count: count, total: total, expected: expected, tolerance: tolerance, tests: tests)?.reason
+    }
+
+    /// ``decisivelyOutside(_:count:total:expected:tolerance:tests:)`` with the test's chance (its p-value).
+    static func decisiveTest(_ name: String?, count: Int, total: Int, expected: Double, tolerance: Double,
+                             tests: Int = 1) -> (reason: String, chance: Double)? {
         guard total > 0, count >= 0, count <= total else { return nil }
         let observed = Double(count) / Double(total)
         let alpha = decisiveAlpha / Double(max(1, tests))
@@ -46,8 +52,8 @@ enum Equivalence {
         }
         guard chance < alpha else { return nil }
         let odds = tests > 1 ? "\(decisiveAlpha) shared by \(tests) categories" : "\(decisiveAlpha)"
-        return "\(name.map { "\($0) " } ?? "")\(percent(observed)) (\(count) of \(total)): as far from \(percent(expected)) +- \(percent(tolerance)) "
-            + "has a chance of \(String(format: "%.2g", chance)) even at its edge \(percent(edge)), below \(odds) (exact binomial test)"
+        return ("\(name.map { "\($0) " } ?? "")\(percent(observed)) (\(count) of \(total)): as far from \(percent(expected)) +- \(percent(tolerance)) "
+            + "has a chance of \(String(format: "%.2g", chance)) even at its edge \(percent(edge)), below \(odds) (exact binomial test)", chance)
     }
 
     static func status(observed: Double, interval: (low: Double, high: Double), expected: Double, tolerance: Double) -> CheckStatus {
@@ -73,15 +79,29 @@ enum Equivalence {
                 ? "\(total) counted, as good as \(effective) independent ones\(clusterNote), fewer than the \(minimum) needed to judge the split within its tolerance"
                 : "\(total) counted, fewer than the \(minimum) needed to judge the split within its tolerance"
             // Too few to pass, perhaps enough to fail: a category whose interval is wholly outside its margin.
-            let outside = names.indices.compactMap { index -> String? in
+            var outside: [(reason: String, chance: Double)] = []
+            var categories: [CheckStatistic.Category] = []
+            for index in names.indices {
                 let categoryGate = gates.gate(for: id, category: names[index])
-                let count = Int((Double(counts[index]) / max(1, designEffect)).rounded())
-                return decisivelyOutside(names[index], count: min(count, effective), total: effective,
-                                         expected: categoryGate.expected ?? expected[index],
-                                         tolerance: categoryGate.tolerance ?? gate.tolerance ?? splitTolerance, tests: names.count)
+                let count = min(Int((Double(counts[index]) / max(1, designEffect)).rounded()), effective)
+                let (share, tolerance) = (categoryGate.expected ?? expected[index], categoryGate.tolerance ?? gate.tolerance ?? splitTolerance)
+                if let test = decisiveTest(names[index], count: count, total: effective, expected: share, tolerance: tolerance, tests: names.count) {
+                    outside.append(test)
+                }
+                if total > 0 {
+                    categories.append(CheckStatistic.Category(name: names[index], count: counts[index], observed: Double(counts[index]) / Double(total),
+                                                              expected: share, interval: Statistics.wilson(count, max(1, effective)), tolerance: tolerance))
+                }
             }
             result.status = outside.isEmpty ? .inconclusive : .fail
-            result.reason = outside.isEmpty ? few : "\(outside.joined(separator: "; ")) (\(few), but not to fail it)"
+            result.reason = outside.isEmpty ? few : "\(outside.map(\.reason).joined(separator: "; ")) (\(few), but not to fail it)"
+            // A failure says what it measured, as one on a large sample does: the category furthest from its share.
+            if !outside.isEmpty, let worst = categories.max(by: { abs($0.observed - $0.expected) < abs($1.observed - $1.expected) }) {
+                result.statistic = CheckStatistic(observed: worst.observed, expected: worst.expected, tolerance: worst.tolerance ?? splitTolerance,
+                                                  interval: worst.interval, test: "exact binomial", value: Double(outside.count),
+                                                  pValue: outside.map(\.chance).min() ?? 1, effectSize: abs(worst.observed - worst.expected),
+                                                  effect: "max_abs_share_difference", categories: categories)
+            }
             return result
         }
         var categories: [CheckStatistic.Category] = []
@@ -101,7 +121,8 @@ enum Equivalence {
                 reasons.append("\(name) \(percent(share)) [\(percent(interval.low))-\(percent(interval.high))] against \(percent(expectedShares[index])) +- \(percent(tolerance))")
             }
             largest = max(largest, abs(share - expectedShares[index]))
-            categories.append(CheckStatistic.Category(name: name, count: counts[index], observed: share, expected: expectedShares[index], interval: interval))
+            categories.append(CheckStatistic.Category(name: name, count: counts[index], observed: share, expected: expectedShares[index], interval: interval,
+                                                      tolerance: tolerance))
         }
         let chi = Statistics.chiSquare(observed: counts, expected: expectedShares)
         let worstCategory = categories.max { abs($0.observed - $0.expected) < abs($1.observed - $1.expected) }!
@@ -127,9 +148,13 @@ enum Equivalence {
                                  gating: gate.gating ?? true, checked: total, violations: 0, maxViolations: 0, statistic: nil, examples: [])
         guard total >= minimum, total > 0 else {
             let few = "\(total) records, fewer than the \(minimum) needed to judge a rate of \(percent(expected)) within \(percent(tolerance))"
-            if let outside = decisivelyOutside(nil, count: count, total: total, expected: expected, tolerance: tolerance) {
+            if let outside = decisiveTest(nil, count: count, total: total, expected: expected, tolerance: tolerance) {
                 result.status = .fail
-                result.reason = "observed \(outside) (\(few), but not to fail it)"
+                result.reason = "observed \(outside.reason) (\(few), but not to fail it)"
+                let observed = Double(count) / Double(total)
+                result.statistic = CheckStatistic(observed: observed, expected: expected, tolerance: tolerance, interval: Statistics.wilson(count, total),
+                                                  test: "exact binomial", value: Double(count), pValue: outside.chance,
+                                                  effectSize: Statistics.cohensH(observed, expected), effect: "cohens_h")
             } else {
                 result.status = .inconclusive
                 result.reason = few

@@ -482,6 +482,9 @@ final class UserEventChecker: TypeChecker {
         if sessions.isEmpty {
             funnel.status = .inconclusive
             funnel.reason = "no sessions"
+        } else if reached.allSatisfy({ $0 == 0 }) {
+            funnel.status = .inconclusive
+            funnel.reason = "none of the \(sessions.count) sessions reaches a step of the funnel (\(Self.funnel.joined(separator: ", "))): nothing to judge it on"
         } else if let step = (1..<reached.count).first(where: { reached[$0] > reached[$0 - 1] }) {
             funnel.status = .fail
             funnel.reason = "\(reached[step]) sessions reach \(Self.funnel[step]) but only \(reached[step - 1]) reach \(Self.funnel[step - 1])"

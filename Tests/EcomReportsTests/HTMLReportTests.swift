@@ -174,3 +174,25 @@ func matches(of pattern: String, in text: some StringProtocol) -> [String] {
         String(string[Range($0.range(at: 1), in: string)!])
     }
 }
+
+/// A category row is marked as the check judges it: its interval not inside expected +- tolerance. A passing split's
+/// rows are not marked for a difference that is significant but inside the tolerance (returning users, 60.4 % in
+/// [60.1, 60.7] % against 60 +- 2 %), and in a failing one only the categories outside are.
+@Test func categoryRowsAreMarkedByTheTolerance() throws {
+    func marked(_ name: String) -> Bool? {
+        guard let cell = sampleHTML.range(of: "<td>\(name)</td>") else { return nil }
+        let rowStart = sampleHTML[..<cell.lowerBound].range(of: "<tr class=\"", options: .backwards)!.upperBound
+        return sampleHTML[rowStart...].hasPrefix("off\"")
+    }
+    #expect(marked("returning") == false && marked("new") == false)
+    #expect(marked("NA") == true && marked("EU") == true && marked("APAC") == false && marked("LATAM") == false)
+}
+
+/// Small figures keep four significant digits (a rate of 0.152 % is not shown as the 0.15 % edge of its tolerance), and
+/// a violation rate that is not zero never reads as zero.
+@Test func smallFiguresKeepTheirDigits() {
+    #expect(Format.number(0.00152) == "0.00152" && Format.number(0.00115) == "0.00115" && Format.number(0.0005) == "0.0005")
+    #expect(Format.number(0.001084) == "0.001084" && Format.number(0.4512) == "0.4512" && Format.number(5.5) == "5.5")
+    #expect(Format.number(2.5e-8) == "2.500e-08" && Format.number(12.345) == "12.35" && Format.number(-0.000982) == "-0.000982")
+    #expect(Format.rate(1.0 / 300_000) == "< 0.001 %" && Format.rate(0) == "0.000 %" && Format.rate(0.0123) == "1.230 %")
+}

@@ -574,3 +574,13 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     // Without the transactions' sessions kept, only existence is checked.
     #expect(try validate(keepingLinks: false).check("referential.purchase_transaction", .userEvents)?.violations == 0)
 }
+
+/// Sessions that reach no step of the funnel (page views and searches alone) leave it nothing to judge: inconclusive,
+/// not a pass.
+@Test func aFunnelNoSessionReachesIsInconclusive() throws {
+    let report = try validated(.userEvents, count: 1000) { records in
+        records.removeAll { ["page_view", "search"].contains(get($0, "event_type")?.stringValue ?? "") == false }
+    }
+    let funnel = try #require(report.check("distribution.funnel", .userEvents))
+    #expect(funnel.status == .inconclusive && funnel.reason?.contains("reaches a step of the funnel") == true, "\(funnel.reason ?? "")")
+}

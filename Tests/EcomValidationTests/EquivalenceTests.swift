@@ -11,6 +11,10 @@ import Testing
                                          expected: 0.001, tolerance: Equivalence.fraudRateTolerance, gates: gates)
     #expect(doubled.status == .fail, "\(doubled.reason ?? "")")
     #expect(doubled.reason?.contains("exact binomial test") == true && doubled.reason?.contains("fewer than the 277501 needed") == true)
+    // A failure says what it measured, as one on a large sample does: observed, expected, tolerance, interval, p-value.
+    let measured = try! #require(doubled.statistic)
+    #expect(measured.observed == 0.00207 && measured.expected == 0.001 && measured.tolerance == 0.0003 && measured.test == "exact binomial")
+    #expect(measured.interval.low < 0.00207 && measured.interval.high > 0.00207 && measured.pValue < 0.001)
     let near = Equivalence.proportion(id: "distribution.fraud_rate", type: .transactions, title: "", count: 112, total: 100_000,
                                       expected: 0.001, tolerance: Equivalence.fraudRateTolerance, gates: gates)
     #expect(near.status == .inconclusive, "\(near.reason ?? "")")
@@ -19,6 +23,8 @@ import Testing
     let shifted = Equivalence.split(id: "distribution.regions", type: .transactions, title: "", names: ["A", "B"], counts: [42_000, 58_000],
                                     expected: expected, gates: gates)
     #expect(shifted.status == .fail && shifted.reason?.hasPrefix("A 42.0% (42000 of 100000): as far from 40.0% +- 0.5%") == true, "\(shifted.reason ?? "")")
+    #expect([0.42, 0.58].contains(shifted.statistic?.observed ?? 0) && shifted.statistic?.tolerance == 0.005 && shifted.statistic?.categories.count == 2)
+    #expect(shifted.statistic?.categories.allSatisfy { $0.tolerance == 0.005 } == true)
     let close = Equivalence.split(id: "distribution.regions", type: .transactions, title: "", names: ["A", "B"], counts: [40_300, 59_700],
                                   expected: expected, gates: gates)
     #expect(close.status == .inconclusive, "\(close.reason ?? "")")
