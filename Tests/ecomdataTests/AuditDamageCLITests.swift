@@ -521,6 +521,30 @@ private func examples(_ report: JSONValue, _ id: String) -> [String] {
     #expect(try CLI.run(["audit", "--topics", "user-events", "--brokers", broker.bootstrap, "--manifest", manifest]).status != 2)
 }
 
+/// Against a manifest of digests, a partition holding other records than those delivered (here one more ID) cannot show
+/// an altered payload by its digest: `audit.altered` says so, inconclusive, rather than passing it.
+@Test func aPartitionOfOtherRecordsLeavesTheDigestCheckInconclusive() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("t.ndjson").path, manifest = dir.appendingPathComponent("m.json").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "200", "--seed", "5", "--out", file]).status == 0)
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    #expect(try CLI.run(["produce", file, "--topic", "transactions", "--brokers", broker.bootstrap, "--manifest", manifest]).status == 0)
+    let first = try #require(try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").first.map(String.init))
+    let user = try #require(JSONValue.parse(first)["user_id"]?.stringValue)
+    try kcatProduce(brokers: broker.bootstrap, topic: "transactions", partition: nil,
+                    lines: ["\(user)\t" + first.replacingOccurrences(of: "\"txn_000000001\"", with: "\"txn_000999999\"")])
+    let json = dir.appendingPathComponent("r.json").path
+    let audit = try CLI.run(["audit", "--brokers", broker.bootstrap, "--manifest", manifest, "--json", json])
+    #expect(audit.status == 1, "\(audit.text)\(audit.stderr)")
+    let report = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    let altered = try #require(checks(report, "audit.altered").first)
+    #expect(altered["status"]?.stringValue == "inconclusive" && altered["reason"]?.stringValue?.contains("1 of 4 partitions hold other records") == true,
+            "\(altered.encoded())")
+    #expect(checks(report, "audit.count").first?["status"]?.stringValue == "fail")
+}
+
 /// `produce` keys a record by its key field as its readers see it: a value written with escapes by the text it stands
 /// for, a field named twice by its last member (as the validator and jansson read it). The audit then finds each on its
 /// key's partition under its key, and the manifest's digests of the IDs as the audit hashes them.
