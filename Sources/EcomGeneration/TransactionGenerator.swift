@@ -9,12 +9,40 @@ struct TransactionGenerator {
     let alertsOnly: Bool
     /// The sizes of the velocity bursts of each block, by the block's first serial.
     private let bursts: [Int64: [Int]]
+    /// Per leaf, what the time fraud's probability and the other single kinds' are multiplied by (see ``nightFactors``).
+    private let nightFactors: [(time: Double, others: Double)]
 
     init(context: GenerationContext, plan: GenerationPlan, alertsOnly: Bool = false) {
         self.context = context
         self.plan = plan
         self.alertsOnly = alertsOnly
         bursts = Self.velocityBursts(plan: plan, share: Self.velocityShare(context, alertsOnly: alertsOnly), seed: context.seed)
+        nightFactors = Self.nightFactors(plan: plan, context: context)
+    }
+
+    /// A time fraud is a transaction at 02:00-04:00 in its user's local time, which a slot without any zone at that
+    /// hour cannot hold (with only American and European cities, most of the day). So that the fraud-kind mix is the
+    /// configured one over the run all the same, slots that can hold one take time frauds at the time share divided by
+    /// the share of the run's records in such slots, and the other kinds less, and slots that cannot take the other
+    /// kinds in proportion; the fraud rate of every slot stays the configured one. With a zone at night in every slot
+    /// (the default cities) every factor is 1.
+    private static func nightFactors(plan: GenerationPlan, context: GenerationContext) -> [(time: Double, others: Double)] {
+        let single = context.singleFraud.reduce(0) { $0 + $1.1 }
+        let timeShare = single > 0 ? (context.singleFraud.first { $0.0 == .time }?.1 ?? 0) / single : 0
+        let unchanged = Array(repeating: (time: 1.0, others: 1.0), count: plan.leaves.count)
+        guard timeShare > 0, timeShare < 1 else { return unchanged }
+        let night = plan.leaves.map { nightZones(leaf: $0, context: context).weights.reduce(0, +) > 0 }
+        var covered = 0, total = 0
+        for block in plan.blocks {
+            total += block.count
+            if night[block.leaf] { covered += block.count }
+        }
+        guard total > 0, covered < total, covered > 0 else { return unchanged }
+        let coverage = Double(covered) / Double(total)
+        // In night slots the time share becomes timeShare / coverage (at most all of the single frauds).
+        let nightTime = min(1 / coverage, 1 / timeShare)
+        let nightOthers = (1 - timeShare * nightTime) / (1 - timeShare)
+        return night.map { $0 ? (nightTime, nightOthers) : (0, 1 / (1 - timeShare)) }
     }
 
     /// The share of records that are velocity frauds; among alerts only, the share of alerts.
@@ -157,8 +185,9 @@ struct TransactionGenerator {
             let u = stream.unit()
             var chosen: FraudType?
             var threshold = 0.0
+            let factors = nightFactors[block.leaf]
             for (kind, probability) in context.singleFraud {
-                threshold += probability * singleScale
+                threshold += probability * singleScale * (kind == .time ? factors.time : factors.others)
                 if u < threshold { chosen = kind; break }
             }
             var item = Item(timestamp: uniformTime(&stream), sequence: position, user: Int32(user), zone: Int16(zone), fraud: 0, flagged: false)
@@ -208,6 +237,13 @@ struct TransactionGenerator {
     }
 
     private func nightZone(leaf: GenerationPlan.Leaf, stream: inout RandomStream) -> Int? {
+        let (candidates, weights) = Self.nightZones(leaf: leaf, context: context)
+        guard !candidates.isEmpty else { return nil }
+        return candidates[AliasTable(weights: weights).sample(&stream)]
+    }
+
+    /// The zones whose local time is 02:00-04:00 at the leaf's start, with their weights.
+    private static func nightZones(leaf: GenerationPlan.Leaf, context: GenerationContext) -> (zones: [Int], weights: [Double]) {
         var candidates: [Int] = []
         var weights: [Double] = []
         for (zone, offset) in leaf.zoneOffsets.enumerated() {
@@ -218,8 +254,7 @@ struct TransactionGenerator {
                 weights.append(context.pattern.zones[zone].weight)
             }
         }
-        guard !candidates.isEmpty else { return nil }
-        return candidates[AliasTable(weights: weights).sample(&stream)]
+        return (candidates, weights)
     }
 
     struct Facts {

@@ -247,3 +247,18 @@ struct FraudPatternTests {
     #expect((8.5...11.5).contains(mean), "mean burst \(mean): \(sizes.sorted())")
     #expect(Set(sizes).count >= 8, "burst sizes \(Set(sizes).sorted())")
 }
+
+/// With cities in America and Europe only, most 15-minute slots have no zone at 02:00-04:00, where a time fraud must
+/// be: the slots that have one take more time frauds, so that the kind mix is the configured one over the run (time
+/// frauds had become amount frauds: 6.7 % time and 27.6 % amount against 15 % and 20 %), each still at night locally.
+@Test func theFraudMixHoldsWhenFewSlotsHaveANight() throws {
+    let config = try ConfigLoader.load(text: "regions:\n  North America: {weight: 0.5}\n  Europe: {weight: 0.5}\n", file: "two-regions.yaml")
+    let generator = ECommerceDataGenerator(config: config, seed: 3, scenario: .fraudTesting)
+    let fraud = TestData.parse(TestData.lines(generator, type: .transactions, count: 50_000)).filter { $0["is_fraud"]?.boolValue == true }
+    try #require(fraud.count > 3_000)
+    for kind in [FraudType.time, .amount] {
+        let share = Double(fraud.filter { $0.string("fraud_type") == kind.rawValue }.count) / Double(fraud.count)
+        let configured = config.fraudPatterns[kind] ?? 0
+        #expect(abs(share - configured) <= 0.025, "\(kind.rawValue): \(percent(share)) of \(fraud.count) frauds, configured \(percent(configured))")
+    }
+}
