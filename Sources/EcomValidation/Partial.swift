@@ -183,7 +183,7 @@ extension Validator {
     /// links of transaction and session; 7: a fact says whether its record was read off its key's partition; 8: flagged
     /// transactions and alerts carry their city; 9: purchase events carry their session's key, and the IDs of
     /// transactions that could not be parsed are kept).
-    public static let partialVersion = 9
+    public static let partialVersion = 10
 
     /// A validator whose state can be written as a partial (``partialSection(gatesFile:)``) and merged with
     /// others (``merging(_:settings:sourceOrder:)``): it checks each record as it comes, and keeps what needs the

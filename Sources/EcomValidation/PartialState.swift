@@ -186,13 +186,16 @@ extension TransactionChecker {
             writer.count(links.count)
             for link in links { writer.fixed(link) }
         }
+        let unjudged = unjudgedForAlerts.values.sorted()
+        writer.count(unjudged.count)
+        for key in unjudged { writer.fixed(key) }
     }
 
     func read(from reader: inout PartialReader) throws(PartialError) {
         records = try reader.count(minimumSize: 0)
         frauds = try reader.count(minimumSize: 0)
         try readTallies([\.userReference, \.productReference, \.productDetails, \.coordinateRange, \.nullIsland, \.cityRadius, \.consistency,
-                         \.totals, \.labels, \.priceRanges, \.charges, \.userDetails], from: &reader)
+                         \.totals, \.labels, \.priceRanges, \.charges, \.userDetails, \.categoryMembers], from: &reader)
         try regions.read(from: &reader)
         try userTypes.read(from: &reader)
         try devices.read(from: &reader)
@@ -240,6 +243,7 @@ extension TransactionChecker {
             for link in links { _ = set.insert(link) }
             purchaseLinks = set
         }
+        for _ in 0..<(try reader.count(minimumSize: 8)) { _ = unjudgedForAlerts.insert(try reader.fixed()) }
     }
 }
 

@@ -32,6 +32,9 @@ final class TransactionChecker: TypeChecker {
     var totals = Tally("business.totals", .business, .transactions, "subtotal = sum of price x quantity, total = subtotal + tax + shipping, to the cent")
     var labels = Tally("business.fraud_labels", .business, .transactions, "fraud labels are consistent and each fraud is true to its kind")
     var priceRanges = Tally("distribution.amount_ranges", .distribution, .transactions, "line prices inside their category's configured price range")
+    /// A line's category none of the configured ones, at its record (the catalog's product, when there is one, disagrees
+    /// too: referential.product_details).
+    var categoryMembers = Tally("distribution.categories", .distribution, .transactions, "line items belong to the configured categories")
     var charges = Tally("business.tax_shipping", .business, .transactions,
                         "tax is the city's regional rate of the subtotal (to the cent, half up), and shipping is free from 50.00, else 5.99")
 
@@ -61,6 +64,9 @@ final class TransactionChecker: TypeChecker {
     /// Transactions an alert may name (a fraud, or scored 0.5 or more: the generator raises alerts for no others),
     /// with what their alert must agree with; by the hash of the transaction ID.
     var flagged: [UInt64: FlaggedTransaction] = [:]
+    /// Transactions whose label, score or time the schema rejects (or that lack one): their alerts are not judged against
+    /// them, as the transaction's own finding says what is wrong; by the hash of the transaction ID.
+    var unjudgedForAlerts = HashSet64()
     private let categoryRanges: [(low: Int64, high: Int64)?]
     private let store = ByteStore()
     /// Per city: state, region and time zone at stable addresses; per product, its category's position.
@@ -85,7 +91,10 @@ final class TransactionChecker: TypeChecker {
     private let jitterLimitKm: Double
     private let amountFloorCents: Int64
 
-    var tallies: [Tally] { [userReference, productReference, productDetails, coordinateRange, nullIsland, cityRadius, consistency, totals, labels, priceRanges, charges, userDetails] }
+    var tallies: [Tally] {
+        [userReference, productReference, productDetails, coordinateRange, nullIsland, cityRadius, consistency, totals, labels, priceRanges, charges,
+         userDetails, categoryMembers]
+    }
 
     init(context: CheckContext) {
         self.context = context
@@ -269,14 +278,17 @@ final class TransactionChecker: TypeChecker {
         if let city { checkCharges(tokens, slots, city: city, at: location, id: id) }
         // Fraud labels and distributions.
         let score = acceptedNumber(tokens, slots, s.score)
+        if let id, score == nil || timestamp == nil || !accepted(tokens, slots, s.isFraud) { _ = unjudgedForAlerts.insert(idHash(id)) }
         if let isFraud {
             if isFraud { frauds += 1 }
             if let score {
                 if isFraud { scoreFraud.add(score) } else { scoreLegit.add(score) }
                 // A transaction ID read twice keeps its earliest copy, whatever order the two were read in.
                 if let id, isFraud || score >= 0.5, let timestamp {
-                    let facts = FlaggedTransaction(time: timestamp, user: tokens.string(slot: slots, s.user).map(idHash) ?? 0,
-                                                   cents: tokens.number(slot: slots, s.total).map(Self.cents), score: Self.milli(score),
+                    // A user the catalog lacks, or a total the schema rejects, is the transaction's finding: 0 and nil,
+                    // the alert is not compared with them.
+                    let facts = FlaggedTransaction(time: timestamp, user: user != nil ? userID.map(idHash) ?? 0 : 0,
+                                                   cents: acceptedNumber(tokens, slots, s.total).map(Self.cents), score: Self.milli(score),
                                                    isFraud: isFraud, city: city.map { Int32(truncatingIfNeeded: $0) } ?? -1)
                     flagged[idHash(id), default: facts] = min(flagged[idHash(id)] ?? facts, facts)
                 }
@@ -322,7 +334,7 @@ final class TransactionChecker: TypeChecker {
         var linesComplete = true
         var line = productsToken + 1
         let linesEnd = tokens.childrenEnd(productsToken)
-        var unknown: String?, mismatch: String?, outOfRange: String?
+        var unknown: String?, mismatch: String?, outOfRange: String?, unconfigured: String?
         while line < linesEnd {
             defer { line = tokens.next(line, inObject: false) }
             guard tokens.kind(line) == .object else { linesComplete = false; continue }
@@ -354,26 +366,26 @@ final class TransactionChecker: TypeChecker {
             }
             let category = categoryToken >= 0 && tokens.kind(categoryToken) == .string ? tokens.string(categoryToken) : nil
             let categoryIndex = category.flatMap { c in categoryBytes.firstIndex { sameBytes(c, $0) } }
+            // The catalog's product, when the line names one it has: it judges the line's name, category and price.
+            let productID = lineAccepts(productToken, self.line.product) && tokens.kind(productToken) == .string ? tokens.string(productToken) : nil
+            let product = productID.flatMap { lookup.product($0) }
+            if let productID, product == nil, unknown == nil { unknown = "product_id \(productID.text) is not in the catalog" }
             if let categoryIndex {
                 categories.add(index: categoryIndex)
                 if keepsCategories { lineCategories.append(categoryIndex) }
                 if let price {
                     amounts[categoryIndex].add(price)
                     if let range = categoryRanges[categoryIndex], Self.cents(price) < range.low || Self.cents(price) > range.high, outOfRange == nil {
-                        outOfRange = "\(productToken >= 0 && tokens.kind(productToken) == .string ? tokens.string(productToken).text : "a line") costs \(price), outside \(category!.text)'s range"
+                        outOfRange = "\(productID?.text ?? "a line") costs \(price), outside \(category!.text)'s range"
                     }
                 }
             } else if let category {
                 categories.add(category)
+                if unconfigured == nil {
+                    unconfigured = "\(productID?.text ?? "a line"): category \(category.text) is none of the configured ones"
+                }
             }
-            guard lineAccepts(productToken, self.line.product), tokens.kind(productToken) == .string else {
-                continue
-            }
-            let productID = tokens.string(productToken)
-            guard let product = lookup.product(productID) else {
-                if unknown == nil { unknown = "product_id \(productID.text) is not in the catalog" }
-                continue
-            }
+            guard let productID, let product else { continue }
             let name = nameToken >= 0 && tokens.kind(nameToken) == .string ? tokens.string(nameToken) : nil
             if mismatch == nil {
                 // A name or category missing, or not a string, is the schema's finding.
@@ -389,6 +401,7 @@ final class TransactionChecker: TypeChecker {
         productReference.record(unknown == nil, at: location, id: idText(), unknown ?? "")
         productDetails.record(mismatch == nil, at: location, id: idText(), mismatch ?? "")
         priceRanges.record(outOfRange == nil, at: location, id: idText(), outOfRange ?? "")
+        categoryMembers.record(unconfigured == nil, at: location, id: idText(), unconfigured ?? "")
         return (subtotalCents, linesComplete, lineCategories)
     }
 
@@ -492,6 +505,8 @@ final class TransactionChecker: TypeChecker {
         sample.merge(shard.sample)
         velocity = (velocity + shard.velocity).sorted { order($0.location) < order($1.location) }
         flagged.merge(shard.flagged, uniquingKeysWith: min)
+        for key in shard.unjudgedForAlerts.values { _ = unjudgedForAlerts.insert(key) }
+        categoryMembers.merge(shard.categoryMembers, order: order)
         if let links = shard.purchaseLinks?.values {
             if purchaseLinks == nil { purchaseLinks = HashSet64() }
             for link in links { _ = purchaseLinks!.insert(link) }
@@ -632,7 +647,6 @@ final class TransactionChecker: TypeChecker {
             }
         }
         results += timeProfiles
-        results.append(categoryResult(gates: gates))
         results.append(scoreResult(gates: gates))
         return results
     }
@@ -762,23 +776,6 @@ final class TransactionChecker: TypeChecker {
         result.status = worst.status
         result.statistic = worst.statistic
         if !reasons.isEmpty { result.reason = reasons.joined(separator: "; ") }
-        return result
-    }
-
-    private func categoryResult(gates: Gates) -> CheckResult {
-        let gate = gates.gate(for: "distribution.categories")
-        let unknown = categories.other.values.reduce(0, +)
-        var result = CheckResult(id: "distribution.categories", family: .distribution, recordType: type,
-                                 title: "line items belong to the configured categories", status: .pass, reason: nil,
-                                 gating: gate.gating ?? true, checked: categories.total + unknown, violations: unknown,
-                                 maxViolations: gate.maxViolations ?? 0, statistic: nil, examples: [])
-        if unknown > result.maxViolations {
-            result.status = .fail
-            result.reason = "categories not in the configuration: \(categories.other.keys.sorted().prefix(5).joined(separator: ", "))"
-        } else if result.checked == 0 {
-            result.status = .inconclusive
-            result.reason = "no line items"
-        }
         return result
     }
 

@@ -159,3 +159,31 @@ private struct AlertRun {
     #expect(details.violations == 1 && details.examples.map(\.location.line) == [index + 1], "\(details.examples.map(\.message))")
     #expect(details.examples.first?.message.contains("category Books, the catalog says Electronics") == true)
 }
+
+/// Damage to an alerted transaction is the transaction's one finding, not also its alert's: an alert is not compared
+/// with a user the catalog lacks, nor with a label, score or time the schema rejects (the alert is then not judged).
+@Test func anAlertedTransactionsDamageIsItsOwnFindingOnly() throws {
+    let run = try AlertRun()
+    defer { try? FileManager.default.removeItem(at: run.directory) }
+    var transactions = try run.lines(run.transactionsPath)
+    let alerted = Set(try run.lines(run.alertsPath).compactMap { try JSONValue.parse($0)["transaction_id"]?.stringValue })
+    let indexes = transactions.indices.filter { index in
+        alerted.contains { transactions[index].contains("\"transaction_id\":\"\($0)\"") }
+    }
+    try #require(indexes.count >= 4)
+    func replace(_ index: Int, _ pattern: String, _ replacement: String) throws {
+        let range = try #require(transactions[index].range(of: pattern, options: .regularExpression))
+        transactions[index].replaceSubrange(range, with: replacement)
+    }
+    try replace(indexes[0], #""user_id":"user_[0-9]+""#, #""user_id":"user_999999""#)
+    try replace(indexes[1], #""is_fraud":(true|false)"#, #""is_fraud":"false""#)
+    try replace(indexes[2], #""timestamp":"([^".]+)\.[0-9]{3}Z""#, #""timestamp":"2024-09-03T10:00:00Z""#)
+    try replace(indexes[3], #""fraud_score":[0-9.]+"#, #""fraud_score":"0.9""#)
+    try (transactions.joined(separator: "\n") + "\n").write(toFile: run.transactionsPath, atomically: true, encoding: .utf8)
+    let report = try run.validate()
+    #expect(report.check("referential.user_id", .transactions)?.violations == 1)
+    #expect(report.check("schema.types", .transactions)?.violations == 2)
+    #expect(report.check("schema.formats", .transactions)?.violations == 1)
+    let links = try #require(report.check("referential.alert_transaction"))
+    #expect(links.violations == 0, "\(links.examples.map(\.message))")
+}

@@ -584,3 +584,22 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     let funnel = try #require(report.check("distribution.funnel", .userEvents))
     #expect(funnel.status == .inconclusive && funnel.reason?.contains("reaches a step of the funnel") == true, "\(funnel.reason ?? "")")
 }
+
+/// A line in a category none of the configured ones is a finding at its record, with an example (it was a count with
+/// no location, which the quarantine could not hold); its product's catalog entry disagrees too.
+@Test func aLineOfAnUnconfiguredCategoryIsNamedAtItsRecord() throws {
+    var line = 0
+    let report = try validated(.transactions, count: 300) { records in
+        let index = 120
+        guard case var .array(products) = try #require(get(records[index], "products")), case var .object(first) = products[0] else {
+            throw CocoaError(.coderInvalidValue)
+        }
+        set(&first, "category", .string("Gadgets"))
+        products[0] = .object(first)
+        set(&records[index], "products", .array(products))
+        line = index + 1
+    }
+    #expect(try found(report, "distribution.categories", .transactions) == ([line], 1))
+    #expect(try found(report, "referential.product_details", .transactions) == ([line], 1))
+    #expect(report.check("distribution.categories", .transactions)?.examples.first?.message.contains("category Gadgets is none of the configured ones") == true)
+}
