@@ -148,7 +148,9 @@ public final class Catalog: Sendable {
                 DeviceProfiles.device(type: type, id: SplitMix64.mix(seed, UInt64(index), UInt64(position)) & 0xFFFF_FFFF_FFFF, stream: &stream)
             }
             var preferences: [Int] = []
-            let wanted = min(categoryCount, 2 + stream.below(2))
+            // At least one category is left unpreferred, so that a pattern fraud (a category the user never prefers) has
+            // one to buy from with as few as two categories.
+            let wanted = min(max(1, categoryCount - 1), 2 + stream.below(2))
             while preferences.count < wanted {
                 let candidate = stream.below(categoryCount)
                 if !preferences.contains(candidate) { preferences.append(candidate) }

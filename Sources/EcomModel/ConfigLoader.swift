@@ -162,6 +162,8 @@ public enum ConfigLoader {
 /// Walks a YAML node tree into a config, collecting type errors and unknown keys with their lines.
 struct ConfigReader {
     var problems: [ConfigProblem] = []
+    /// The seasonal events whose categories the configuration gives.
+    private var eventsGivenCategories: Set<String> = []
     private var lines: [String: Int] = [:]
 
     func line(of path: String) -> Int? {
@@ -287,7 +289,9 @@ struct ConfigReader {
                                 }
                             case "multiplier": double(fieldValue, fieldPath).map { event.multiplier = $0 }
                             case "duration_hours": double(fieldValue, fieldPath).map { event.durationHours = $0 }
-                            case "categories": strings(fieldValue, fieldPath).map { event.categories = $0 }
+                            case "categories":
+                                strings(fieldValue, fieldPath).map { event.categories = $0 }
+                                eventsGivenCategories.insert(name)
                             default: problem(fieldPath, fieldNode, "unknown key; an event has date, multiplier, duration_hours and categories")
                             }
                         }
@@ -328,6 +332,12 @@ struct ConfigReader {
             default:
                 problem(path, keyNode, "unknown key; `ecomdata config` prints every known key with its default")
             }
+        }
+        // Categories replaced (the framework's own example: Electronics, Fashion, Home): the default events boost those of
+        // theirs that are still there, not a category the configuration no longer has; categories an event was given in
+        // the configuration are checked as given.
+        for (name, event) in config.seasonalEvents where !eventsGivenCategories.contains(name) {
+            config.seasonalEvents[name]?.categories = event.categories.filter(config.categories.contains)
         }
         return config
     }

@@ -52,6 +52,8 @@ extension DataGenerationConfig {
 
         ratio(fraudRate, "fraud_rate")
         sumsToOne(Array(fraudPatterns.values), "fraud_patterns")
+        check(categories.count >= 2 || (fraudPatterns[.pattern] ?? 0) == 0, "fraud_patterns.pattern",
+              "a pattern fraud buys from a category its user does not prefer, which needs two categories at least; add one, or set it to 0")
         let regionWeights = regions.values.map(\.weight)
         sumsToOne(regionWeights, "regions")
         for (region, settings) in regions.sorted(by: { $0.key < $1.key }) {

@@ -262,3 +262,21 @@ struct FraudPatternTests {
         #expect(abs(share - configured) <= 0.025, "\(kind.rawValue): \(percent(share)) of \(fraud.count) frauds, configured \(percent(configured))")
     }
 }
+
+/// With three categories a user prefers two at most, so a pattern fraud always has a category outside them (a user
+/// preferring all three made one buy from its own).
+@Test func aUserLeavesACategoryUnpreferred() throws {
+    let config = try ConfigLoader.load(text: "categories: [Electronics, Fashion, Home]\nprice_ranges: {Electronics: [50, 2000], Fashion: [20, 500], Home: [10, 1000]}\n",
+                                       file: "three.yaml")
+    let generator = ECommerceDataGenerator(config: config, seed: 4, scenario: .fraudTesting)
+    #expect(generator.catalog.users.allSatisfy { (1...2).contains($0.preferredCategories.count) })
+    let patterns = TestData.parse(TestData.lines(generator, type: .transactions, count: 20_000))
+        .filter { $0.string("fraud_type") == FraudType.pattern.rawValue }
+    try #require(patterns.count > 50)
+    for record in patterns {
+        let user = try #require(catalogIndex(record.string("user_id"), prefix: "user_").map { generator.catalog.users[$0] })
+        let preferred = Set(user.preferredCategories.map { config.categories[$0] })
+        let bought = (record["products"]?.arrayValue ?? []).compactMap { $0.string("category") }
+        #expect(!bought.contains(where: preferred.contains), "\(record.string("transaction_id") ?? ""): \(bought) of \(preferred)")
+    }
+}

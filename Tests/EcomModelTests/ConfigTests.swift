@@ -89,6 +89,23 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
     }
 }
 
+/// The framework's own custom example replaces the categories: the default events boost those of theirs still there
+/// (they named Toys & Games, Books, ... and made the file invalid); categories the file gives an event are checked.
+@Test func replacedCategoriesLeaveTheDefaultEventsTheirOwn() throws {
+    let example = "categories: [Electronics, Fashion, Home]\nprice_ranges: {Electronics: [50, 2000], Fashion: [20, 500], Home: [10, 1000]}\n"
+        + "seasonal_events:\n  Black Friday: {multiplier: 10}\n"
+    let config = try ConfigLoader.load(text: example, file: "custom.yaml")
+    #expect(config.seasonalEvents["Black Friday"]?.multiplier == 10 && config.seasonalEvents["Black Friday"]?.categories == ["Electronics"])
+    #expect(config.seasonalEvents.values.allSatisfy { $0.categories.allSatisfy(config.categories.contains) })
+    #expect {
+        try ConfigLoader.load(text: example + "  Christmas: {categories: [Toys & Games]}\n", file: "custom.yaml")
+    } throws: { error in
+        (error as? ConfigError)?.description.contains("seasonal_events.Christmas.categories: unknown category 'Toys & Games'") == true
+    }
+    // One category leaves a pattern fraud nothing to buy outside the user's preferences.
+    #expect(throws: ConfigError.self) { try ConfigLoader.load(text: "categories: [Books]\nprice_ranges: {Books: [5, 60]}\n", file: "one.yaml") }
+}
+
 @Test func printedConfigLoadsBackToTheSame() throws {
     var config = DataGenerationConfig()
     config.fraudRate = 0.004
