@@ -88,13 +88,13 @@ final class GenerationContext: Sendable {
         var basketStream = RandomStream(key: seed, 0xBA5C_E7)
         var baskets: [Int64] = []
         for _ in 0..<20_000 {
-            let user = catalog.users[basketStream.below(catalog.users.count)]
-            let lines = basketStream.chance(0.6) ? 1 : (basketStream.chance(0.75) ? 2 : 3)
+            let index = basketStream.below(catalog.users.count)
+            let user = catalog.users[index], type = catalog.userTypes[index]
             var total: Int64 = 0
-            for _ in 0..<lines {
+            for _ in 0..<BasketModel.lines(type, &basketStream) {
                 let category = user.preferredCategories[basketStream.below(user.preferredCategories.count)]
-                let q = basketStream.unit()
-                total += catalog.products[catalog.product(inCategory: category, stream: &basketStream)].priceCents * (q < 0.85 ? 1 : (q < 0.97 ? 2 : 3))
+                let product = BasketModel.product(type, category: category, catalog: catalog, &basketStream)
+                total += catalog.products[product].priceCents * BasketModel.quantity(type, &basketStream)
             }
             baskets.append(total)
         }
@@ -116,6 +116,19 @@ final class GenerationContext: Sendable {
 
     /// The product and quantity whose total comes nearest `total`, buying at least `quantity` units
     /// (more when no product is expensive enough).
+    /// The share of amount frauds that are micro-transactions (the framework: "5-20x normal amounts or micro-transactions").
+    static let microShare = 0.3
+
+    /// The most a micro-transaction's basket costs: a tenth of the median legitimate basket.
+    var microCeilingCents: Int64 { medianBasketCents / 10 }
+
+    /// One of the cheapest products (the cheapest 2 %, each at most ``microCeilingCents``), or nil when none is that cheap.
+    func microProduct(_ stream: inout RandomStream) -> Int? {
+        let cheap = productsByPrice.prefix(max(1, productsByPrice.count / 50)).prefix { $0.cents <= microCeilingCents }
+        guard !cheap.isEmpty else { return nil }
+        return cheap[stream.below(cheap.count)].product
+    }
+
     func productNear(total: Int64, quantity: Int64) -> (product: Int, quantity: Int64) {
         let maxPrice = productsByPrice.last!.cents
         let units = max(quantity, (total + maxPrice - 1) / maxPrice)

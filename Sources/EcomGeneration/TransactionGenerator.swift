@@ -284,20 +284,25 @@ struct TransactionGenerator {
         }
         switch fraud {
         case .amount:
-            // High-value goods in a quantity that makes the basket 5-20 times the median legitimate basket.
-            let target = Int64(stream.double(5.5, 18.5) * Double(context.medianBasketCents)) // margin for the median estimate
-            let (product, quantity) = context.productNear(total: target, quantity: Int64(1 + stream.below(3)))
-            lineScratch.append((product, quantity))
+            if stream.chance(GenerationContext.microShare), let micro = context.microProduct(&stream) {
+                // A micro-transaction, as a card tester makes: one unit of one of the cheapest products.
+                lineScratch.append((micro, 1))
+            } else {
+                // High-value goods in a quantity that makes the basket 5-20 times the median legitimate basket.
+                let target = Int64(stream.double(5.5, 18.5) * Double(context.medianBasketCents)) // margin for the median estimate
+                let (product, quantity) = context.productNear(total: target, quantity: Int64(1 + stream.below(3)))
+                lineScratch.append((product, quantity))
+            }
         case .pattern:
             let others = (0..<catalog.config.categories.count).filter { !preferences.contains($0) }
             let unusual = others.isEmpty ? category : others[stream.below(others.count)]
             for _ in 0..<(2 + stream.below(3)) { lineScratch.append((catalog.product(inCategory: unusual, stream: &stream), Int64(1 + stream.below(3)))) }
         default:
-            let u = stream.unit()
-            let count = u < 0.6 ? 1 : (u < 0.9 ? 2 : 3)
-            for _ in 0..<count {
-                let q = stream.unit()
-                lineScratch.append((catalog.product(inCategory: category, stream: &stream), q < 0.85 ? 1 : (q < 0.97 ? 2 : 3)))
+            // As the user's type buys (BasketModel).
+            let type = catalog.userTypes[userIndex]
+            for _ in 0..<BasketModel.lines(type, &stream) {
+                let product = BasketModel.product(type, category: category, catalog: catalog, &stream)
+                lineScratch.append((product, BasketModel.quantity(type, &stream)))
                 if stream.chance(0.3) { category = preferences.random(&stream) }
             }
         }

@@ -89,7 +89,7 @@ final class TransactionChecker: TypeChecker {
     private let firstDay: Int64
     private let categoryBytes: [UnsafeBufferPointer<UInt8>]
     private let jitterLimitKm: Double
-    private let amountFloorCents: Int64
+    private let amountFloorCents: Int64, microCeilingCents: Int64
 
     var tallies: [Tally] {
         [userReference, productReference, productDetails, coordinateRange, nullIsland, cityRadius, consistency, totals, labels, priceRanges, charges,
@@ -138,6 +138,7 @@ final class TransactionChecker: TypeChecker {
         // Coordinates are jittered up to the configured radius; half a kilometre more for rounding to 4 decimals.
         jitterLimitKm = config.locationJitterKm + 0.5
         amountFloorCents = context.settings.generator.medianBasketCents * 3
+        microCeilingCents = context.settings.generator.medianBasketCents / 10
         // The splits are counted by the positions the schema matched (SplitCounter.add(_:position:)).
         for (slot, counter) in [(s.region, regions), (s.userType, userTypes), (s.deviceType, devices), (s.payment, payments)] {
             precondition(m.enumValues(slot: slot) == counter.names, "\(counter.names) are not the schema's values in its order")
@@ -547,8 +548,9 @@ final class TransactionChecker: TypeChecker {
             let distance = city.distanceKm(to: homeCity)
             return distance >= 2_000 ? nil : "location fraud \(Int(distance)) km from home (\(homeCity.name)), less than 2,000 km"
         case .amount:
-            return subtotalCents >= amountFloorCents ? nil
-                : "amount fraud of \(Double(subtotalCents) / 100), under 3x the median basket (\(Double(amountFloorCents) / 100))"
+            // 5-20 times a normal basket, or a micro-transaction (a card tester's) under a tenth of one.
+            return subtotalCents >= amountFloorCents || subtotalCents <= microCeilingCents ? nil
+                : "amount fraud of \(Double(subtotalCents) / 100), neither 3x the median basket (\(Double(amountFloorCents) / 100)) nor a micro-transaction (at most \(Double(microCeilingCents) / 100))"
         case .device:
             guard let user, let device = tokens.string(slot: slots, s.device), device.count > 4,
                   let value = UInt64(String(decoding: device[4...], as: UTF8.self), radix: 16) else { return nil }

@@ -92,21 +92,43 @@ struct FraudPatternTests {
         expectNoProblems(problems, "location fraud near home")
     }
 
-    @Test func amountFraudIsAtLeastThreeTimesTheMedianLegitimateTotal() throws {
+    /// The framework: "5-20x normal amounts or micro-transactions". About 30 % are a card tester's micro-transaction (one
+    /// unit of one of the cheapest products, a subtotal under a tenth of the median basket), the rest at least 3 times it.
+    @Test func amountFraudIsFarAboveTheMedianOrAMicroTransaction() throws {
         let legitimate = Self.transactions.filter { $0["is_fraud"]?.boolValue == false }.compactMap { $0.cents("total_amount") }.sorted()
         try #require(!legitimate.isEmpty)
         let median = legitimate[legitimate.count / 2]
         let amounts = Self.records(of: .amount)
         try #require(!amounts.isEmpty)
         var problems: [String] = []
-        var ratios: [Double] = []
+        var micro = 0
         for record in amounts {
-            let total = record.cents("total_amount") ?? 0
-            ratios.append(Double(total) / Double(median))
-            if total < 3 * median { problems.append("\(record.string("transaction_id") ?? "?"): \(Double(total) / 100) USD") }
+            let total = record.cents("total_amount") ?? 0, subtotal = record.cents("subtotal") ?? 0
+            let units = (record["products"]?.arrayValue ?? []).compactMap { $0["quantity"]?.intValue }
+            if subtotal * 10 <= median && units == [1] {
+                micro += 1
+            } else if total < 3 * median {
+                problems.append("\(record.string("transaction_id") ?? "?"): \(Double(total) / 100) USD")
+            }
         }
-        ratios.sort()
-        expectNoProblems(problems, "amount fraud below 3x the legitimate median of \(Double(median) / 100) USD in \(percent(Double(problems.count) / Double(amounts.count))) of \(amounts.count) records (lowest ratio \(ratios.first ?? 0), median ratio \(ratios[ratios.count / 2]))")
+        expectNoProblems(problems, "amount fraud neither 3x the legitimate median of \(Double(median) / 100) USD nor a micro-transaction")
+        let share = Double(micro) / Double(amounts.count)
+        #expect(abs(share - 0.3) < 0.05, "\(micro) of \(amounts.count) amount frauds are micro-transactions: \(percent(share))")
+    }
+
+    /// The framework: "User Types: Regular (70%), VIP (5%), New (25%) with different patterns". VIP customers buy more
+    /// and dearer (median basket above twice the regular one's), new customers less.
+    @Test func userTypesBuyDifferently() throws {
+        var totals: [String: [Int64]] = [:]
+        for record in Self.transactions where record["is_fraud"]?.boolValue == false {
+            totals[record.string("user_type") ?? "?", default: []].append(record.cents("total_amount") ?? 0)
+        }
+        func median(_ type: UserType) throws -> Int64 {
+            let values = try #require(totals[type.rawValue]).sorted()
+            return values[values.count / 2]
+        }
+        let (regular, vip, new) = (try median(.regular), try median(.vip), try median(.new))
+        #expect(vip > 2 * regular && new < regular, "median baskets: regular \(regular), VIP \(vip), new \(new) cents")
     }
 
     @Test func deviceFraudUsesANewDeviceTheUserDoesNotOwn() throws {

@@ -198,6 +198,8 @@ private func offsets(of byte: UInt8, in bytes: [UInt8]) -> [Int] {
 }
 
 private func mutate(_ line: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
+    // Stacked truncations can leave nothing: an empty line is a case of its own (malformed), with no byte to pick.
+    guard !line.isEmpty else { return line }
     var bytes = line
     let quotes = offsets(of: UInt8(ascii: "\""), in: bytes)
     let position = random.below(bytes.count + 1)
