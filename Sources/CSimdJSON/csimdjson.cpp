@@ -345,6 +345,34 @@ extern "C" size_t ecj_count_byte(const uint8_t *bytes, size_t length, uint8_t by
     return count;
 }
 
+#if defined(__x86_64__)
+// 32 candidate positions a step: those whose second and second-to-last bytes are the pattern's (for a quoted member
+// name, its first and last letters) are compared in full. glibc's memmem is a byte-at-a-time two-way search here.
+__attribute__((target("avx2"))) static bool containsAVX2(const uint8_t *bytes, size_t length, const uint8_t *pattern, size_t size) {
+    const size_t near = 1, far = size - 2;
+    const __m256i first = _mm256_set1_epi8(static_cast<char>(pattern[near]));
+    const __m256i last = _mm256_set1_epi8(static_cast<char>(pattern[far]));
+    size_t index = 0;
+    for (; index + size + 32 <= length + 1; index += 32) {
+        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(bytes + index + near));
+        const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(bytes + index + far));
+        uint32_t mask = uint32_t(_mm256_movemask_epi8(_mm256_and_si256(_mm256_cmpeq_epi8(a, first), _mm256_cmpeq_epi8(b, last))));
+        while (mask != 0) {
+            const unsigned bit = unsigned(__builtin_ctz(mask));
+            if (std::memcmp(bytes + index + bit, pattern, size) == 0) { return true; }
+            mask &= mask - 1;
+        }
+    }
+    return index < length && memmem(bytes + index, length - index, pattern, size) != nullptr;
+}
+#endif
+
 extern "C" bool ecj_contains_bytes(const uint8_t *bytes, size_t length, const uint8_t *pattern, size_t pattern_length) {
+    if (pattern_length == 0) { return true; }
+    if (length < pattern_length) { return false; }
+#if defined(__x86_64__)
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    if (avx2 && pattern_length >= 4) { return containsAVX2(bytes, length, pattern, pattern_length); }
+#endif
     return memmem(bytes, length, pattern, pattern_length) != nullptr;
 }

@@ -55,6 +55,17 @@ struct KeyExtractorTests {
         #expect(key("user_id", #"{"user_id":"u1","note":"\"user_id\"","nested":{"user_id":"inner"}}"#) == "u1")
     }
 
+    /// Long records (the repeat search goes 32 positions a step): a second member found at every offset, near the end
+    /// included, and none found where the name only appears cut or nested.
+    @Test func aSecondMemberIsFoundAnywhereInALongRecord() {
+        for padding in 0..<80 {
+            let filler = String(repeating: "x", count: padding)
+            let body = #"{"user_id":"first","note":"\#(filler)","a":"\#(String(repeating: "y", count: 300))""#
+            #expect(key("user_id", body + #","user_id":"last"}"#) == "last", "padding \(padding)")
+            #expect(key("user_id", body + #","user_i":"no","nested":{"user_id":"inner"}}"#) == "first", "padding \(padding)")
+        }
+    }
+
     @Test func theKeySentIsTheTextItsEscapesStandFor() {
         func sent(_ json: String) -> String? {
             Array(json.utf8).withUnsafeBufferPointer { line in
