@@ -27,6 +27,8 @@ public struct User: Sendable {
     public let devices: [Device]
     /// Indexes into the config's categories, most preferred first.
     public let preferredCategories: [Int]
+    /// Age band; it leans the preferred categories.
+    public let ageGroup: AgeGroup
     /// Signup instant.
     public let signupDate: Timestamp
     /// Whether the user appears in generated traffic.
@@ -138,6 +140,10 @@ public final class Catalog: Sendable {
         for i in stride(from: total - 1, to: 0, by: -1) { active.swapAt(i, stream.below(i + 1)) }
         var users: [User] = []
         users.reserveCapacity(total)
+        // Age bands from a stream of their own; each band weighs the categories by its affinity for them.
+        var ageStream = RandomStream(key: seed, 0xCA7A_1060, 3)
+        let ageTable = AliasTable(weights: AgeGroup.allCases.map { config.ageGroups[$0] ?? 0 })
+        let affinities = AgeGroup.allCases.map { group in config.categories.map { group.affinity($0) } }
         var activeByCity = [[Int32]](repeating: [], count: City.all.count)
         let dayMs = Timestamp.millisecondsPerDay
         for index in 0..<total {
@@ -147,13 +153,22 @@ public final class Catalog: Sendable {
             let devices = DeviceType.allCases.enumerated().map { position, type in
                 DeviceProfiles.device(type: type, id: SplitMix64.mix(seed, UInt64(index), UInt64(position)) & 0xFFFF_FFFF_FFFF, stream: &stream)
             }
+            let ageGroup = AgeGroup.allCases[ageTable.sample(&ageStream)]
             var preferences: [Int] = []
             // At least one category is left unpreferred, so that a pattern fraud (a category the user never prefers) has
-            // one to buy from with as few as two categories.
+            // one to buy from with as few as two categories. Drawn without replacement, by the band's affinities.
             let wanted = min(max(1, categoryCount - 1), 2 + stream.below(2))
+            var weights = affinities[AgeGroup.allCases.firstIndex(of: ageGroup)!]
             while preferences.count < wanted {
-                let candidate = stream.below(categoryCount)
-                if !preferences.contains(candidate) { preferences.append(candidate) }
+                var pick = stream.unit() * weights.reduce(0, +)
+                var candidate = 0
+                while candidate < categoryCount - 1 && (weights[candidate] == 0 || pick >= weights[candidate]) {
+                    pick -= weights[candidate]
+                    candidate += 1
+                }
+                if weights[candidate] == 0 { candidate = weights.firstIndex { $0 > 0 } ?? candidate }
+                preferences.append(candidate)
+                weights[candidate] = 0
             }
             let type = types[index]
             let ageDays: Int64 = switch type {
@@ -163,7 +178,7 @@ public final class Catalog: Sendable {
             }
             let signup = reference.milliseconds - ageDays * dayMs + Int64(stream.below(Int(dayMs)))
             users.append(User(
-                index: index, type: type, homeCity: city, devices: devices, preferredCategories: preferences,
+                index: index, type: type, homeCity: city, devices: devices, preferredCategories: preferences, ageGroup: ageGroup,
                 signupDate: Timestamp(milliseconds: min(signup, reference.milliseconds - 1)), isActive: active[index]))
             if active[index] { activeByCity[city].append(Int32(index)) }
         }

@@ -20,6 +20,7 @@ extension Catalog {
             b.append(",\"country\":"); b.appendJSONString(city.country)
             b.append(",\"region\":"); b.appendJSONString(city.region.rawValue)
             b.append(",\"timezone\":"); b.appendJSONString(city.timeZone)
+            b.append(",\"age_group\":\""); b.append(Array(user.ageGroup.rawValue.utf8)); b.append(UInt8(ascii: "\""))
             b.append(",\"signup_date\":"); b.appendQuotedTimestamp(user.signupDate.milliseconds)
             b.append(",\"preferred_categories\":[")
             for (position, category) in user.preferredCategories.enumerated() {

@@ -11,8 +11,10 @@ extension ECommerceDataGenerator {
         let active = users.filter(\.isActive).count
         var byType: [UserType: Int] = [:]
         var byRegion: [Region: Int] = [:]
+        var byAge: [AgeGroup: Int] = [:]
         for user in users {
             byType[user.type, default: 0] += 1
+            byAge[user.ageGroup, default: 0] += 1
             byRegion[catalog.cities[user.homeCity].region, default: 0] += 1
         }
         var byCategory = [Int](repeating: 0, count: config.categories.count)
@@ -26,6 +28,7 @@ extension ECommerceDataGenerator {
             ("countries", .int(Int64(Set(catalog.cities.map(\.country)).count))),
             ("user_types", shares(UserType.allCases, \.rawValue, { byType[$0] ?? 0 }, total: users.count)),
             ("user_regions", shares(Region.allCases, \.rawValue, { byRegion[$0] ?? 0 }, total: users.count)),
+            ("user_age_groups", shares(AgeGroup.allCases, \.rawValue, { byAge[$0] ?? 0 }, total: users.count)),
             ("products_per_category", .object(config.categories.enumerated().map { ($1, .int(Int64(byCategory[$0]))) })),
             ("median_price_usd", .double(Double(prices.isEmpty ? 0 : prices[prices.count / 2]) / 100)),
             ("fraud_rate", .double(context.fraudRate)),

@@ -231,6 +231,8 @@ struct ConfigReader {
                 weights(value, path, as: FraudType.self).map { config.fraudPatterns = $0 }
             case "devices":
                 weights(value, path, as: DeviceType.self).map { config.devices = $0 }
+            case "age_groups":
+                weights(value, path, as: AgeGroup.self).map { config.ageGroups = $0 }
             case "payment_methods":
                 weights(value, path, as: PaymentMethod.self).map { config.paymentMethods = $0 }
             case "regions":

@@ -38,6 +38,7 @@ extension DataGenerationConfig {
                 ]))
             })),
             ("devices", weights(devices)),
+            ("age_groups", weights(ageGroups)),
             ("payment_methods", weights(paymentMethods)),
             ("location_jitter_km", .double(locationJitterKm)),
             ("seasonal_events", .object(sortedSeasonalEvents.map { name, event in

@@ -60,6 +60,7 @@ extension DataGenerationConfig {
             check((-12...14).contains(settings.timeZoneOffset), "regions.\(region.rawValue).time_zone_offset", "must be between -12 and 14")
         }
         sumsToOne(Array(devices.values), "devices")
+        sumsToOne(Array(ageGroups.values), "age_groups")
         sumsToOne(Array(paymentMethods.values), "payment_methods")
         check(locationJitterKm >= 0 && locationJitterKm <= 50, "location_jitter_km", "must be between 0 and 50 km")
 

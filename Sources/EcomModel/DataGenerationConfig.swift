@@ -70,6 +70,8 @@ public struct DataGenerationConfig: Sendable, Equatable {
     ]
     /// Device mix of sessions and transactions; sums to 1.
     public var devices: [DeviceType: Double] = [.mobile: 0.50, .desktop: 0.35, .tablet: 0.15]
+    /// Users' age bands; a band leans its users' preferred categories (``AgeGroup/affinity(_:)``).
+    public var ageGroups: [AgeGroup: Double] = [.from18To24: 0.16, .from25To34: 0.28, .from35To44: 0.24, .from45To54: 0.17, .from55: 0.15]
     /// Payment method mix of transactions; sums to 1.
     public var paymentMethods: [PaymentMethod: Double] = [
         .creditCard: 0.40, .debitCard: 0.25, .paypal: 0.18, .applePay: 0.08, .googlePay: 0.06, .bankTransfer: 0.03,

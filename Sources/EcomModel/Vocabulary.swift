@@ -39,6 +39,36 @@ public enum DeviceType: String, CaseIterable, Sendable, Comparable {
     }
 }
 
+/// A user's age band (the framework's "User Demographics: Age groups"), which leans their preferred categories.
+public enum AgeGroup: String, CaseIterable, Sendable, Comparable {
+    case from18To24 = "18-24"
+    case from25To34 = "25-34"
+    case from35To44 = "35-44"
+    case from45To54 = "45-54"
+    case from55 = "55+"
+
+    public static func < (lhs: AgeGroup, rhs: AgeGroup) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+
+    /// How much more (or less) likely than average a user of this band is to prefer a category of the seed's eight (1 for
+    /// any other category): "category preferences based on demographics".
+    public func affinity(_ category: String) -> Double {
+        let table: [String: [Double]] = [
+            // 18-24, 25-34, 35-44, 45-54, 55+
+            "Electronics": [1.5, 1.3, 1.0, 0.9, 0.7],
+            "Clothing": [1.6, 1.3, 1.0, 0.8, 0.7],
+            "Home & Garden": [0.5, 0.9, 1.3, 1.4, 1.3],
+            "Books": [1.0, 0.9, 0.9, 1.1, 1.5],
+            "Sports & Outdoors": [1.3, 1.2, 1.0, 0.9, 0.7],
+            "Toys & Games": [0.7, 1.2, 1.4, 0.9, 0.8],
+            "Beauty & Personal Care": [1.3, 1.1, 0.9, 0.9, 0.9],
+            "Grocery": [0.6, 0.9, 1.2, 1.3, 1.4],
+        ]
+        return table[category]?[Self.allCases.firstIndex(of: self)!] ?? 1
+    }
+}
+
 /// A payment method.
 public enum PaymentMethod: String, CaseIterable, Sendable, Comparable {
     case creditCard = "credit_card"

@@ -95,3 +95,28 @@ struct DistributionTests {
         #expect(nightShare < 0.10, "share at local 00:00-05:59 is \(percent(nightShare))")
     }
 }
+
+/// The framework's "User Demographics: Age groups" and "category preferences based on demographics": users' age bands
+/// follow the configured mix, and a band prefers its categories more often than another band does (Books among the
+/// over-55s, Clothing among the 18-24s); `age_groups` reweights the bands.
+@Test func ageGroupsFollowTheirMixAndLeanPreferences() throws {
+    let catalog = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42).catalog
+    let config = DataGenerationConfig()
+    var counts: [AgeGroup: Int] = [:]
+    var prefers: [AgeGroup: [String: Int]] = [:]
+    for user in catalog.users {
+        counts[user.ageGroup, default: 0] += 1
+        for category in user.preferredCategories { prefers[user.ageGroup, default: [:]][config.categories[category], default: 0] += 1 }
+    }
+    for group in AgeGroup.allCases {
+        let share = Double(counts[group] ?? 0) / Double(catalog.users.count)
+        #expect(abs(share - (config.ageGroups[group] ?? 0)) < 0.015, "\(group.rawValue): \(share)")
+    }
+    func rate(_ group: AgeGroup, _ category: String) -> Double { Double(prefers[group]?[category] ?? 0) / Double(counts[group] ?? 1) }
+    #expect(rate(.from55, "Books") > 1.3 * rate(.from18To24, "Books"))
+    #expect(rate(.from18To24, "Clothing") > 1.5 * rate(.from55, "Clothing"))
+    let young = try ConfigLoader.load(path: nil, overrides: ["age_groups={18-24: 0.9, 25-34: 0.1, 35-44: 0, 45-54: 0, 55+: 0}"])
+    let users = ECommerceDataGenerator(config: young, seed: 42).catalog.users
+    #expect(users.allSatisfy { $0.ageGroup == .from18To24 || $0.ageGroup == .from25To34 })
+    #expect(Double(users.filter { $0.ageGroup == .from18To24 }.count) / Double(users.count) > 0.87)
+}
