@@ -45,14 +45,28 @@ struct GenerationOptions: ParsableArguments {
     }
 }
 
-/// Parses `--start` / `--end` values.
+/// Parses `--start` / `--end` values: a date or time, or `now` (in whole seconds) less a span (`now-7d`, `now-90m`), as
+/// the framework's example takes the last week (`datetime.now() - timedelta(days=7)` to `datetime.now()`).
 struct TimeArgument: ExpressibleByArgument {
     let timestamp: Timestamp
     init?(argument: String) {
-        guard let parsed = Timestamp(parsing: argument) else { return nil }
+        let text = argument.trimmingCharacters(in: .whitespaces)
+        if text.lowercased().hasPrefix("now") {
+            let rest = text.dropFirst(3)
+            var before = 0.0
+            if !rest.isEmpty {
+                guard rest.first == "-", let span = SimulatedDuration(argument: String(rest.dropFirst())), span.hours > 0,
+                      span.hours < 3660 * 24 else { return nil }
+                before = span.hours
+            }
+            let now = Timestamp.now.milliseconds / 1000 * 1000
+            timestamp = Timestamp(milliseconds: now - Int64((before * 3_600_000).rounded()))
+            return
+        }
+        guard let parsed = Timestamp(parsing: text) else { return nil }
         timestamp = parsed
     }
-    static var defaultValueDescription: String { "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ" }
+    static var defaultValueDescription: String { "YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, now or now-7d" }
 }
 
 extension RecordType: ExpressibleByArgument {

@@ -95,6 +95,24 @@ func badUsageExitsWithTwo(arguments: [String]) throws {
     #expect(!result.stderr.isEmpty)
 }
 
+/// `--start now-1d --end now` (the framework's last-week example, shorter) puts every record in the day before the
+/// command ran; a malformed span is a usage error.
+@Test func aWindowRelativeToNowEndsWhenTheCommandRan() throws {
+    let before = Date().timeIntervalSince1970
+    let result = try CLI.run(["generate", "--type", "transactions", "--count", "200", "--seed", "3", "--start", "now-1d", "--end", "now"])
+    let after = Date().timeIntervalSince1970
+    #expect(result.status == 0, "\(result.stderr)")
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    let times = try result.text.split(separator: "\n").map { line in
+        try #require(JSONValue.parse(String(line))["timestamp"]?.stringValue.flatMap { formatter.date(from: $0) })
+    }
+    #expect(times.count == 200)
+    #expect(times.allSatisfy { $0.timeIntervalSince1970 >= before - 86_401 && $0.timeIntervalSince1970 <= after })
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "2", "--start", "now-7x"]).status == 2)
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "2", "--start", "now+1d"]).status == 2)
+}
+
 @Test func unwritablePathExitsWithThreeAndNamesIt() throws {
     let result = try CLI.run(["generate", "--type", "transactions", "--count", "5", "--out", "/nonexistent-dir/x/txns.ndjson"])
     #expect(result.status == 3)
