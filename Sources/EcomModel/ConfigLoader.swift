@@ -102,14 +102,24 @@ public enum ConfigLoader {
         func indent(_ content: Substring) -> Int { content.prefix { $0 == " " }.count }
         let start = lines[line - 1], depth = indent(start)
         guard let first = start.dropFirst(depth).first, !"{[,}]#-".contains(first) else { return nil }
+        // Brackets the member opens and does not close (`"regions": {` of pretty-printed JSON): its closing line, at the
+        // member's own indent, goes with it.
+        func opened(_ content: Substring) -> Int {
+            content.reduce(0) { $0 + ("{[".contains($1) ? 1 : "}]".contains($1) ? -1 : 0) }
+        }
+        var open = opened(start)
         lines[line - 1] = ""
         var next = line
         while next < lines.count {
             let content = lines[next]
             let blank = content.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" }
             guard blank || indent(content) > depth else { break }
+            open += opened(content)
             lines[next] = ""
             next += 1
+        }
+        if open > 0, next < lines.count, let first = lines[next].dropFirst(indent(lines[next])).first, "}]".contains(first) {
+            lines[next] = ""
         }
         return lines.joined(separator: "\n")
     }

@@ -67,7 +67,8 @@ struct SettingsFile {
 
     /// The setting's value as `true` or `false`, or nil with a problem noted.
     mutating func bool(_ setting: Setting, of entry: Entry) -> Bool? {
-        switch setting.value.bool {
+        // A boolean, or the quoted words (as gates files written by hand in JSON have them).
+        switch setting.value.bool ?? (setting.value.string == "true" ? true : setting.value.string == "false" ? false : nil) {
         case true?: return true
         case false?: return false
         default:

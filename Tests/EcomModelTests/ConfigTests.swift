@@ -87,6 +87,20 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(found.contains("1 fraud_rate") && found.contains("2 total_users") && found.contains("8 bogus"), "\(error.description)")
         #expect(error.problems.filter { $0.message.contains("given twice") }.compactMap(\.line) == [3, 6], "\(error.description)")
     }
+    // Pretty-printed JSON, as `ecomdata config` prints it: the second member's closing brace goes with it (it was left
+    // behind as a false syntax error that hid the rest), whether a member follows it or not.
+    let member = "  \"regions\": {\n    \"North America\": {\"weight\": 0.5},\n    \"Europe\": {\"weight\": 0.5}\n  }"
+    for (text, twice, users) in [("{\n\(member),\n\(member),\n  \"total_users\": -1\n}\n", 6, 10),
+                                 ("{\n  \"total_users\": -1,\n\(member),\n\(member)\n}\n", 7, 2)] {
+        do {
+            _ = try ConfigLoader.load(text: text, file: "twice.json")
+            Issue.record("a file with problems loaded")
+        } catch {
+            #expect(error.problems.contains { $0.line == twice && $0.message.contains("given twice") }, "\(error.description)")
+            #expect(error.problems.contains { $0.line == users && $0.path == "total_users" }, "\(error.description)")
+            #expect(!error.description.contains("not valid YAML or JSON"), "\(error.description)")
+        }
+    }
 }
 
 /// The framework's own custom example replaces the categories: the default events boost those of theirs still there

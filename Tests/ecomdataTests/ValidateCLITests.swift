@@ -137,6 +137,9 @@ func schemaProblems(_ reportPath: String) throws -> String {
     let loose = try CLI.run(["validate", fixture, "--expect", "regions.Europe=0.3+-1.5"])
     #expect(loose.status == 2 && loose.stderr.contains("a tolerance of 1.5 passes every value"), "\(loose.stderr)")
     #expect(try CLI.run(["validate", fixture, "--expect", "weekend_ratio=1.5+-2"]).status != 2, "a ratio's tolerance may exceed 1")
+    // A boolean may be quoted, as gates written by hand in JSON have it.
+    try "{\"distribution.devices\": {\"gating\": \"false\"}, \"schema.parse\": {\"gating\": true}}\n".write(to: json, atomically: true, encoding: .utf8)
+    #expect(try CLI.run(["validate", fixture, "--gates", json.path]).status != 2)
     // Values no share or rate can have are usage errors, not a crash (nan and inf trapped in the minimum sample).
     for value in ["nan", "inf", "-0.5", "2", "0.001+-nan"] {
         let wrong = try CLI.run(["validate", fixture, "--seed", "42", "--expect", "fraud_rate=\(value)"])
