@@ -392,7 +392,9 @@ final class TransactionChecker: TypeChecker {
                 // A name or category missing, or not a string, is the schema's finding.
                 if let name, !sameBytes(name, lookup.productNames[product]) {
                     mismatch = "\(productID.text): name \"\(name.text)\", the catalog says \"\(lookup.productNames[product].text)\""
-                } else if let category, categoryIndex != productCategory[product] {
+                } else if let category, categoryIndex != productCategory[product],
+                          // Both outside the configuration (a catalog of another configuration): the same name agrees.
+                          categoryIndex != nil || productCategory[product] >= 0 || !category.elementsEqual(context.catalog.products[product].category.utf8) {
                     mismatch = "\(productID.text): category \(category.text), the catalog says \(context.catalog.products[product].category)"
                 } else if let price, Self.cents(price) != lookup.productPrices[product] || !Self.isWholeCents(price) {
                     mismatch = "\(productID.text): price \(price), the catalog says \(Double(lookup.productPrices[product]) / 100)"

@@ -107,6 +107,24 @@ func schemaProblems(_ reportPath: String) throws -> String {
     #expect(strict.status == 1)
 }
 
+/// Data of the default categories against a configuration of others, with the data's own catalog: each line's category
+/// is none of the configured ones (distribution.categories), and agrees with its product's catalog entry (it read
+/// "category Home & Garden, the catalog says Home & Garden").
+@Test func aCatalogOfOtherCategoriesAgreesWithItsOwnNames() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = dir.appendingPathComponent("t.ndjson").path, catalog = dir.appendingPathComponent("catalog").path
+    let config = dir.appendingPathComponent("three.yaml").path, json = dir.appendingPathComponent("r.json").path
+    #expect(try CLI.run(["generate", "--type", "transactions", "--count", "200", "--seed", "5", "--catalog-out", catalog, "--out", data]).status == 0)
+    try "categories: [Electronics, Fashion, Home]\nprice_ranges: {Electronics: [50, 2000], Fashion: [20, 500], Home: [10, 1000]}\n"
+        .write(toFile: config, atomically: true, encoding: .utf8)
+    let result = try CLI.run(["validate", data, "--seed", "5", "--config", config, "--catalog", catalog, "--json", json])
+    #expect(result.status == 1, "\(result.text)\(result.stderr)")
+    let report = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))
+    #expect(checks(report, "referential.product_details").first?["violations"]?.intValue == 0)
+    #expect((checks(report, "distribution.categories").first?["violations"]?.intValue ?? 0) > 100)
+}
+
 @Test func validateExitCodesForBadGatesAndUnreadableInput() throws {
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
