@@ -58,22 +58,33 @@ public enum FileInput {
     /// The files under every one of `paths`, in order, each once: a file named twice (`out/` and
     /// `out/transactions.ndjson`, or through a link) is read once, and returned in `repeated` instead, since reading it
     /// again would only report each of its records as a duplicate of itself.
-    public static func files(at paths: [String]) throws(ValidationError) -> (files: [String], repeated: [String]) {
-        var found: [String] = [], repeated: [String] = []
+    ///
+    /// `outputs` are the run's own files (its quarantine, reports and partial): one found below a directory input (a
+    /// report written into the data's directory, read again by the next run) is left out and returned in `left`.
+    public static func files(at paths: [String], outputs: [String] = []) throws(ValidationError) -> (files: [String], repeated: [String], left: [String]) {
+        var found: [String] = [], repeated: [String] = [], left: [String] = []
         var seen = Set<String>()
+        // A regular file is known by its device and inode (hard links too); anything else by its resolved path.
+        func key(_ file: String) -> String {
+            var info = stat()
+            var resolved = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            return file == "-" ? "-"
+                : stat(file, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? "inode \(info.st_dev) \(info.st_ino)"
+                : realpath(file, &resolved) != nil ? String(decoding: resolved.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                : file
+        }
+        let own = Set(outputs.filter { $0 != "-" && FileManager.default.fileExists(atPath: $0) }.map(key))
         for path in paths {
             for file in try Self.files(at: path) {
-                // A regular file is known by its device and inode (hard links too); anything else by its resolved path.
-                var info = stat()
-                var resolved = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-                let key = file == "-" ? "-"
-                    : stat(file, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? "inode \(info.st_dev) \(info.st_ino)"
-                    : realpath(file, &resolved) != nil ? String(decoding: resolved.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                    : file
-                if seen.insert(key).inserted { found.append(file) } else { repeated.append(file) }
+                let identity = key(file)
+                if file != path && own.contains(identity) {
+                    left.append(file)
+                    continue
+                }
+                if seen.insert(identity).inserted { found.append(file) } else { repeated.append(file) }
             }
         }
-        return (found, repeated)
+        return (found, repeated, left)
     }
 
     /// The record type a path's layout names: a directory or file named after a type or its topic

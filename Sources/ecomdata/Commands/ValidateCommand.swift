@@ -131,8 +131,11 @@ struct ValidateCommand: ParsableCommand {
         let progress: ((Int) -> Void)? = isatty(STDERR_FILENO) != 0
             ? { records in FileHandle.standardError.write(Data("\rvalidating: \(records) records\u{1B}[K".utf8)) } : nil
         do {
-            let inputs = try FileInput.files(at: paths)
+            let outputs = [output.json, output.report, output.junit, output.markdown, partial].compactMap { $0 }
+                + (validator.quarantine.map { [$0.path] } ?? [])
+            let inputs = try FileInput.files(at: paths, outputs: outputs)
             for file in inputs.repeated { Console.error("\(file) is named more than once; it is read once") }
+            for file in inputs.left { Console.error("note: \(file) is left out: it is this run's own output, not data") }
             // Purchase events are checked against their transactions' sessions when they may be among the inputs
             // (8 bytes a transaction kept): an input of user events, by its name or, when its name gives no type, by
             // its first record (stdin cannot be looked at first).
