@@ -5,13 +5,18 @@ struct JUnitDocument {
     init(_ report: Report) {
         let groups = report.checksByFamily
         let all = groups.flatMap(\.checks)
+        // With `--fail-on warn` a gating check that warned fails the run (exit 1): a failure here too, so the test view
+        // and the exit status agree.
+        let warnFails = report.run["fail_on"]?.stringValue == "warn"
+        func failed(_ check: Report.Check) -> Bool { check.status == "fail" || (warnFails && check.status == "warn" && check.gating) }
+        func failures(_ checks: [Report.Check]) -> Int { checks.filter(failed).count }
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         let seconds = Format.fixed(report.run["seconds"]?.doubleValue ?? 0, 3)
-        out += "<testsuites name=\"ecomdata validate\" tests=\"\(all.count)\" failures=\"\(Self.failures(all))\""
+        out += "<testsuites name=\"ecomdata validate\" tests=\"\(all.count)\" failures=\"\(failures(all))\""
             + " errors=\"0\" skipped=\"\(Self.skipped(all))\" time=\"\(seconds)\">\n"
         for (family, checks) in groups {
             let suite = Self.escape("ecomdata.\(family)")
-            out += "  <testsuite name=\"\(suite)\" tests=\"\(checks.count)\" failures=\"\(Self.failures(checks))\""
+            out += "  <testsuite name=\"\(suite)\" tests=\"\(checks.count)\" failures=\"\(failures(checks))\""
                 + " errors=\"0\" skipped=\"\(Self.skipped(checks))\" time=\"0\">\n"
             for check in checks {
                 out += "    <testcase classname=\"\(suite)\" name=\"\(Self.escape(check.label))\" time=\"0\">\n"
@@ -22,6 +27,9 @@ struct JUnitDocument {
                     out += Self.escape(Self.details(check)) + "</failure>\n"
                 case "inconclusive":
                     out += "      <skipped message=\"\(Self.escape("inconclusive: " + (check.reason ?? "no reason given")))\"/>\n"
+                case "warn" where failed(check):
+                    out += "      <failure message=\"\(Self.escape("warned, failing with --fail-on warn: " + (check.reason ?? "warned")))\" type=\"gating\">"
+                    out += Self.escape(Self.details(check)) + "</failure>\n"
                 case "warn":
                     out += "      <system-out>\(Self.escape("warned: " + (check.reason ?? "no reason given") + "\n" + Self.details(check)))</system-out>\n"
                 case "pass":
@@ -37,7 +45,6 @@ struct JUnitDocument {
         xml = out
     }
 
-    private static func failures(_ checks: [Report.Check]) -> Int { checks.filter { $0.status == "fail" }.count }
     private static func skipped(_ checks: [Report.Check]) -> Int { checks.filter { $0.status == "inconclusive" }.count }
 
     /// The body of a failure: what was checked, the statistic, and the examples one per line.

@@ -20,9 +20,13 @@ public enum ReportRenderer {
     }
 
     /// The page with the control characters a string from the data may have brought (the templates have none but
-    /// tab and newline) as U+FFFD: HTML does not allow them, and a terminal showing the file would act on them.
+    /// tab and newline) as U+FFFD: HTML does not allow them, and a terminal showing the file would act on them. So are
+    /// Unicode's noncharacters (U+FFFE, U+FDD0...), which HTML does not allow either.
     static func withoutControlCharacters(_ html: String) -> String {
-        func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.isControlCharacter && !["\t", "\n", "\r"].contains(scalar) }
+        func isControl(_ scalar: Unicode.Scalar) -> Bool {
+            (scalar.isControlCharacter && !["\t", "\n", "\r"].contains(scalar))
+                || (0xFDD0...0xFDEF).contains(scalar.value) || scalar.value & 0xFFFE == 0xFFFE
+        }
         guard html.unicodeScalars.contains(where: isControl) else { return html }
         var out = String.UnicodeScalarView()
         for scalar in html.unicodeScalars { out.append(isControl(scalar) ? "\u{FFFD}" : scalar) }

@@ -196,3 +196,17 @@ func matches(of pattern: String, in text: some StringProtocol) -> [String] {
     #expect(Format.number(2.5e-8) == "2.500e-08" && Format.number(12.345) == "12.35" && Format.number(-0.000982) == "-0.000982")
     #expect(Format.rate(1.0 / 300_000) == "< 0.001 %" && Format.rate(0) == "0.000 %" && Format.rate(0.0123) == "1.230 %")
 }
+
+/// Control characters and Unicode's noncharacters from the data (HTML allows neither) reach the page as U+FFFD.
+@Test func charactersHTMLDoesNotAllowAreReplaced() throws {
+    var report = SampleReport.make()
+    var checks = report["checks"]!.arrayValue!
+    // Swift string literals may not hold noncharacters: built from their scalars.
+    func scalar(_ value: UInt32) -> String { String(String.UnicodeScalarView([Unicode.Scalar(value)!])) }
+    let reason = "bell \u{7}, reversed \(scalar(0xFFFE)), \(scalar(0xFDD0)) and \(scalar(0x10FFFF)) here"
+    checks[2] = SampleReport.replacing(checks[2], "reason", .string(reason))
+    report = SampleReport.replacing(report, "checks", .array(checks))
+    let html = try ReportRenderer.html(report)
+    #expect(html.contains("bell \u{FFFD}, reversed \u{FFFD}, \u{FFFD} and \u{FFFD} here"))
+    #expect(!html.unicodeScalars.contains { $0.value == 0xFFFE || $0.value == 0x7 || $0.value == 0xFDD0 || $0.value == 0x10FFFF })
+}

@@ -71,3 +71,25 @@ import Testing
         .first { $0.attribute(forName: "name")?.stringValue == "coordinates.in_city_radius" }?.elements(forName: "failure").first
     #expect(failure?.attribute(forName: "message")?.stringValue == "bell \u{FFFD} and NUL \u{FFFD} in a reason")
 }
+
+/// With `--fail-on warn` a gating check that warned fails the run: the test view says so (a failure), as the exit
+/// status does; a warning that does not gate stays a passing test case with its note.
+@Test func withFailOnWarnAGatingWarningIsAFailure() throws {
+    var report = SampleReport.make()
+    report = SampleReport.replacing(report, "run", SampleReport.replacing(report["run"]!, "fail_on", .string("warn")))
+    var checks = report["checks"]!.arrayValue!
+    let warned = try #require(checks.firstIndex { $0["status"]?.stringValue == "warn" && $0["gating"]?.boolValue == false })
+    let gating = SampleReport.replacing(checks[warned], "gating", .bool(true))
+    checks.append(SampleReport.replacing(gating, "id", .string("business.gating_warning")))
+    report = SampleReport.replacing(report, "checks", .array(checks))
+    let document = try XMLDocument(xmlString: ReportRenderer.junit(report), options: [])
+    let cases = document.rootElement()?.elements(forName: "testsuite").flatMap { $0.elements(forName: "testcase") } ?? []
+    let failing = try #require(cases.first { $0.attribute(forName: "name")?.stringValue == "business.gating_warning" })
+    #expect(failing.elements(forName: "failure").first?.attribute(forName: "message")?.stringValue?.hasPrefix("warned, failing with --fail-on warn") == true)
+    let name = checks[warned]["id"]?.stringValue
+    let notGating = try #require(cases.first { $0.attribute(forName: "name")?.stringValue == name })
+    #expect(notGating.elements(forName: "failure").isEmpty)
+    let plain = try XMLDocument(xmlString: ReportRenderer.junit(SampleReport.make()), options: [])
+    let total = { (doc: XMLDocument) in Int(doc.rootElement()?.attribute(forName: "failures")?.stringValue ?? "") ?? -1 }
+    #expect(total(document) == total(plain) + 1)
+}
