@@ -27,7 +27,11 @@ public final class ECommerceDataGenerator: Sendable {
     /// The shares of traffic the model gives each region and each local hour over [start, end): the configured
     /// region weights and hourly profile as the zones' local times, weekends and events weigh them in this
     /// window (over whole weeks they are the configured ones; over a single UTC day they are not).
-    public func expectedShares(start: Int64, end: Int64) -> (regions: [Region: Double], localHours: [Double]) {
+    ///
+    /// `zones` is each time zone's share of that traffic (by position in the pattern's zones), for what depends on
+    /// where users are: ``expectedShares(ofCityCounts:zones:)``.
+    /// `night` is the share of the traffic in slots where some zone is at 02:00-04:00, where time frauds can be.
+    public func expectedShares(start: Int64, end: Int64) -> (regions: [Region: Double], localHours: [Double], zones: [Double], night: Double) {
         let pattern = context.pattern
         let cities = catalog.cities
         let allRegions = Region.allCases
@@ -49,12 +53,20 @@ public final class ECommerceDataGenerator: Sendable {
         var regions = [Double](repeating: 0, count: allRegions.count)
         var reached = [Bool](repeating: false, count: allRegions.count)
         var hours = [Double](repeating: 0, count: 24)
-        var total = 0.0
+        var zones = [Double](repeating: 0, count: pattern.zones.count)
+        var total = 0.0, night = 0.0
         for leaf in GenerationPlan.makeLeaves(pattern: pattern, start: start, end: end, uniform: false) {
             let duration = Double(leaf.end - leaf.start)
+            let atNight = leaf.zoneOffsets.indices.contains { zone in
+                let local = leaf.start + leaf.zoneOffsets[zone]
+                let hour = (Timestamp.floorDiv(local, 3_600_000) % 24 + 24) % 24
+                return hour >= 2 && hour < 4 && pattern.zones[zone].weight > 0
+            }
+            if atNight { night += leaf.zoneWeights.reduce(0, +) * duration }
             for zone in leaf.zoneWeights.indices where leaf.zoneWeights[zone] > 0 {
                 let weight = leaf.zoneWeights[zone] * duration
                 total += weight
+                zones[zone] += weight
                 for region in zoneHas[zone] {
                     regions[region] += weight * zoneRegions[zone][region]
                     reached[region] = true
@@ -63,10 +75,52 @@ public final class ECommerceDataGenerator: Sendable {
                 hours[Int(Timestamp.floorDiv(local, 3_600_000) % 24 + 24) % 24] += weight
             }
         }
-        guard total > 0 else { return ([:], hours) }
+        guard total > 0 else { return ([:], hours, zones, 1) }
         var shares: [Region: Double] = [:]
         for (index, region) in allRegions.enumerated() where reached[index] { shares[region] = regions[index] / total }
-        return (shares, hours.map { $0 / total })
+        return (shares, hours.map { $0 / total }, zones.map { $0 / total }, night / total)
+    }
+
+    /// The fraud-kind mix the generator gives when `night` of the traffic is in slots that can hold a time fraud (see
+    /// ``expectedShares(start:end:)``): the configured one, unless night slots are too few to take the time share,
+    /// which the other single kinds then take in proportion (with no night at all, amount frauds take it).
+    public func expectedFraudMix(night: Double) -> [FraudType: Double] {
+        let mix = FraudType.allCases.map { config.fraudPatterns[$0] ?? 0 }
+        let velocity = config.fraudPatterns[.velocity] ?? 0, time = config.fraudPatterns[.time] ?? 0
+        let singles = 1 - velocity
+        guard singles > 0, time > 0, time < singles, night < time / singles else {
+            return Dictionary(uniqueKeysWithValues: zip(FraudType.allCases, mix))
+        }
+        var result = Dictionary(uniqueKeysWithValues: zip(FraudType.allCases, mix))
+        if night <= 0 {
+            result[.amount, default: 0] += time
+            result[.time] = 0
+            return result
+        }
+        // Time frauds in night slots at most: a share `night` of the single frauds; the others in proportion.
+        let reached = night * singles
+        let scale = (singles - reached) / (singles - time)
+        for kind in FraudType.allCases where kind != .velocity && kind != .time { result[kind] = (result[kind] ?? 0) * scale }
+        result[.time] = reached
+        return result
+    }
+
+    /// The shares of legitimate transactions whose user is of each kind, when `counts[city]` counts each city's active
+    /// users by kind (user types, say): as the generator picks a user, a zone by its traffic (`zones`, from
+    /// ``expectedShares(start:end:)``), a city of it by its active users, one of those uniformly. With few users a city's
+    /// mix is far from the catalog's, and the busy zones' cities weigh more.
+    public func expectedShares(ofCityCounts counts: [[Int]], zones: [Double]) -> [Double] {
+        let kinds = counts.first?.count ?? 0
+        var shares = [Double](repeating: 0, count: kinds)
+        for (index, zone) in context.pattern.zones.enumerated() where index < zones.count && zones[index] > 0 && zone.weight > 0 {
+            for (city, weight) in zip(zone.cities, zone.cityWeights) where city < counts.count {
+                let active = counts[city].reduce(0, +)
+                guard active > 0 else { continue }
+                for kind in 0..<kinds { shares[kind] += zones[index] * weight / zone.weight * Double(counts[city][kind]) / Double(active) }
+            }
+        }
+        let total = shares.reduce(0, +)
+        return total > 0 ? shares.map { $0 / total } : shares
     }
 
     /// Builds catalogs and patterns. `window` overrides the scenario's default window. A generator with `writes`

@@ -71,6 +71,15 @@ func validateWindow(_ window: (start: Timestamp, end: Timestamp), count: Int, ov
     #expect(wrong.status == .fail, "\(wrong.reason ?? "")")
 }
 
+/// A window ending at midnight UTC right after Cyber Monday cuts the Americas' Monday short: that day is not whole in
+/// every zone, so it is not judged (it measured x4.0 against x5 and failed clean data), while Black Friday is.
+@Test func anEventDayCutShortInSomeZonesIsNotJudged() throws {
+    let window = (start: Timestamp(civil: CivilDate(year: 2024, month: 11, day: 25)), end: Timestamp(civil: CivilDate(year: 2024, month: 12, day: 3)))
+    let uplift = try #require(try validateWindow(window, count: 100_000).check("distribution.seasonal_uplift"))
+    #expect(uplift.status == .pass, "\(uplift.reason ?? "")")
+    #expect(uplift.statistic?.categories.map(\.name) == ["Black Friday"], "\(uplift.statistic?.categories.map(\.name) ?? [])")
+}
+
 /// Over one UTC day the zones' local hours weigh the regions differently from the configured split (North
 /// America's evening falls on the next UTC day): the expectation follows the model over the data's span.
 @Test func oneUTCDayIsJudgedAgainstTheModelOverThatDay() throws {
@@ -138,4 +147,30 @@ func validateWindow(_ window: (start: Timestamp, end: Timestamp), count: Int, ov
     #expect(ratio.status == .pass, "\(ratio.reason ?? "")")
     let before = try #require(clean.check("distribution.weekend_ratio", .transactions)?.statistic?.observed)
     #expect(abs((ratio.statistic?.observed ?? 0) - before) < 0.001, "one record moves the ratio by a hundred-thousandth at most")
+}
+
+/// With a small catalog (200 users) each city's users are few, and the traffic picks them by zone and city: the user
+/// types expected are those, not the catalog's active users one vote each (1.6 points apart, which failed clean data).
+@Test func userTypesAreExpectedAsTheTrafficPicksUsers() throws {
+    let config = try ConfigLoader.load(path: nil, overrides: ["total_users=200"])
+    let generator = ECommerceDataGenerator(config: config, seed: 2)
+    let report = try validateLines(try generatedLines(.transactions, count: 100_000, generator: generator), name: "transactions.ndjson",
+                                   generator: generator)
+    let types = try #require(report.check("distribution.user_types"))
+    #expect(types.status == .pass, "\(types.reason ?? "")")
+    let shares = types.statistic?.categories.map { abs($0.observed - $0.expected) } ?? []
+    #expect(!shares.isEmpty && shares.allSatisfy { $0 < 0.005 }, "\(types.statistic?.categories.map { ($0.name, $0.observed, $0.expected) } ?? [])")
+}
+
+/// With Europe alone, few slots have a zone at 02:00-04:00, too few to hold the configured 15 % of time frauds: the mix
+/// expected is the one the generator can give (time 1.5 %, the other single kinds in proportion), so clean data passes.
+@Test func theFraudMixExpectedIsTheOneNightSlotsAllow() throws {
+    let config = try ConfigLoader.load(text: "regions:\n  Europe: {weight: 1.0}\nfraud_rate: 0.05\n", file: "europe.yaml")
+    let generator = ECommerceDataGenerator(config: config, seed: 3)
+    let report = try validateLines(try generatedLines(.transactions, count: 100_000, generator: generator), name: "transactions.ndjson",
+                                   generator: generator)
+    let mix = try #require(report.check("distribution.fraud_types"))
+    #expect(mix.status == .pass, "\(mix.reason ?? "")")
+    let time = try #require(mix.statistic?.categories.first { $0.name == "time" })
+    #expect(time.expected < 0.05 && abs(time.observed - time.expected) < 0.01, "\(time.observed) against \(time.expected)")
 }
