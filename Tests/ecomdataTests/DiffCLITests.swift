@@ -107,6 +107,10 @@ private func diff(_ arguments: [String]) throws -> (result: CLI.Result, document
     let loosened = try diff([reports.clean7, reports.shifted, "--gates", gates.path])
     #expect(loosened.result.status == 0, "\(loosened.result.text)")
     #expect(try comparison(loosened.document, "transactions.regions")["status"]?.stringValue == "ok")
+    // A split's floor is in shares: 5 (500 points) would pass every shift, and is a usage error.
+    try "regions:\n  floor: 5\n".write(to: gates, atomically: true, encoding: .utf8)
+    let loose = try diff([reports.clean7, reports.shifted, "--gates", gates.path])
+    #expect(loose.result.status == 2 && loose.result.stderr.contains("above 1"), "\(loose.result.stderr)")
 }
 
 @Test func aDoubledFraudRateDrifts() throws {

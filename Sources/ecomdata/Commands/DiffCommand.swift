@@ -78,6 +78,12 @@ struct DiffCommand: ParsableCommand {
         let compared = diff.comparisons.flatMap { comparison in
             [(comparison.id, comparison.kind)] + comparison.categories.map { ("\(comparison.id).\($0.name)", comparison.kind) }
         }
+        // A split's floor is in share points: one above 1 (100 points) lets every shift through, in silence.
+        if let gates, let loose = diff.comparisons.first(where: { $0.kind == .split && settings.tolerance(for: $0.id, kind: .split).floor > 1 }) {
+            Console.error("\(gates): the floor of \(loose.id) is \(settings.tolerance(for: loose.id, kind: .split).floor), above 1: a split's floor is in "
+                + "shares (0.005 is half a point), and one above 1 passes every shift; write it as a fraction")
+            throw ExitCode(2)
+        }
         for name in settings.unmatched(compared) {
             Console.error("warning: the setting '\(name)' of \(gates ?? "the gates") sets none of the comparisons, so it changes nothing; name a kind "
                 + "(split, rate, amounts, count, check), a split (regions), a type's split (transactions.regions) or a comparison id of the diff")
