@@ -17,8 +17,10 @@ enum Equivalence {
     static func minimumSample(shares: [Double], tolerance: Double) -> Int {
         let variance = max(0, shares.map { $0 * (1 - $0) }.max() ?? 0.25)
         guard tolerance > 0 else { return Int.max }
+        // A share of 0 (or 1) has no spread, but its Wilson interval still reaches z^2 / n beyond it: the sample must be
+        // large enough for that to fit inside the tolerance too (a fraud rate of 0 warned on 0 frauds of 2,000).
         // A tolerance of 1e-200 needs more records than an Int holds: that many, not a trap.
-        let needed = (25 * variance / (tolerance * tolerance)).rounded(.up)
+        let needed = max(25 * variance / (tolerance * tolerance), Statistics.z95 * Statistics.z95 / tolerance).rounded(.up)
         return needed.isFinite && needed < 9e18 ? Int(needed) : Int.max
     }
 

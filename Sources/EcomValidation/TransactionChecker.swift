@@ -729,6 +729,13 @@ final class TransactionChecker: TypeChecker {
         let ratio = (Double(weekend.count) / Double(weekend.days)) / (Double(weekday.count) / Double(weekday.days))
         let spread = Statistics.z95 * (1 / Double(weekend.count) + 1 / Double(weekday.count)).squareRoot()
         let interval = (ratio * exp(-spread), ratio * exp(spread))
+        // As for a split: too few records for five standard errors to fit in the tolerance leave clean data to chance, so
+        // such a sample is judged only when its interval lies wholly outside the margin.
+        if 5 * expected * (spread / Statistics.z95) > tolerance, interval.1 >= expected - tolerance, interval.0 <= expected + tolerance {
+            result.checked = weekend.count + weekday.count
+            result.reason = "\(weekend.count + weekday.count) records on whole local days, too few for five standard errors of the ratio to fit in +- \(tolerance)"
+            return result
+        }
         let z = log(ratio / expected) / (spread / Statistics.z95)
         result.statistic = CheckStatistic(observed: ratio, expected: expected, tolerance: tolerance, interval: interval,
                                           test: "log ratio z", value: z, pValue: Statistics.normalTwoSided(z),
@@ -785,6 +792,9 @@ final class TransactionChecker: TypeChecker {
             let tolerance = gate.tolerance ?? event.multiplier * 0.15
             let spread = Statistics.z95 * (1 / Double(eventCount) + 1 / Double(baseCount)).squareRoot()
             let interval = (uplift * exp(-spread), uplift * exp(spread))
+            // Too few for five standard errors to fit in the tolerance: judged only when wholly outside the margin.
+            if 5 * event.multiplier * (spread / Statistics.z95) > tolerance, interval.1 >= event.multiplier - tolerance,
+               interval.0 <= event.multiplier + tolerance { continue }
             let z = log(uplift / event.multiplier) / (spread / Statistics.z95)
             let status = Equivalence.status(observed: uplift, interval: interval, expected: event.multiplier, tolerance: tolerance)
             result.checked += eventCount

@@ -174,3 +174,19 @@ func validateWindow(_ window: (start: Timestamp, end: Timestamp), count: Int, ov
     let time = try #require(mix.statistic?.categories.first { $0.name == "time" })
     #expect(time.expected < 0.05 && abs(time.observed - time.expected) < 0.01, "\(time.observed) against \(time.expected)")
 }
+
+/// Samples too small to judge are inconclusive, not warnings of clean data: a fraud rate of 0 on 2,000 transactions
+/// (its Wilson interval reaches 0.19 %, beyond the 0.05 % tolerance), and the weekend ratio on 5,000 over 28 days (its
+/// interval is wider than its tolerance). Each warned before.
+@Test func smallSamplesOfRatesAndRatiosAreInconclusive() throws {
+    let none = try ConfigLoader.load(path: nil, overrides: ["fraud_rate=0"])
+    let fraudless = ECommerceDataGenerator(config: none, seed: 1)
+    let rate = try #require(try validateLines(try generatedLines(.transactions, count: 2_000, generator: fraudless), name: "transactions.ndjson",
+                                              generator: fraudless).check("distribution.fraud_rate"))
+    #expect(rate.status == .inconclusive && rate.reason?.contains("7683 needed") == true, "\(rate.status) \(rate.reason ?? "")")
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 3)
+    let weekend = try #require(try validateLines(try generatedLines(.transactions, count: 5_000, generator: generator), name: "transactions.ndjson",
+                                                 generator: generator).check("distribution.weekend_ratio"))
+    #expect(weekend.status == .inconclusive && weekend.reason?.contains("too few for five standard errors") == true,
+            "\(weekend.status) \(weekend.reason ?? "")")
+}
