@@ -1,3 +1,4 @@
+import EcomJSON
 import Foundation
 import Yams
 
@@ -13,6 +14,7 @@ public enum ConfigLoader {
                 throw ConfigError(file: path, problems: [ConfigProblem(path: "", message: "cannot read the file; check the path and permissions")])
             }
             text = String(decoding: data, as: UTF8.self)
+            if let problem = jsonProblem(text, path: path) { throw ConfigError(file: path, problems: [problem]) }
         }
         return try load(text: text, file: path, overrides: overrides)
     }
@@ -70,6 +72,22 @@ public enum ConfigLoader {
             throw ConfigError(file: file, problems: problems.sorted { ($0.line ?? 0, $0.path) < ($1.line ?? 0, $1.path) })
         }
         return config
+    }
+
+    /// What makes the text of a `.json` file no JSON document, if anything, read with jansson: YAML, which reads the rest,
+    /// takes an empty file or a trailing comma that no JSON reader would.
+    public static func jsonProblem(_ text: String, path: String) -> ConfigProblem? {
+        guard path.lowercased().hasSuffix(".json") else { return nil }
+        if text.allSatisfy(\.isWhitespace) {
+            return ConfigProblem(path: "", message: "an empty file is not a JSON document; write {} for the defaults")
+        }
+        do {
+            _ = try JSONValue.parse(text)
+            return nil
+        } catch {
+            return ConfigProblem(path: "", line: error.line > 0 ? error.line : nil,
+                                 message: "not valid JSON: \(error.message) (column \(error.column))")
+        }
     }
 
     /// The node tree of YAML or JSON `text`, and what is wrong with it as text. A key given twice in a block mapping

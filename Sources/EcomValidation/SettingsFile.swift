@@ -33,7 +33,9 @@ struct SettingsFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(file: path, problems: [ConfigProblem(path: "", message: "cannot read the gates file; check the path")])
         }
-        let composed = ConfigLoader.compose(String(decoding: data, as: UTF8.self))
+        let text = String(decoding: data, as: UTF8.self)
+        if let problem = ConfigLoader.jsonProblem(text, path: path) { throw ConfigError(file: path, problems: [problem]) }
+        let composed = ConfigLoader.compose(text)
         problems = composed.problems
         guard composed.readable else { throw ConfigError(file: path, problems: problems) }
         guard let root = composed.root else { return }

@@ -199,3 +199,25 @@ func timestampsParseAndPrintInUTC(input: String, printed: String) throws {
     let london = cities.first { $0.name == "London" }!, paris = cities.first { $0.name == "Paris" }!
     #expect(abs(london.distanceKm(to: paris) - 344) < 5, "haversine London-Paris is about 344 km")
 }
+
+/// A `.json` file is read as JSON (jansson): an empty file and a trailing comma, which YAML would take, are problems at
+/// their line; the JSON `ecomdata config` prints still loads.
+@Test func aJSONFileIsStrictJSON() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecomdata-json-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    func problems(_ text: String) -> [ConfigProblem] {
+        let path = directory.appendingPathComponent("c.json").path
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        do {
+            _ = try ConfigLoader.load(path: path)
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+    #expect(problems("").first?.message.contains("an empty file is not a JSON document") == true)
+    let trailing = problems("{\n  \"fraud_rate\": 0.01,\n}\n")
+    #expect(trailing.count == 1 && trailing.first?.line == 3 && trailing.first?.message.hasPrefix("not valid JSON") == true, "\(trailing)")
+    #expect(problems(DataGenerationConfig().json.encoded(pretty: true)).isEmpty)
+}
