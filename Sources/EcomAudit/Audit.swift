@@ -1079,13 +1079,9 @@ public final class Audit: @unchecked Sendable {
     /// Whether a JSON string's contents (escapes and all) are the text `raw`.
     static func sameText(_ json: UnsafeBufferPointer<UInt8>, _ raw: UnsafeBufferPointer<UInt8>) -> Bool {
         guard json.contains(UInt8(ascii: "\\")) else { return same(json, raw) }
-        return unescaped(json) { same($0, raw) }
+        return KeyExtractor.unescaped(json) { same($0, raw) }
     }
 
-    /// `body` of a JSON string's contents with their escapes decoded (the bytes as they are when they do not decode).
-    static func unescaped<T>(_ json: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
-        KeyExtractor.unescaped(json, body)
-    }
 
     /// Bytes from the data as text for a message (invalid UTF-8 replaced).
     static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
@@ -1093,7 +1089,7 @@ public final class Audit: @unchecked Sendable {
     /// A JSON string's contents (an ID, a key field) as the text it stands for: `txn_\u0030...` is `txn_0...`, as the
     /// validator's findings name it.
     static func idText(_ json: UnsafeBufferPointer<UInt8>) -> String {
-        json.contains(UInt8(ascii: "\\")) ? unescaped(json) { text($0) } : text(json)
+        json.contains(UInt8(ascii: "\\")) ? KeyExtractor.unescaped(json) { text($0) } : text(json)
     }
 }
 
@@ -1122,7 +1118,7 @@ extension RecordBatch.Facts {
         if let key, let field { keyMatchesPayload = Audit.sameText(field, key) }
         // Where a producer keying by the payload's key field sent it: the message key's partition, unless the two differ.
         if !keyMatchesPayload, let field, !field.isEmpty {
-            producerHome = field.contains(UInt8(ascii: "\\")) ? Audit.unescaped(field) { KafkaPartitioner.partition(of: $0, partitions: partitions) }
+            producerHome = field.contains(UInt8(ascii: "\\")) ? KeyExtractor.unescaped(field) { KafkaPartitioner.partition(of: $0, partitions: partitions) }
                 : KafkaPartitioner.partition(of: field, partitions: partitions)
         } else {
             producerHome = keyHome >= 0 ? keyHome : nil
@@ -1142,7 +1138,7 @@ extension RecordBatch.Facts {
             id = span
             shortID = ShortID(bytes)
             // An ID written with escapes is the same ID: hashed as its text, it is found as the record sent.
-            idHash = bytes.contains(UInt8(ascii: "\\")) ? Audit.unescaped(bytes) { fnv1a($0) } : fnv1a(bytes)
+            idHash = bytes.contains(UInt8(ascii: "\\")) ? KeyExtractor.unescaped(bytes) { fnv1a($0) } : fnv1a(bytes)
         } else {
             timestamp = span
         }

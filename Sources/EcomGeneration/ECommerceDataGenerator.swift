@@ -57,11 +57,7 @@ public final class ECommerceDataGenerator: Sendable {
         var total = 0.0, night = 0.0
         for leaf in GenerationPlan.makeLeaves(pattern: pattern, start: start, end: end, uniform: false) {
             let duration = Double(leaf.end - leaf.start)
-            let atNight = leaf.zoneOffsets.indices.contains { zone in
-                let local = leaf.start + leaf.zoneOffsets[zone]
-                let hour = (Timestamp.floorDiv(local, 3_600_000) % 24 + 24) % 24
-                return hour >= 2 && hour < 4 && pattern.zones[zone].weight > 0
-            }
+            let atNight = leaf.zoneOffsets.indices.contains { leaf.isNight($0) && pattern.zones[$0].weight > 0 }
             if atNight { night += leaf.zoneWeights.reduce(0, +) * duration }
             for zone in leaf.zoneWeights.indices where leaf.zoneWeights[zone] > 0 {
                 let weight = leaf.zoneWeights[zone] * duration
@@ -71,8 +67,7 @@ public final class ECommerceDataGenerator: Sendable {
                     regions[region] += weight * zoneRegions[zone][region]
                     reached[region] = true
                 }
-                let local = leaf.start + leaf.zoneOffsets[zone]
-                hours[Int(Timestamp.floorDiv(local, 3_600_000) % 24 + 24) % 24] += weight
+                hours[leaf.localHour(zone)] += weight
             }
         }
         guard total > 0 else { return ([:], hours, zones, 1) }

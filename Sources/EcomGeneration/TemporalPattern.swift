@@ -110,6 +110,14 @@ public struct GenerationPlan: Sendable {
         /// Per zone: the active seasonal event, or -1.
         let zoneEvents: [Int]
         let total: Double
+
+        /// The local hour (0-23) of zone `zone` at the leaf's start.
+        func localHour(_ zone: Int) -> Int {
+            Int((Timestamp.floorDiv(start + zoneOffsets[zone], 3_600_000) % 24 + 24) % 24)
+        }
+
+        /// Whether zone `zone` is at 02:00-04:00 local time at the leaf's start, where a time fraud can be.
+        func isNight(_ zone: Int) -> Bool { (2..<4).contains(localHour(zone)) }
     }
 
     /// A unit of work with its own random stream.

@@ -246,10 +246,8 @@ struct TransactionGenerator {
     private static func nightZones(leaf: GenerationPlan.Leaf, context: GenerationContext) -> (zones: [Int], weights: [Double]) {
         var candidates: [Int] = []
         var weights: [Double] = []
-        for (zone, offset) in leaf.zoneOffsets.enumerated() {
-            let local = leaf.start + offset
-            let hour = (local - Timestamp.floorDiv(local, Timestamp.millisecondsPerDay) * Timestamp.millisecondsPerDay) / 3_600_000
-            if hour >= 2 && hour < 4 {
+        for zone in leaf.zoneOffsets.indices {
+            if leaf.isNight(zone) {
                 candidates.append(zone)
                 weights.append(context.pattern.zones[zone].weight)
             }

@@ -1,17 +1,13 @@
 /// A geographic region of the seed's distribution.
-public enum Region: String, CaseIterable, Sendable, Comparable {
+public enum Region: String, CaseIterable, Sendable, DeclarationOrdered {
     case northAmerica = "North America"
     case europe = "Europe"
     case asia = "Asia"
     case others = "Others"
-
-    public static func < (lhs: Region, rhs: Region) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
 }
 
 /// The kind of a fraudulent transaction.
-public enum FraudType: String, CaseIterable, Sendable, Comparable {
+public enum FraudType: String, CaseIterable, Sendable, DeclarationOrdered {
     /// A burst of 5-15 transactions by one user within 5 minutes.
     case velocity
     /// A transaction from a city on another continent than the user's home.
@@ -24,32 +20,27 @@ public enum FraudType: String, CaseIterable, Sendable, Comparable {
     case device
     /// A purchase in a category the user never buys.
     case pattern
-
-    public static func < (lhs: FraudType, rhs: FraudType) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
 }
 
 /// A device class.
-public enum DeviceType: String, CaseIterable, Sendable, Comparable {
+public enum DeviceType: String, CaseIterable, Sendable, DeclarationOrdered {
     case mobile, desktop, tablet
+}
 
-    public static func < (lhs: DeviceType, rhs: DeviceType) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
+/// Cases ordered as they are declared (the order reports and configs print them in).
+public protocol DeclarationOrdered: CaseIterable, Comparable {}
+
+extension DeclarationOrdered {
+    public static func < (lhs: Self, rhs: Self) -> Bool { allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)! }
 }
 
 /// A user's age band (the framework's "User Demographics: Age groups"), which leans their preferred categories.
-public enum AgeGroup: String, CaseIterable, Sendable, Comparable {
+public enum AgeGroup: String, CaseIterable, Sendable, DeclarationOrdered {
     case from18To24 = "18-24"
     case from25To34 = "25-34"
     case from35To44 = "35-44"
     case from45To54 = "45-54"
     case from55 = "55+"
-
-    public static func < (lhs: AgeGroup, rhs: AgeGroup) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
 
     /// How much more (or less) likely than average a user of this band is to prefer a category of the seed's eight (1 for
     /// any other category): "category preferences based on demographics".
@@ -70,17 +61,13 @@ public enum AgeGroup: String, CaseIterable, Sendable, Comparable {
 }
 
 /// A payment method.
-public enum PaymentMethod: String, CaseIterable, Sendable, Comparable {
+public enum PaymentMethod: String, CaseIterable, Sendable, DeclarationOrdered {
     case creditCard = "credit_card"
     case debitCard = "debit_card"
     case paypal
     case applePay = "apple_pay"
     case googlePay = "google_pay"
     case bankTransfer = "bank_transfer"
-
-    public static func < (lhs: PaymentMethod, rhs: PaymentMethod) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
 }
 
 /// A user segment.
