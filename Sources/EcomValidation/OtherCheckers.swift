@@ -83,10 +83,14 @@ final class UserEventChecker: TypeChecker {
     private var unsettledLines: [UInt64: (first: [UInt8], others: [[UInt8]])] = [:]
     var heldFailures: [(line: [UInt8], location: RecordLocation, check: String, message: String)] = []
     /// Purchase events' transactions, resolved at the end against the transactions read.
-    var purchases: [(transaction: UInt64, link: UInt64?, session: (key: UInt64, hash: UInt64)?, location: RecordLocation, id: String?, text: String)] = []
+    var purchases: [Purchase] = []
     var devices = SplitCounter(DeviceType.allCases.map(\.rawValue))
     var eventTypes = SplitCounter(RecordSchema.values(of: .userEvents, field: "event_type"))
     static let funnel = ["product_view", "add_to_cart", "checkout", "purchase"]
+    /// A purchase event's transaction (its ID's hash), with what the event says of it: the link of the event's session
+    /// and user, the session, and the event's time when it is judged (``CheckContext/judgedTime(_:)``).
+    typealias Purchase = (transaction: UInt64, link: UInt64?, session: (key: UInt64, hash: UInt64)?, time: Int64?, location: RecordLocation,
+                          id: String?, text: String)
     private let store = ByteStore()
     private let funnelBytes: [UnsafeBufferPointer<UInt8>]
     var records = 0
@@ -159,7 +163,8 @@ final class UserEventChecker: TypeChecker {
             // With the event's session and user: the transaction must be the one that session of that user ends.
             let user = acceptedString(tokens, slots, userSlot).map(idHash) ?? 0
             let session = acceptedString(tokens, slots, sessionSlot).map { (key: sessionKey($0, at: location), hash: idHash($0)) }
-            purchases.append((hash, session.map { purchaseLink(hash, session: $0.hash, user: user) }, session, location, idText(), transaction.text))
+            purchases.append((hash, session.map { purchaseLink(hash, session: $0.hash, user: user) }, session, context.judgedTime(timestamp), location,
+                              idText(), transaction.text))
             context.keepForEnd(location)
         }
         guard let session = tokens.string(slot: slots, sessionSlot), let user, let timestamp else { return }
@@ -440,7 +445,7 @@ final class UserEventChecker: TypeChecker {
         var results = tallyResults([userReference, productReference, productDetails, unsettledUsers(), order, eventFields], gates: gates,
                                    empty: "no user events with these fields")
         var purchase = Tally("referential.purchase_transaction", .referential, .userEvents,
-                             "a purchase event's transaction_id is a transaction of the data, the one its session ends, of its user")
+                             "a purchase event's transaction_id is a transaction of the data, the one its session ends, of its user, at its time")
         if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
             for item in purchases {
                 guard transactions.ids.contains(item.transaction) else {
@@ -457,6 +462,11 @@ final class UserEventChecker: TypeChecker {
                    !(item.session.map { links.contains(purchaseLink(item.transaction, session: $0.hash, user: 0)) } ?? false) {
                     context.failAtEnd(&purchase, at: item.location, id: item.id,
                                       "transaction \(item.text) ends another session, or is another user's: not this purchase event's")
+                } else if let times = transactions.purchaseTimes, let time = item.time, !times.contains(purchaseTime(item.transaction, at: time)),
+                          !times.contains(purchaseTime(item.transaction, at: nil)) {
+                    // A purchase event is at its transaction's own time; a transaction whose time is not judged judges no event.
+                    context.failAtEnd(&purchase, at: item.location, id: item.id,
+                                      "purchase at \(Timestamp(milliseconds: time)), not at the time of its transaction \(item.text)")
                 } else {
                     purchase.pass()
                 }

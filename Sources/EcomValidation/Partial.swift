@@ -182,8 +182,9 @@ extension Validator {
     /// timestamps were moved; 5: session events carry their duration_seconds; 6: transactions' and purchase events'
     /// links of transaction and session; 7: a fact says whether its record was read off its key's partition; 8: flagged
     /// transactions and alerts carry their city; 9: purchase events carry their session's key, and the IDs of
-    /// transactions that could not be parsed are kept).
-    public static let partialVersion = 10
+    /// transactions that could not be parsed are kept; 10: flagged transactions judged for alerts; 11: transactions keep the
+    /// hash of their ID with their time, and purchase events their time).
+    public static let partialVersion = 11
 
     /// A validator whose state can be written as a partial (``partialSection(gatesFile:)``) and merged with
     /// others (``merging(_:settings:sourceOrder:)``): it checks each record as it comes, and keeps what needs the

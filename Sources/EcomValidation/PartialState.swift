@@ -182,9 +182,11 @@ extension TransactionChecker {
             writer.bool(facts.isFraud)
             writer.int(Int64(facts.city))
         }
-        writer.optional(purchaseLinks.map { $0.values.sorted() }) { writer, links in
-            writer.count(links.count)
-            for link in links { writer.fixed(link) }
+        for set in [purchaseLinks, purchaseTimes] {
+            writer.optional(set.map { $0.values.sorted() }) { writer, links in
+                writer.count(links.count)
+                for link in links { writer.fixed(link) }
+            }
         }
         let unjudged = unjudgedForAlerts.values.sorted()
         writer.count(unjudged.count)
@@ -231,18 +233,21 @@ extension TransactionChecker {
             try reader.expect(city >= -1 && city < Int64(context.catalog.cities.count), "city \(city) of a flagged transaction")
             flagged[key] = FlaggedTransaction(time: time, user: user, cents: cents, score: score, isFraud: isFraud, city: Int32(city))
         }
-        let links = try reader.optional { (reader) throws(PartialError) -> [UInt64] in
-            let count = try reader.count(minimumSize: 8)
-            var links: [UInt64] = []
-            links.reserveCapacity(count)
-            for _ in 0..<count { links.append(try reader.fixed()) }
-            return links
-        }
-        if let links {
+        func readSet(_ reader: inout PartialReader) throws(PartialError) -> HashSet64? {
+            let links = try reader.optional { (reader) throws(PartialError) -> [UInt64] in
+                let count = try reader.count(minimumSize: 8)
+                var links: [UInt64] = []
+                links.reserveCapacity(count)
+                for _ in 0..<count { links.append(try reader.fixed()) }
+                return links
+            }
+            guard let links else { return nil }
             var set = HashSet64(capacity: links.count)
             for link in links { _ = set.insert(link) }
-            purchaseLinks = set
+            return set
         }
+        purchaseLinks = try readSet(&reader)
+        purchaseTimes = try readSet(&reader)
         for _ in 0..<(try reader.count(minimumSize: 8)) { _ = unjudgedForAlerts.insert(try reader.fixed()) }
     }
 }
@@ -259,6 +264,7 @@ extension UserEventChecker {
                 writer.fixed(session.key)
                 writer.fixed(session.hash)
             }
+            writer.optional(item.time) { $0.int($1) }
             writer.location(item.location)
             writer.optional(item.id)
             writer.string(item.text)
@@ -274,9 +280,10 @@ extension UserEventChecker {
             let transaction = try reader.fixed()
             let link = try reader.optional { (reader) throws(PartialError) in try reader.fixed() }
             let session = try reader.optional { (reader) throws(PartialError) in (key: try reader.fixed(), hash: try reader.fixed()) }
+            let time = try reader.optional(readInt)
             let location = try reader.location()
             let id = try reader.optionalString()
-            purchases.append((transaction, link, session, location, id, try reader.string()))
+            purchases.append((transaction, link, session, time, location, id, try reader.string()))
         }
         try devices.read(from: &reader)
         try eventTypes.read(from: &reader)

@@ -20,6 +20,9 @@ final class TransactionChecker: TypeChecker {
     private let line: (product: Int, price: Int, quantity: Int)
     /// Per transaction, ``purchaseLink(_:session:user:)`` of its ID, session and user, when the context keeps them.
     var purchaseLinks: HashSet64?
+    /// Per transaction, ``purchaseTime(_:at:)`` of its ID and time (its time unknown, nil, when the schema or the window
+    /// rejects it), kept with ``purchaseLinks``: a purchase event is at its transaction's own time.
+    var purchaseTimes: HashSet64?
 
     var userReference = Tally("referential.user_id", .referential, .transactions, "every user_id is in the user catalog")
     var userDetails = Tally("referential.user_details", .referential, .transactions, "a transaction's user_type is its user's in the catalog")
@@ -107,7 +110,10 @@ final class TransactionChecker: TypeChecker {
              m.slot("device_info.device_id"), m.slot("device_info.device_type"), m.slot("user_type"), m.slot("is_fraud"),
              m.slot("fraud_score"), m.slot("fraud_type"), m.slot("session_id"))
         line = (m.node("products[].product_id"), m.node("products[].price"), m.node("products[].quantity"))
-        if context.keepsPurchaseLinks { purchaseLinks = HashSet64() }
+        if context.keepsPurchaseLinks {
+            purchaseLinks = HashSet64()
+            purchaseTimes = HashSet64()
+        }
         let config = context.settings.generator.config
         regions = SplitCounter(Region.allCases.map(\.rawValue))
         categories = SplitCounter(config.categories)
@@ -246,6 +252,7 @@ final class TransactionChecker: TypeChecker {
         // With a user the catalog lacks (its finding), the link names no user: the purchase event is not judged by it.
         if purchaseLinks != nil, let id, let session = acceptedString(tokens, slots, s.session) {
             _ = purchaseLinks!.insert(purchaseLink(idHash(id), session: idHash(session), user: user != nil ? userID.map(idHash) ?? 0 : 0))
+            _ = purchaseTimes?.insert(purchaseTime(idHash(id), at: context.judgedTime(timestamp)))
         }
         // Read before the lines: only a pattern fraud needs its lines' categories kept (an empty array allocates nothing).
         let isFraud = tokens.bool(slot: slots, s.isFraud)
@@ -513,6 +520,10 @@ final class TransactionChecker: TypeChecker {
         if let links = shard.purchaseLinks?.values {
             if purchaseLinks == nil { purchaseLinks = HashSet64() }
             for link in links { _ = purchaseLinks!.insert(link) }
+        }
+        if let times = shard.purchaseTimes?.values {
+            if purchaseTimes == nil { purchaseTimes = HashSet64() }
+            for time in times { _ = purchaseTimes!.insert(time) }
         }
     }
 
@@ -928,4 +939,10 @@ struct FlaggedTransaction: Comparable {
 /// `referential.session_user`, but its purchase is not that user's transaction).
 func purchaseLink(_ transaction: UInt64, session: UInt64, user: UInt64) -> UInt64 {
     (transaction ^ (session &+ 0x632B_E59B_D9B4_E019).mixed &* 0x9E37_79B9_7F4A_7C15 ^ (user &+ 0x2545_F491_4F6C_DD1D).mixed).mixed
+}
+
+/// A transaction's ID with its time in milliseconds (nil: a time not judged), as one hash: a purchase event is at its
+/// transaction's own time when its own time gives the same.
+func purchaseTime(_ transaction: UInt64, at time: Int64?) -> UInt64 {
+    (transaction ^ (UInt64(bitPattern: time ?? Int64.min) &+ 0x7F4A_7C15_9E37_79B9).mixed &* 0xBF58_476D_1CE4_E5B9).mixed
 }

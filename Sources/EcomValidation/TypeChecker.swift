@@ -17,10 +17,18 @@ final class CheckContext {
     private var validUntil: [Int64]
     private var lastOffset: [Int64]
 
-    /// Whether transactions keep, per transaction, the hash of its ID with its session, so that a purchase
-    /// event's transaction can be checked to be the one the event's session ends (8 bytes a transaction: kept when user
-    /// events may be among the inputs, and in partials, which may be merged with events).
+    /// Whether transactions keep, per transaction, the hash of its ID with its session, and of its ID with its time, so
+    /// that a purchase event's transaction can be checked to be the one the event's session ends, at the event's time
+    /// (16 bytes a transaction: kept when user events may be among the inputs, and in partials, which may be merged with
+    /// events).
     var keepsPurchaseLinks = false
+
+    /// A record's time when it is judged against other records' times: inside the window and not in the future (a time
+    /// outside is temporal.window's or temporal.future's finding, not also a disagreement with another record).
+    func judgedTime(_ time: Int64?) -> Int64? {
+        guard let time, time >= settings.window.start, time < settings.window.end, time <= settings.now else { return nil }
+        return time
+    }
 
     init(settings: ValidationSettings, deferred: Bool = false) {
         self.settings = settings

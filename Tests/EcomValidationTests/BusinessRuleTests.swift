@@ -575,6 +575,55 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     #expect(try validate(keepingLinks: false).check("referential.purchase_transaction", .userEvents)?.violations == 0)
 }
 
+/// A purchase event is at its transaction's own time: one a millisecond later (still in file and session order) is a
+/// `referential.purchase_transaction` finding at its line, in one process and across merged partials. A time another
+/// check rejects (a transaction, or an event, in the future) is that check's finding, not also a disagreement.
+@Test func aPurchaseEventAtAnotherTimeThanItsTransactionIsNamed() throws {
+    let (generator, directory, transactionsPath, eventsPath) = try linkedFiles()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    var lines = try String(contentsOfFile: eventsPath, encoding: .utf8).split(separator: "\n").map(String.init)
+    func time(_ line: String) -> String { line.components(separatedBy: #""timestamp":""#)[1].components(separatedBy: "\"")[0] }
+    func transaction(_ line: String) -> String { line.components(separatedBy: #""transaction_id":""#)[1].components(separatedBy: "\"")[0] }
+    func milliseconds(_ text: String) throws -> Int64 { try #require(Array(text.utf8).withUnsafeBufferPointer(ISOTimestamp.parse)) }
+    // Purchases with room after them: the next line is at least 2 ms later, so a millisecond later keeps the file's order.
+    let roomy = try lines.indices.dropLast().filter { index in
+        guard lines[index].contains(#""event_type":"purchase""#) else { return false }
+        return try milliseconds(time(lines[index + 1])) - milliseconds(time(lines[index])) >= 2
+    }
+    try #require(roomy.count > 10)
+    let moved = roomy[3], future = roomy[8]
+    let late = Timestamp(milliseconds: try milliseconds(time(lines[moved])) + 1).description
+    lines[moved] = lines[moved].replacingOccurrences(of: time(lines[moved]), with: late)
+    lines[future] = lines[future].replacingOccurrences(of: time(lines[future]), with: "2099-01-01T00:00:00.000Z")
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: eventsPath))
+    // The transaction of the sixth roomy purchase is moved to the future: that event is not judged by it.
+    var transactionLines = try String(contentsOfFile: transactionsPath, encoding: .utf8).split(separator: "\n").map(String.init)
+    let strange = try #require(transactionLines.firstIndex { $0.contains("\"transaction_id\":\"\(transaction(lines[roomy[5]]))\"") })
+    transactionLines[strange] = transactionLines[strange].replacingOccurrences(of: time(transactionLines[strange]), with: "2099-01-01T00:00:00.000Z")
+    try Data((transactionLines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: transactionsPath))
+    let settings = ValidationSettings(generator: generator, seedKnown: true)
+    let validator = Validator(settings: settings)
+    validator.keepsPurchaseLinks = true
+    try FileInput.validate(transactionsPath, with: validator)
+    try FileInput.validate(eventsPath, with: validator, threads: 2, chunkBytes: 64 << 10)
+    let report = validator.finish()
+    let check = try #require(report.check("referential.purchase_transaction", .userEvents))
+    #expect(check.violations == 1 && check.examples.map(\.location.line) == [moved + 1], "\(check.examples.map(\.message))")
+    #expect(check.examples.first?.message == "purchase at \(late), not at the time of its transaction \(transaction(lines[moved]))")
+    #expect(try found(report, "temporal.future", .userEvents) == ([future + 1], 1))
+    #expect(try found(report, "temporal.future", .transactions) == ([strange + 1], 1))
+    // The same from two partials, one per file, merged.
+    var sections: [PartialSection] = []
+    for (index, path) in [transactionsPath, eventsPath].enumerated() {
+        let partial = Validator(partialOf: settings)
+        try FileInput.validate(path, with: partial, threads: 2)
+        sections += try PartialFile.decode(PartialFile.encode([try partial.partialSection()]), name: "part\(index).part")
+    }
+    let merged = try Validator.merging(sections, settings: settings).finish()
+    let fromPartials = try #require(merged.check("referential.purchase_transaction", .userEvents))
+    #expect(fromPartials.violations == 1 && fromPartials.examples.map(\.location.line) == [moved + 1])
+}
+
 /// Sessions that reach no step of the funnel (page views and searches alone) leave it nothing to judge: inconclusive,
 /// not a pass.
 @Test func aFunnelNoSessionReachesIsInconclusive() throws {
