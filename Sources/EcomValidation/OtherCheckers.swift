@@ -407,6 +407,27 @@ final class UserEventChecker: TypeChecker {
         return links.contains(purchaseLink(transaction, session: session.hash, user: user))
     }
 
+    /// What is wrong with a purchase event's transaction among the transactions read: nil when nothing is, "" when the
+    /// event is not judged (its transaction's line could not be parsed: the parse check's finding).
+    private func problem(of item: Purchase, in transactions: TransactionChecker) -> String? {
+        guard transactions.ids.contains(item.transaction) else {
+            return context.unreadableTransactions.contains(item.transaction) ? "" : "transaction \(item.text) is not among the transactions read"
+        }
+        // Whose it is, when the transactions were read keeping their sessions. A transaction whose user the catalog
+        // lacks is linked without one (that user is its finding).
+        if let links = transactions.purchaseLinks, let link = item.link, !links.contains(link),
+           !linksToSessionUser(item.transaction, session: item.session, links: links),
+           !(item.session.map { links.contains(purchaseLink(item.transaction, session: $0.hash, user: 0)) } ?? false) {
+            return "transaction \(item.text) ends another session, or is another user's: not this purchase event's"
+        }
+        // A purchase event is at its transaction's own time; a transaction whose time is not judged judges no event.
+        if let times = transactions.purchaseTimes, let time = item.time, !times.contains(purchaseTime(item.transaction, at: time)),
+           !times.contains(purchaseTime(item.transaction, at: nil)) {
+            return "purchase at \(Timestamp(milliseconds: time)), not at the time of its transaction \(item.text)"
+        }
+        return nil
+    }
+
     /// Sessions whose user was not settled when the input ended: one event passes; of two that disagree, the second
     /// is the finding (in location order, so the examples do not depend on the order of a hash table).
     private func unsettledUsers() -> Tally {
@@ -445,39 +466,38 @@ final class UserEventChecker: TypeChecker {
         var results = tallyResults([userReference, productReference, productDetails, unsettledUsers(), order, eventFields], gates: gates,
                                    empty: "no user events with these fields")
         var purchase = Tally("referential.purchase_transaction", .referential, .userEvents,
-                             "a purchase event's transaction_id is a transaction of the data, the one its session ends, of its user, at its time")
-        if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
-            for item in purchases {
-                guard transactions.ids.contains(item.transaction) else {
-                    // A transaction whose line could not be parsed is the parse check's finding: the event is not judged.
-                    if !context.unreadableTransactions.contains(item.transaction) {
-                        context.failAtEnd(&purchase, at: item.location, id: item.id, "transaction \(item.text) is not among the transactions read")
-                    }
-                    continue
-                }
-                // Whose it is, when the transactions were read keeping their sessions.
-                // A transaction whose user the catalog lacks is linked without one (that user is its finding).
-                if let links = transactions.purchaseLinks, let link = item.link, !links.contains(link),
-                   !linksToSessionUser(item.transaction, session: item.session, links: links),
-                   !(item.session.map { links.contains(purchaseLink(item.transaction, session: $0.hash, user: 0)) } ?? false) {
-                    context.failAtEnd(&purchase, at: item.location, id: item.id,
-                                      "transaction \(item.text) ends another session, or is another user's: not this purchase event's")
-                } else if let times = transactions.purchaseTimes, let time = item.time, !times.contains(purchaseTime(item.transaction, at: time)),
-                          !times.contains(purchaseTime(item.transaction, at: nil)) {
-                    // A purchase event is at its transaction's own time; a transaction whose time is not judged judges no event.
-                    context.failAtEnd(&purchase, at: item.location, id: item.id,
-                                      "purchase at \(Timestamp(milliseconds: time)), not at the time of its transaction \(item.text)")
-                } else {
-                    purchase.pass()
-                }
+                             "a purchase event's transaction_id is a transaction of the data, the one its session ends, of its user, at its time, and no other purchase event names it")
+        // An event read again (its event_id read before, in read order) is referential.unique_id's finding, not a second
+        // purchase of its transaction.
+        var seenEvents = Set<String>()
+        let purchases = purchases.filter { item in item.id.map { seenEvents.insert($0).inserted } ?? true }
+        let read = (all[.transactions] as? TransactionChecker).flatMap { $0.records > 0 ? $0 : nil }
+        // A transaction is bought once: of the events that name it rightly (and all of them, when the transactions were not
+        // read), the second is a finding at its line. An event naming another's transaction is that finding alone, so that
+        // the rightful event is not called a second purchase.
+        var named: [UInt64: (location: RecordLocation, id: String?)] = [:]
+        for item in purchases {
+            if let transactions = read, let problem = problem(of: item, in: transactions) {
+                // A transaction whose line could not be parsed is the parse check's finding: the event is not judged.
+                if !problem.isEmpty { context.failAtEnd(&purchase, at: item.location, id: item.id, problem) }
+                continue
             }
-            results += tallyResults([purchase], gates: gates, empty: "no purchase events")
-        } else {
+            if let first = named[item.transaction] {
+                context.failAtEnd(&purchase, at: item.location, id: item.id,
+                                  "a second purchase of transaction \(item.text): \(first.id ?? "a purchase event") at \(first.location.description) named it first")
+                continue
+            }
+            named[item.transaction] = (item.location, item.id)
+            purchase.pass()
+        }
+        if read == nil && purchase.violations == 0 {
             var result = tallyResults([purchase], gates: gates, empty: "").first!
             result.status = .inconclusive
             result.reason = "no transactions in the input to look purchase events' transactions up in"
-            result.checked = purchases.count
             results.append(result)
+        } else {
+            // Without the transactions, the second purchases fail the check; the others could not be looked up.
+            results += tallyResults([purchase], gates: gates, empty: "no purchase events")
         }
         let config = context.settings.generator.config
         results.append(Equivalence.split(id: "distribution.event_devices", type: type, title: "devices of sessions match the configured mix",

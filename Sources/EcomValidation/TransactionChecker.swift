@@ -302,11 +302,13 @@ final class TransactionChecker: TypeChecker {
                 }
             }
             let local = city.flatMap { c in timestamp.map { context.local($0, city: c) } }
-            // The time profiles count records inside the window only: one stray timestamp (a temporal.window
-            // finding) would otherwise be a day of its own, weighing on the weekday means like a whole day.
+            // The splits and the time profiles count records inside the window only: their expectations are the model's
+            // over the span of the window the data covers, and one stray timestamp (a temporal.window finding) would
+            // otherwise be a day of its own, weighing on the weekday means like a whole day. (Data of a wider span than
+            // the window judged would fail the regions, whose mix follows the hour, beside temporal.window.)
             let inWindow = timestamp.map { $0 >= context.settings.window.start && $0 < context.settings.window.end } ?? false
-            if !isFraud {
-                if inWindow, let timestamp {
+            if !isFraud && inWindow {
+                if let timestamp {
                     firstTime = min(firstTime, timestamp)
                     lastTime = max(lastTime, timestamp)
                 }
@@ -314,7 +316,7 @@ final class TransactionChecker: TypeChecker {
                 userTypes.add(slot: s.userType, of: tokens, slots, matcher)
                 devices.add(slot: s.deviceType, of: tokens, slots, matcher)
                 payments.add(slot: s.payment, of: tokens, slots, matcher)
-                if inWindow, let local {
+                if let local {
                     localHours[Self.hour(local)] += 1
                     count(day: Timestamp.floorDiv(local, Timestamp.millisecondsPerDay), in: &localDayCounts, else: &otherLocalDays)
                 }
@@ -327,7 +329,7 @@ final class TransactionChecker: TypeChecker {
                                                 timestamp: timestamp, location: location, id: id)
                 labels.record(problem == nil, at: location, id: idText(), problem ?? "")
             }
-            if isFraud, let fraudType { fraudTypes.add(index: FraudType.allCases.firstIndex(of: fraudType)!) }
+            if isFraud, inWindow, let fraudType { fraudTypes.add(index: FraudType.allCases.firstIndex(of: fraudType)!) }
         }
     }
 

@@ -13,7 +13,7 @@ public struct ValidationSettings: Sendable {
     public var catalog: ReferenceCatalog
     /// Whether the catalog was given (`--catalog`), rather than rebuilt from the generator's seed.
     public var catalogGiven: Bool
-    /// Records must be inside [start, end) (alerts may follow their transaction past the end).
+    /// Records must be inside [start, end), alerts too (the generator raises them inside the window).
     public var window: (start: Int64, end: Int64)
     /// Tolerances, severities and which checks gate.
     public var gates: Gates
@@ -493,8 +493,8 @@ public final class Validator {
         let timestamp = tokens.string(slot: slots, state.timestampSlot).flatMap(ISOTimestamp.parse)
         if let timestamp {
             let window = settings.window
-            let late = type == .fraudAlerts ? 3_600_000 as Int64 : 0
-            let inside = timestamp >= window.start && timestamp < window.end + late
+            // Alerts too: the generator raises an alert inside the window, even for a transaction in its last seconds.
+            let inside = timestamp >= window.start && timestamp < window.end
             state.window.record(inside, at: location, id: idText(),
                                       "\(Timestamp(milliseconds: timestamp)) is outside \(Timestamp(milliseconds: window.start)) - \(Timestamp(milliseconds: window.end))")
             state.future.record(timestamp <= settings.now, at: location, id: idText(), "\(Timestamp(milliseconds: timestamp)) is in the future")

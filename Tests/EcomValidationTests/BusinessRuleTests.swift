@@ -571,8 +571,10 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     #expect(report.check("referential.user_id", .transactions)?.examples.map(\.location.line) == [strange + 1])
     let sessionUser = try #require(report.check("referential.session_user", .userEvents))
     #expect(sessionUser.violations == 1 && sessionUser.examples.map(\.location.line) == [lone + 1], "\(sessionUser.examples.map(\.message))")
-    // Without the transactions' sessions kept, only existence is checked.
-    #expect(try validate(keepingLinks: false).check("referential.purchase_transaction", .userEvents)?.violations == 0)
+    // Without the transactions' sessions kept, existence is checked, and that no two events buy one transaction: the
+    // later of the two naming the fourth's is the finding then (which one is wrong cannot be told).
+    let unlinked = try #require(try validate(keepingLinks: false).check("referential.purchase_transaction", .userEvents))
+    #expect(unlinked.violations == 1 && unlinked.examples.map(\.location.line) == [purchases[3] + 1], "\(unlinked.examples.map(\.message))")
 }
 
 /// A purchase event is at its transaction's own time: one a millisecond later (still in file and session order) is a
@@ -622,6 +624,40 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
     let merged = try Validator.merging(sections, settings: settings).finish()
     let fromPartials = try #require(merged.check("referential.purchase_transaction", .userEvents))
     #expect(fromPartials.violations == 1 && fromPartials.examples.map(\.location.line) == [moved + 1])
+}
+
+/// A transaction is bought once: a second purchase event naming it (another event_id) is a
+/// `referential.purchase_transaction` finding at its line, with the transactions read or without them; the same event
+/// read twice is `referential.unique_id`'s finding alone.
+@Test func aSecondPurchaseOfOneTransactionIsNamed() throws {
+    let (generator, directory, transactionsPath, eventsPath) = try linkedFiles()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    var lines = try String(contentsOfFile: eventsPath, encoding: .utf8).split(separator: "\n").map(String.init)
+    let purchases = lines.indices.filter { lines[$0].contains(#""event_type":"purchase""#) }
+    try #require(purchases.count > 10)
+    func eventID(_ line: String) -> String { line.components(separatedBy: #""event_id":""#)[1].components(separatedBy: "\"")[0] }
+    // Inserted from the last down, so that the earlier indexes hold: the eighth purchase copied as itself (a duplicate
+    // record), the third with another event_id (a second purchase).
+    lines.insert(lines[purchases[7]], at: purchases[7] + 1)
+    let second = lines[purchases[2]].replacingOccurrences(of: eventID(lines[purchases[2]]), with: "evt_00000fffff01")
+    lines.insert(second, at: purchases[2] + 1)
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: eventsPath))
+    let copyLine = purchases[7] + 3, secondLine = purchases[2] + 2
+    func validate(_ paths: [String]) throws -> ValidationReport {
+        let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true))
+        validator.keepsPurchaseLinks = true
+        for path in paths { try FileInput.validate(path, with: validator, threads: 2, chunkBytes: 64 << 10) }
+        return validator.finish()
+    }
+    for paths in [[transactionsPath, eventsPath], [eventsPath]] {
+        let report = try validate(paths)
+        let check = try #require(report.check("referential.purchase_transaction", .userEvents))
+        #expect(check.status == .fail && check.violations == 1 && check.examples.map(\.location.line) == [secondLine],
+                "\(paths.count) inputs: \(check.examples.map(\.message))")
+        #expect(check.examples.first?.message.hasPrefix("a second purchase of transaction txn_") == true)
+        #expect(check.checked == purchases.count + 1, "the copy read again is not judged")
+        #expect(try found(report, "referential.unique_id", .userEvents) == ([copyLine], 1))
+    }
 }
 
 /// Sessions that reach no step of the funnel (page views and searches alone) leave it nothing to judge: inconclusive,
