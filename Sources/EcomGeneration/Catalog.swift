@@ -213,7 +213,7 @@ struct PreferenceSet: Sendable {
     let first: Int16, second: Int16, third: Int16
 
     init(_ categories: [Int]) {
-        count = min(3, categories.count)
+        count = min(ECommerceDataGenerator.basketCategories, categories.count)
         first = Int16(categories.first ?? 0)
         second = Int16(categories.count > 1 ? categories[1] : 0)
         third = Int16(categories.count > 2 ? categories[2] : 0)

@@ -105,18 +105,28 @@ public final class ECommerceDataGenerator: Sendable {
     /// ``expectedShares(start:end:)``), a city of it by its active users, one of those uniformly. With few users a city's
     /// mix is far from the catalog's, and the busy zones' cities weigh more.
     public func expectedShares(ofCityCounts counts: [[Int]], zones: [Double]) -> [Double] {
-        let kinds = counts.first?.count ?? 0
+        expectedShares(ofCityMasses: counts.map { $0.map(Double.init) }, zones: zones)
+    }
+
+    /// As ``expectedShares(ofCityCounts:zones:)``, with each active user's unit shared among kinds: `masses[city][kind]`
+    /// sums, over the city's active users, the share of kind in each (a user whose baskets start in one of three
+    /// preferred categories gives each a third).
+    public func expectedShares(ofCityMasses masses: [[Double]], zones: [Double]) -> [Double] {
+        let kinds = masses.first?.count ?? 0
         var shares = [Double](repeating: 0, count: kinds)
         for (index, zone) in context.pattern.zones.enumerated() where index < zones.count && zones[index] > 0 && zone.weight > 0 {
-            for (city, weight) in zip(zone.cities, zone.cityWeights) where city < counts.count {
-                let active = counts[city].reduce(0, +)
+            for (city, weight) in zip(zone.cities, zone.cityWeights) where city < masses.count {
+                let active = masses[city].reduce(0, +)
                 guard active > 0 else { continue }
-                for kind in 0..<kinds { shares[kind] += zones[index] * weight / zone.weight * Double(counts[city][kind]) / Double(active) }
+                for kind in 0..<kinds { shares[kind] += zones[index] * weight / zone.weight * masses[city][kind] / active }
             }
         }
         let total = shares.reduce(0, +)
         return total > 0 ? shares.map { $0 / total } : shares
     }
+
+    /// How many of a user's preferred categories a basket starts in, the first ones (uniformly among them).
+    public static let basketCategories = 3
 
     /// Builds catalogs and patterns. `window` overrides the scenario's default window. A generator with `writes`
     /// false only describes the data (catalogs, patterns, expectations: what a validator needs) and starts faster;

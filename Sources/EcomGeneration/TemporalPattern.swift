@@ -81,6 +81,12 @@ public struct TemporalPattern: Sendable {
         events.firstIndex { local >= $0.start && local < $0.end }
     }
 
+    /// Whether a seasonal event that boosts categories runs at a local wall-clock time (its zone's 15-minute slot holds
+    /// it): a basket started then may be of a boosted category rather than of its user's.
+    public func boostsCategories(atLocal local: Int64) -> Bool {
+        event(atLocal: local).map { !events[$0].categories.isEmpty } ?? false
+    }
+
     /// Relative intensity at a local wall-clock time: hour profile x weekend x event.
     func intensity(atLocal local: Int64) -> Double {
         let day = Timestamp.floorDiv(local, Timestamp.millisecondsPerDay)

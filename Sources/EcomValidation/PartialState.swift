@@ -153,7 +153,7 @@ extension TransactionChecker {
         writer.count(records)
         writer.count(frauds)
         for tally in tallies { tally.write(to: &writer) }
-        for split in [regions, userTypes, devices, payments, categories, fraudTypes] { split.write(to: &writer) }
+        for split in [regions, userTypes, devices, payments, categories, basketCategories, fraudTypes] { split.write(to: &writer) }
         writer.int(firstTime)
         writer.int(lastTime)
         writer.count(localHours.count)
@@ -203,6 +203,7 @@ extension TransactionChecker {
         try devices.read(from: &reader)
         try payments.read(from: &reader)
         try categories.read(from: &reader)
+        try basketCategories.read(from: &reader)
         try fraudTypes.read(from: &reader)
         firstTime = try reader.int()
         lastTime = try reader.int()

@@ -46,6 +46,11 @@ final class TransactionChecker: TypeChecker {
     var devices = SplitCounter(DeviceType.allCases.map(\.rawValue))
     var payments = SplitCounter(PaymentMethod.allCases.map(\.rawValue))
     var categories: SplitCounter
+    /// The category of the first line of each legitimate transaction inside the window and outside seasonal events that
+    /// boost categories: a basket starts in one of its user's preferred categories, uniformly (later lines follow it).
+    var basketCategories: SplitCounter
+    /// The generator's traffic pattern (its seasonal events).
+    private let pattern: TemporalPattern
     var fraudTypes = SplitCounter(FraudType.allCases.map(\.rawValue))
     var records = 0
     var frauds = 0
@@ -117,6 +122,8 @@ final class TransactionChecker: TypeChecker {
         let config = context.settings.generator.config
         regions = SplitCounter(Region.allCases.map(\.rawValue))
         categories = SplitCounter(config.categories)
+        basketCategories = SplitCounter(config.categories)
+        pattern = context.settings.generator.temporalPattern
         let store = self.store
         categoryBytes = config.categories.map { store.intern($0.utf8) }
         let cities = context.catalog.cities
@@ -259,9 +266,9 @@ final class TransactionChecker: TypeChecker {
         let fraudType = tokens.string(slot: slots, s.fraudType).flatMap { FraudType(rawValue: $0.text) }
         let keepsCategories = isFraud == true && fraudType == .pattern
         let productsToken = Int(slots[s.products])
-        let (subtotalCents, linesComplete, lineCategories) = productsToken >= 0 && tokens.kind(productsToken) == .array
+        let (subtotalCents, linesComplete, lineCategories, firstCategory) = productsToken >= 0 && tokens.kind(productsToken) == .array
             ? checkLines(tokens, productsToken, at: location, id: id, keepsCategories: keepsCategories)
-            : (0, false, [])
+            : (0, false, [], nil)
         if let total = tokens.number(slot: slots, s.total) { orderTotals.add(total) }
         // Totals to the cent, of amounts the schema accepts (an empty products array is its finding, not a subtotal of 0).
         if linesComplete, accepted(tokens, slots, s.products), accepted(tokens, slots, s.subtotal), accepted(tokens, slots, s.tax),
@@ -316,6 +323,9 @@ final class TransactionChecker: TypeChecker {
                 userTypes.add(slot: s.userType, of: tokens, slots, matcher)
                 devices.add(slot: s.deviceType, of: tokens, slots, matcher)
                 payments.add(slot: s.payment, of: tokens, slots, matcher)
+                if let firstCategory, let local, !pattern.boostsCategories(atLocal: local) {
+                    basketCategories.add(index: firstCategory)
+                }
                 if let local {
                     localHours[Self.hour(local)] += 1
                     count(day: Timestamp.floorDiv(local, Timestamp.millisecondsPerDay), in: &localDayCounts, else: &otherLocalDays)
@@ -337,9 +347,10 @@ final class TransactionChecker: TypeChecker {
     /// ranges; returns the subtotal in cents, whether every line could be read, and (for a pattern fraud) the lines'
     /// category positions.
     private func checkLines(_ tokens: Tokens, _ productsToken: Int, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?,
-                            keepsCategories: Bool) -> (subtotalCents: Int64, complete: Bool, categories: [Int]) {
+                            keepsCategories: Bool) -> (subtotalCents: Int64, complete: Bool, categories: [Int], first: Int?) {
         func idText() -> String? { id?.text }
         var lineCategories: [Int] = []
+        var firstCategory: Int?, firstLine = true
         var subtotalCents: Int64 = 0
         var linesComplete = true
         var line = productsToken + 1
@@ -376,6 +387,8 @@ final class TransactionChecker: TypeChecker {
             }
             let category = categoryToken >= 0 && tokens.kind(categoryToken) == .string ? tokens.string(categoryToken) : nil
             let categoryIndex = category.flatMap { c in categoryBytes.firstIndex { sameBytes(c, $0) } }
+            if firstLine { firstCategory = categoryIndex }
+            firstLine = false
             // The catalog's product, when the line names one it has: it judges the line's name, category and price.
             let productID = lineAccepts(productToken, self.line.product) && tokens.kind(productToken) == .string ? tokens.string(productToken) : nil
             let product = productID.flatMap { lookup.product($0) }
@@ -414,7 +427,7 @@ final class TransactionChecker: TypeChecker {
         productDetails.record(mismatch == nil, at: location, id: idText(), mismatch ?? "")
         priceRanges.record(outOfRange == nil, at: location, id: idText(), outOfRange ?? "")
         categoryMembers.record(unconfigured == nil, at: location, id: idText(), unconfigured ?? "")
-        return (subtotalCents, linesComplete, lineCategories)
+        return (subtotalCents, linesComplete, lineCategories, firstCategory)
     }
 
     /// Checks the coordinates and the named city; returns the city's position in the catalog when it is there.
@@ -502,6 +515,7 @@ final class TransactionChecker: TypeChecker {
         devices.merge(shard.devices)
         payments.merge(shard.payments)
         categories.merge(shard.categories)
+        basketCategories.merge(shard.basketCategories)
         fraudTypes.merge(shard.fraudTypes)
         firstTime = min(firstTime, shard.firstTime)
         lastTime = max(lastTime, shard.lastTime)
@@ -628,6 +642,15 @@ final class TransactionChecker: TypeChecker {
         results.append(Equivalence.split(id: "distribution.user_types", type: type, title: "user types of legitimate transactions match the catalog's active users",
                                          names: userTypes.names, counts: userTypes.counts,
                                          expected: model.userTypes, gates: gates))
+        var basketSplit = Equivalence.split(id: "distribution.basket_categories", type: type,
+                                            title: "legitimate baskets start in their users' preferred categories (the first line's category, outside seasonal events)",
+                                            names: basketCategories.names, counts: basketCategories.counts, expected: model.categories, gates: gates)
+        if let moved = context.settings.timesMoved {
+            // A seasonal event boosts categories on its local days: with the times moved, those days cannot be told.
+            basketSplit.status = .inconclusive
+            basketSplit.reason = "the timestamps are not those the records were made at (\(moved)): the baskets made during seasonal events cannot be told apart"
+        }
+        results.append(basketSplit)
         results.append(Equivalence.split(id: "distribution.devices", type: type, title: "devices of legitimate transactions match the configured mix",
                                          names: devices.names, counts: devices.counts,
                                          expected: DeviceType.allCases.map { config.devices[$0] ?? 0 }, gates: gates))
@@ -670,7 +693,7 @@ final class TransactionChecker: TypeChecker {
 
     /// The shares the model expects for regions and local hours over the span the data covers (whole
     /// 15-minute slots), the configured ones when the data has no timestamps.
-    private var expectations: (regions: [Double], hours: [Double], userTypes: [Double], frauds: [Double]) {
+    private var expectations: (regions: [Double], hours: [Double], userTypes: [Double], frauds: [Double], categories: [Double]) {
         if let cachedExpectations { return cachedExpectations }
         let computed = computeExpectations()
         cachedExpectations = computed
@@ -678,17 +701,27 @@ final class TransactionChecker: TypeChecker {
     }
 
     /// Taken at the end of the run, when the span is known; ``results(gates:all:)`` and ``distributions()`` share it.
-    private var cachedExpectations: (regions: [Double], hours: [Double], userTypes: [Double], frauds: [Double])?
+    private var cachedExpectations: (regions: [Double], hours: [Double], userTypes: [Double], frauds: [Double], categories: [Double])?
 
-    private func computeExpectations() -> (regions: [Double], hours: [Double], userTypes: [Double], frauds: [Double]) {
+    private func computeExpectations() -> (regions: [Double], hours: [Double], userTypes: [Double], frauds: [Double], categories: [Double]) {
         let config = context.settings.generator.config
         let weights = Region.allCases.map { config.regions[$0]?.weight ?? 0 }
         let sum = weights.reduce(0, +)
         let profile = context.settings.generator.temporalPattern.hourlyProfile
         let profileSum = profile.reduce(0, +)
+        // A basket starts in one of its user's first preferred categories, uniformly: each active user gives each of those a
+        // share, by city (users whose categories the configuration lacks give none).
+        var categoryMasses = [[Double]](repeating: [Double](repeating: 0, count: config.categories.count), count: context.catalog.cities.count)
+        for user in context.catalog.users where user.isActive {
+            guard let city = user.homeCity, city < categoryMasses.count else { continue }
+            let preferred = user.preferredCategories.prefix(ECommerceDataGenerator.basketCategories).compactMap { config.categories.firstIndex(of: $0) }
+            for category in preferred { categoryMasses[city][category] += 1 / Double(preferred.count) }
+        }
         guard firstTime <= lastTime else {
+            let perCategory = (0..<config.categories.count).map { category in categoryMasses.reduce(0) { $0 + $1[category] } }
+            let total = perCategory.reduce(0, +)
             return (weights.map { $0 / sum }, profile.map { $0 / profileSum }, context.catalog.activeUserTypeShares,
-                    FraudType.allCases.map { config.fraudPatterns[$0] ?? 0 })
+                    FraudType.allCases.map { config.fraudPatterns[$0] ?? 0 }, total > 0 ? perCategory.map { $0 / total } : perCategory)
         }
         let slot = TemporalPattern.leafMilliseconds
         let start = Timestamp.floorDiv(firstTime, slot) * slot, end = (Timestamp.floorDiv(lastTime, slot) + 1) * slot
@@ -705,7 +738,8 @@ final class TransactionChecker: TypeChecker {
         // The kinds of fraud as the generator can place them: time frauds only where some zone is at night.
         let frauds = generator.expectedFraudMix(night: model.night)
         return (Region.allCases.map { model.regions[$0] ?? 0 }, model.localHours,
-                types.reduce(0, +) > 0 ? types : context.catalog.activeUserTypeShares, FraudType.allCases.map { frauds[$0] ?? 0 })
+                types.reduce(0, +) > 0 ? types : context.catalog.activeUserTypeShares, FraudType.allCases.map { frauds[$0] ?? 0 },
+                generator.expectedShares(ofCityMasses: categoryMasses, zones: model.zones))
     }
 
     /// Mean transactions per local weekend day against per weekday, on whole local days without events.
@@ -889,6 +923,7 @@ final class TransactionChecker: TypeChecker {
                 ("devices", devices.json(expected: DeviceType.allCases.map { config.devices[$0] ?? 0 })),
                 ("payment_methods", payments.json(expected: PaymentMethod.allCases.map { config.paymentMethods[$0] ?? 0 })),
                 ("categories", categories.json(expected: nil)),
+                ("basket_categories", basketCategories.json(expected: model.categories)),
                 ("fraud_types", fraudTypes.json(expected: model.frauds)),
             ])),
             ("local_hour", .object([("counts", .array(localHours.map { .int(Int64($0)) })), ("expected", .array(model.hours.map { .double($0) }))])),

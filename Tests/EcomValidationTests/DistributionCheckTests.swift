@@ -1,4 +1,5 @@
 import EcomGeneration
+import EcomJSON
 import Foundation
 import EcomModel
 import EcomValidation
@@ -177,6 +178,63 @@ func validateWindow(_ window: (start: Timestamp, end: Timestamp), count: Int, ov
     for id in ["distribution.user_types", "distribution.devices", "distribution.payment_methods"] {
         #expect(report.check(id)?.status != .fail, "\(id): \(report.problems)")
     }
+}
+
+/// A legitimate basket starts in one of its user's first three preferred categories: clean data passes
+/// `distribution.basket_categories` (expected from the catalog's users as the traffic picks them), and baskets moved
+/// from Books to Electronics (each first line another catalog product, the totals made again, so that every other
+/// check passes) fail it.
+@Test func basketsMovedToAnotherCategoryFailTheirSplit() throws {
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
+    var lines = try generatedLines(.transactions, count: 20_000, generator: generator)
+    let gates = Gates(["basket_categories": Gate(tolerance: 0.03)])
+    let clean = try validateLines(lines, name: "transactions.ndjson", generator: generator, gates: gates)
+    let check = try #require(clean.check("distribution.basket_categories"))
+    #expect(check.status == .pass, "\(clean.problems)")
+    let catalog = generator.catalog
+    let electronics = try #require(catalog.products.first { catalog.config.categories[$0.category] == "Electronics" })
+    let id = "prod_" + String(repeating: "0", count: max(0, catalog.productDigits - String(electronics.index + 1).count)) + String(electronics.index + 1)
+    var moved = 0
+    for index in lines.indices where moved < 1_200 && lines[index].contains(#""is_fraud":false"#)
+        && lines[index].contains(#""products":[{"#) && lines[index].components(separatedBy: #""category":""#)[1].hasPrefix("Books\"") {
+        guard case var .object(record) = try JSONValue.parse(lines[index]),
+              let products = record.first(where: { $0.0 == "products" })?.1, case var .array(items) = products,
+              case var .object(first) = items[0],
+              let region = record.first(where: { $0.0 == "location" }).flatMap({ location -> String? in
+                  guard case let .object(fields) = location.1, case let .string(name)? = fields.first(where: { $0.0 == "region" })?.1 else { return nil }
+                  return name
+              }), let regionIndex = Region.allCases.firstIndex(where: { $0.rawValue == region }) else { continue }
+        func replace(_ fields: inout [(String, JSONValue)], _ name: String, _ value: JSONValue) {
+            fields[fields.firstIndex { $0.0 == name }!].1 = value
+        }
+        replace(&first, "product_id", .string(id))
+        replace(&first, "name", .string(electronics.name))
+        replace(&first, "category", .string("Electronics"))
+        replace(&first, "price", .double(Double(electronics.priceCents) / 100))
+        items[0] = .object(first)
+        var subtotal: Int64 = 0
+        for case let .object(item) in items {
+            guard case let .double(price)? = item.first(where: { $0.0 == "price" })?.1,
+                  let quantity = item.first(where: { $0.0 == "quantity" })?.1.intValue else { continue }
+            subtotal += Int64((price * 100).rounded()) * Int64(quantity)
+        }
+        let tax = Charges.taxCents(subtotal: subtotal, region: regionIndex), shipping = Charges.shippingCents(subtotal: subtotal)
+        replace(&record, "products", .array(items))
+        replace(&record, "subtotal", .double(Double(subtotal) / 100))
+        replace(&record, "tax", .double(Double(tax) / 100))
+        replace(&record, "shipping", .double(Double(shipping) / 100))
+        replace(&record, "total_amount", .double(Double(subtotal + tax + shipping) / 100))
+        lines[index] = JSONValue.object(record).encoded()
+        moved += 1
+    }
+    try #require(moved == 1_200)
+    let report = try validateLines(lines, name: "transactions.ndjson", generator: generator, gates: gates)
+    let shifted = try #require(report.check("distribution.basket_categories"))
+    #expect(shifted.status == .fail, "\(shifted.reason ?? "")")
+    let books = try #require(shifted.statistic?.categories.first { $0.name == "Books" })
+    #expect(books.observed < books.expected - 0.05)
+    // Nothing else turns red: the moved baskets are whole, priced from the catalog and charged right.
+    #expect(report.checks.filter { $0.status == .fail || $0.status == .warn }.map(\.id) == ["distribution.basket_categories"], "\(report.problems)")
 }
 
 /// An alert is raised inside the window like any record (the generator raises one for a transaction in the window's last
