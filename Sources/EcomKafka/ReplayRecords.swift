@@ -34,6 +34,8 @@ public struct ReplayRecords {
         public var skipInvalid: Bool
         /// Whether timestamps will be rewritten: every timestamp field a record has must then be readable.
         public var rebasing = false
+        /// Whether `keyField` was given on the command line (`--key-field`), rather than the topic's.
+        public var keyFieldGiven = false
 
         /// Requirements of a replay to `topic` keyed by `keyField`.
         public init(keyField: String, topic: String, timestamps: Bool, since: Int64? = nil, until: Int64? = nil, skipInvalid: Bool = false) {
@@ -64,6 +66,11 @@ public struct ReplayRecords {
     public private(set) var outsideWindow = 0
     /// Where the records came from (paths, or `topic` for a topic).
     public private(set) var sources: [String] = []
+    /// When timestamps will be rewritten: the earliest and latest of the records' other timestamp fields
+    /// (`transaction_timestamp`, `window_start`, `window_end`), which move with `timestamp`.
+    public private(set) var otherTimeRange: (first: Int64, last: Int64)?
+    /// The other timestamp fields of the record being checked, folded into ``otherTimeRange`` when it is kept.
+    private var pendingOtherTimes: (first: Int64, last: Int64)?
     let requirements: Requirements
     private let keys: KeyExtractor
     private let timestampField = KeyExtractor(field: "timestamp")
@@ -141,11 +148,15 @@ public struct ReplayRecords {
 
     private mutating func add(_ line: UnsafeBufferPointer<UInt8>, source: Int32, offset: Int, location: () -> String) throws(ReplayError) {
         do throws(ReplayError) {
+            pendingOtherTimes = nil
             let timestamp = try check(line, location: location)
             if let since = requirements.since, timestamp < since { outsideWindow += 1; return }
             if let until = requirements.until, timestamp >= until { outsideWindow += 1; return }
             guard line.count <= Int(Int32.max) else { throw .invalid(location: location(), problem: "a record over 2 GB") }
             entries.append(Entry(source: source, length: Int32(line.count), offset: offset, timestamp: timestamp))
+            if let times = pendingOtherTimes {
+                otherTimeRange = (min(otherTimeRange?.first ?? .max, times.first), max(otherTimeRange?.last ?? .min, times.last))
+            }
         } catch {
             guard requirements.skipInvalid, case let .invalid(place, problem) = error else { throw error }
             skippedCount += 1
@@ -154,7 +165,7 @@ public struct ReplayRecords {
     }
 
     /// The record's timestamp (0 when not required), after checking it is a JSON object with its key.
-    private func check(_ line: UnsafeBufferPointer<UInt8>, location: () -> String) throws(ReplayError) -> Int64 {
+    private mutating func check(_ line: UnsafeBufferPointer<UInt8>, location: () -> String) throws(ReplayError) -> Int64 {
         // An empty value: a topic's tombstone (a record that deletes its key), or an empty line of a file.
         if line.isEmpty { throw .invalid(location: location(), problem: "an empty record (on a topic, a tombstone: a key with no value); each record must be one JSON object") }
         let document: FastDocument
@@ -167,7 +178,9 @@ public struct ReplayRecords {
             throw .invalid(location: location(), problem: "a JSON value that is not an object; each line must be one JSON record")
         }
         guard keys.key(in: line) != nil else {
-            throw .invalid(location: location(), problem: "no string field \"\(requirements.keyField)\", the key of topic \(requirements.topic); fix the record or pass --key-field")
+            throw .invalid(location: location(), problem: requirements.keyFieldGiven
+                ? "no string field \"\(requirements.keyField)\", the --key-field given; fix the record or name another field"
+                : "no string field \"\(requirements.keyField)\", the key of topic \(requirements.topic); fix the record or pass --key-field")
         }
         guard requirements.timestamps else { return 0 }
         guard let raw = timestampField.key(in: line) else {
@@ -178,9 +191,11 @@ public struct ReplayRecords {
         }
         if requirements.rebasing {
             for (name, extractor) in zip(Replayer.timestampFields, Replayer.timestampExtractors) where name != "timestamp" {
-                if let value = extractor.key(in: line), parseTimestamp(value) == nil {
+                guard let value = extractor.key(in: line) else { continue }
+                guard let time = parseTimestamp(value) else {
                     throw .invalid(location: location(), problem: "\(name) \"\(String(decoding: value.prefix(40), as: UTF8.self))\" is not a UTC ISO-8601 time, so --rebase and --loop cannot move it")
                 }
+                pendingOtherTimes = (min(pendingOtherTimes?.first ?? .max, time), max(pendingOtherTimes?.last ?? .min, time))
             }
         }
         return milliseconds

@@ -94,27 +94,33 @@ public final class Replayer {
         keys = KeyExtractor(field: keyField)
     }
 
-    /// The latest `timestamp` the plan writes (the last pass's latest record, rebased), for records whose
-    /// timestamps were read; nil when none were or nothing moves them. `now` stands for ``Plan/rebaseNow``.
-    public static func latestTimestamp(of records: ReplayRecords, plan: Plan, now: Int64) -> Int64? {
-        guard let first = records.entries.first, first.timestamp != 0, plan.rebase != nil || plan.loops > 1 else { return nil }
-        let latest = records.entries.reduce(first.timestamp) { max($0, $1.timestamp) }
-        let shift = plan.rebase.map { ($0 == Plan.rebaseNow ? now : $0) - first.timestamp } ?? 0
+    /// The earliest and latest time the plan writes in any timestamp field (the first pass's earliest, the last pass's
+    /// latest, rebased), for records whose timestamps were read; nil when none were or nothing moves them (a first
+    /// record at 1970-01-01T00:00:00.000Z is read like any other). `now` stands for ``Plan/rebaseNow``.
+    public static func writtenTimeRange(of records: ReplayRecords, plan: Plan, now: Int64) -> (first: Int64, last: Int64)? {
+        guard let first = records.firstTimestamp, let range = records.timeRange, plan.rebase != nil || plan.loops > 1 else { return nil }
+        let low = min(range.first, records.otherTimeRange?.first ?? .max), high = max(range.last, records.otherTimeRange?.last ?? .min)
+        // Saturating: a sum beyond Int64 is as far as it goes, which is past either end of what can be written.
+        func add(_ a: Int64, _ b: Int64) -> Int64 {
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            return overflow ? (b < 0 ? .min : .max) : sum
+        }
+        let shift = add(plan.rebase.map { $0 == Plan.rebaseNow ? now : $0 } ?? first, -first)
         let (moved, overflow) = Int64(plan.loops - 1).multipliedReportingOverflow(by: period(of: records))
-        let (shifted, overflowShift) = latest.addingReportingOverflow(shift)
-        let (last, overflowLast) = shifted.addingReportingOverflow(moved)
-        return overflow || overflowShift || overflowLast ? Int64.max : last
+        return (add(low, shift), add(add(high, shift), overflow ? .max : moved))
     }
 
+    /// The first instant a timestamp can be written for (`0000-01-01T00:00:00.000Z`: the format has four digits of year).
+    public static let firstWritableTimestamp: Int64 = CivilDate(year: 0, month: 1, day: 1).daysSinceEpoch * Timestamp.millisecondsPerDay
     /// The last instant a timestamp can be written for (`9999-12-31T23:59:59.999Z`).
     public static let lastWritableTimestamp: Int64 = 253_402_300_799_999
 
-    /// Milliseconds of record time from one pass to the next: the records' span plus their mean spacing, so
-    /// that a looped replay keeps its rhythm across the seam (one second for a single record or instant).
+    /// Milliseconds of record time from one pass to the next: the records' span (earliest to latest, whatever the
+    /// order they are sent in) plus their mean spacing, so that each pass comes after the previous one and a looped
+    /// replay keeps its rhythm across the seam (one second for a single record or instant).
     public static func period(of records: ReplayRecords) -> Int64 {
-        guard let first = records.entries.first, records.count > 1 else { return 1000 }
-        let last = records.entries.reduce(first.timestamp) { max($0, $1.timestamp) }
-        let span = last - first.timestamp
+        guard let range = records.timeRange, records.count > 1 else { return 1000 }
+        let span = range.last - range.first
         return span > 0 ? span + span / Int64(records.count - 1) : 1000
     }
 

@@ -346,6 +346,13 @@ func replayUsageErrorsExitTwo(arguments: [String]) throws {
     #expect(result.status == 2, "\(arguments): \(result.stderr)")
 }
 
+/// A negative speed or rate is said to be one (it read as a missing value followed by a flag).
+@Test(arguments: ["--speed", "--rate"])
+func aNegativePaceIsSaidToBeOne(option: String) throws {
+    let result = try CLI.run(["replay", "f.ndjson", "--topic", "transactions", option, "-1"])
+    #expect(result.status == 2 && result.stderr.contains("\(option) must be a positive number"), "\(result.stderr)")
+}
+
 /// Records piped in on stdin (spooled to a file, as a pipe cannot be mapped) are replayed as a file's are: every
 /// line, in order, byte for byte.
 @Test func replayFromAPipeSendsEveryLineAsAFileWould() throws {
@@ -376,6 +383,59 @@ func replayUsageErrorsExitTwo(arguments: [String]) throws {
     // Up to the last instant the format holds, it is replayed.
     #expect(try CLI.run(["replay", file, "--topic", "transactions", "--max", "--rebase", "9990-01-01", "--brokers", broker.bootstrap,
                          "--manifest", dir.appendingPathComponent("m.json").path]).status == 0)
+}
+
+/// A rebase that would move a record before 0000-01-01 (one stamped years after the first, a typo'd year: the others
+/// move back with the first) is refused before anything is sent, as one past 9999-12-31 is; it crashed the process after
+/// the first record was sent. A first record at the epoch (a common placeholder) is a timestamp like any other.
+@Test func aReplayThatWouldRunBeforeTheYear0IsRefused() throws {
+    let (broker, dir, file) = try transactionsToReplay(count: 3, seed: 2)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var records = try lines(file)
+    let typo = dir.appendingPathComponent("typo.ndjson").path
+    try (records[0].replacingOccurrences(of: #""timestamp":"2024"#, with: #""timestamp":"9024"#) + "\n" + records[1...].joined(separator: "\n") + "\n")
+        .write(toFile: typo, atomically: true, encoding: .utf8)
+    let refused = try CLI.run(["replay", typo, "--topic", "transactions", "--max", "--rebase", "now", "--brokers", broker.bootstrap])
+    #expect(refused.status == 2 && refused.stderr.contains("before 0000-01-01") && refused.stderr.contains("9024-"), "\(refused.stderr)")
+    func stamp(_ record: String, _ time: String) -> String { record.replacing(/"timestamp":"[^"]*"/, with: "\"timestamp\":\"\(time)\"") }
+    records = [stamp(records[0], "1970-01-01T00:00:00.000Z"), stamp(records[1], "1970-01-01T01:00:00.000Z")]
+    let epoch = dir.appendingPathComponent("epoch.ndjson").path
+    try (records.joined(separator: "\n") + "\n").write(toFile: epoch, atomically: true, encoding: .utf8)
+    let late = try CLI.run(["replay", epoch, "--topic", "transactions", "--max", "--rebase", "9999-12-31T23:30:00Z", "--brokers", broker.bootstrap])
+    #expect(late.status == 2 && late.stderr.contains("past 9999-12-31"), "\(late.stderr)")
+    #expect(try kcatLines(brokers: broker.bootstrap, topic: "transactions", format: "%s\n").isEmpty, "records were sent")
+}
+
+/// Each pass of a looped replay comes after the previous one in record time, whatever the order of the file: the period
+/// is the records' span from the earliest (not the first line) plus their mean spacing, so a user's records stay in
+/// order across passes and the audit of a clean looped replay passes.
+@Test func aLoopedReplayOfRecordsOutOfTimeOrderKeepsEachPassAfterTheLast() throws {
+    let (broker, dir, file) = try transactionsToReplay(count: 3, seed: 7)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var records = try lines(file)
+    let user = try #require(records[1].firstMatch(of: /"user_id":"([^"]*)"/)?.1)
+    records[2] = records[2].replacing(/"user_id":"[^"]*"/, with: "\"user_id\":\"\(user)\"")
+    for (index, time) in ["2024-09-02T10:00:10.000Z", "2024-09-02T10:00:00.000Z", "2024-09-02T10:00:12.000Z"].enumerated() {
+        records[index] = records[index].replacing(/"timestamp":"[^"]*"/, with: "\"timestamp\":\"\(time)\"")
+    }
+    let shuffled = dir.appendingPathComponent("shuffled.ndjson").path
+    try (records.joined(separator: "\n") + "\n").write(toFile: shuffled, atomically: true, encoding: .utf8)
+    let manifestPath = dir.appendingPathComponent("m.json").path
+    let run = try CLI.run(["replay", shuffled, "--topic", "transactions", "--key-field", "user_id", "--loop", "2", "--max",
+                           "--brokers", broker.bootstrap, "--manifest", manifestPath])
+    #expect(run.status == 0, "\(run.stderr)")
+    // 12 s from the earliest to the latest, plus 6 s of mean spacing.
+    #expect(try manifest(manifestPath)["loop_period_ms"]?.intValue == 18_000)
+    let sent = try kcatRecords(broker, "transactions")
+    let times = try sent.map { try epochMilliseconds($0.record["timestamp"]?.stringValue) }
+    let passes = sent.map { $0.record["transaction_id"]?.stringValue?.count == 17 ? 1 : 0 }
+    let firstPass = zip(times, passes).filter { $0.1 == 0 }.map(\.0), secondPass = zip(times, passes).filter { $0.1 == 1 }.map(\.0)
+    #expect(firstPass.count == 3 && secondPass.count == 3)
+    #expect(secondPass.min()! > firstPass.max()!, "pass 1 starts before pass 0 ends")
+    let report = dir.appendingPathComponent("audit.json").path
+    let audit = try CLI.run(["audit", "--brokers", broker.bootstrap, "--manifest", manifestPath, "--seed", "7", "--json", report])
+    let order = checks(try JSONValue.parse(String(contentsOfFile: report, encoding: .utf8)), "audit.order_per_key")
+    #expect(!order.isEmpty && order.allSatisfy { $0["status"]?.stringValue == "pass" }, "\(audit.text)")
 }
 
 /// Replayed into a topic the seed does not name (with --key-field), records have no known ID field: the audit

@@ -33,10 +33,12 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .customLong("from-topic"), help: "Read the records from this topic (start to current end) instead of files.")
     var fromTopic: String?
 
-    @Option(help: "Record time runs this many times faster than the wall clock (default 1; 60: an hour a minute).")
+    // Parsed unconditionally, so that a negative value reaches the check that says it must be positive rather than
+    // reading as a missing value followed by a flag.
+    @Option(parsing: .unconditional, help: "Record time runs this many times faster than the wall clock (default 1; 60: an hour a minute).")
     var speed: Double?
 
-    @Option(help: "Send this many records per second, whatever their timestamps.")
+    @Option(parsing: .unconditional, help: "Send this many records per second, whatever their timestamps.")
     var rate: Double?
 
     @Flag(help: "Send as fast as the broker takes the records.")
@@ -114,6 +116,7 @@ struct ReplayCommand: ParsableCommand {
             since: since?.timestamp.milliseconds, until: until?.timestamp.milliseconds, skipInvalid: skipInvalid)
         // A pass after the first moves every timestamp on by the loop's period, as a rebase does.
         requirements.rebasing = rebase != nil || loops > 1
+        requirements.keyFieldGiven = keyField != nil
         let (configuration, embedded) = try kafka.resolve()
         try requireReachable(configuration, timeout: connectTimeout)
 
@@ -137,11 +140,17 @@ struct ReplayCommand: ParsableCommand {
         }
 
         let plan = Replayer.Plan(pace: pace, rebase: rebaseTarget, loops: loops)
-        if let latest = Replayer.latestTimestamp(of: records, plan: plan, now: Int64(Date().timeIntervalSince1970 * 1000)),
-           latest > Replayer.lastWritableTimestamp {
+        if let written = Replayer.writtenTimeRange(of: records, plan: plan, now: Int64(Date().timeIntervalSince1970 * 1000)) {
             let options = [loops > 1 ? "--loop \(loops)" : nil, rebase.map { "--rebase \($0)" }].compactMap { $0 }.joined(separator: " ")
-            Console.error("\(options) would move timestamps past 9999-12-31, which the records' format cannot hold; nothing was sent: replay fewer passes, a shorter span or to an earlier instant")
-            throw ExitCode(2)
+            if written.last > Replayer.lastWritableTimestamp {
+                Console.error("\(options) would move timestamps past 9999-12-31, which the records' format cannot hold; nothing was sent: replay fewer passes, a shorter span or to an earlier instant")
+                throw ExitCode(2)
+            }
+            if written.first < Replayer.firstWritableTimestamp {
+                // A record stamped far later than the first (a typo'd year) moves the others before year 0 with it.
+                Console.error("\(options) would move timestamps before 0000-01-01, which the records' format cannot hold (the records span \(Self.span(records))); nothing was sent: check the records' timestamps, or rebase to a later instant")
+                throw ExitCode(2)
+            }
         }
         let producer = try kafkaCall { () throws(KafkaError) in
             try KafkaProducer(configuration: configuration, idFields: type.map { [topic: $0.idField] } ?? [:])
@@ -207,6 +216,12 @@ struct ReplayCommand: ParsableCommand {
             Console.error("not every record was delivered to \(configuration.brokers): \(report.lastError[topic] ?? "no delivery report within \(flushTimeout) s")")
             throw ExitCode(3)
         }
+    }
+
+    /// The records' earliest and latest `timestamp`, for messages.
+    private static func span(_ records: ReplayRecords) -> String {
+        guard let range = records.timeRange else { return "no timestamps" }
+        return "\(Timestamp(milliseconds: range.first)) to \(Timestamp(milliseconds: range.last))"
     }
 
     private func describe(_ pace: Replayer.Pace) -> String {
