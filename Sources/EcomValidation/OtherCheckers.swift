@@ -555,13 +555,13 @@ final class ProductUpdateChecker: TypeChecker {
     func insertID(_ hash: UInt64) -> Bool { ids.insert(hash) }
     func prefetchID(_ hash: UInt64) { ids.prefetch(hash) }
     private let productSlot: Int, nameSlot: Int, categorySlot: Int, oldPriceSlot: Int, updateSlot: Int
-    private let newPriceSlot: Int, discountSlot: Int, stockSlot: Int, availableSlot: Int
+    private let newPriceSlot: Int, discountSlot: Int, stockSlot: Int, availableSlot: Int, seasonalSlot: Int
     /// The fields the update's rules read (made once, not per record).
     private let ruleSlots: [Int]
     var productReference = Tally("referential.product_id", .referential, .productUpdates, "every product_id is in the product catalog")
-    var details = Tally("referential.product_details", .referential, .productUpdates, "updates carry the catalog's name, category and list price")
+    var details = Tally("referential.product_details", .referential, .productUpdates, "updates carry the catalog's name, category, list price and seasonal flag")
     var consistency = Tally("business.update_consistency", .business, .productUpdates,
-                            "an update's prices, discount, stock and availability agree with its type (a promotion's price is its discount off the list price; only price changes and promotions change the price; nothing out of stock is available)")
+                            "an update's prices, discount, stock and availability agree with its type (a promotion's price is its discount off the list price; a price change moves it by -20 % to +20 %, to a price ending in .99; only price changes and promotions change the price; nothing out of stock is available)")
     var updateTypes = SplitCounter(RecordSchema.values(of: .productUpdates, field: "update_type"))
     var records = 0
 
@@ -580,6 +580,7 @@ final class ProductUpdateChecker: TypeChecker {
         discountSlot = matcher.slot("discount_percent")
         stockSlot = matcher.slot("stock_quantity")
         availableSlot = matcher.slot("is_available")
+        seasonalSlot = matcher.slot("seasonal")
         ruleSlots = [updateSlot, oldPriceSlot, newPriceSlot, discountSlot, stockSlot, availableSlot]
     }
 
@@ -611,12 +612,22 @@ final class ProductUpdateChecker: TypeChecker {
             return .broken("new_price \(new) differs from old_price \(old) on a \(kind)")
         } else if newCents <= 0 {
             return .broken("new_price \(new) is not a price")
+        } else if kind == "price_change", let range = Self.priceChangeRange(oldCents), !range.contains(newCents) || newCents % 100 != 99 {
+            return .broken("price change from \(old) to \(new): a price change moves the price by -20 % to +20 %, to a price ending in .99 (\(Double(range.lowerBound) / 100) to \(Double(range.upperBound) / 100))")
         }
         if !available && stock != 0 { return .broken("not available with \(stock) in stock") }
         if available && stock == 0 { return .broken("available with none in stock") }
         // An availability change may take a product in stock off sale; other updates follow the stock.
         if kind != "availability_change" && available != (stock > 0) { return .broken("is_available \(available) with \(stock) in stock") }
         return .kept
+    }
+
+    /// The new prices a price change of `old` cents can give: the old price times 0.80 to 1.20, cut to whole units, plus
+    /// .99 (as the generator changes prices); nil for prices too large to multiply.
+    static func priceChangeRange(_ old: Int64) -> ClosedRange<Int64>? {
+        guard old > 0, old < Int64.max / 200 else { return nil }
+        func changed(_ percent: Int64) -> Int64 { max(1, old * percent / 100 / 100 * 100 + 99) }
+        return changed(80)...changed(120)
     }
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
@@ -644,6 +655,8 @@ final class ProductUpdateChecker: TypeChecker {
             problem = "category \(category.text), the catalog says \(entry.category)"
         } else if let price = acceptedNumber(tokens, slots, oldPriceSlot), Int64(exactly: (price * 100).rounded()) != entry.priceCents {
             problem = "old_price \(price), the catalog list price is \(Double(entry.priceCents) / 100)"
+        } else if let seasonal = entry.seasonal, accepted(tokens, slots, seasonalSlot), let flag = tokens.bool(slot: slots, seasonalSlot), flag != seasonal {
+            problem = "seasonal \(flag), the catalog says \(seasonal)"
         }
         details.record(problem == nil, at: location, id: id?.text, "\(productID.text): \(problem ?? "")")
     }
@@ -695,6 +708,8 @@ final class AlertChecker: TypeChecker {
         var score: Int64?
         var isFraud: Bool?
         var city: Int32 = -1
+        /// The alert_type's position in `FraudType.allCases`, -1 when the schema rejects it.
+        var alertType: Int8 = -1
         var location: RecordLocation
         var id: String?
         var text: String
@@ -755,14 +770,17 @@ final class AlertChecker: TypeChecker {
                                         cents: acceptedNumber(tokens, slots, amountSlot).map(TransactionChecker.cents),
                                         score: acceptedNumber(tokens, slots, scoreSlot).map(TransactionChecker.milli),
                                         isFraud: accepted(tokens, slots, isFraudSlot) ? tokens.bool(slot: slots, isFraudSlot) : nil,
-                                        city: cityPosition.map { Int32(truncatingIfNeeded: $0) } ?? -1, location: location, id: id?.text,
+                                        city: cityPosition.map { Int32(truncatingIfNeeded: $0) } ?? -1,
+                                        alertType: acceptedString(tokens, slots, alertTypeSlot).flatMap { FraudType(rawValue: $0.text) }
+                                            .flatMap { FraudType.allCases.firstIndex(of: $0) }.map { Int8($0) } ?? -1,
+                                        location: location, id: id?.text,
                                         text: transaction.text))
         }
     }
 
     func results(gates: Gates, all: [RecordType: TypeChecker]) -> [CheckResult] {
         var exists = Tally("referential.alert_transaction", .referential, .fraudAlerts,
-                           "an alert's transaction is a fraud or high-scored transaction of the data, no other alert names it, and the alert repeats its time, user, amount, score, label and city")
+                           "an alert's transaction is a fraud or high-scored transaction of the data, no other alert names it, and the alert repeats its time, user, amount, score, label, city and (for a fraud) kind")
         var after = afterTransaction
         let read = (all[.transactions] as? TransactionChecker).flatMap { $0.records > 0 ? $0 : nil }
         // An alert read again (its alert_id read before, in read order) is referential.unique_id's finding: its
@@ -828,6 +846,10 @@ final class AlertChecker: TypeChecker {
                 }
                 if let isFraud = item.isFraud, isFraud != actual.isFraud {
                     differences.append("is_fraud \(isFraud), the transaction's is \(actual.isFraud)")
+                }
+                // A fraud's alert names its kind (a false positive's, the model's guess, is any).
+                if item.alertType >= 0, actual.fraudType >= 0, item.alertType != actual.fraudType {
+                    differences.append("alert_type \(FraudType.allCases[Int(item.alertType)].rawValue), the transaction's fraud_type is \(FraudType.allCases[Int(actual.fraudType)].rawValue)")
                 }
                 if item.city >= 0, actual.city >= 0, item.city != actual.city {
                     let cities = context.catalog.cities

@@ -181,6 +181,7 @@ extension TransactionChecker {
             writer.int(facts.score)
             writer.bool(facts.isFraud)
             writer.int(Int64(facts.city))
+            writer.int(Int64(facts.fraudType))
         }
         for set in [purchaseLinks, purchaseTimes] {
             writer.optional(set.map { $0.values.sorted() }) { writer, links in
@@ -232,7 +233,10 @@ extension TransactionChecker {
             let isFraud = try reader.bool()
             let city = try reader.int()
             try reader.expect(city >= -1 && city < Int64(context.catalog.cities.count), "city \(city) of a flagged transaction")
-            flagged[key] = FlaggedTransaction(time: time, user: user, cents: cents, score: score, isFraud: isFraud, city: Int32(city))
+            let kind = try reader.int()
+            try reader.expect(kind >= -1 && kind < Int64(FraudType.allCases.count), "fraud kind \(kind) of a flagged transaction")
+            flagged[key] = FlaggedTransaction(time: time, user: user, cents: cents, score: score, isFraud: isFraud, city: Int32(city),
+                                              fraudType: Int8(kind))
         }
         func readSet(_ reader: inout PartialReader) throws(PartialError) -> HashSet64? {
             let links = try reader.optional { (reader) throws(PartialError) -> [UInt64] in
@@ -317,6 +321,7 @@ extension AlertChecker {
             for value in [item.cents, item.score] { writer.optional(value) { $0.int($1) } }
             writer.optional(item.isFraud) { $0.bool($1) }
             writer.int(Int64(item.city))
+            writer.int(Int64(item.alertType))
             writer.location(item.location)
             writer.optional(item.id)
             writer.string(item.text)
@@ -335,11 +340,13 @@ extension AlertChecker {
             let isFraud = try reader.optional(readBool)
             let city = try reader.int()
             try reader.expect(city >= -1 && city < Int64(context.catalog.cities.count), "city \(city) of an alert")
+            let kind = try reader.int()
+            try reader.expect(kind >= -1 && kind < Int64(FraudType.allCases.count), "alert type \(kind) of an alert")
             let location = try reader.location()
             let id = try reader.optionalString()
             references.append(AlertChecker.Reference(transaction: transaction, claimed: claimed, raised: raised, user: user, cents: cents,
-                                                     score: score, isFraud: isFraud, city: Int32(city), location: location, id: id,
-                                                     text: try reader.string()))
+                                                     score: score, isFraud: isFraud, city: Int32(city), alertType: Int8(kind), location: location,
+                                                     id: id, text: try reader.string()))
         }
         try alertTypes.read(from: &reader)
     }

@@ -25,6 +25,8 @@ public final class ReferenceCatalog: @unchecked Sendable {
         var nameBytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
         public var category: String
         public var priceCents: Int64
+        /// Whether the product is seasonal (nil when a catalog file does not say).
+        public var seasonal: Bool? = nil
     }
 
     public private(set) var users: [UserEntry] = []
@@ -51,7 +53,7 @@ public final class ReferenceCatalog: @unchecked Sendable {
         for (index, product) in catalog.products.enumerated() {
             addProduct(id: Array(Catalog.id(prefix: "prod_", index + 1, digits: catalog.productDigits).utf8),
                        ProductEntry(name: Array(product.name.utf8), category: catalog.config.categories[product.category],
-                                    priceCents: product.priceCents))
+                                    priceCents: product.priceCents, seasonal: product.isSeasonal))
         }
         indexCities()
     }
@@ -96,7 +98,8 @@ public final class ReferenceCatalog: @unchecked Sendable {
                 throw .badCatalog(path, line: line, "\(id) is in the catalog twice (first at line \(productLines[Int(first)]))")
             }
             productLines.append(line)
-            addProduct(id: Array(id.utf8), ProductEntry(name: Array(name.utf8), category: category, priceCents: Int64((price * 100).rounded())))
+            addProduct(id: Array(id.utf8), ProductEntry(name: Array(name.utf8), category: category, priceCents: Int64((price * 100).rounded()),
+                                                        seasonal: record["seasonal"]?.boolValue))
         }
         indexCities()
     }

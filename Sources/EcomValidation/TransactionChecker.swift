@@ -304,7 +304,8 @@ final class TransactionChecker: TypeChecker {
                     // the alert is not compared with them.
                     let facts = FlaggedTransaction(time: timestamp, user: user != nil ? userID.map(idHash) ?? 0 : 0,
                                                    cents: acceptedNumber(tokens, slots, s.total).map(Self.cents), score: Self.milli(score),
-                                                   isFraud: isFraud, city: city.map { Int32(truncatingIfNeeded: $0) } ?? -1)
+                                                   isFraud: isFraud, city: city.map { Int32(truncatingIfNeeded: $0) } ?? -1,
+                                                   fraudType: isFraud ? fraudType.flatMap { FraudType.allCases.firstIndex(of: $0) }.map { Int8($0) } ?? -1 : -1)
                     flagged[idHash(id), default: facts] = min(flagged[idHash(id)] ?? facts, facts)
                 }
             }
@@ -965,9 +966,13 @@ struct FlaggedTransaction: Comparable {
     var score: Int64
     var isFraud: Bool
     var city: Int32 = -1
+    /// A fraud's kind (its position in `FraudType.allCases`), -1 for a legitimate transaction or a kind the schema rejects.
+    var fraudType: Int8 = -1
 
     static func < (a: Self, b: Self) -> Bool {
-        (a.time, a.user, a.cents ?? .min, a.score, a.isFraud ? 1 : 0, a.city) < (b.time, b.user, b.cents ?? .min, b.score, b.isFraud ? 1 : 0, b.city)
+        // Tuples compare up to six members: the kind decides last.
+        let (x, y) = ((a.time, a.user, a.cents ?? .min, a.score, a.isFraud ? 1 : 0, a.city), (b.time, b.user, b.cents ?? .min, b.score, b.isFraud ? 1 : 0, b.city))
+        return x < y || (x == y && a.fraudType < b.fraudType)
     }
 }
 

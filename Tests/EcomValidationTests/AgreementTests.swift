@@ -111,6 +111,42 @@ private struct AlertRun {
     #expect(late.violations == 1 && late.examples.map(\.location.line) == [6], "\(late.examples.map(\.message))")
 }
 
+/// A fraud's alert names its kind: an alert_type other than the transaction's fraud_type is a disagreement at the alert's
+/// line; a false positive's alert (the model's guess on a legitimate transaction) may name any kind.
+@Test func aFraudsAlertOfAnotherKindIsNamed() throws {
+    let run = try AlertRun()
+    defer { try? FileManager.default.removeItem(at: run.directory) }
+    var lines = try run.lines(run.alertsPath)
+    func retyped(_ line: String) throws -> String {
+        guard case var .object(fields) = try JSONValue.parse(line) else { throw CocoaError(.coderInvalidValue) }
+        let index = fields.firstIndex { $0.0 == "alert_type" }!
+        fields[index].1 = .string(fields[index].1.stringValue == "velocity" ? "location" : "velocity")
+        return JSONValue.object(fields).encoded()
+    }
+    let fraud = try #require(lines.indices.first { lines[$0].contains(#""is_fraud":true"#) })
+    lines[fraud] = try retyped(lines[fraud])
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: run.alertsPath))
+    let links = try #require(try run.validate().check("referential.alert_transaction"))
+    #expect(links.violations == 1 && links.examples.map(\.location.line) == [fraud + 1], "\(links.examples.map(\.message))")
+    #expect(links.examples.first?.message.contains(", the transaction's fraud_type is ") == true, "\(links.examples.first?.message ?? "")")
+    // The default configuration raises false positives (its alert rate is above its fraud rate): one retyped passes.
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 42)
+    let transactions = try RecordSink(path: run.transactionsPath), alerts = try RecordSink(path: run.alertsPath)
+    _ = try generator.write(type: .transactions, count: 20_000, start: generator.window.start, end: generator.window.end, to: transactions,
+                            alerts: alerts, threads: 1)
+    try transactions.flush()
+    try alerts.flush()
+    lines = try run.lines(run.alertsPath)
+    let falsePositive = try #require(lines.indices.first { lines[$0].contains(#""is_fraud":false"#) })
+    lines[falsePositive] = try retyped(lines[falsePositive])
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: run.alertsPath))
+    let validator = Validator(settings: ValidationSettings(generator: generator, seedKnown: true))
+    try FileInput.validate(run.transactionsPath, with: validator)
+    try FileInput.validate(run.alertsPath, with: validator)
+    let guessed = try #require(validator.finish().check("referential.alert_transaction"))
+    #expect(guessed.status == .pass && guessed.checked == lines.count, "\(guessed.examples.map(\.message))")
+}
+
 /// An alert's value the schema rejects (a user_id or transaction_id of another shape, a negative amount, a score
 /// above 1) is the schema's one finding, not also an unknown user or a disagreement with the transaction; an alert read
 /// again with another transaction_id is a duplicate alert_id only, and the alert of the transaction it names is no

@@ -82,9 +82,27 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
         set(&records[stock], "stock_quantity", .int(500))
         let description = try first("description_update", after: 0)
         set(&records[description], "new_price", .double((get(records[description], "old_price")?.doubleValue ?? 1) + 1))
-        lines = [promotion + 1, doubled + 1, stock + 1, description + 1].sorted()
+        // A price change to 5,000 (the generator moves a price by -20 % to +20 %, to a price ending in .99), and one of
+        // +50 % ending in .99.
+        let absurd = try first("price_change", after: 0), steep = try first("price_change", after: absurd)
+        set(&records[absurd], "new_price", .double(5000))
+        let old = get(records[steep], "old_price")?.doubleValue ?? 10
+        set(&records[steep], "new_price", .double((old * 1.5).rounded(.down) + 0.99))
+        lines = [promotion + 1, doubled + 1, stock + 1, description + 1, absurd + 1, steep + 1].sorted()
     }
-    #expect(try found(report, "business.update_consistency", .productUpdates) == (lines, 4))
+    #expect(try found(report, "business.update_consistency", .productUpdates) == (lines, 6))
+}
+
+/// An update repeats its product's seasonal flag from the catalog: one flipped is a `referential.product_details` finding.
+@Test func anUpdateOfAnotherSeasonalFlagIsNamed() throws {
+    var line = 0
+    let report = try validated(.productUpdates, count: 300) { records in
+        line = 17
+        set(&records[line - 1], "seasonal", .bool(!(get(records[line - 1], "seasonal")?.boolValue ?? false)))
+    }
+    let details = try #require(report.check("referential.product_details", .productUpdates))
+    #expect(details.violations == 1 && details.examples.map(\.location.line) == [line], "\(details.examples.map(\.message))")
+    #expect(details.examples.first?.message.contains("seasonal") == true)
 }
 
 /// An update whose numbers cannot be read (one missing, one mistyped) is a schema finding and is not counted as
