@@ -828,6 +828,8 @@ final class TransactionChecker: TypeChecker {
         var categories: [CheckStatistic.Category] = []
         var worst: (status: CheckStatus, statistic: CheckStatistic)?
         var reasons: [String] = []
+        // Why each event the data covers a whole day of is not judged, for the reason of an inconclusive check.
+        var unjudged: [String] = []
         for (name, event) in events {
             guard event.multiplier != 1, let span = eventDays(event) else { continue }
             let onEvent = whole.filter { span.contains($0) }
@@ -835,14 +837,23 @@ final class TransactionChecker: TypeChecker {
             let weekend = { (day: Int64) in CivilDate.weekday(daysSinceEpoch: day) >= 5 }
             let same = baseline.filter { weekend($0) == weekend(onEvent[0]) }
             let eventCount = onEvent.reduce(0) { $0 + localDays[$1]! }, baseCount = same.reduce(0) { $0 + localDays[$1]! }
-            guard same.count >= 2, eventCount >= 1_000, baseCount >= 1_000 else { continue }
+            guard same.count >= 2, eventCount >= 1_000, baseCount >= 1_000 else {
+                let kind = weekend(onEvent[0]) ? "weekend" : "week"
+                unjudged.append(same.count < 2
+                    ? "\(name) covers \(onEvent.count) whole local day(s) of the data (\(eventCount) records), but the data has \(same.count) other whole \(kind) day(s) without an event to compare them with, of the two needed"
+                    : "\(name): \(eventCount) records on its whole local days and \(baseCount) on the \(same.count) comparable days, of the 1,000 each needed")
+                continue
+            }
             let uplift = mean(onEvent) / mean(same)
             let tolerance = gate.tolerance ?? event.multiplier * 0.15
             let spread = Statistics.z95 * (1 / Double(eventCount) + 1 / Double(baseCount)).squareRoot()
             let interval = (uplift * exp(-spread), uplift * exp(spread))
             // Too few for five standard errors to fit in the tolerance: judged only when wholly outside the margin.
             if 5 * event.multiplier * (spread / Statistics.z95) > tolerance, interval.1 >= event.multiplier - tolerance,
-               interval.0 <= event.multiplier + tolerance { continue }
+               interval.0 <= event.multiplier + tolerance {
+                unjudged.append("\(name): x\(String(format: "%.2f", uplift)) [\(String(format: "%.2f", interval.0))-\(String(format: "%.2f", interval.1))], too few records to judge x\(event.multiplier) +- \(String(format: "%.2f", tolerance))")
+                continue
+            }
             let z = log(uplift / event.multiplier) / (spread / Statistics.z95)
             let status = Equivalence.status(observed: uplift, interval: interval, expected: event.multiplier, tolerance: tolerance)
             result.checked += eventCount
@@ -854,7 +865,8 @@ final class TransactionChecker: TypeChecker {
             if worst == nil || status > worst!.status { worst = (status, statistic) }
         }
         guard var worst else {
-            result.reason = "no seasonal event covers a whole local day of the data (with 1,000 records on it and two comparable days)"
+            result.reason = unjudged.isEmpty ? "no seasonal event covers a whole local day of the data (a day whole in every time zone)"
+                : unjudged.joined(separator: "; ")
             return result
         }
         worst.statistic.categories = categories

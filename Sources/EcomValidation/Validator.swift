@@ -57,6 +57,9 @@ public final class Validator {
         public var bom = false
         /// The input's size when known in advance (a file), to size the ID sets once.
         var expectedBytes: Int?
+        /// For a file below a `date=YYYY-MM-DD` directory (the layout `historical` writes), that UTC day (days since the
+        /// epoch): its records are stamped on it.
+        var partitionDay: Int64?
         /// A topic partition: records of many keys interleave on it, and their order is judged per key by the audit
         /// (`audit.order_per_key`), not by file order.
         public var keyed = false
@@ -172,7 +175,7 @@ public final class Validator {
             timestampSlot = checker.timestampSlot
             schema = SchemaMatcher.Rule.allCases.map { Tally($0.id, .schema, type, $0.title) }
             unique = Tally("referential.unique_id", .referential, type, "no \(type.idField) appears twice")
-            window = Tally("temporal.window", .temporal, type, "timestamps inside the window")
+            window = Tally("temporal.window", .temporal, type, "timestamps inside the window, and on the UTC day of their date= partition")
             future = Tally("temporal.future", .temporal, type, "no timestamp in the future")
             order = Tally(orderCheckID, .temporal, type, "timestamps never go back in the order records were read")
         }
@@ -253,8 +256,18 @@ public final class Validator {
     public func addSource(_ name: String, type: RecordType?, bytes: Int? = nil) -> Int {
         var source = Source(name: name, type: type)
         source.expectedBytes = bytes
+        source.partitionDay = Self.partitionDay(of: name)
         sources.append(source)
         return sources.count - 1
+    }
+
+    /// The UTC day of the innermost `date=YYYY-MM-DD` directory of a path, if it has one.
+    static func partitionDay(of path: String) -> Int64? {
+        for component in path.split(separator: "/").dropLast().reversed() where component.hasPrefix("date=") {
+            guard let day = Timestamp(parsing: String(component.dropFirst(5)) + "T00:00:00.000Z") else { return nil }
+            return Timestamp.floorDiv(day.milliseconds, Timestamp.millisecondsPerDay)
+        }
+        return nil
     }
 
     /// Adds a topic partition as an input (named `topic/partition`): known as a topic's from the start, so that one the
@@ -494,9 +507,16 @@ public final class Validator {
         if let timestamp {
             let window = settings.window
             // Alerts too: the generator raises an alert inside the window, even for a transaction in its last seconds.
-            let inside = timestamp >= window.start && timestamp < window.end
-            state.window.record(inside, at: location, id: idText(),
-                                      "\(Timestamp(milliseconds: timestamp)) is outside \(Timestamp(milliseconds: window.start)) - \(Timestamp(milliseconds: window.end))")
+            var inside = timestamp >= window.start && timestamp < window.end
+            if inside, let day = sources[source].partitionDay, Timestamp.floorDiv(timestamp, Timestamp.millisecondsPerDay) != day {
+                // A record in another day's partition: outside that file's window (and not judged for its order).
+                inside = false
+                state.window.fail(at: location, id: idText(),
+                                  "\(Timestamp(milliseconds: timestamp)) is in the partition of \(Timestamp(milliseconds: day * Timestamp.millisecondsPerDay).description.prefix(10)), another UTC day")
+            } else {
+                state.window.record(inside, at: location, id: idText(),
+                                    "\(Timestamp(milliseconds: timestamp)) is outside \(Timestamp(milliseconds: window.start)) - \(Timestamp(milliseconds: window.end))")
+            }
             state.future.record(timestamp <= settings.now, at: location, id: idText(), "\(Timestamp(milliseconds: timestamp)) is in the future")
             // Order is judged among records inside the window, so that one stray timestamp is one finding, not a cascade.
             if inside && timestamp <= settings.now { fact.timestamp = timestamp }
@@ -711,6 +731,7 @@ public final class Validator {
 }
 
 private let orderCheckID = "temporal.file_order"
+
 
 extension RecordType {
     /// Position in ``RecordType/allCases``.

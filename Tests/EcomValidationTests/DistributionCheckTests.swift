@@ -237,6 +237,19 @@ func validateWindow(_ window: (start: Timestamp, end: Timestamp), count: Int, ov
     #expect(report.checks.filter { $0.status == .fail || $0.status == .warn }.map(\.id) == ["distribution.basket_categories"], "\(report.problems)")
 }
 
+/// The black_friday scenario's window (the day before Black Friday to the day after) holds one whole local day, the
+/// event's: the uplift cannot be judged against comparable days, and the check says so rather than that no event covers a
+/// whole day.
+@Test func anUpliftWithoutComparableDaysSaysWhy() throws {
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 1, scenario: .blackFriday)
+    let lines = try generatedLines(.transactions, count: 20_000, generator: generator)
+    let report = try validateLines(lines, name: "transactions.ndjson", generator: generator)
+    let uplift = try #require(report.check("distribution.seasonal_uplift"))
+    #expect(uplift.status == .inconclusive)
+    #expect(uplift.reason?.hasPrefix("Black Friday covers 1 whole local day(s) of the data") == true, "\(uplift.reason ?? "")")
+    #expect(uplift.reason?.contains("other whole week day(s) without an event to compare them with") == true, "\(uplift.reason ?? "")")
+}
+
 /// An alert is raised inside the window like any record (the generator raises one for a transaction in the window's last
 /// seconds before its end): one stamped half an hour past the end is a temporal.window finding at its line.
 @Test func anAlertAfterTheWindowIsOutsideIt() throws {

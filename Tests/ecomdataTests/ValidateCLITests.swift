@@ -443,3 +443,32 @@ func validateNamesInputItMayNotRead() throws {
     #expect(piped.status == 0, "\(piped.text)")
     #expect(try JSONValue.parse(String(contentsOfFile: dir.appendingPathComponent("p.json").path, encoding: .utf8))["summary"]?["records"]?.intValue == 300)
 }
+
+/// In the layout `historical` writes, a record belongs to the UTC day of its `date=` directory: one moved to the end of
+/// another day's file (still in time order there, and inside the window) is a `temporal.window` finding at its new line.
+@Test func aRecordInAnotherDaysPartitionIsNamed() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    #expect(try CLI.run(["historical", "--days", "2", "--start", "2024-09-02", "--out", dir.path, "--seed", "3", "--rate-multiplier", "0.01"]).status == 0)
+    let validate = ["validate", dir.path, "--seed", "3", "--start", "2024-09-02", "--end", "2024-09-04", "--json", dir.appendingPathComponent("r.json").path]
+    let clean = try CLI.run(validate)
+    #expect(clean.status == 0, "\(clean.text)")
+    let first = dir.appendingPathComponent("transactions/date=2024-09-02/part-00000.ndjson")
+    let second = dir.appendingPathComponent("transactions/date=2024-09-03/part-00000.ndjson")
+    var secondLines = try String(contentsOf: second, encoding: .utf8).split(separator: "\n").map(String.init)
+    var firstLines = try String(contentsOf: first, encoding: .utf8).split(separator: "\n").map(String.init)
+    firstLines.append(secondLines.remove(at: 10))
+    try (firstLines.joined(separator: "\n") + "\n").write(to: first, atomically: true, encoding: .utf8)
+    try (secondLines.joined(separator: "\n") + "\n").write(to: second, atomically: true, encoding: .utf8)
+    let damaged = try CLI.run(validate)
+    #expect(damaged.status == 1, "\(damaged.text)")
+    let report = try JSONValue.parse(String(contentsOf: dir.appendingPathComponent("r.json"), encoding: .utf8))
+    let window = try #require(report["checks"]?.arrayValue?.first { $0["id"]?.stringValue == "temporal.window" && $0["record_type"]?.stringValue == "transactions" })
+    #expect(window["violations"]?.intValue == 1, "\(window.encoded())")
+    let example = try #require(window["examples"]?.arrayValue?.first)
+    #expect(example["location"]?["file"]?.stringValue?.hasSuffix("transactions/date=2024-09-02/part-00000.ndjson") == true)
+    #expect(example["location"]?["line"]?.intValue == Int64(firstLines.count))
+    #expect(example["message"]?.stringValue?.contains("in the partition of 2024-09-02") == true, "\(example.encoded())")
+    let failing = report["checks"]?.arrayValue?.filter { $0["status"]?.stringValue == "fail" }.compactMap { $0["id"]?.stringValue }
+    #expect(failing == ["temporal.window"], "\(failing ?? [])")
+}
