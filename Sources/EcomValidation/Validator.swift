@@ -208,8 +208,12 @@ public final class Validator {
         didSet { context.endLines = quarantine == nil ? nil : [:] }
     }
 
+    /// The files a run's manifest lists (`manifest.json` of a `historical` directory given as an input), with the records
+    /// it says each holds: `referential.manifest` compares them with what was read.
+    public var manifestFiles: [(manifest: String, file: String, records: Int)] = []
+
     /// Whether a purchase event's transaction is checked to be the one the event's session ends (set before the first
-    /// record when user events may be among the inputs: it keeps 8 bytes a transaction).
+    /// record when user events may be among the inputs: it keeps 16 bytes a transaction).
     public var keepsPurchaseLinks: Bool {
         get { context.keepsPurchaseLinks }
         set { context.keepsPurchaseLinks = newValue }
@@ -721,6 +725,7 @@ public final class Validator {
                     + "another seed fails so; pass the seed the data was generated with (--seed N) or its catalog (--catalog DIR)"
             }
         }
+        if !manifestFiles.isEmpty { results += tallyResults([manifestTally()], gates: gates, empty: "") }
         let families = CheckFamily.allCases
         results.sort { (families.firstIndex(of: $0.family)!, $0.id, $0.recordType?.rawValue ?? "") < (families.firstIndex(of: $1.family)!, $1.id, $1.recordType?.rawValue ?? "") }
         var distributions: [(String, JSONValue)] = []
@@ -732,6 +737,26 @@ public final class Validator {
 
 private let orderCheckID = "temporal.file_order"
 
+extension Validator {
+    /// Each file a manifest lists holds the records it says: fewer were lost since the run wrote them (no record-level
+    /// check can see a record that is not there), more were added; a file not read is missing.
+    func manifestTally() -> Tally {
+        var tally = Tally("referential.manifest", .referential, nil, "the files a historical run's manifest.json lists hold the records it counts")
+        func standard(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+        var read: [String: Source] = [:]
+        for source in sources { read[standard(source.name)] = source }
+        for entry in manifestFiles {
+            guard let source = read[standard(entry.file)] else {
+                tally.fail(at: .file(entry.manifest, line: 1), id: nil, "\(entry.file) is listed with \(entry.records) records but was not read (missing)")
+                continue
+            }
+            let (held, listed) = (source.records, entry.records)
+            tally.record(held == listed, at: .file(source.name, line: max(1, held)), id: nil,
+                         "holds \(held) records, the manifest lists \(listed): \(held < listed ? "\(listed - held) lost" : "\(held - listed) added") since the run wrote it")
+        }
+        return tally
+    }
+}
 
 extension RecordType {
     /// Position in ``RecordType/allCases``.

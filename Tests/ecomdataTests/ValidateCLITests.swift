@@ -469,6 +469,38 @@ func validateNamesInputItMayNotRead() throws {
     #expect(example["location"]?["file"]?.stringValue?.hasSuffix("transactions/date=2024-09-02/part-00000.ndjson") == true)
     #expect(example["location"]?["line"]?.intValue == Int64(firstLines.count))
     #expect(example["message"]?.stringValue?.contains("in the partition of 2024-09-02") == true, "\(example.encoded())")
+    // The run's manifest.json counts each file's records: one more in the first day's, one fewer in the second's.
+    let manifest = try #require(report["checks"]?.arrayValue?.first { $0["id"]?.stringValue == "referential.manifest" })
+    #expect(manifest["violations"]?.intValue == 2 && manifest["checked"]?.intValue == 10, "\(manifest.encoded())")
+    let messages = manifest["examples"]?.arrayValue?.compactMap { $0["message"]?.stringValue } ?? []
+    #expect(messages.contains { $0.hasSuffix("1 added since the run wrote it") } && messages.contains { $0.hasSuffix("1 lost since the run wrote it") }, "\(messages)")
     let failing = report["checks"]?.arrayValue?.filter { $0["status"]?.stringValue == "fail" }.compactMap { $0["id"]?.stringValue }
-    #expect(failing == ["temporal.window"], "\(failing ?? [])")
+    #expect(failing == ["referential.manifest", "temporal.window"], "\(failing ?? [])")
+}
+
+/// Records dropped from a file of a `historical` directory leave nothing a record-level check can see: the run's
+/// manifest.json, which counts each file's records, names the file and how many were lost; a file it lists that is gone
+/// is named too.
+@Test func recordsDroppedFromAHistoricalFileAreNamedByItsManifest() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    #expect(try CLI.run(["historical", "--days", "2", "--start", "2024-09-02", "--out", dir.path, "--seed", "3", "--rate-multiplier", "0.01"]).status == 0)
+    let validate = ["validate", dir.path, "--seed", "3", "--start", "2024-09-02", "--end", "2024-09-04", "--json", dir.appendingPathComponent("r.json").path]
+    func manifestCheck() throws -> JSONValue {
+        let report = try JSONValue.parse(String(contentsOf: dir.appendingPathComponent("r.json"), encoding: .utf8))
+        return try #require(report["checks"]?.arrayValue?.first { $0["id"]?.stringValue == "referential.manifest" })
+    }
+    #expect(try CLI.run(validate).status == 0)
+    #expect(try manifestCheck()["status"]?.stringValue == "pass")
+    let updates = dir.appendingPathComponent("product_updates/date=2024-09-03/part-00000.ndjson")
+    let lines = try String(contentsOf: updates, encoding: .utf8).split(separator: "\n").map(String.init)
+    try (lines.dropLast(7).joined(separator: "\n") + "\n").write(to: updates, atomically: true, encoding: .utf8)
+    try FileManager.default.removeItem(at: dir.appendingPathComponent("analytics_results/date=2024-09-02/part-00000.ndjson"))
+    let damaged = try CLI.run(validate)
+    #expect(damaged.status == 1, "\(damaged.text)")
+    let check = try manifestCheck()
+    #expect(check["violations"]?.intValue == 2, "\(check.encoded())")
+    let messages = check["examples"]?.arrayValue?.compactMap { $0["message"]?.stringValue } ?? []
+    #expect(messages.contains("holds \(lines.count - 7) records, the manifest lists \(lines.count): 7 lost since the run wrote it"), "\(messages)")
+    #expect(messages.contains { $0.contains("analytics_results/date=2024-09-02/part-00000.ndjson is listed with") && $0.hasSuffix("but was not read (missing)") }, "\(messages)")
 }

@@ -71,6 +71,30 @@ struct ValidateCommand: ParsableCommand {
     /// Whether the first line of `path` (its first 64 KB) names an `event_id`: a file of user events, or one that mixes them in.
     /// Only a regular file is looked into: a pipe or FIFO (`/dev/stdin`, `<(...)`, a named pipe) can be read once, and
     /// the look would take its first bytes from the validation, or wait for a writer that has gone. Those count as may.
+    /// The files the `manifest.json` of each directory input lists (a `historical` run's, `ecomdata.historical/v1`), with
+    /// their record counts; a manifest that cannot be read as one is noted and left out.
+    static func manifestFiles(in paths: [String]) -> [(manifest: String, file: String, records: Int)] {
+        var files: [(manifest: String, file: String, records: Int)] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            let manifest = (path as NSString).appendingPathComponent("manifest.json")
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
+                  FileManager.default.fileExists(atPath: manifest) else { continue }
+            guard let text = try? String(contentsOfFile: manifest, encoding: .utf8), let document = try? JSONValue.parse(text),
+                  document["format"]?.stringValue == "ecomdata.historical/v1", let types = document["types"]?.objectValue else {
+                Console.error("note: \(manifest) is not a historical run's manifest (ecomdata.historical/v1): the files are not compared with it")
+                continue
+            }
+            for (_, type) in types {
+                for day in type["days"]?.arrayValue ?? [] {
+                    guard let file = day["path"]?.stringValue, let records = day["records"]?.intValue else { continue }
+                    files.append((manifest, (path as NSString).appendingPathComponent(file), Int(records)))
+                }
+            }
+        }
+        return files
+    }
+
     static func firstLineHasEventID(_ path: String) -> Bool {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return true }
@@ -148,6 +172,7 @@ struct ValidateCommand: ParsableCommand {
             }) {
                 validator.keepsPurchaseLinks = true
             }
+            validator.manifestFiles = Self.manifestFiles(in: paths)
             for file in inputs.files { try FileInput.validate(file, with: validator, threads: threads, progress: progress) }
             if progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         } catch {
@@ -165,6 +190,8 @@ struct ValidateCommand: ParsableCommand {
                 // Without reports the verdict waits for the merge; with them, they are this partial's alone.
                 guard output.writesReports else { return }
                 whole = try Validator.merging([section], settings: settings)
+                // The partial's sources are the files read: the manifest is compared with them as without a partial.
+                whole.manifestFiles = validator.manifestFiles
             } catch {
                 Console.error(error.description)
                 throw ExitCode(error.exitCode)
