@@ -31,8 +31,10 @@ public final class ECommerceDataGenerator: Sendable {
     /// `zones` is each time zone's share of that traffic (by position in the pattern's zones), for what depends on
     /// where users are: ``expectedShares(ofCityCounts:zones:)``.
     /// `night` is the share of the traffic in slots where some zone is at 02:00-04:00, where time frauds can be.
-    public func expectedShares(start: Int64, end: Int64) -> (regions: [Region: Double], localHours: [Double], zones: [Double], night: Double) {
-        let pattern = context.pattern
+    /// `pattern` (default: the generator's own) is another catalog's users' (``TemporalPattern/init(config:cities:activeByCity:)``).
+    public func expectedShares(start: Int64, end: Int64, pattern: TemporalPattern? = nil)
+        -> (regions: [Region: Double], localHours: [Double], zones: [Double], night: Double) {
+        let pattern = pattern ?? context.pattern
         let cities = catalog.cities
         let allRegions = Region.allCases
         // Each zone's traffic split over regions (by position in `Region.allCases`), by its cities' weights, and
@@ -104,17 +106,17 @@ public final class ECommerceDataGenerator: Sendable {
     /// users by kind (user types, say): as the generator picks a user, a zone by its traffic (`zones`, from
     /// ``expectedShares(start:end:)``), a city of it by its active users, one of those uniformly. With few users a city's
     /// mix is far from the catalog's, and the busy zones' cities weigh more.
-    public func expectedShares(ofCityCounts counts: [[Int]], zones: [Double]) -> [Double] {
-        expectedShares(ofCityMasses: counts.map { $0.map(Double.init) }, zones: zones)
+    public func expectedShares(ofCityCounts counts: [[Int]], zones: [Double], pattern: TemporalPattern? = nil) -> [Double] {
+        expectedShares(ofCityMasses: counts.map { $0.map(Double.init) }, zones: zones, pattern: pattern)
     }
 
     /// As ``expectedShares(ofCityCounts:zones:)``, with each active user's unit shared among kinds: `masses[city][kind]`
     /// sums, over the city's active users, the share of kind in each (a user whose baskets start in one of three
     /// preferred categories gives each a third).
-    public func expectedShares(ofCityMasses masses: [[Double]], zones: [Double]) -> [Double] {
+    public func expectedShares(ofCityMasses masses: [[Double]], zones: [Double], pattern: TemporalPattern? = nil) -> [Double] {
         let kinds = masses.first?.count ?? 0
         var shares = [Double](repeating: 0, count: kinds)
-        for (index, zone) in context.pattern.zones.enumerated() where index < zones.count && zones[index] > 0 && zone.weight > 0 {
+        for (index, zone) in (pattern ?? context.pattern).zones.enumerated() where index < zones.count && zones[index] > 0 && zone.weight > 0 {
             for (city, weight) in zip(zone.cities, zone.cityWeights) where city < masses.count {
                 let active = masses[city].reduce(0, +)
                 guard active > 0 else { continue }

@@ -26,19 +26,25 @@ public struct TemporalPattern: Sendable {
 
     /// Builds the pattern of a catalog.
     public init(catalog: Catalog) {
-        let config = catalog.config
+        self.init(config: catalog.config, cities: catalog.cities, activeByCity: catalog.activeUsersByCity.map(\.count))
+    }
+
+    /// Builds the pattern of users who are `activeByCity[city]` active users in each of `cities` (``City/all``, by
+    /// position): a catalog read from files has its own, which weigh its zones (a validator's model of that catalog's
+    /// traffic).
+    public init(config: DataGenerationConfig, cities allCities: [City], activeByCity: [Int]) {
         var activeByRegion: [Region: Int] = [:]
-        for city in catalog.cities { activeByRegion[city.region, default: 0] += catalog.activeUsersByCity[city.index].count }
+        for city in allCities { activeByRegion[city.region, default: 0] += activeByCity[city.index] }
         var byZone: [String: [Int]] = [:]
-        for city in catalog.cities where !catalog.activeUsersByCity[city.index].isEmpty { byZone[city.timeZone, default: []].append(city.index) }
+        for city in allCities where activeByCity[city.index] > 0 { byZone[city.timeZone, default: []].append(city.index) }
         var zones: [Zone] = []
         for identifier in byZone.keys.sorted() {
             guard let offsets = ZoneOffsets(identifier: identifier) else { continue }
             let cities = byZone[identifier]!
             let cityWeights = cities.map { index -> Double in
-                let city = catalog.cities[index]
+                let city = allCities[index]
                 let regionActive = Double(activeByRegion[city.region] ?? 1)
-                return (config.regions[city.region]?.weight ?? 0) * Double(catalog.activeUsersByCity[index].count) / regionActive
+                return (config.regions[city.region]?.weight ?? 0) * Double(activeByCity[index]) / regionActive
             }
             let weight = cityWeights.reduce(0, +)
             guard weight > 0 else { continue }
