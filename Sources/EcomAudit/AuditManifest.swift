@@ -47,6 +47,8 @@ public struct AuditManifest: Sendable {
     public var configSHA256: String?
     public var simulatedStart: Timestamp?
     public var simulatedEnd: Timestamp?
+    /// The rates' multiplier of a stream run (1 when the manifest does not say).
+    public var rateMultiplier: Double = 1
     /// For a replay that rebased its records or looped them on in time, how: their timestamps are then not those the
     /// records were made at (see `ValidationSettings.timesMoved`).
     public var timesMoved: String?
@@ -76,6 +78,7 @@ public struct AuditManifest: Sendable {
         configSHA256 = json["config_sha256"]?.stringValue
         simulatedStart = json["simulated_start"]?.stringValue.flatMap(Timestamp.init(parsing:))
         simulatedEnd = json["simulated_end"]?.stringValue.flatMap(Timestamp.init(parsing:))
+        rateMultiplier = json["rate_multiplier"]?.doubleValue ?? 1
         stopped = json["stopped"]?.stringValue
         if kind == "replay" {
             var moves: [String] = []

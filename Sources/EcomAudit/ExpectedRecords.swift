@@ -35,7 +35,7 @@ public final class ExpectedRecords {
     /// The records of every generated topic of a stream: `plans` says per topic how many records the run planned
     /// (for alerts raised by the transactions, the transactions' count) and how many partitions the topic has.
     /// - Throws: ``EcomGeneration/GenerationError`` from the generator.
-    public static func regenerate(generator: ECommerceDataGenerator, start: Timestamp, end: Timestamp,
+    public static func regenerate(generator: ECommerceDataGenerator, start: Timestamp, end: Timestamp, rateMultiplier: Double = 1,
                                   plans: [(type: RecordType, planned: Int, derivedFrom: Int?, partitions: Int)]) throws(GenerationError) -> [String: ExpectedRecords] {
         var result: [String: ExpectedRecords] = [:]
         for plan in plans {
@@ -44,7 +44,7 @@ public final class ExpectedRecords {
             if let transactions = plan.derivedFrom {
                 try generator.write(type: .transactions, count: transactions, start: start, end: end, to: Discard(), alerts: collector, threads: 2)
             } else {
-                try generator.write(type: plan.type, count: plan.planned, start: start, end: end, to: collector, threads: 2)
+                try generator.write(type: plan.type, count: plan.planned, start: start, end: end, to: collector, rateMultiplier: rateMultiplier, threads: 2)
             }
             records.seen = Array(repeating: false, count: records.count)
             result[plan.type.topic] = records
@@ -109,7 +109,7 @@ extension ExpectedRecords {
             plans.append((type, planned, derivedFrom, count))
         }
         do {
-            return (try regenerate(generator: generator, start: start, end: end, plans: plans), nil)
+            return (try regenerate(generator: generator, start: start, end: end, rateMultiplier: manifest.rateMultiplier, plans: plans), nil)
         } catch {
             return ([:], "the records cannot be generated again: \(error)")
         }

@@ -59,11 +59,28 @@ struct ProductUpdateGenerator {
 }
 
 /// Writes analytics results: 5-minute windowed metrics per region, category or globally, with values that
-/// follow the traffic pattern at that time.
+/// follow the traffic pattern at that time: orders are the transactions the model gives the window (the transaction
+/// rate of the run times the traffic's intensity then, the region's share of it for a region), within 10 %.
 struct AnalyticsGenerator {
     let context: GenerationContext
     let plan: GenerationPlan
+    /// The run's transaction rate (configured x scenario x multiplier) at an intensity of 1.
+    let transactionsPerHour: Double
+    /// Per zone of the pattern, its traffic's split over the regions (by position in `Region.allCases`).
+    private let zoneRegions: [[Double]]
     static let recordStream: UInt64 = 0xA7A1
+
+    init(context: GenerationContext, plan: GenerationPlan, transactionsPerHour: Double) {
+        self.context = context
+        self.plan = plan
+        self.transactionsPerHour = transactionsPerHour
+        let cities = context.catalog.cities
+        zoneRegions = context.pattern.zones.map { zone in
+            var shares = [Double](repeating: 0, count: Region.allCases.count)
+            for (city, weight) in zip(zone.cities, zone.cityWeights) { shares[Region.allCases.firstIndex(of: cities[city].region)!] += weight / zone.weight }
+            return shares
+        }
+    }
 
     static let metrics: [(name: StaticString, unit: StaticString)] = [
         ("revenue", "USD"), ("order_count", "orders"), ("average_order_value", "USD"), ("conversion_rate", "ratio"),
@@ -78,7 +95,15 @@ struct AnalyticsGenerator {
         var times = (0..<block.count).map { _ in block.start + Int64(stream.unit() * Double(block.end - block.start)) }
         times.sort()
         let averageItemCents = Double(catalog.products.reduce(Int64(0)) { $0 + $1.priceCents }) / Double(max(1, catalog.products.count))
-        let intensity = leaf.zoneWeights.reduce(0, +)
+        // The traffic's intensity in the block's slot, overall and per region (the plan of results is flat in time: its
+        // leaves carry the zones' offsets, not their traffic).
+        let pattern = context.pattern
+        var regionIntensity = [Double](repeating: 0, count: Region.allCases.count)
+        for (zone, offset) in leaf.zoneOffsets.enumerated() where zone < pattern.zones.count {
+            let traffic = pattern.zones[zone].weight * pattern.intensity(atLocal: leaf.start + offset)
+            for region in regionIntensity.indices { regionIntensity[region] += traffic * zoneRegions[zone][region] }
+        }
+        let intensity = regionIntensity.reduce(0, +)
         let regions = config.activeRegions
         let output = BlockOutput(records: block.count, bytesPerRecord: 290)
         let b = output.buffer
@@ -95,7 +120,7 @@ struct AnalyticsGenerator {
             switch stream.below(3) {
             case 0:
                 let region = regions[stream.below(regions.count)]
-                share = config.regions[region]!.weight
+                share = intensity > 0 ? regionIntensity[Region.allCases.firstIndex(of: region)!] / intensity : 0
                 b.append(",\"dimension\":\"region\",\"dimension_value\":"); b.appendJSONString(region.rawValue)
             case 1:
                 let category = stream.below(config.categories.count)
@@ -104,7 +129,7 @@ struct AnalyticsGenerator {
             default:
                 b.append(",\"dimension\":\"global\",\"dimension_value\":\"all\"")
             }
-            let orders = config.baseTransactionRate / 12 * intensity * share * stream.double(0.9, 1.1)
+            let orders = transactionsPerHour / 12 * intensity * share * stream.double(0.9, 1.1)
             let value: Int64 = switch metric {
             case 0: Int64(orders * averageItemCents * 1.77 * stream.double(0.9, 1.1))
             case 1: Int64(orders.rounded()) * 100

@@ -203,10 +203,11 @@ public final class ECommerceDataGenerator: Sendable {
     /// User events hold the purchase session of each of the `transactions` transactions that
     /// `write(type: .transactions, count: transactions)` writes over the same window (nil: as many as
     /// ``transactionCount(forEvents:start:end:)`` says), and browsing sessions for the rest of `count`.
+    /// Analytics results describe traffic at the configured rates x the scenario's x `rateMultiplier`.
     /// - Throws: ``GenerationError/invalidRequest`` for an empty window, or user events too few for the purchase sessions.
     @discardableResult
     public func write(type: RecordType, count: Int, start: Timestamp, end: Timestamp, to target: RecordTarget,
-                      alerts: RecordTarget? = nil, transactions: Int? = nil,
+                      alerts: RecordTarget? = nil, transactions: Int? = nil, rateMultiplier: Double = 1,
                       threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                       progress: Progress? = nil) throws(GenerationError) -> Int {
         guard end > start else { throw .invalidRequest("the window is empty: --end must be after --start") }
@@ -235,7 +236,10 @@ public final class ECommerceDataGenerator: Sendable {
             let generator = ProductUpdateGenerator(context: context, plan: plan)
             generate = { block in [generator.generate(block)] }
         case .analyticsResults:
-            let generator = AnalyticsGenerator(context: context, plan: plan)
+            // The metrics describe the traffic of the run: the configured transaction rate under the scenario and the
+            // run's multiplier (historical's, a stream's), as the traffic pattern weighs each moment.
+            let generator = AnalyticsGenerator(context: context, plan: plan,
+                                               transactionsPerHour: config.baseTransactionRate * scenario.rateMultiplier * rateMultiplier)
             generate = { block in [generator.generate(block)] }
         }
         return try run(blocks: plan.blocks, start: { $0.start }, count: count, to: target, alerts: alerts, threads: threads,

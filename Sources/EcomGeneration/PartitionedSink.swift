@@ -105,7 +105,7 @@ extension ECommerceDataGenerator {
         for type in RecordType.allCases where type != .fraudAlerts {
             let count = expectedCount(type: type, start: start, end: end, rateMultiplier: rateMultiplier)
             try write(type: type, count: count, start: start, end: end, to: sinks[type]!,
-                      alerts: type == .transactions ? sinks[.fraudAlerts] : nil, transactions: transactions, threads: threads,
+                      alerts: type == .transactions ? sinks[.fraudAlerts] : nil, transactions: transactions, rateMultiplier: rateMultiplier, threads: threads,
                       progress: progress.map { report in { written, planned in report(type, written, planned) } })
         }
         var types: [(String, JSONValue)] = []

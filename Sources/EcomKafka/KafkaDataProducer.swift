@@ -99,6 +99,8 @@ public final class KafkaDataProducer: @unchecked Sendable {
         public var report: DeliveryReport
         /// Each partition's end offset before anything was sent (``RunManifest/startOffsets``).
         public var startOffsets: [String: [Int32: Int64]] = [:]
+        /// The rates' multiplier (beside the scenario's): analytics results describe traffic at it.
+        public var rateMultiplier: Double = 1
     }
 
     /// Streams `topics` for `durationHours` of simulated time from `simulatedStart`, `speedup` times faster
@@ -140,7 +142,7 @@ public final class KafkaDataProducer: @unchecked Sendable {
                 pacer.followers = alerts
                 do {
                     try generator.write(type: type, count: results.planned(index), start: simulatedStart, end: simulatedEnd,
-                                        to: pacer, alerts: alerts, transactions: transactions, threads: 1)
+                                        to: pacer, alerts: alerts, transactions: transactions, rateMultiplier: rateMultiplier, threads: 1)
                     // Alerts raised near the end fall after it: they are sent at their time too.
                     try alerts?.send(upTo: Int64.max)
                     if !max { pacer.sleep(untilSimulated: simulatedEnd.milliseconds) }
@@ -173,7 +175,8 @@ public final class KafkaDataProducer: @unchecked Sendable {
         // broker down, nothing (they are counted as not delivered).
         producer.flush(timeout: producer.brokersDownSince != nil ? 0 : stop.stopReason == nil ? 60 : Swift.min(60, brokerTimeout))
         return StreamResult(topics: results.all, started: started, finished: Date(), simulatedStart: simulatedStart,
-                            simulatedEnd: simulatedEnd, stopReason: stop.stopReason, report: producer.deliveryReport, startOffsets: startOffsets)
+                            simulatedEnd: simulatedEnd, stopReason: stop.stopReason, report: producer.deliveryReport, startOffsets: startOffsets,
+                            rateMultiplier: rateMultiplier)
     }
 
     /// Sends NDJSON records (one per string) to `topic`, keyed by the topic's key field, and waits for
@@ -206,6 +209,7 @@ public final class KafkaDataProducer: @unchecked Sendable {
                 ("config_sha256", .string(generator.config.digest)),
                 ("simulated_start", .string(result.simulatedStart.description)),
                 ("simulated_end", .string(result.simulatedEnd.description)),
+                ("rate_multiplier", .double(result.rateMultiplier)),
             ],
             topics: result.topics.map { topic in
                 RunManifest.Topic(name: topic.type.topic, keyField: topic.type.keyField, idField: topic.type.idField, sent: topic.sent,

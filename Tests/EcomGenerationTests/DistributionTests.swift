@@ -120,3 +120,31 @@ struct DistributionTests {
     #expect(users.allSatisfy { $0.ageGroup == .from18To24 || $0.ageGroup == .from25To34 })
     #expect(Double(users.filter { $0.ageGroup == .from18To24 }.count) / Double(users.count) > 0.87)
 }
+
+/// Analytics results describe the run's traffic: over a day, the global order counts add up to the transactions written
+/// over their windows (within 10 %), under each scenario and rate multiplier, as `historical` writes them; they followed
+/// the configured rate alone (828 orders a window whatever the scenario, against 5 to 191 transactions there).
+@Test(arguments: [(Scenario.normalTraffic, 0.05), (.peakTraffic, 0.05), (.maintenanceMode, 1.0), (.normalTraffic, 0.2)])
+func analyticsOrdersAreTheRunsTransactions(scenario: Scenario, multiplier: Double) throws {
+    let day = (start: Timestamp(civil: CivilDate(year: 2024, month: 9, day: 2)), end: Timestamp(civil: CivilDate(year: 2024, month: 9, day: 3)))
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 5, scenario: scenario, window: day)
+    func lines(_ type: RecordType) throws -> [JSONValue] {
+        let collector = RecordCollector()
+        let count = generator.expectedCount(type: type, start: day.start, end: day.end, rateMultiplier: multiplier)
+        try generator.write(type: type, count: count, start: day.start, end: day.end, to: collector, rateMultiplier: multiplier, threads: 1)
+        return try collector.lines.map { try JSONValue.parse($0) }
+    }
+    var perWindow: [Int64: Int] = [:]
+    for transaction in try lines(.transactions) {
+        let time = try #require(Timestamp(parsing: transaction["timestamp"]?.stringValue ?? ""))
+        perWindow[time.milliseconds / 300_000, default: 0] += 1
+    }
+    var reported = 0.0, actual = 0
+    for result in try lines(.analyticsResults) where result["metric_type"]?.stringValue == "order_count" && result["dimension"]?.stringValue == "global" {
+        let start = try #require(Timestamp(parsing: result["window_start"]?.stringValue ?? ""))
+        reported += result["value"]?.doubleValue ?? 0
+        actual += perWindow[start.milliseconds / 300_000] ?? 0
+    }
+    try #require(actual > 200, "too few transactions in the results' windows to compare: \(actual)")
+    #expect(abs(reported / Double(actual) - 1) < 0.1, "\(scenario) x\(multiplier): orders reported \(reported), transactions \(actual)")
+}
