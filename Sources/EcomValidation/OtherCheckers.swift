@@ -866,6 +866,7 @@ final class AlertChecker: TypeChecker {
         var results = tallyResults([userReference, after, risk, place], gates: gates, empty: "no alerts with these fields")
         if let transactions = all[.transactions] as? TransactionChecker, transactions.records > 0 {
             results += tallyResults([exists], gates: gates, empty: "no alerts")
+            if records > 0 { results += tallyResults([fraudsAlerted(transactions)], gates: gates, empty: "no frauds among the transactions read") }
         } else {
             var result = tallyResults([exists], gates: gates, empty: "").first!
             result.status = .inconclusive
@@ -874,6 +875,27 @@ final class AlertChecker: TypeChecker {
             results.append(result)
         }
         return results
+    }
+
+    /// The generator raises an alert for every fraud: a fraud of the transactions read that no alert read names is a
+    /// finding at the transaction's line (an alert dropped, or a fraud labelled so afterwards). A fraud in the last 30 s
+    /// of the transactions read is not judged: its alert, raised up to 30 s later, may be past the data's end (a day's
+    /// file holds the next day's first alerts).
+    private func fraudsAlerted(_ transactions: TransactionChecker) -> Tally {
+        var tally = Tally("referential.fraud_alert", .referential, .transactions, "every fraud among the transactions read has an alert naming it, when alerts are read")
+        var named = HashSet64(capacity: references.count)
+        for item in references { _ = named.insert(item.transaction) }
+        var seen = HashSet64(capacity: transactions.fraudRecords.count)
+        for fraud in transactions.fraudRecords where fraud.time <= transactions.latestTime - 30_000 {
+            // A fraud read twice is referential.unique_id's finding: judged once.
+            guard seen.insert(fraud.hash) else { continue }
+            if named.contains(fraud.hash) {
+                tally.pass()
+            } else {
+                context.failAtEnd(&tally, at: fraud.location, id: fraud.id, "fraud transaction \(fraud.id) has no alert among the alerts read")
+            }
+        }
+        return tally
     }
 
     func merge(_ other: TypeChecker, order: (RecordLocation) -> ReadOrder) {

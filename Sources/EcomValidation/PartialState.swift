@@ -172,6 +172,14 @@ extension TransactionChecker {
             writer.location(item.location)
             writer.string(item.id)
         }
+        writer.count(fraudRecords.count)
+        for item in fraudRecords {
+            writer.fixed(item.hash)
+            writer.int(item.time)
+            writer.location(item.location)
+            writer.string(item.id)
+        }
+        writer.int(latestTime)
         writer.count(flagged.count)
         for (key, facts) in flagged.sorted(by: { $0.key < $1.key }) {
             writer.fixed(key)
@@ -225,6 +233,12 @@ extension TransactionChecker {
             let location = try reader.location()
             velocity.append((user, time, location, try reader.string()))
         }
+        for _ in 0..<(try reader.count(minimumSize: 12)) {
+            let hash = try reader.fixed(), time = try reader.int()
+            let location = try reader.location()
+            fraudRecords.append((hash, time, location, try reader.string()))
+        }
+        latestTime = try reader.int()
         for _ in 0..<(try reader.count(minimumSize: 20)) {
             let key = try reader.fixed()
             let time = try reader.int(), user = try reader.fixed()

@@ -69,6 +69,11 @@ final class TransactionChecker: TypeChecker {
     var sample = BottomSample<(Double, Double, Bool)>(limit: 2_000)
     /// Velocity frauds, checked as bursts at the end: user, time, location and ID.
     var velocity: [(user: Int, time: Int64, location: RecordLocation, id: String)] = []
+    /// Frauds (labelled so, with an ID and a time), each of which the generator raises an alert for: ID hash, time,
+    /// location and ID, judged at the end against the alerts read.
+    var fraudRecords: [(hash: UInt64, time: Int64, location: RecordLocation, id: String)] = []
+    /// The latest transaction time read (the end of the data: an alert of a fraud in its last 30 s may be past it).
+    var latestTime = Int64.min
     /// Transactions an alert may name (a fraud, or scored 0.5 or more: the generator raises alerts for no others),
     /// with what their alert must agree with; by the hash of the transaction ID.
     var flagged: [UInt64: FlaggedTransaction] = [:]
@@ -243,6 +248,7 @@ final class TransactionChecker: TypeChecker {
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {
         records += 1
+        if let timestamp { latestTime = max(latestTime, timestamp) }
         func idText() -> String? { id?.text }
         // Users and products.
         var user: Int?
@@ -307,6 +313,10 @@ final class TransactionChecker: TypeChecker {
                                                    isFraud: isFraud, city: city.map { Int32(truncatingIfNeeded: $0) } ?? -1,
                                                    fraudType: isFraud ? fraudType.flatMap { FraudType.allCases.firstIndex(of: $0) }.map { Int8($0) } ?? -1 : -1)
                     flagged[idHash(id), default: facts] = min(flagged[idHash(id)] ?? facts, facts)
+                    if isFraud {
+                        fraudRecords.append((idHash(id), timestamp, location, id.text))
+                        context.keepForEnd(location)
+                    }
                 }
             }
             let local = city.flatMap { c in timestamp.map { context.local($0, city: c) } }
@@ -531,6 +541,8 @@ final class TransactionChecker: TypeChecker {
         scoreLegit.merge(shard.scoreLegit)
         sample.merge(shard.sample)
         velocity = (velocity + shard.velocity).sorted { order($0.location) < order($1.location) }
+        fraudRecords = (fraudRecords + shard.fraudRecords).sorted { order($0.location) < order($1.location) }
+        latestTime = max(latestTime, shard.latestTime)
         flagged.merge(shard.flagged, uniquingKeysWith: min)
         for key in shard.unjudgedForAlerts.values { _ = unjudgedForAlerts.insert(key) }
         categoryMembers.merge(shard.categoryMembers, order: order)

@@ -147,6 +147,33 @@ private struct AlertRun {
     #expect(guessed.status == .pass && guessed.checked == lines.count, "\(guessed.examples.map(\.message))")
 }
 
+/// Every fraud gets an alert: with the alerts read, a fraud no alert names (two alerts dropped) is a
+/// `referential.fraud_alert` finding at the transaction's line; without alerts read the check is not made.
+@Test func aFraudWithoutItsAlertIsNamed() throws {
+    let run = try AlertRun()
+    defer { try? FileManager.default.removeItem(at: run.directory) }
+    let clean = try #require(try run.validate().check("referential.fraud_alert"))
+    #expect(clean.status == .pass && clean.checked > 20, "\(clean.reason ?? "")")
+    var alerts = try run.lines(run.alertsPath)
+    let transactions = try run.lines(run.transactionsPath)
+    func transaction(_ line: String) -> String { line.components(separatedBy: #""transaction_id":""#)[1].components(separatedBy: "\"")[0] }
+    let dropped = try [3, 7].map { index -> Int in
+        let id = transaction(alerts[index])
+        try #require(alerts[index].contains(#""is_fraud":true"#))
+        return try #require(transactions.firstIndex { $0.contains("\"transaction_id\":\"\(id)\"") }) + 1
+    }
+    alerts.remove(at: 7)
+    alerts.remove(at: 3)
+    try Data((alerts.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: run.alertsPath))
+    let check = try #require(try run.validate().check("referential.fraud_alert"))
+    #expect(check.violations == 2 && check.examples.map(\.location.line) == dropped.sorted(), "\(check.examples.map(\.message))")
+    #expect(check.examples.first?.message.hasSuffix("has no alert among the alerts read") == true)
+    // Transactions alone: nothing says which alerts there are.
+    let validator = Validator(settings: ValidationSettings(generator: run.generator, seedKnown: true))
+    try FileInput.validate(run.transactionsPath, with: validator)
+    #expect(validator.finish().check("referential.fraud_alert") == nil)
+}
+
 /// An alert's value the schema rejects (a user_id or transaction_id of another shape, a negative amount, a score
 /// above 1) is the schema's one finding, not also an unknown user or a disagreement with the transaction; an alert read
 /// again with another transaction_id is a duplicate alert_id only, and the alert of the transaction it names is no
