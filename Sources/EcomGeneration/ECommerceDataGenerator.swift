@@ -32,8 +32,11 @@ public final class ECommerceDataGenerator: Sendable {
     /// where users are: ``expectedShares(ofCityCounts:zones:)``.
     /// `night` is the share of the traffic in slots where some zone is at 02:00-04:00, where time frauds can be.
     /// `pattern` (default: the generator's own) is another catalog's users' (``TemporalPattern/init(config:cities:activeByCity:)``).
+    ///
+    /// `events` is each seasonal event's share of that traffic (its zones' slots while it runs there, at its multiplier),
+    /// in ``DataGenerationConfig/sortedSeasonalEvents`` order.
     public func expectedShares(start: Int64, end: Int64, pattern: TemporalPattern? = nil)
-        -> (regions: [Region: Double], localHours: [Double], zones: [Double], night: Double) {
+        -> (regions: [Region: Double], localHours: [Double], zones: [Double], night: Double, events: [Double]) {
         let pattern = pattern ?? context.pattern
         let cities = catalog.cities
         let allRegions = Region.allCases
@@ -57,6 +60,7 @@ public final class ECommerceDataGenerator: Sendable {
         var hours = [Double](repeating: 0, count: 24)
         var zones = [Double](repeating: 0, count: pattern.zones.count)
         var total = 0.0, night = 0.0
+        var events = [Double](repeating: 0, count: pattern.events.count)
         for leaf in GenerationPlan.makeLeaves(pattern: pattern, start: start, end: end, uniform: false) {
             let duration = Double(leaf.end - leaf.start)
             let atNight = leaf.zoneOffsets.indices.contains { leaf.isNight($0) && pattern.zones[$0].weight > 0 }
@@ -70,12 +74,13 @@ public final class ECommerceDataGenerator: Sendable {
                     reached[region] = true
                 }
                 hours[leaf.localHour(zone)] += weight
+                if leaf.zoneEvents[zone] >= 0 { events[leaf.zoneEvents[zone]] += weight }
             }
         }
-        guard total > 0 else { return ([:], hours, zones, 1) }
+        guard total > 0 else { return ([:], hours, zones, 1, events) }
         var shares: [Region: Double] = [:]
         for (index, region) in allRegions.enumerated() where reached[index] { shares[region] = regions[index] / total }
-        return (shares, hours.map { $0 / total }, zones.map { $0 / total }, night / total)
+        return (shares, hours.map { $0 / total }, zones.map { $0 / total }, night / total, events.map { $0 / total })
     }
 
     /// The fraud-kind mix the generator gives when `night` of the traffic is in slots that can hold a time fraud (see

@@ -87,11 +87,18 @@ public struct TemporalPattern: Sendable {
         events.firstIndex { local >= $0.start && local < $0.end }
     }
 
+    /// The position (in ``DataGenerationConfig/sortedSeasonalEvents``) of the seasonal event running at a local wall-clock
+    /// time, or nil.
+    public func seasonalEvent(atLocal local: Int64) -> Int? { event(atLocal: local) }
+
     /// Whether a seasonal event that boosts categories runs at a local wall-clock time (its zone's 15-minute slot holds
     /// it): a basket started then may be of a boosted category rather than of its user's.
     public func boostsCategories(atLocal local: Int64) -> Bool {
-        event(atLocal: local).map { !events[$0].categories.isEmpty } ?? false
+        event(atLocal: local).map(boostsCategories(event:)) ?? false
     }
+
+    /// Whether seasonal event number `event` (``seasonalEvent(atLocal:)``) boosts categories.
+    public func boostsCategories(event: Int) -> Bool { !events[event].categories.isEmpty }
 
     /// Relative intensity at a local wall-clock time: hour profile x weekend x event.
     func intensity(atLocal local: Int64) -> Double {

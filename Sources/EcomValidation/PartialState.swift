@@ -154,6 +154,9 @@ extension TransactionChecker {
         writer.count(frauds)
         for tally in tallies { tally.write(to: &writer) }
         for split in [regions, userTypes, devices, payments, categories, basketCategories, fraudTypes] { split.write(to: &writer) }
+        writer.count(timedLegit)
+        writer.count(eventCounts.count)
+        for count in eventCounts { writer.count(count) }
         writer.int(firstTime)
         writer.int(lastTime)
         writer.count(localHours.count)
@@ -214,6 +217,9 @@ extension TransactionChecker {
         try categories.read(from: &reader)
         try basketCategories.read(from: &reader)
         try fraudTypes.read(from: &reader)
+        timedLegit = try reader.count(minimumSize: 0)
+        try reader.expect(try reader.count() == eventCounts.count, "seasonal event counts for another number of events")
+        for index in eventCounts.indices { eventCounts[index] = try reader.count(minimumSize: 0) }
         firstTime = try reader.int()
         lastTime = try reader.int()
         try reader.expect(try reader.count() == 24, "local hours that are not 24")

@@ -51,6 +51,10 @@ final class TransactionChecker: TypeChecker {
     var basketCategories: SplitCounter
     /// The generator's traffic pattern (its seasonal events).
     private let pattern: TemporalPattern
+    /// Legitimate transactions inside the window whose local time is known, and of them those made while each seasonal
+    /// event ran in their zone (in `sortedSeasonalEvents` order): the seasonal uplift's counts.
+    var timedLegit = 0
+    var eventCounts: [Int]
     var fraudTypes = SplitCounter(FraudType.allCases.map(\.rawValue))
     var records = 0
     var frauds = 0
@@ -129,6 +133,7 @@ final class TransactionChecker: TypeChecker {
         categories = SplitCounter(config.categories)
         basketCategories = SplitCounter(config.categories)
         pattern = context.settings.generator.temporalPattern
+        eventCounts = Array(repeating: 0, count: config.sortedSeasonalEvents.count)
         let store = self.store
         categoryBytes = config.categories.map { store.intern($0.utf8) }
         let cities = context.catalog.cities
@@ -334,10 +339,13 @@ final class TransactionChecker: TypeChecker {
                 userTypes.add(slot: s.userType, of: tokens, slots, matcher)
                 devices.add(slot: s.deviceType, of: tokens, slots, matcher)
                 payments.add(slot: s.payment, of: tokens, slots, matcher)
-                if let firstCategory, let local, !pattern.boostsCategories(atLocal: local) {
+                let event = local.flatMap(pattern.seasonalEvent(atLocal:))
+                if let firstCategory, local != nil, !(event.map(pattern.boostsCategories(event:)) ?? false) {
                     basketCategories.add(index: firstCategory)
                 }
                 if let local {
+                    timedLegit += 1
+                    if let event, event < eventCounts.count { eventCounts[event] += 1 }
                     localHours[Self.hour(local)] += 1
                     count(day: Timestamp.floorDiv(local, Timestamp.millisecondsPerDay), in: &localDayCounts, else: &otherLocalDays)
                 }
@@ -527,6 +535,8 @@ final class TransactionChecker: TypeChecker {
         payments.merge(shard.payments)
         categories.merge(shard.categories)
         basketCategories.merge(shard.basketCategories)
+        timedLegit += shard.timedLegit
+        for index in eventCounts.indices where index < shard.eventCounts.count { eventCounts[index] += shard.eventCounts[index] }
         fraudTypes.merge(shard.fraudTypes)
         firstTime = min(firstTime, shard.firstTime)
         lastTime = max(lastTime, shard.lastTime)
@@ -706,7 +716,7 @@ final class TransactionChecker: TypeChecker {
 
     /// The shares the model expects for regions and local hours over the span the data covers (whole
     /// 15-minute slots), the configured ones when the data has no timestamps.
-    private var expectations: (regions: [Double], hours: [Double], userTypes: [Double], frauds: [Double], categories: [Double]) {
+    private var expectations: (regions: [Double], hours: [Double], userTypes: [Double], frauds: [Double], categories: [Double], events: [Double]) {
         if let cachedExpectations { return cachedExpectations }
         let computed = computeExpectations()
         cachedExpectations = computed
@@ -714,9 +724,9 @@ final class TransactionChecker: TypeChecker {
     }
 
     /// Taken at the end of the run, when the span is known; ``results(gates:all:)`` and ``distributions()`` share it.
-    private var cachedExpectations: (regions: [Double], hours: [Double], userTypes: [Double], frauds: [Double], categories: [Double])?
+    private var cachedExpectations: (regions: [Double], hours: [Double], userTypes: [Double], frauds: [Double], categories: [Double], events: [Double])?
 
-    private func computeExpectations() -> (regions: [Double], hours: [Double], userTypes: [Double], frauds: [Double], categories: [Double]) {
+    private func computeExpectations() -> (regions: [Double], hours: [Double], userTypes: [Double], frauds: [Double], categories: [Double], events: [Double]) {
         let config = context.settings.generator.config
         let weights = Region.allCases.map { config.regions[$0]?.weight ?? 0 }
         let sum = weights.reduce(0, +)
@@ -734,7 +744,8 @@ final class TransactionChecker: TypeChecker {
             let perCategory = (0..<config.categories.count).map { category in categoryMasses.reduce(0) { $0 + $1[category] } }
             let total = perCategory.reduce(0, +)
             return (weights.map { $0 / sum }, profile.map { $0 / profileSum }, context.catalog.activeUserTypeShares,
-                    FraudType.allCases.map { config.fraudPatterns[$0] ?? 0 }, total > 0 ? perCategory.map { $0 / total } : perCategory)
+                    FraudType.allCases.map { config.fraudPatterns[$0] ?? 0 }, total > 0 ? perCategory.map { $0 / total } : perCategory,
+                    [Double](repeating: 0, count: config.sortedSeasonalEvents.count))
         }
         let slot = TemporalPattern.leafMilliseconds
         let start = Timestamp.floorDiv(firstTime, slot) * slot, end = (Timestamp.floorDiv(lastTime, slot) + 1) * slot
@@ -760,7 +771,7 @@ final class TransactionChecker: TypeChecker {
         let frauds = generator.expectedFraudMix(night: model.night)
         return (Region.allCases.map { model.regions[$0] ?? 0 }, model.localHours,
                 types.reduce(0, +) > 0 ? types : context.catalog.activeUserTypeShares, FraudType.allCases.map { frauds[$0] ?? 0 },
-                generator.expectedShares(ofCityMasses: categoryMasses, zones: model.zones, pattern: pattern))
+                generator.expectedShares(ofCityMasses: categoryMasses, zones: model.zones, pattern: pattern), model.events)
     }
 
     /// Mean transactions per local weekend day against per weekday, on whole local days without events.
@@ -826,67 +837,59 @@ final class TransactionChecker: TypeChecker {
         return localDays.keys.sorted().filter { $0 * day - east >= firstTime && ($0 + 1) * day - west <= lastTime + 1 }
     }
 
-    /// Traffic on the whole local days of each seasonal event against days of the same kind (weekday or
-    /// weekend) without one: the configured multiplier, within 15 % of it unless a gate says otherwise.
+    /// Each seasonal event's lift of traffic, from the share of legitimate transactions (inside the window) made while
+    /// it ran in their zone against the share the model gives it over the span of the data: the odds of the two give the
+    /// multiplier the data shows (the model's own at its configured one), judged within 15 % of it unless a gate says
+    /// otherwise. Any span does, a part of a day as well as weeks (the black_friday scenario's three days hold the
+    /// event's day and no comparable one, which the whole days it was once judged on need).
     private func seasonalUplift(gates: Gates) -> CheckResult {
         let id = "distribution.seasonal_uplift"
         let gate = gates.gate(for: id)
         var result = CheckResult(id: id, family: .distribution, recordType: type, title: "seasonal events lift traffic by their configured multiplier",
                                  status: .inconclusive, reason: nil, gating: gate.gating ?? true, checked: 0, violations: 0,
                                  maxViolations: 0, statistic: nil, examples: [])
-        let localDays = days(localDayCounts, otherLocalDays)
-        // Days whole in every zone, as for the weekend ratio: the first and last days of the data cut short somewhere
-        // (Cyber Monday, ending a window at midnight UTC, measured x4.0 against x5).
-        let whole = wholeLocalDays(localDays)
         let events = context.settings.generator.config.sortedSeasonalEvents
-        func eventDays(_ event: SeasonalEvent) -> ClosedRange<Int64>? {
-            let first = event.date.daysSinceEpoch, full = Int64(event.durationHours / 24)
-            return full >= 1 ? first...(first + full - 1) : nil
-        }
-        let baseline = whole.filter { day in !events.contains { eventDays($0.1)?.contains(day) ?? false } }
-        func mean(_ days: [Int64]) -> Double { days.isEmpty ? 0 : Double(days.reduce(0) { $0 + localDays[$1]! }) / Double(days.count) }
+        let expected = expectations.events
         var categories: [CheckStatistic.Category] = []
         var worst: (status: CheckStatus, statistic: CheckStatistic)?
         var reasons: [String] = []
-        // Why each event the data covers a whole day of is not judged, for the reason of an inconclusive check.
+        // Why each event the data's span meets is not judged, for the reason of an inconclusive check.
         var unjudged: [String] = []
-        for (name, event) in events {
-            guard event.multiplier != 1, let span = eventDays(event) else { continue }
-            let onEvent = whole.filter { span.contains($0) }
-            guard !onEvent.isEmpty else { continue }
-            let weekend = { (day: Int64) in CivilDate.weekday(daysSinceEpoch: day) >= 5 }
-            let same = baseline.filter { weekend($0) == weekend(onEvent[0]) }
-            let eventCount = onEvent.reduce(0) { $0 + localDays[$1]! }, baseCount = same.reduce(0) { $0 + localDays[$1]! }
-            guard same.count >= 2, eventCount >= 1_000, baseCount >= 1_000 else {
-                let kind = weekend(onEvent[0]) ? "weekend" : "week"
-                unjudged.append(same.count < 2
-                    ? "\(name) covers \(onEvent.count) whole local day(s) of the data (\(eventCount) records), but the data has \(same.count) other whole \(kind) day(s) without an event to compare them with, of the two needed"
-                    : "\(name): \(eventCount) records on its whole local days and \(baseCount) on the \(same.count) comparable days, of the 1,000 each needed")
+        let total = timedLegit
+        for (index, (name, event)) in events.enumerated() where index < expected.count && index < eventCounts.count {
+            guard event.multiplier != 1, expected[index] > 0 else { continue }
+            let during = eventCounts[index], outside = total - during
+            guard during >= 1_000, outside >= 1_000 else {
+                unjudged.append("\(name): \(during) legitimate transactions while it ran and \(outside) outside it, of the 1,000 each needed")
                 continue
             }
-            let uplift = mean(onEvent) / mean(same)
+            let share = expected[index]
+            // Odds of the event's share observed against the model's, at the configured multiplier.
+            func lift(_ observed: Double) -> Double { event.multiplier * (observed / (1 - observed)) / (share / (1 - share)) }
+            let observed = Double(during) / Double(total)
+            let uplift = lift(observed)
+            let wilson = Statistics.wilson(during, total)
+            let interval = (lift(wilson.low), lift(wilson.high))
             let tolerance = gate.tolerance ?? event.multiplier * 0.15
-            let spread = Statistics.z95 * (1 / Double(eventCount) + 1 / Double(baseCount)).squareRoot()
-            let interval = (uplift * exp(-spread), uplift * exp(spread))
-            // Too few for five standard errors to fit in the tolerance: judged only when wholly outside the margin.
-            if 5 * event.multiplier * (spread / Statistics.z95) > tolerance, interval.1 >= event.multiplier - tolerance,
-               interval.0 <= event.multiplier + tolerance {
+            // The standard error of the log odds: too few records for five of them to fit in the tolerance, judged only when
+            // wholly outside the margin.
+            let spread = (1 / Double(during) + 1 / Double(outside)).squareRoot()
+            if 5 * event.multiplier * spread > tolerance, interval.1 >= event.multiplier - tolerance, interval.0 <= event.multiplier + tolerance {
                 unjudged.append("\(name): x\(String(format: "%.2f", uplift)) [\(String(format: "%.2f", interval.0))-\(String(format: "%.2f", interval.1))], too few records to judge x\(event.multiplier) +- \(String(format: "%.2f", tolerance))")
                 continue
             }
-            let z = log(uplift / event.multiplier) / (spread / Statistics.z95)
+            let z = log(uplift / event.multiplier) / spread
             let status = Equivalence.status(observed: uplift, interval: interval, expected: event.multiplier, tolerance: tolerance)
-            result.checked += eventCount
-            categories.append(CheckStatistic.Category(name: name, count: eventCount, observed: uplift, expected: event.multiplier, interval: interval))
+            result.checked += during
+            categories.append(CheckStatistic.Category(name: name, count: during, observed: uplift, expected: event.multiplier, interval: interval))
             if status != .pass { reasons.append("\(name): x\(uplift) [\(interval.0)-\(interval.1)] against x\(event.multiplier) +- \(tolerance)") }
             let statistic = CheckStatistic(observed: uplift, expected: event.multiplier, tolerance: tolerance, interval: interval,
-                                           test: "log ratio z", value: z, pValue: Statistics.normalTwoSided(z),
+                                           test: "log odds ratio z", value: z, pValue: Statistics.normalTwoSided(z),
                                            effectSize: uplift / event.multiplier - 1, effect: "relative_difference")
             if worst == nil || status > worst!.status { worst = (status, statistic) }
         }
         guard var worst else {
-            result.reason = unjudged.isEmpty ? "no seasonal event covers a whole local day of the data (a day whole in every time zone)"
-                : unjudged.joined(separator: "; ")
+            result.reason = unjudged.isEmpty ? "no seasonal event runs in the span of the data" : unjudged.joined(separator: "; ")
             return result
         }
         worst.statistic.categories = categories
