@@ -35,7 +35,7 @@ public final class ExpectedRecords {
     /// The records of every generated topic of a stream: `plans` says per topic how many records the run planned
     /// (for alerts raised by the transactions, the transactions' count) and how many partitions the topic has.
     /// - Throws: ``EcomGeneration/GenerationError`` from the generator.
-    public static func regenerate(generator: ECommerceDataGenerator, start: Timestamp, end: Timestamp, rateMultiplier: Double = 1,
+    public static func regenerate(generator: ECommerceDataGenerator, start: Timestamp, end: Timestamp, rateMultiplier: Double,
                                   plans: [(type: RecordType, planned: Int, derivedFrom: Int?, partitions: Int)]) throws(GenerationError) -> [String: ExpectedRecords] {
         var result: [String: ExpectedRecords] = [:]
         for plan in plans {

@@ -183,7 +183,8 @@ extension Validator {
     /// links of transaction and session; 7: a fact says whether its record was read off its key's partition; 8: flagged
     /// transactions and alerts carry their city; 9: purchase events carry their session's key, and the IDs of
     /// transactions that could not be parsed are kept; 10: flagged transactions judged for alerts; 11: transactions keep the
-    /// hash of their ID with their time, and purchase events their time).
+    /// hash of their ID with their time, purchase events their time, frauds their location, and the section the files a
+    /// manifest lists).
     public static let partialVersion = 11
 
     /// A validator whose state can be written as a partial (``partialSection(gatesFile:)``) and merged with
@@ -238,6 +239,12 @@ extension Validator {
         }
         parse.write(to: &writer)
         recognised.write(to: &writer)
+        writer.count(manifestFiles.count)
+        for entry in manifestFiles {
+            writer.string(entry.manifest)
+            writer.string(entry.file)
+            writer.count(entry.records)
+        }
         let unreadable = unreadableTransactions.values.sorted()
         writer.count(unreadable.count)
         for hash in unreadable { writer.fixed(hash) }
@@ -432,6 +439,11 @@ extension Validator {
             return (a.partial, a.index) < (b.partial, b.index)
         }
         let whole = Validator(settings: settings)
+        // The files the partials' manifests list, each once (partials of one directory list the same).
+        var listed = Set<String>()
+        for part in parts {
+            for entry in part.validator.manifestFiles where listed.insert(entry.manifest + "\u{0}" + entry.file).inserted { whole.manifestFiles.append(entry) }
+        }
         var byName: [String: Int] = [:]
         var sourceMaps = parts.map { Array(repeating: 0, count: $0.validator.sources.count) }
         for input in all {
@@ -597,6 +609,10 @@ extension Validator {
             let templates = inputs.map(\.template)
             try validator.parse.read(from: &reader)
             try validator.recognised.read(from: &reader)
+            for _ in 0..<(try reader.count(minimumSize: 3)) {
+                let manifest = try reader.string(), file = try reader.string()
+                validator.manifestFiles.append((manifest, file, try reader.count(minimumSize: 0)))
+            }
             for _ in 0..<(try reader.count(minimumSize: 8)) { _ = validator.unreadableTransactions.insert(try reader.fixed()) }
             var seen = Set<Int>()
             for _ in 0..<(try reader.count(minimumSize: 2)) {

@@ -152,6 +152,8 @@ extension TransactionChecker {
     func write(to writer: inout PartialWriter) {
         writer.count(records)
         writer.count(frauds)
+        writer.count(windowRecords)
+        writer.count(windowFrauds)
         for tally in tallies { tally.write(to: &writer) }
         for split in [regions, userTypes, devices, payments, categories, basketCategories, fraudTypes] { split.write(to: &writer) }
         writer.count(timedLegit)
@@ -183,6 +185,7 @@ extension TransactionChecker {
             writer.string(item.id)
         }
         writer.int(latestTime)
+        writer.int(earliestTime)
         writer.count(flagged.count)
         for (key, facts) in flagged.sorted(by: { $0.key < $1.key }) {
             writer.fixed(key)
@@ -208,6 +211,8 @@ extension TransactionChecker {
     func read(from reader: inout PartialReader) throws(PartialError) {
         records = try reader.count(minimumSize: 0)
         frauds = try reader.count(minimumSize: 0)
+        windowRecords = try reader.count(minimumSize: 0)
+        windowFrauds = try reader.count(minimumSize: 0)
         try readTallies([\.userReference, \.productReference, \.productDetails, \.coordinateRange, \.nullIsland, \.cityRadius, \.consistency,
                          \.totals, \.labels, \.priceRanges, \.charges, \.userDetails, \.categoryMembers], from: &reader)
         try regions.read(from: &reader)
@@ -245,6 +250,7 @@ extension TransactionChecker {
             fraudRecords.append((hash, time, location, try reader.string()))
         }
         latestTime = try reader.int()
+        earliestTime = try reader.int()
         for _ in 0..<(try reader.count(minimumSize: 20)) {
             let key = try reader.fixed()
             let time = try reader.int(), user = try reader.fixed()

@@ -174,6 +174,26 @@ private struct AlertRun {
     #expect(validator.finish().check("referential.fraud_alert") == nil)
 }
 
+/// An alert of a transaction before the first transaction read is not judged against the transactions: raised seconds
+/// after it, such an alert is in the next day's file of a historical run while its transaction is in the day before's
+/// (validating one day failed clean data). An alert of a missing transaction inside the data is still named.
+@Test func anAlertOfATransactionBeforeTheDataIsNotJudged() throws {
+    let run = try AlertRun()
+    defer { try? FileManager.default.removeItem(at: run.directory) }
+    let alerts = try run.lines(run.alertsPath)
+    var transactions = try run.lines(run.transactionsPath)
+    func transaction(_ line: String) -> String { line.components(separatedBy: #""transaction_id":""#)[1].components(separatedBy: "\"")[0] }
+    // The day starts after the third alert's transaction: it and every transaction before it are the day before's.
+    let cut = try #require(transactions.firstIndex { $0.contains("\"transaction_id\":\"\(transaction(alerts[2]))\"") })
+    transactions.removeFirst(cut + 1)
+    // And one alerted transaction well inside the data is gone.
+    let gone = try #require(transactions.firstIndex { $0.contains("\"transaction_id\":\"\(transaction(alerts[40]))\"") })
+    transactions.remove(at: gone)
+    try Data((transactions.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: run.transactionsPath))
+    let links = try #require(try run.validate().check("referential.alert_transaction"))
+    #expect(links.violations == 1 && links.examples.map(\.location.line) == [41], "\(links.examples.map(\.message))")
+}
+
 /// An alert's value the schema rejects (a user_id or transaction_id of another shape, a negative amount, a score
 /// above 1) is the schema's one finding, not also an unknown user or a disagreement with the transaction; an alert read
 /// again with another transaction_id is a duplicate alert_id only, and the alert of the transaction it names is no

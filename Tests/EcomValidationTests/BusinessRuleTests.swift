@@ -82,7 +82,7 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
         set(&records[stock], "stock_quantity", .int(500))
         let description = try first("description_update", after: 0)
         set(&records[description], "new_price", .double((get(records[description], "old_price")?.doubleValue ?? 1) + 1))
-        // A price change to 5,000 (the generator moves a price by -20 % to +20 %, to a price ending in .99), and one of
+        // A price change to 5,000 (the generator sets the price times 0.80 to 1.20, cut to whole units, plus .99), and one of
         // +50 % ending in .99.
         let absurd = try first("price_change", after: 0), steep = try first("price_change", after: absurd)
         set(&records[absurd], "new_price", .double(5000))
@@ -676,6 +676,29 @@ private func found(_ report: ValidationReport, _ id: String, _ type: RecordType)
         #expect(check.checked == purchases.count + 1, "the copy read again is not judged")
         #expect(try found(report, "referential.unique_id", .userEvents) == ([copyLine], 1))
     }
+}
+
+/// A velocity burst cut by the data's end (a stream stopped early, a day's file) is not judged: with the data ending
+/// after a burst's second transaction, those two are no finding; the same two in the middle of the data, their burst's
+/// others removed, are.
+@Test func aVelocityBurstCutByTheDatasEndIsNotJudged() throws {
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 11, scenario: .fraudTesting)
+    let lines = try generatedLines(.transactions, count: 20_000, generator: generator)
+    func user(_ line: String) -> String { line.components(separatedBy: #""user_id":""#)[1].components(separatedBy: "\"")[0] }
+    let velocity = lines.indices.filter { lines[$0].contains(#""fraud_type":"velocity""#) }
+    try #require(velocity.count > 40)
+    // A burst in the middle (its user's only velocity frauds): its first two members kept, its others removed.
+    let middle = velocity[velocity.count / 2]
+    let burst = velocity.filter { user(lines[$0]) == user(lines[middle]) }
+    try #require(burst.count >= 5 && burst.count <= 15 && burst.first! > 1_000 && burst.last! < lines.count - 1_000)
+    let removed = Set(burst.dropFirst(2))
+    var cutInside = lines.indices.filter { !removed.contains($0) }.map { lines[$0] }
+    let inside = try validateLines(cutInside, name: "transactions.ndjson", generator: generator)
+    #expect(inside.check("business.fraud_labels")?.violations == 2, "\(inside.check("business.fraud_labels")?.examples.map(\.message) ?? [])")
+    // The data ending right after the second: nothing to say of a burst the end may have cut.
+    cutInside = Array(lines[...burst[1]])
+    let atTheEnd = try validateLines(cutInside, name: "transactions.ndjson", generator: generator)
+    #expect(atTheEnd.check("business.fraud_labels")?.violations == 0, "\(atTheEnd.check("business.fraud_labels")?.examples.map(\.message) ?? [])")
 }
 
 /// Sessions that reach no step of the funnel (page views and searches alone) leave it nothing to judge: inconclusive,

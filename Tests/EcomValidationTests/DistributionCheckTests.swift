@@ -259,6 +259,25 @@ func validateWindow(_ window: (start: Timestamp, end: Timestamp), count: Int, ov
     #expect(halved.reason?.hasPrefix("Black Friday: x") == true, "\(halved.reason ?? "")")
 }
 
+/// A window that does not end on a 15-minute slot: the model weighs the minute of the last slot the window holds, not
+/// the whole slot (local hours and regions failed clean data ending at 09:01:07); and the fraud rate, as the splits,
+/// counts the records inside the window only.
+@Test func aWindowEndingInsideASlotIsModelledToItsEnd() throws {
+    let window = (start: try #require(Timestamp(parsing: "2024-09-02T06:30:00Z")), end: try #require(Timestamp(parsing: "2024-09-02T09:01:07Z")))
+    let report = try validateWindow(window, count: 100_000)
+    for id in ["distribution.local_hours", "distribution.regions"] {
+        #expect(report.check(id)?.status == .pass, "\(id): \(report.problems)")
+    }
+    let day = (start: Timestamp(civil: CivilDate(year: 2024, month: 9, day: 2)), end: Timestamp(civil: CivilDate(year: 2024, month: 9, day: 5)))
+    let generator = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 3, window: day)
+    let lines = try generatedLines(.transactions, count: 30_000, generator: generator)
+    let narrower = ECommerceDataGenerator(config: DataGenerationConfig(), seed: 3, window: (day.start, Timestamp(civil: CivilDate(year: 2024, month: 9, day: 4))))
+    let narrow = try validateLines(lines, name: "transactions.ndjson", generator: narrower)
+    let outside = try #require(narrow.check("temporal.window", .transactions)?.violations)
+    #expect(outside > 1_000)
+    #expect(narrow.check("distribution.fraud_rate")?.checked == lines.count - outside)
+}
+
 /// An alert is raised inside the window like any record (the generator raises one for a transaction in the window's last
 /// seconds before its end): one stamped half an hour past the end is a temporal.window finding at its line.
 @Test func anAlertAfterTheWindowIsOutsideIt() throws {

@@ -231,6 +231,22 @@ func locations(_ check: JSONValue?) -> [String] {
     #expect(FileManager.default.fileExists(atPath: path("r.html")))
 }
 
+/// A round trip at another rate multiplier regenerates the records it audits at that multiplier: analytics results
+/// describe the run's traffic, and were found altered (their orders regenerated at x1) though they were not.
+@Test func aRoundtripAtAnotherRateIsAuditedAtThatRate() throws {
+    let broker = try BrokerProcess(brokers: 1)
+    try #require(!broker.bootstrap.isEmpty)
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let json = dir.appendingPathComponent("r.json").path
+    let result = try CLI.run(["roundtrip", "--brokers", broker.bootstrap, "--duration", "0.05", "--speedup", "120", "--seed", "9",
+                              "--rate-multiplier", "2", "--json", json, "--manifest", dir.appendingPathComponent("m.json").path])
+    let checks = try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8))["checks"]?.arrayValue ?? []
+    let altered = try #require(checks.first { $0["id"]?.stringValue == "audit.altered" && $0["record_type"]?.stringValue == "analytics_results" })
+    #expect(altered["status"]?.stringValue == "pass" && (altered["checked"]?.intValue ?? 0) > 20, "\(altered.encoded())")
+    #expect(result.status == 0, "\(result.text)")
+}
+
 /// `audit --follow` reads what arrives while it runs (kcat writes it, partitioned by murmur2 as a Java client
 /// would), reports as it goes, and on SIGINT reads to the ends of that moment and writes its report.
 @Test func auditFollowsUntilInterruptedThenReportsWhatArrived() throws {

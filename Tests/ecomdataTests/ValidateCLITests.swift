@@ -503,6 +503,12 @@ func validateNamesInputItMayNotRead() throws {
     let messages = check["examples"]?.arrayValue?.compactMap { $0["message"]?.stringValue } ?? []
     #expect(messages.contains("holds \(lines.count - 7) records, the manifest lists \(lines.count): 7 lost since the run wrote it"), "\(messages)")
     #expect(messages.contains { $0.contains("analytics_results/date=2024-09-02/part-00000.ndjson is listed with") && $0.hasSuffix("but was not read (missing)") }, "\(messages)")
+    // A partial of the directory carries the manifest's files: its merge finds the same.
+    let part = dir.appendingPathComponent("d.part").path
+    #expect(try CLI.run(Array(validate.dropLast(2)) + ["--partial", part]).status == 0)
+    let merged = try CLI.run(["merge", part, "--json", dir.appendingPathComponent("r.json").path])
+    #expect(merged.status == 1, "\(merged.text)")
+    #expect(try manifestCheck()["violations"]?.intValue == 2)
 }
 
 /// With `--catalog DIR` alone (no `--seed`), the model weighs the time zones and cities by that catalog's users, as with

@@ -170,7 +170,7 @@ struct RoundtripCommand: ParsableCommand {
             return (type, planned(type), type == .fraudAlerts && derivedAlerts ? planned(.transactions) : nil, partitions)
         }
         do {
-            audit.expect(try ExpectedRecords.regenerate(generator: generator, start: start, end: end, plans: plans), note: nil)
+            audit.expect(try ExpectedRecords.regenerate(generator: generator, start: start, end: end, rateMultiplier: rateMultiplier, plans: plans), note: nil)
         } catch {
             audit.expect([:], note: "the records cannot be generated again: \(error)")
         }

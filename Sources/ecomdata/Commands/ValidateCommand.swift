@@ -190,8 +190,6 @@ struct ValidateCommand: ParsableCommand {
                 // Without reports the verdict waits for the merge; with them, they are this partial's alone.
                 guard output.writesReports else { return }
                 whole = try Validator.merging([section], settings: settings)
-                // The partial's sources are the files read: the manifest is compared with them as without a partial.
-                whole.manifestFiles = validator.manifestFiles
             } catch {
                 Console.error(error.description)
                 throw ExitCode(error.exitCode)
