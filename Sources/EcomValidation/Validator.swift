@@ -694,7 +694,14 @@ public final class Validator {
             // A record held for file order is judged one record late: its example may follow a later record's.
             state.order.sortExamples(order)
             let tallies = state.tallies.filter { !(keyedOnly && $0.id == orderCheckID && $0.checked == 0) }
-            results += tallyResults(tallies, gates: gates, empty: "no \(state.checker.type.rawValue) with the fields this check reads")
+            var typeResults = tallyResults(tallies, gates: gates, empty: "no \(state.checker.type.rawValue) with the fields this check reads")
+            // Order is judged among the records inside the window: with none there, say so (the records have their fields).
+            if let index = typeResults.firstIndex(where: { $0.id == orderCheckID && $0.checked == 0 }), state.window.violations > 0,
+               state.window.violations == state.window.checked {
+                typeResults[index].reason = "none of the \(state.window.checked) \(state.checker.type.rawValue) is inside the window "
+                    + "(see temporal.window): their order is judged among the records inside it"
+            }
+            results += typeResults
             // A session's held event is judged when the session's next event comes, its first event's user with the
             // next two, an alert against its transaction at the end: their examples may follow later ones.
             results += state.checker.results(gates: gates, all: all).map { result in

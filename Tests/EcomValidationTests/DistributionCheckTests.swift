@@ -278,6 +278,17 @@ func validateWindow(_ window: (start: Timestamp, end: Timestamp), count: Int, ov
     #expect(narrow.check("distribution.fraud_rate")?.checked == lines.count - outside)
 }
 
+/// Data wholly outside the window judged: file order has nothing to judge (it is judged among records inside the
+/// window), and says that, not that the records lack the fields it reads.
+@Test func fileOrderWithNoRecordInsideTheWindowSaysSo() throws {
+    let october = (start: Timestamp(civil: CivilDate(year: 2024, month: 10, day: 2)), end: Timestamp(civil: CivilDate(year: 2024, month: 10, day: 3)))
+    let lines = try generatedLines(.transactions, count: 2_000, generator: ECommerceDataGenerator(config: DataGenerationConfig(), seed: 3, window: october))
+    let report = try validateLines(lines, name: "transactions.ndjson", generator: ECommerceDataGenerator(config: DataGenerationConfig(), seed: 3))
+    #expect(report.check("temporal.window", .transactions)?.violations == 2_000)
+    let order = try #require(report.check("temporal.file_order", .transactions))
+    #expect(order.status == .inconclusive && order.reason?.hasPrefix("none of the 2000 transactions is inside the window") == true, "\(order.reason ?? "")")
+}
+
 /// An alert is raised inside the window like any record (the generator raises one for a transaction in the window's last
 /// seconds before its end): one stamped half an hour past the end is a temporal.window finding at its line.
 @Test func anAlertAfterTheWindowIsOutsideIt() throws {
