@@ -29,7 +29,7 @@ struct ProductUpdateGenerator {
             var stock = Int64(stream.below(500))
             var available = stock > 0
             switch kind {
-            case 1: newPrice = max(1, product.priceCents * Int64(80 + stream.below(41)) / 100 / 100 * 100 + 99)
+            case 1: newPrice = PriceChange.cents(from: product.priceCents, percent: Int64(80 + stream.below(41)))
             case 2:
                 discount = Int64([10, 15, 20, 25, 30, 40, 50][stream.below(7)])
                 newPrice = max(1, product.priceCents * (100 - discount) / 100)
@@ -56,6 +56,14 @@ struct ProductUpdateGenerator {
         }
         return output
     }
+}
+
+/// A price change as the generator makes one (the validator holds updates to the same rule): the list price times
+/// `percent` % (80 to 120), cut to whole units, plus .99.
+public enum PriceChange {
+    public static let percents: ClosedRange<Int64> = 80...120
+
+    public static func cents(from old: Int64, percent: Int64) -> Int64 { max(1, old * percent / 100 / 100 * 100 + 99) }
 }
 
 /// Writes analytics results: 5-minute windowed metrics per region, category or globally, with values that

@@ -91,13 +91,8 @@ public struct TemporalPattern: Sendable {
     /// time, or nil.
     public func seasonalEvent(atLocal local: Int64) -> Int? { event(atLocal: local) }
 
-    /// Whether a seasonal event that boosts categories runs at a local wall-clock time (its zone's 15-minute slot holds
-    /// it): a basket started then may be of a boosted category rather than of its user's.
-    public func boostsCategories(atLocal local: Int64) -> Bool {
-        event(atLocal: local).map(boostsCategories(event:)) ?? false
-    }
-
-    /// Whether seasonal event number `event` (``seasonalEvent(atLocal:)``) boosts categories.
+    /// Whether seasonal event number `event` (``seasonalEvent(atLocal:)``) boosts categories: a basket started while it
+    /// runs in the basket's zone may be of a boosted category rather than of its user's.
     public func boostsCategories(event: Int) -> Bool { !events[event].categories.isEmpty }
 
     /// Relative intensity at a local wall-clock time: hour profile x weekend x event.

@@ -626,8 +626,7 @@ final class ProductUpdateChecker: TypeChecker {
     /// .99 (as the generator changes prices); nil for prices too large to multiply.
     static func priceChangeRange(_ old: Int64) -> ClosedRange<Int64>? {
         guard old > 0, old < Int64.max / 200 else { return nil }
-        func changed(_ percent: Int64) -> Int64 { max(1, old * percent / 100 / 100 * 100 + 99) }
-        return changed(80)...changed(120)
+        return PriceChange.cents(from: old, percent: PriceChange.percents.lowerBound)...PriceChange.cents(from: old, percent: PriceChange.percents.upperBound)
     }
 
     func check(_ tokens: Tokens, _ slots: Slots, timestamp: Int64?, at location: RecordLocation, id: UnsafeBufferPointer<UInt8>?) {

@@ -279,8 +279,9 @@ final class TransactionChecker: TypeChecker {
         }
         // With a user the catalog lacks (its finding), the link names no user: the purchase event is not judged by it.
         if purchaseLinks != nil, let id, let session = acceptedString(tokens, slots, s.session) {
-            _ = purchaseLinks!.insert(purchaseLink(idHash(id), session: idHash(session), user: user != nil ? userID.map(idHash) ?? 0 : 0))
-            _ = purchaseTimes?.insert(purchaseTime(idHash(id), at: context.judgedTime(timestamp)))
+            let hash = idHash(id)
+            _ = purchaseLinks!.insert(purchaseLink(hash, session: idHash(session), user: user != nil ? userID.map(idHash) ?? 0 : 0))
+            _ = purchaseTimes?.insert(purchaseTime(hash, at: context.judgedTime(timestamp)))
         }
         // Read before the lines: only a pattern fraud needs its lines' categories kept (an empty array allocates nothing).
         let isFraud = tokens.bool(slot: slots, s.isFraud)
@@ -342,8 +343,7 @@ final class TransactionChecker: TypeChecker {
             // over the span of the window the data covers, and one stray timestamp (a temporal.window finding) would
             // otherwise be a day of its own, weighing on the weekday means like a whole day. (Data of a wider span than
             // the window judged would fail the regions, whose mix follows the hour, beside temporal.window.)
-            let inWindow = insideWindow
-            if !isFraud && inWindow {
+            if !isFraud && insideWindow {
                 if let timestamp {
                     firstTime = min(firstTime, timestamp)
                     lastTime = max(lastTime, timestamp)
@@ -363,7 +363,7 @@ final class TransactionChecker: TypeChecker {
                     count(day: Timestamp.floorDiv(local, Timestamp.millisecondsPerDay), in: &localDayCounts, else: &otherLocalDays)
                 }
             }
-            if inWindow, let timestamp { count(day: Timestamp.floorDiv(timestamp, Timestamp.millisecondsPerDay), in: &utcDayCounts, else: &otherUTCDays) }
+            if insideWindow, let timestamp { count(day: Timestamp.floorDiv(timestamp, Timestamp.millisecondsPerDay), in: &utcDayCounts, else: &otherUTCDays) }
             // A fraud_type the schema rejects (none of the kinds, or not a string) is its finding, not also a broken label.
             if !tokens.hasValue(slot: slots, s.fraudType) || accepted(tokens, slots, s.fraudType) {
                 let problem = fraudLabelProblem(isFraud: isFraud, fraudType: fraudType, tokens: tokens, slots: slots, user: user,
@@ -371,7 +371,7 @@ final class TransactionChecker: TypeChecker {
                                                 timestamp: timestamp, location: location, id: id)
                 labels.record(problem == nil, at: location, id: idText(), problem ?? "")
             }
-            if isFraud, inWindow, let fraudType { fraudTypes.add(index: FraudType.allCases.firstIndex(of: fraudType)!) }
+            if isFraud, insideWindow, let fraudType { fraudTypes.add(index: FraudType.allCases.firstIndex(of: fraudType)!) }
         }
     }
 
